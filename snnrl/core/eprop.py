@@ -1,0 +1,245 @@
+"""e-prop: the two local learning rules of DESIGN 1a, in two evaluation forms with the same numbers.
+
+Sign convention: every function returns the *gradient of a loss to minimise* (feed it to optax):
+- supervised (world model): E = 1/2 sum_t sum_k cost_k (target_k[t] - y_k[t])^2, y = R s_bar;
+- policy gradient (agent): -J, J = sum_t G[t] log pi(a[t]), pi = softmax(beta R s_bar),
+  G[t] = sum_{t'>=t} gamma^(t'-t) r[t'] (treated as a constant).
+
+Recurrent weights: dW_ij = -sum_t L_i[t] E_ij[t], where the eligibility E_ij[t] is p_i[t] e_j[t]
+(dreaming paper, ``filter_eligibility=False``) or that product low-pass filtered by the readout filter
+(e-prop paper, exact gradient with the spikes' recurrent gradient stopped).
+
+Episode form: one (T,N)^T @ (T,N) product per game, stores O(T N).
+Online form: per-step traces (O(N^2) state), stores nothing of the episode.
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+from flax import struct
+
+from snnrl.core.filters import discounted_returns, low_pass_reverse
+
+
+@struct.dataclass
+class EpisodeRecord:
+    """What one network emitted over an episode: fields (T, N)."""
+
+    pseudo_derivative: jax.Array
+    eligibility: jax.Array
+    readout_trace: jax.Array
+
+
+@struct.dataclass
+class Gradients:
+    """Loss gradients: w_rec (N, N) post x pre, readout (D, N)."""
+
+    w_rec: jax.Array
+    readout: jax.Array
+
+
+def _recurrent_gradient(
+    record: EpisodeRecord, learning_signal: jax.Array, alpha_readout: float, filter_eligibility: bool
+) -> jax.Array:
+    """-sum_t L[t] * E[t] as one matrix product. learning_signal: (T, N) -> (N, N)."""
+    if filter_eligibility:
+        learning_signal = low_pass_reverse(learning_signal, alpha_readout)
+    return -(learning_signal * record.pseudo_derivative).T @ record.eligibility
+
+
+# ---------------------------------------------------------------- supervised rule (world model)
+
+
+def supervised_gradients_episode(
+    record: EpisodeRecord,
+    readout: jax.Array,
+    error: jax.Array,
+    cost: jax.Array,
+    alpha_readout: float,
+    filter_eligibility: bool,
+) -> Gradients:
+    """Episode form of the supervised rule. readout (D, N); error = target - prediction (T, D);
+    cost (D,) weights c_k. Returns Gradients of E."""
+    weighted_error = error * cost
+    learning_signal = weighted_error @ readout
+    return Gradients(
+        w_rec=_recurrent_gradient(record, learning_signal, alpha_readout, filter_eligibility),
+        readout=-weighted_error.T @ record.readout_trace,
+    )
+
+
+@struct.dataclass
+class SupervisedTrace:
+    """Online state of the supervised rule: filtered eligibility (N, N) and accumulated Gradients."""
+
+    filtered_eligibility: jax.Array
+    gradients: Gradients
+
+
+def supervised_trace_init(n_neurons: int, n_outputs: int, dtype=jnp.float32) -> SupervisedTrace:
+    """Zero online state for N neurons and D outputs."""
+    zeros = jnp.zeros((n_neurons, n_neurons), dtype)
+    return SupervisedTrace(zeros, Gradients(zeros, jnp.zeros((n_outputs, n_neurons), dtype)))
+
+
+def supervised_step_gradients(
+    trace: SupervisedTrace,
+    pseudo_derivative: jax.Array,
+    eligibility: jax.Array,
+    readout_trace: jax.Array,
+    readout: jax.Array,
+    error: jax.Array,
+    cost: jax.Array,
+    alpha_readout: float,
+    filter_eligibility: bool,
+) -> tuple[SupervisedTrace, Gradients]:
+    """One online step. pseudo_derivative, eligibility, readout_trace: (N,); readout (D, N); error, cost
+    (D,). Returns the new trace and this step's Gradients (also added to trace.gradients)."""
+    instantaneous = jnp.outer(pseudo_derivative, eligibility)
+    if filter_eligibility:
+        filtered = alpha_readout * trace.filtered_eligibility + (1.0 - alpha_readout) * instantaneous
+    else:
+        filtered = instantaneous
+    weighted_error = error * cost
+    learning_signal = weighted_error @ readout
+    step = Gradients(
+        w_rec=-learning_signal[:, None] * filtered, readout=-jnp.outer(weighted_error, readout_trace)
+    )
+    accumulated = jax.tree.map(jnp.add, trace.gradients, step)
+    return SupervisedTrace(filtered if filter_eligibility else trace.filtered_eligibility, accumulated), step
+
+
+def supervised_gradients_online(
+    record: EpisodeRecord,
+    readout: jax.Array,
+    error: jax.Array,
+    cost: jax.Array,
+    alpha_readout: float,
+    filter_eligibility: bool,
+) -> Gradients:
+    """The online form scanned over a recorded episode (for checks; in training call the step inside
+    the environment loop). Same arguments and result as ``supervised_gradients_episode``."""
+    n_outputs, n_neurons = readout.shape
+    trace = supervised_trace_init(n_neurons, n_outputs, readout.dtype)
+
+    def step(carry, inputs):
+        pseudo, elig, rtrace, err = inputs
+        carry, _ = supervised_step_gradients(
+            carry, pseudo, elig, rtrace, readout, err, cost, alpha_readout, filter_eligibility
+        )
+        return carry, None
+
+    inputs = (record.pseudo_derivative, record.eligibility, record.readout_trace, error)
+    trace, _ = jax.lax.scan(step, trace, inputs)
+    return trace.gradients
+
+
+# ---------------------------------------------------------------- policy-gradient rule (agent)
+
+
+def policy_log_derivative(actions: jax.Array, probabilities: jax.Array, beta: float) -> jax.Array:
+    """d log pi(a) / d logits-before-beta = beta (onehot(a) - pi). actions (T,) int, probabilities (T, A)."""
+    return beta * (jax.nn.one_hot(actions, probabilities.shape[-1], dtype=probabilities.dtype) - probabilities)
+
+
+def policy_gradients_episode(
+    record: EpisodeRecord,
+    readout: jax.Array,
+    actions: jax.Array,
+    probabilities: jax.Array,
+    rewards: jax.Array,
+    beta: float,
+    gamma: float,
+    alpha_readout: float,
+    filter_eligibility: bool,
+) -> Gradients:
+    """Episode form of the policy-gradient rule. readout (A, N); actions (T,) int; probabilities (T, A);
+    rewards (T,). Returns Gradients of -J."""
+    returns = discounted_returns(rewards, gamma)
+    weighted = policy_log_derivative(actions, probabilities, beta) * returns[:, None]
+    learning_signal = weighted @ readout
+    return Gradients(
+        w_rec=_recurrent_gradient(record, learning_signal, alpha_readout, filter_eligibility),
+        readout=-weighted.T @ record.readout_trace,
+    )
+
+
+@struct.dataclass
+class PolicyTrace:
+    """Online state of the policy-gradient rule: filtered eligibility (N, N), discounted traces of the
+    per-step log-policy gradients (Gradients), and the reward-weighted accumulation (Gradients)."""
+
+    filtered_eligibility: jax.Array
+    discounted: Gradients
+    gradients: Gradients
+
+
+def policy_trace_init(n_neurons: int, n_actions: int, dtype=jnp.float32) -> PolicyTrace:
+    """Zero online state for N neurons and A actions."""
+    square = jnp.zeros((n_neurons, n_neurons), dtype)
+    readout = jnp.zeros((n_actions, n_neurons), dtype)
+    return PolicyTrace(square, Gradients(square, readout), Gradients(square, readout))
+
+
+def policy_step_gradients(
+    trace: PolicyTrace,
+    pseudo_derivative: jax.Array,
+    eligibility: jax.Array,
+    readout_trace: jax.Array,
+    readout: jax.Array,
+    action: jax.Array,
+    probabilities: jax.Array,
+    reward: jax.Array,
+    beta: float,
+    gamma: float,
+    alpha_readout: float,
+    filter_eligibility: bool,
+) -> PolicyTrace:
+    """One online step: the log-policy gradient enters a trace decaying by gamma, and the reward of this
+    step multiplies that trace. pseudo_derivative, eligibility, readout_trace (N,); readout (A, N);
+    action () int; probabilities (A,); reward ()."""
+    instantaneous = jnp.outer(pseudo_derivative, eligibility)
+    if filter_eligibility:
+        filtered = alpha_readout * trace.filtered_eligibility + (1.0 - alpha_readout) * instantaneous
+    else:
+        filtered = instantaneous
+    log_derivative = policy_log_derivative(action[None], probabilities[None], beta)[0]
+    learning_signal = log_derivative @ readout
+    step = Gradients(
+        w_rec=-learning_signal[:, None] * filtered, readout=-jnp.outer(log_derivative, readout_trace)
+    )
+    discounted = jax.tree.map(lambda d, s: gamma * d + s, trace.discounted, step)
+    gradients = jax.tree.map(lambda g, d: g + reward * d, trace.gradients, discounted)
+    return PolicyTrace(filtered if filter_eligibility else trace.filtered_eligibility, discounted, gradients)
+
+
+def policy_gradients_online(
+    record: EpisodeRecord,
+    readout: jax.Array,
+    actions: jax.Array,
+    probabilities: jax.Array,
+    rewards: jax.Array,
+    beta: float,
+    gamma: float,
+    alpha_readout: float,
+    filter_eligibility: bool,
+) -> Gradients:
+    """The online form scanned over a recorded episode. Same arguments and result as
+    ``policy_gradients_episode``."""
+    n_actions, n_neurons = readout.shape
+    trace = policy_trace_init(n_neurons, n_actions, readout.dtype)
+
+    def step(carry, inputs):
+        pseudo, elig, rtrace, action, probs, reward = inputs
+        carry = policy_step_gradients(
+            carry, pseudo, elig, rtrace, readout, action, probs, reward, beta, gamma, alpha_readout,
+            filter_eligibility,
+        )
+        return carry, None
+
+    inputs = (
+        record.pseudo_derivative, record.eligibility, record.readout_trace, actions, probabilities, rewards,
+    )
+    trace, _ = jax.lax.scan(step, trace, inputs)
+    return trace.gradients
