@@ -1,0 +1,145 @@
+"""The agent: a recurrent LIF network with a softmax policy readout, learning by policy-gradient e-prop.
+
+pi = softmax(beta * R s_bar) over the actions; the gradients (episode form, one product per game) are
+those of -sum_t G[t] log pi(a[t]) with G the returns discounted by ``trace_decay`` (DESIGN 1a).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+
+import jax
+import jax.numpy as jnp
+import optax
+from flax import struct
+
+from snnrl.core import eprop, lif
+from snnrl.core.lif_config import LIFConfig
+from snnrl.core.optim import grouped_optimizer, summed
+
+
+@dataclass(frozen=True)
+class AgentConfig:
+    """Agent constants. Defaults are the official code's values (DESIGN 1a).
+
+    beta: policy inverse temperature. trace_decay: gamma of the discounted policy trace. readout_std:
+    std of the initial policy readout. learning_rate / adam_eps: Adam on recurrent and readout weights.
+    readout_plain_step: the official code's extra plain step of 0.001 x the accumulated readout update
+    (our gradients carry the factor beta, so the step applied is readout_plain_step / beta x gradient).
+    logit_clip: clip |beta R s_bar| (None: no clip; the neuromorphic code clips at 50).
+    """
+
+    lif: LIFConfig = field(default_factory=lambda: LIFConfig(tau_readout=1.0))
+    n_inputs: int = 4
+    n_actions: int = 3
+    beta: float = 5.0
+    trace_decay: float = 0.998
+    readout_std: float = 0.1
+    learning_rate: float = 1e-3
+    adam_eps: float = 1e-5
+    readout_plain_step: float = 1e-3
+    logit_clip: float | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("n_inputs", "n_actions"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 1:
+                raise ValueError(f"AgentConfig.{name} must be an integer >= 1, got {value!r}")
+        for name in ("beta", "learning_rate", "adam_eps"):
+            value = getattr(self, name)
+            if not (math.isfinite(value) and value > 0):
+                raise ValueError(f"AgentConfig.{name} must be a finite number > 0, got {value!r}")
+        if not 0.0 <= self.trace_decay <= 1.0:
+            raise ValueError(f"AgentConfig.trace_decay must lie in [0, 1], got {self.trace_decay!r}")
+        if not (math.isfinite(self.readout_plain_step) and self.readout_plain_step >= 0):
+            raise ValueError(f"AgentConfig.readout_plain_step must be >= 0, got {self.readout_plain_step!r}")
+
+    def replace(self, **changes) -> "AgentConfig":
+        """A copy with some fields changed (validated again)."""
+        return replace(self, **changes)
+
+
+@struct.dataclass
+class AgentWeights:
+    """Learnable weights: w_rec (N, N) post x pre, readout (A, N)."""
+
+    w_rec: jax.Array
+    readout: jax.Array
+
+
+@struct.dataclass
+class Agent:
+    """One agent realization: fixed input weights w_in (N, D) and learnable weights."""
+
+    w_in: jax.Array
+    weights: AgentWeights
+
+
+@struct.dataclass
+class AgentStep:
+    """One step's action (), probabilities (A,) and network output (LIFOutput, fields (N,))."""
+
+    action: jax.Array
+    probabilities: jax.Array
+    network: lif.LIFOutput
+
+
+def init_agent(key: jax.Array, config: AgentConfig) -> Agent:
+    """Random agent: w_in ~ N(0, w_in_std^2), W ~ N(0, 1/N) zero diagonal, R ~ N(0, readout_std^2)."""
+    key_in, key_rec, key_out = jax.random.split(key, 3)
+    n = config.lif.n_neurons
+    return Agent(
+        w_in=config.lif.w_in_std * jax.random.normal(key_in, (n, config.n_inputs)),
+        weights=AgentWeights(
+            w_rec=lif.init_recurrent_weights(key_rec, config.lif),
+            readout=config.readout_std * jax.random.normal(key_out, (config.n_actions, n)),
+        ),
+    )
+
+
+def policy(config: AgentConfig, readout: jax.Array, readout_trace: jax.Array) -> jax.Array:
+    """softmax(beta R s_bar) (logits clipped if configured). readout (A, N), readout_trace (..., N) -> (..., A)."""
+    logits = config.beta * readout_trace @ readout.T
+    if config.logit_clip is not None:
+        logits = jnp.clip(logits, -config.logit_clip, config.logit_clip)
+    return jax.nn.softmax(logits, axis=-1)
+
+
+def agent_step(
+    config: AgentConfig, agent: Agent, state: lif.LIFState, observation: jax.Array, key: jax.Array
+) -> tuple[lif.LIFState, AgentStep]:
+    """Feed observation (D,), sample an action. Returns new state and AgentStep."""
+    params = lif.LIFParams(agent.weights.w_rec, config.lif)
+    state, output = lif.lif_step(params, state, agent.w_in @ observation)
+    probabilities = policy(config, agent.weights.readout, output.readout_trace)
+    action = jax.random.categorical(key, jnp.log(probabilities + 1e-30))
+    return state, AgentStep(action, probabilities, output)
+
+
+def agent_gradients(
+    config: AgentConfig,
+    agent: Agent,
+    network: lif.LIFOutput,
+    actions: jax.Array,
+    probabilities: jax.Array,
+    rewards: jax.Array,
+) -> AgentWeights:
+    """Episode-form policy-gradient e-prop. network: LIFOutput with fields (T, N); actions (T,);
+    probabilities (T, A); rewards (T,). Returns gradients of -J (diagonal of w_rec zeroed)."""
+    record = eprop.EpisodeRecord(network.pseudo_derivative, network.eligibility, network.readout_trace)
+    gradients = eprop.policy_gradients_episode(
+        record, agent.weights.readout, actions, probabilities, rewards, config.beta, config.trace_decay,
+        config.lif.alpha_readout, config.lif.filter_eligibility,
+    )
+    n = config.lif.n_neurons
+    return AgentWeights(w_rec=gradients.w_rec * (1.0 - jnp.eye(n, dtype=gradients.w_rec.dtype)), readout=gradients.readout)
+
+
+def agent_optimizer(config: AgentConfig, learning_rate_scale: float = 1.0) -> optax.GradientTransformation:
+    """Adam (lr, eps) on both groups, plus the official plain step on the readout."""
+    adam = optax.adam(config.learning_rate * learning_rate_scale, eps=config.adam_eps)
+    readout = summed(adam, optax.sgd(config.readout_plain_step / config.beta)) if config.readout_plain_step else adam
+    return grouped_optimizer(
+        {"recurrent": adam, "readout": readout}, AgentWeights(w_rec="recurrent", readout="readout")
+    )

@@ -1,0 +1,162 @@
+"""The world model: a recurrent LIF network fed the observation and the action, reading out the change
+of the observation and the (low-passed) reward, learning by supervised e-prop (DESIGN 1a)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+
+import jax
+import jax.numpy as jnp
+import optax
+from flax import struct
+
+from snnrl.core import eprop, lif
+from snnrl.core.lif_config import LIFConfig
+from snnrl.core.optim import grouped_optimizer
+
+
+@dataclass(frozen=True)
+class WorldModelConfig:
+    """World-model constants. Defaults are the official code's values (DESIGN 1a).
+
+    cost_state / cost_reward: c_xi, c_r of the loss. lr_*: Adam learning rate per group. reward_decay:
+    the reward target is r_learn <- reward_decay * r_learn + r. jump_threshold: target changes of the
+    observation larger than this (observation units; 30 RAM units / 255) are set to 0.
+    """
+
+    lif: LIFConfig = field(default_factory=lambda: LIFConfig(tau_readout=2.0))
+    n_state: int = 4
+    n_actions: int = 3
+    cost_state: float = 1.0
+    cost_reward: float = 1.0
+    lr_recurrent: float = 0.004
+    lr_state: float = 0.002
+    lr_reward: float = 0.0004
+    adam_eps: float = 1e-8
+    reward_decay: float = 0.5
+    jump_threshold: float = 30.0 / 255.0
+
+    def __post_init__(self) -> None:
+        for name in ("n_state", "n_actions"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 1:
+                raise ValueError(f"WorldModelConfig.{name} must be an integer >= 1, got {value!r}")
+        for name in ("cost_state", "cost_reward", "lr_recurrent", "lr_state", "lr_reward", "adam_eps", "jump_threshold"):
+            value = getattr(self, name)
+            if not (math.isfinite(value) and value > 0):
+                raise ValueError(f"WorldModelConfig.{name} must be a finite number > 0, got {value!r}")
+        if not 0.0 <= self.reward_decay < 1.0:
+            raise ValueError(f"WorldModelConfig.reward_decay must lie in [0, 1), got {self.reward_decay!r}")
+
+    def replace(self, **changes) -> "WorldModelConfig":
+        """A copy with some fields changed (validated again)."""
+        return replace(self, **changes)
+
+    @property
+    def cost(self) -> jax.Array:
+        """Per-output cost weights (D + 1,): state outputs then the reward."""
+        return jnp.array([self.cost_state] * self.n_state + [self.cost_reward])
+
+
+@struct.dataclass
+class WorldModelWeights:
+    """Learnable weights: w_rec (N, N), readout_state (D, N), readout_reward (1, N)."""
+
+    w_rec: jax.Array
+    readout_state: jax.Array
+    readout_reward: jax.Array
+
+
+@struct.dataclass
+class WorldModel:
+    """One world-model realization: fixed input weights (N, D) and (N, A), learnable weights."""
+
+    w_in_state: jax.Array
+    w_in_action: jax.Array
+    weights: WorldModelWeights
+
+
+@struct.dataclass
+class WorldModelStep:
+    """One step's predicted observation change (D,), predicted reward () and network output."""
+
+    delta: jax.Array
+    reward: jax.Array
+    network: lif.LIFOutput
+
+
+def init_world_model(key: jax.Array, config: WorldModelConfig) -> WorldModel:
+    """Random inputs ~ N(0, w_in_std^2), W ~ N(0, 1/N) zero diagonal, readouts zero (official code)."""
+    key_state, key_action, key_rec = jax.random.split(key, 3)
+    n = config.lif.n_neurons
+    std = config.lif.w_in_std
+    return WorldModel(
+        w_in_state=std * jax.random.normal(key_state, (n, config.n_state)),
+        w_in_action=std * jax.random.normal(key_action, (n, config.n_actions)),
+        weights=WorldModelWeights(
+            w_rec=lif.init_recurrent_weights(key_rec, config.lif),
+            readout_state=jnp.zeros((config.n_state, n)),
+            readout_reward=jnp.zeros((1, n)),
+        ),
+    )
+
+
+def _readout(weights: WorldModelWeights) -> jax.Array:
+    return jnp.concatenate([weights.readout_state, weights.readout_reward], axis=0)
+
+
+def world_model_step(
+    config: WorldModelConfig, model: WorldModel, state: lif.LIFState, observation: jax.Array, action: jax.Array
+) -> tuple[lif.LIFState, WorldModelStep]:
+    """Feed observation (D,) and action () int; predict the next change (D,) and the reward ()."""
+    params = lif.LIFParams(model.weights.w_rec, config.lif)
+    current = model.w_in_state @ observation + model.w_in_action[:, action]
+    state, output = lif.lif_step(params, state, current)
+    prediction = _readout(model.weights) @ output.readout_trace
+    return state, WorldModelStep(prediction[:-1], prediction[-1], output)
+
+
+def delta_target(config: WorldModelConfig, observation: jax.Array, next_observation: jax.Array) -> jax.Array:
+    """Target change of the observation, jumps larger than jump_threshold set to 0. (D,) -> (D,)."""
+    delta = next_observation - observation
+    return jnp.where(jnp.abs(delta) > config.jump_threshold, 0.0, delta)
+
+
+def world_model_step_gradients(
+    config: WorldModelConfig,
+    model: WorldModel,
+    trace: eprop.SupervisedTrace,
+    step: WorldModelStep,
+    delta_target_value: jax.Array,
+    reward_target: jax.Array,
+) -> tuple[eprop.SupervisedTrace, WorldModelWeights]:
+    """Online supervised e-prop for one step: returns the new trace and this step's gradients."""
+    error = jnp.concatenate([delta_target_value - step.delta, (reward_target - step.reward)[None]])
+    trace, gradients = eprop.supervised_step_gradients(
+        trace, step.network.pseudo_derivative, step.network.eligibility, step.network.readout_trace,
+        _readout(model.weights), error, config.cost, config.lif.alpha_readout, config.lif.filter_eligibility,
+    )
+    n = config.lif.n_neurons
+    return trace, WorldModelWeights(
+        w_rec=gradients.w_rec * (1.0 - jnp.eye(n, dtype=gradients.w_rec.dtype)),
+        readout_state=gradients.readout[:-1],
+        readout_reward=gradients.readout[-1:],
+    )
+
+
+def world_model_trace_init(config: WorldModelConfig) -> eprop.SupervisedTrace:
+    """Zero online trace of the supervised rule for this model."""
+    return eprop.supervised_trace_init(config.lif.n_neurons, config.n_state + 1)
+
+
+def world_model_optimizer(config: WorldModelConfig) -> optax.GradientTransformation:
+    """Adam with the per-group learning rates of the config."""
+    return grouped_optimizer(
+        {
+            "recurrent": optax.adam(config.lr_recurrent, eps=config.adam_eps),
+            "state": optax.adam(config.lr_state, eps=config.adam_eps),
+            "reward": optax.adam(config.lr_reward, eps=config.adam_eps),
+        },
+        WorldModelWeights(w_rec="recurrent", readout_state="state", readout_reward="reward"),
+    )
