@@ -137,12 +137,21 @@ def world_model_step_gradients(
         trace, step.network.pseudo_derivative, step.network.eligibility, step.network.readout_trace,
         _readout(model.weights), error, config.cost, config.lif.alpha_readout, config.lif.filter_eligibility,
     )
+    return trace, _as_weights(config, gradients)
+
+
+def _as_weights(config: WorldModelConfig, gradients: eprop.Gradients) -> WorldModelWeights:
     n = config.lif.n_neurons
-    return trace, WorldModelWeights(
+    return WorldModelWeights(
         w_rec=gradients.w_rec * (1.0 - jnp.eye(n, dtype=gradients.w_rec.dtype)),
         readout_state=gradients.readout[:-1],
         readout_reward=gradients.readout[-1:],
     )
+
+
+def accumulated_gradients(config: WorldModelConfig, trace: eprop.SupervisedTrace) -> WorldModelWeights:
+    """The gradients summed in an online trace since its start, as WorldModelWeights."""
+    return _as_weights(config, trace.gradients)
 
 
 def world_model_trace_init(config: WorldModelConfig) -> eprop.SupervisedTrace:

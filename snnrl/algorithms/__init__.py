@@ -1,0 +1,1 @@
+"""Learning algorithms built on the models: awake, dream, plan (DESIGN 1a)."""

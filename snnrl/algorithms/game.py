@@ -1,0 +1,201 @@
+"""One game of the model-based experiment, split into pure pieces that a compiled JAX-environment loop
+and a host-driven (ALE) loop call alike:
+
+    carry = begin_game(...)
+    for t in range(T):  carry, acted = awake_act(..., t);  env step;  learner, carry = awake_learn(...)
+    learner, metrics = finish_game(...)          # agent update, model update (per-game cadence), dream
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+from flax import struct
+
+from snnrl.algorithms.config import DreamingConfig
+from snnrl.algorithms.imagination import dream_start_observation, imagine, imagined_gradients
+from snnrl.algorithms.learner import Learner, apply_agent_update, apply_model_update
+from snnrl.core import eprop, lif
+from snnrl.models.agent import AgentStep, AgentWeights, agent_gradients, agent_step
+from snnrl.models.world_model import accumulated_gradients, delta_target, world_model_step, world_model_step_gradients, world_model_trace_init
+
+
+@struct.dataclass
+class AwakeCarry:
+    """Within-game state: both networks' LIF states, the world model's online e-prop trace, the
+    low-passed reward target, and the agent gradients and predicted return accumulated from planning
+    look-aheads."""
+
+    agent_state: lif.LIFState
+    model_state: lif.LIFState
+    model_trace: eprop.SupervisedTrace
+    reward_target: jax.Array
+    plan_gradients: AgentWeights
+    plan_return: jax.Array
+
+
+@struct.dataclass
+class AwakeStepRecord:
+    """Per real step: the agent's step, the reward, and the model's squared errors (state, reward)."""
+
+    agent: AgentStep
+    reward: jax.Array
+    model_state_error: jax.Array
+    model_reward_error: jax.Array
+
+
+@struct.dataclass
+class GameMetrics:
+    """Per game: real return, model errors (mean squared, per step), mean policy entropy (nats),
+    imagined return (sum of predicted rewards in the dream or the look-aheads), interactions so far."""
+
+    game_return: jax.Array
+    model_state_error: jax.Array
+    model_reward_error: jax.Array
+    policy_entropy: jax.Array
+    imagined_return: jax.Array
+    interactions: jax.Array
+
+
+def _agent_learns(config: DreamingConfig, learner: Learner) -> jax.Array:
+    return learner.game >= config.agent_learning_start
+
+
+def _model_learns(config: DreamingConfig, learner: Learner) -> jax.Array:
+    if config.model_learning_stop is None:
+        return jnp.ones((), bool)
+    return learner.interactions < config.model_learning_stop
+
+
+def begin_game(config: DreamingConfig, learner: Learner) -> AwakeCarry:
+    """Fresh network states (v = v_init) and traces at the start of a game."""
+    zero_weights = jax.tree.map(jnp.zeros_like, learner.agent.weights)
+    return AwakeCarry(
+        agent_state=lif.init_state(config.agent.lif),
+        model_state=lif.init_state(config.world_model.lif),
+        model_trace=world_model_trace_init(config.world_model),
+        reward_target=jnp.zeros(()),
+        plan_gradients=zero_weights,
+        plan_return=jnp.zeros(()),
+    )
+
+
+def _plan(config: DreamingConfig, learner: Learner, carry: AwakeCarry, observation: jax.Array, key: jax.Array) -> AwakeCarry:
+    imagined = imagine(config, learner, carry.agent_state, carry.model_state, observation, key, config.n_fut)
+    gradients = imagined_gradients(config, learner, imagined)
+    return carry.replace(
+        plan_gradients=jax.tree.map(jnp.add, carry.plan_gradients, gradients),
+        plan_return=carry.plan_return + jnp.sum(imagined.rewards),
+    )
+
+
+def awake_act(
+    config: DreamingConfig, learner: Learner, carry: AwakeCarry, observation: jax.Array, step: jax.Array, key: jax.Array
+) -> tuple[AwakeCarry, AgentStep]:
+    """Real step ``step`` (() int): in plan mode, every 2 n_fut steps first look n_fut steps ahead from
+    copies of the present states; then the agent acts on observation (D,)."""
+    key_plan, key_act = jax.random.split(key)
+    if config.mode == "plan":
+        carry = jax.lax.cond(
+            step % (2 * config.n_fut) == 0,
+            lambda c: _plan(config, learner, c, observation, key_plan),
+            lambda c: c,
+            carry,
+        )
+    agent_state, acted = agent_step(config.agent, learner.agent, carry.agent_state, observation, key_act)
+    return carry.replace(agent_state=agent_state), acted
+
+
+def awake_learn(
+    config: DreamingConfig,
+    learner: Learner,
+    carry: AwakeCarry,
+    observation: jax.Array,
+    action: jax.Array,
+    next_observation: jax.Array,
+    reward: jax.Array,
+) -> tuple[Learner, AwakeCarry, tuple[jax.Array, jax.Array]]:
+    """The world model sees (observation, action), predicts the change and the reward, and learns
+    online (an Adam step now, or accumulated for the end of the game). Returns the learner, the carry
+    and the squared errors (state summed over D, reward)."""
+    model = config.world_model
+    model_state, predicted = world_model_step(model, learner.world_model, carry.model_state, observation, action)
+    target = delta_target(model, observation, next_observation)
+    reward_target = model.reward_decay * carry.reward_target + reward
+    trace, gradients = world_model_step_gradients(model, learner.world_model, carry.model_trace, predicted, target, reward_target)
+    if config.model_update == "step":
+        learner = apply_model_update(config, learner, gradients, _model_learns(config, learner))
+    carry = carry.replace(model_state=model_state, model_trace=trace, reward_target=reward_target)
+    errors = (jnp.sum(jnp.square(target - predicted.delta)), jnp.square(reward_target - predicted.reward))
+    return learner, carry, errors
+
+
+def finish_game(
+    config: DreamingConfig,
+    learner: Learner,
+    carry: AwakeCarry,
+    record: AwakeStepRecord,
+    reset_observation: jax.Array,
+    key: jax.Array,
+) -> tuple[Learner, GameMetrics]:
+    """End of a game: the agent's update from the real game (fields of record are (T, ...)), the world
+    model's per-game update, the planning update, then the dream. reset_observation (D,)."""
+    agent_on = _agent_learns(config, learner)
+    awake_gradients = agent_gradients(
+        config.agent, learner.agent, record.agent.network, record.agent.action, record.agent.probabilities, record.reward
+    )
+    learner = apply_agent_update(config, learner, awake_gradients, agent_on & config.agent_learns_awake, simulated=False)
+    if config.model_update == "game":
+        learner = apply_model_update(config, learner, accumulated_gradients(config.world_model, carry.model_trace), _model_learns(config, learner))
+    imagined_return = jnp.zeros(())
+    if config.mode == "plan":
+        learner = apply_agent_update(config, learner, carry.plan_gradients, agent_on, simulated=True)
+        imagined_return = carry.plan_return
+    if config.mode == "dream":
+        key_start, key_dream = jax.random.split(key)
+        start = dream_start_observation(config, reset_observation, key_start)
+        dreamt = imagine(
+            config, learner, lif.init_state(config.agent.lif), lif.init_state(config.world_model.lif), start, key_dream,
+            config.dream_steps,
+        )
+        learner = apply_agent_update(config, learner, imagined_gradients(config, learner, dreamt), agent_on, simulated=True)
+        imagined_return = jnp.sum(dreamt.rewards)
+    probabilities = record.agent.probabilities
+    entropy = -jnp.sum(probabilities * jnp.log(probabilities + 1e-30), axis=-1)
+    learner = learner.replace(game=learner.game + 1, interactions=learner.interactions + config.awake_steps)
+    metrics = GameMetrics(
+        game_return=jnp.sum(record.reward),
+        model_state_error=jnp.mean(record.model_state_error),
+        model_reward_error=jnp.mean(record.model_reward_error),
+        policy_entropy=jnp.mean(entropy),
+        imagined_return=imagined_return,
+        interactions=learner.interactions,
+    )
+    return learner, metrics
+
+
+def play_game(config: DreamingConfig, env, env_params, learner: Learner, key: jax.Array) -> tuple[Learner, GameMetrics]:
+    """One whole game with a JAX environment (gymnax-style reset/step), as one traceable function."""
+    key_reset, key_steps, key_finish = jax.random.split(key, 3)
+    observation, env_state = env.reset(key_reset, env_params)
+    carry = begin_game(config, learner)
+
+    def real_step(loop, inputs):
+        learner, carry, env_state, observation = loop
+        step, step_key = inputs
+        key_act, key_env = jax.random.split(step_key)
+        carry, acted = awake_act(config, learner, carry, observation, step, key_act)
+        next_observation, env_state, reward, _, _, _ = env.step(key_env, env_state, acted.action, env_params)
+        reward = jnp.asarray(reward, jnp.float32)
+        learner, carry, (state_error, reward_error) = awake_learn(
+            config, learner, carry, observation, acted.action, next_observation, reward
+        )
+        record = AwakeStepRecord(acted, reward, state_error, reward_error)
+        return (learner, carry, env_state, next_observation), record
+
+    steps = jnp.arange(config.awake_steps)
+    (learner, carry, _, _), record = jax.lax.scan(
+        real_step, (learner, carry, env_state, observation), (steps, jax.random.split(key_steps, config.awake_steps))
+    )
+    learner, metrics = finish_game(config, learner, carry, record, observation, key_finish)
+    return learner, metrics

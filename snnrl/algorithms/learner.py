@@ -1,0 +1,69 @@
+"""The learner: one realization's agent, world model, their optimizer states and counters."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import optax
+from flax import struct
+
+from snnrl.algorithms.config import DreamingConfig
+from snnrl.models.agent import Agent, AgentWeights, agent_optimizer, init_agent
+from snnrl.models.world_model import WorldModel, WorldModelWeights, init_world_model, world_model_optimizer
+
+
+@struct.dataclass
+class Learner:
+    """Everything one realization carries from game to game. game and interactions are () int32."""
+
+    agent: Agent
+    agent_opt_state: optax.OptState
+    world_model: WorldModel
+    model_opt_state: optax.OptState
+    game: jax.Array
+    interactions: jax.Array
+
+
+def init_learner(key: jax.Array, config: DreamingConfig) -> Learner:
+    """Fresh agent and world model with zeroed optimizer states."""
+    key_agent, key_model = jax.random.split(key)
+    agent = init_agent(key_agent, config.agent)
+    model = init_world_model(key_model, config.world_model)
+    return Learner(
+        agent=agent,
+        agent_opt_state=agent_optimizer(config.agent).init(agent.weights),
+        world_model=model,
+        model_opt_state=world_model_optimizer(config.world_model).init(model.weights),
+        game=jnp.zeros((), jnp.int32),
+        interactions=jnp.zeros((), jnp.int32),
+    )
+
+
+def apply_agent_update(
+    config: DreamingConfig, learner: Learner, gradients: AgentWeights, enabled: jax.Array, simulated: bool
+) -> Learner:
+    """One Adam step of the agent if ``enabled`` (() bool). Updates from simulated experience (dreams,
+    plans) are scaled by dream_lr_scale (Adam's step is linear in its learning rate)."""
+    updates, opt_state = agent_optimizer(config.agent).update(gradients, learner.agent_opt_state, learner.agent.weights)
+    if simulated:
+        updates = jax.tree.map(lambda u: config.dream_lr_scale * u, updates)
+    select = lambda new, old: jnp.where(enabled, new, old)  # noqa: E731
+    weights = jax.tree.map(select, optax.apply_updates(learner.agent.weights, updates), learner.agent.weights)
+    return learner.replace(
+        agent=learner.agent.replace(weights=weights),
+        agent_opt_state=jax.tree.map(select, opt_state, learner.agent_opt_state),
+    )
+
+
+def apply_model_update(
+    config: DreamingConfig, learner: Learner, gradients: WorldModelWeights, enabled: jax.Array
+) -> Learner:
+    """One Adam step of the world model if ``enabled`` (() bool)."""
+    optimizer = world_model_optimizer(config.world_model)
+    updates, new_opt_state = optimizer.update(gradients, learner.model_opt_state, learner.world_model.weights)
+    new_weights = optax.apply_updates(learner.world_model.weights, updates)
+    select = lambda new, old: jnp.where(enabled, new, old)  # noqa: E731
+    return learner.replace(
+        world_model=learner.world_model.replace(weights=jax.tree.map(select, new_weights, learner.world_model.weights)),
+        model_opt_state=jax.tree.map(select, new_opt_state, learner.model_opt_state),
+    )
