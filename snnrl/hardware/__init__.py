@@ -1,0 +1,36 @@
+"""Hardware layer: chip descriptions, fixed random connectivity, mapper, exports and hidden-layer backends.
+
+Nothing here imports samna; only constructing the "dynapse1" backend does (see ``samna_loader``).
+"""
+
+from snnrl.hardware.backend import BACKEND_NAMES, HiddenBackend, make_hidden_backend
+from snnrl.hardware.chip import CHIPS, DYNAPSE1, SYNAPSE_TYPES, ChipDescription, SynapseType, get_chip
+from snnrl.hardware.connectivity import Connectivity, random_connectivity
+from snnrl.hardware.dynapse1_backend import Dynapse1Backend, Dynapse1UnavailableError
+from snnrl.hardware.export_json import load_mapped_network, save_mapped_network
+from snnrl.hardware.export_nir import hidden_layer_to_nir, save_nir
+from snnrl.hardware.jax_backend import make_jax_backend
+from snnrl.hardware.lif import HiddenLIFParams, HiddenLIFState
+from snnrl.hardware.lif_backend import HiddenState, LIFBackend
+from snnrl.hardware.mapper import MappedNetwork, MappingError, default_cores, map_hidden_layer
+from snnrl.hardware.samna_loader import SamnaUnavailableError
+from snnrl.hardware.simulated_chip import make_simulated_chip
+from snnrl.hardware.spec import (
+    PAPER_AGENT_BIASES,
+    PAPER_WORLD_MODEL_BIASES,
+    BiasGroup,
+    CoreParameters,
+    HiddenLayerSpec,
+    SourceAddress,
+    hidden_layer_spec,
+)
+
+__all__ = [
+    "BACKEND_NAMES", "CHIPS", "DYNAPSE1", "PAPER_AGENT_BIASES", "PAPER_WORLD_MODEL_BIASES", "SYNAPSE_TYPES",
+    "BiasGroup", "ChipDescription", "Connectivity", "CoreParameters", "Dynapse1Backend", "Dynapse1UnavailableError",
+    "HiddenBackend", "HiddenLIFParams", "HiddenLIFState", "HiddenLayerSpec", "HiddenState", "LIFBackend",
+    "MappedNetwork", "MappingError", "SamnaUnavailableError", "SourceAddress", "SynapseType", "default_cores",
+    "get_chip", "hidden_layer_spec", "hidden_layer_to_nir", "load_mapped_network", "make_hidden_backend",
+    "make_jax_backend", "make_simulated_chip", "map_hidden_layer", "random_connectivity", "save_mapped_network",
+    "save_nir",
+]

@@ -16,6 +16,10 @@ from typing import Any, Protocol
 
 import jax
 
+from snnrl.hardware.dynapse1_backend import Dynapse1Backend
+from snnrl.hardware.jax_backend import make_jax_backend
+from snnrl.hardware.mapper import map_hidden_layer
+from snnrl.hardware.simulated_chip import make_simulated_chip
 from snnrl.hardware.spec import HiddenLayerSpec
 
 
@@ -45,22 +49,16 @@ def make_hidden_backend(name: str, spec: HiddenLayerSpec, **options: Any) -> Hid
     "jax": ``make_jax_backend(spec, **options)`` (options: encoder, spike_mode).
     "simulated": maps the spec, then ``make_simulated_chip(mapped, **rest)``; options: chip, cores
     (for the mapper), mismatch (default 0.2), encoder, spike_mode.
-    "dynapse1": maps the spec, then ``Dynapse1Backend(mapped, **rest)`` (needs samna and a board).
+    "dynapse1": maps the spec, then ``Dynapse1Backend(mapped, **rest)`` (needs samna and a board;
+    options: chip, cores, encoder, spike_mode, isi_multiplier, device_index).
+    Raises ValueError listing the valid names for an unknown name.
     """
     if name == "jax":
-        from snnrl.hardware.jax_backend import make_jax_backend
-
         return make_jax_backend(spec, **options)
     if name in ("simulated", "dynapse1"):
-        from snnrl.hardware.mapper import map_hidden_layer
-
         mapping_options = {key: options.pop(key) for key in ("chip", "cores") if key in options}
         mapped = map_hidden_layer(spec, **mapping_options)
         if name == "simulated":
-            from snnrl.hardware.simulated_chip import make_simulated_chip
-
             return make_simulated_chip(mapped, **options)
-        from snnrl.hardware.dynapse1_backend import Dynapse1Backend
-
         return Dynapse1Backend(mapped, **options)
     raise ValueError(f"unknown hidden backend {name!r}; valid names: {', '.join(BACKEND_NAMES)}")

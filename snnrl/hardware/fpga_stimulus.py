@@ -1,0 +1,61 @@
+"""Turn one agent step of generator spike counts into the FPGA spike generator's preloaded events.
+
+Spikes in bin b (count k) are spread evenly over the bin: times b*bin + m*bin/k, m = 0..k-1. Each spike
+becomes one event per target chip of its generator (with the core mask of the cores listening to
+it). Times are rounded to ISI units (isi_multiplier / 90 µs, 10 µs for 900); each event's isi is the
+gap to the previous event. In repeat mode the stimulus loops with the period of one agent step, so
+the first event's isi is the gap from the previous loop's last event.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from snnrl.hardware.mapper import MappedNetwork
+
+
+@dataclass(frozen=True)
+class FpgaEvent:
+    """One preloaded event: FPGA generator id, target chip, core mask (bit k = core k), isi in ISI units."""
+
+    generator_id: int
+    target_chip: int
+    core_mask: int
+    isi: int
+
+
+def fpga_events_for_step(spike_counts: np.ndarray, mapped: MappedNetwork, bin_ms: float,
+                         isi_multiplier: int = 900, repeat: bool = True) -> list[FpgaEvent]:
+    """spike_counts (n_bins, n_sources) -> time-ordered events; ValueError if the chip's limits are exceeded."""
+    counts = np.asarray(spike_counts)
+    if counts.ndim != 2 or counts.shape[1] != mapped.n_sources:
+        raise ValueError(f"spike_counts must have shape (n_bins, {mapped.n_sources}), got {counts.shape}")
+    if np.any(counts < 0) or np.any(counts != np.round(counts)):
+        raise ValueError("spike_counts must be non-negative integers")
+    chip = mapped.chip
+    unit_us = chip.isi_unit_us(isi_multiplier)
+    bin_us = bin_ms * 1000.0
+    period_units = int(round(counts.shape[0] * bin_us / unit_us))
+    targets = mapped.generator_targets()
+    timed: list[tuple[int, int, int, int]] = []
+    for b, i in zip(*np.nonzero(counts)):
+        k = int(counts[b, i])
+        for m in range(k):
+            time_units = int(round((b * bin_us + m * bin_us / k) / unit_us))
+            for target_chip, mask in sorted(targets.get(int(i), {}).items()):
+                timed.append((time_units, mapped.generator_id(int(i)), target_chip, mask))
+    if len(timed) > chip.fpga_max_preloaded_events:
+        raise ValueError(f"{len(timed)} FPGA events in one step exceed the {chip.fpga_max_preloaded_events} "
+                         f"that {chip.name} can preload")
+    timed.sort()
+    times = np.array([t for t, *_ in timed], dtype=np.int64)
+    if times.size == 0:
+        return []
+    isi = np.diff(times, prepend=times[-1] - period_units if repeat else 0)
+    if isi.max() > chip.max_isi:
+        raise ValueError(f"an inter-spike interval of {int(isi.max())} units exceeds the {chip.fpga_isi_bits}-bit "
+                         f"maximum {chip.max_isi}; use a smaller isi_multiplier")
+    return [FpgaEvent(generator_id=g, target_chip=c, core_mask=mask, isi=int(d))
+            for (_, g, c, mask), d in zip(timed, isi)]
