@@ -1,0 +1,1 @@
+"""Experiments: presets, make_train, the chunked runner with checkpoints, results, figures."""

@@ -1,0 +1,101 @@
+"""Experiment configuration (what to run, how many, where) and the named presets."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable
+
+from snnrl.algorithms.config import DreamingConfig
+from snnrl.core.lif_config import LIFConfig
+from snnrl.core.pseudo_derivatives import PseudoDerivativeSpec
+from snnrl.models.agent import AgentConfig
+from snnrl.models.world_model import WorldModelConfig
+
+
+@dataclass(frozen=True)
+class ExperimentConfig:
+    """A whole run: the algorithm, the environment, the number of games and realizations, the seed.
+
+    chunk_games: games per compiled chunk (the host acts only between chunks: progress, checkpoints).
+    """
+
+    algorithm: DreamingConfig = field(default_factory=DreamingConfig)
+    env: str = "pong"
+    games: int = 2000
+    realizations: int = 10
+    seed: int = 0
+    chunk_games: int = 50
+    preset: str = "official"
+
+    def __post_init__(self) -> None:
+        for name in ("games", "realizations", "chunk_games"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+        if not isinstance(self.seed, int) or self.seed < 0:
+            raise ValueError(f"seed must be an integer >= 0, got {self.seed!r}")
+
+    def replace(self, **changes) -> "ExperimentConfig":
+        """A copy with some fields changed (validated again)."""
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain nested dict of every field (what config.json holds)."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "ExperimentConfig":
+        """Inverse of to_dict."""
+        def lif(d):
+            return LIFConfig(**{**d, "pseudo_derivative": PseudoDerivativeSpec(**d["pseudo_derivative"])})
+
+        algorithm = dict(data["algorithm"])
+        algorithm["agent"] = AgentConfig(**{**algorithm["agent"], "lif": lif(algorithm["agent"]["lif"])})
+        algorithm["world_model"] = WorldModelConfig(
+            **{**algorithm["world_model"], "lif": lif(algorithm["world_model"]["lif"])}
+        )
+        return cls(**{**data, "algorithm": DreamingConfig(**algorithm)})
+
+    def to_json(self) -> str:
+        """config.json text."""
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
+
+
+def _official() -> ExperimentConfig:
+    return ExperimentConfig(preset="official")
+
+
+def _paper() -> ExperimentConfig:
+    lif = LIFConfig(v_rest=-4.0, w_res=-20.0, w_in_std=math.sqrt(5.0))
+    agent = AgentConfig(lif=lif.replace(tau_readout=1.0), trace_decay=0.99, learning_rate=1e-3)
+    model = WorldModelConfig(
+        lif=lif.replace(tau_readout=2.0), cost_state=1.0, cost_reward=0.1,
+        lr_recurrent=1e-3, lr_state=1e-3, lr_reward=1e-3,
+    )
+    algorithm = DreamingConfig(agent=agent, world_model=model, model_update="game", dream_start="random")
+    return ExperimentConfig(algorithm=algorithm, preset="paper")
+
+
+def _demo() -> ExperimentConfig:
+    """A few minutes on 2 CPU cores: official values, N = 200, 300 games, 4 realizations."""
+    agent = AgentConfig(lif=LIFConfig(n_neurons=200, tau_readout=1.0))
+    model = WorldModelConfig(lif=LIFConfig(n_neurons=200, tau_readout=2.0))
+    algorithm = DreamingConfig(agent=agent, world_model=model, agent_learning_start=20)
+    return ExperimentConfig(algorithm=algorithm, games=300, realizations=4, chunk_games=25, preset="demo")
+
+
+PRESETS: dict[str, tuple[Callable[[], ExperimentConfig], str]] = {
+    "official": (_official, "values of the official code (N=500, 2000 games, 10 realizations)"),
+    "paper": (_paper, "values of the dreaming paper's text (w_res -20, v_rest -4, gamma 0.99, per-game model update, random dream start)"),
+    "demo": (_demo, "small official-valued run for a laptop: N=200, 300 games, 4 realizations"),
+}
+
+
+def preset(name: str) -> ExperimentConfig:
+    """The named preset; an unknown name lists the valid ones."""
+    if name not in PRESETS:
+        raise ValueError(f"unknown preset {name!r}; valid presets: {', '.join(sorted(PRESETS))}")
+    return PRESETS[name][0]()

@@ -1,0 +1,41 @@
+"""A trained realization dreams; the real (JAX) environment replays the dream's actions from the same
+reset state, for the predicted-vs-real figure."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jax
+import numpy as np
+
+from snnrl.algorithms.imagination import imagine
+from snnrl.core import lif
+from snnrl.experiments.runner import load_state, read_config
+
+
+def dream_against_reality(folder: Path, realization: int = 0, seed: int = 0):
+    """Returns (dreamt observations (S, D), real observations (S, D), agent spikes (S, N), model spikes (S, N))."""
+    from snnrl.envs import make
+
+    config = read_config(folder)
+    env, env_params = make(config.env)
+    if getattr(env, "host_side", False):
+        raise ValueError(f"dream figures need a JAX environment; {config.env!r} is host-side")
+    state = load_state(config, folder)
+    if not 0 <= realization < config.realizations:
+        raise ValueError(f"realization must lie in [0, {config.realizations}), got {realization}")
+    learner = jax.tree.map(lambda leaf: leaf[realization], state.learners)
+    algorithm = config.algorithm
+    key_reset, key_dream, key_env = jax.random.split(jax.random.key(seed), 3)
+    observation, env_state = env.reset(key_reset, env_params)
+    dreamt = imagine(algorithm, learner, lif.init_state(algorithm.agent.lif), lif.init_state(algorithm.world_model.lif),
+                     observation, key_dream, algorithm.dream_steps)
+
+    def replay(carry, inputs):
+        env_state, obs = carry
+        action, step_key = inputs
+        next_obs, env_state, _, _, _, _ = env.step(step_key, env_state, action, env_params)
+        return (env_state, next_obs), obs
+
+    _, real = jax.lax.scan(replay, (env_state, observation), (dreamt.agent.action, jax.random.split(key_env, algorithm.dream_steps)))
+    return (np.asarray(dreamt.observations), np.asarray(real), np.asarray(dreamt.agent.network.spikes), np.asarray(dreamt.model_spikes))

@@ -1,0 +1,25 @@
+"""Apply command-line choices on top of a preset (None = keep the preset's value)."""
+
+from __future__ import annotations
+
+from snnrl.experiments.config import ExperimentConfig
+
+
+def apply_overrides(config: ExperimentConfig, *, env=None, mode=None, realizations=None, games=None, seed=None,
+                    n_fut=None, model_update=None, dream_start=None, neurons=None, chunk_games=None) -> ExperimentConfig:
+    """A validated copy of ``config`` with the given fields replaced. Unknown env names list the known ones."""
+    algorithm = config.algorithm
+    changes = {k: v for k, v in dict(mode=mode, n_fut=n_fut, model_update=model_update, dream_start=dream_start).items() if v is not None}
+    if neurons is not None:
+        changes["agent"] = algorithm.agent.replace(lif=algorithm.agent.lif.replace(n_neurons=neurons))
+        changes["world_model"] = algorithm.world_model.replace(lif=algorithm.world_model.lif.replace(n_neurons=neurons))
+    if changes:
+        algorithm = algorithm.replace(**changes)
+    if env is not None:
+        from snnrl.envs import registered_names
+
+        known = registered_names()
+        if env not in known and not env.startswith("gymnax:"):
+            raise ValueError(f"unknown environment {env!r}; known: {', '.join(known)}")
+    experiment = {k: v for k, v in dict(env=env, realizations=realizations, games=games, seed=seed, chunk_games=chunk_games).items() if v is not None}
+    return config.replace(algorithm=algorithm, **experiment)

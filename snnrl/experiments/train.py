@@ -1,0 +1,80 @@
+"""``make_train(config) -> train(key)``: the whole experiment as compiled chunks of games, a
+``lax.scan`` over games inside, vmapped over realizations, sharded over devices.
+
+Keys: realization r gets ``split(key, R)[r]``; its learner is initialised from ``fold_in(k_r, INIT_TAG)``
+and game g is played with ``fold_in(k_r, g)``, so any chunking (and any resume point) gives the same
+numbers.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax.sharding import Mesh, NamedSharding, PartitionSpec
+
+from snnrl.algorithms.game import GameMetrics, play_game
+from snnrl.algorithms.learner import Learner, init_learner
+from snnrl.experiments.config import ExperimentConfig
+
+INIT_TAG = 2**31 - 1  # fold_in tag for the learner's initial weights (never a game index)
+
+
+def realization_keys(seed: int, realizations: int) -> jax.Array:
+    """One base key per realization. (R,) keys."""
+    return jax.random.split(jax.random.key(seed), realizations)
+
+
+def init_learners(config: ExperimentConfig, base_keys: jax.Array) -> Learner:
+    """Fresh learners, one per realization (leading axis R)."""
+    return jax.vmap(lambda k: init_learner(jax.random.fold_in(k, INIT_TAG), config.algorithm))(base_keys)
+
+
+def make_chunk(config: ExperimentConfig, env, env_params) -> Callable[[Learner, jax.Array, jax.Array], tuple[Learner, GameMetrics]]:
+    """Compiled ``chunk(learners, base_keys, games) -> (learners, metrics)``: plays the games whose
+    indices are in ``games`` (C,) for every realization. learners and base_keys have leading axis R;
+    metrics fields are (R, C)."""
+    algorithm = config.algorithm
+
+    def one_realization(learner: Learner, base_key: jax.Array, games: jax.Array):
+        def one_game(learner, game):
+            return play_game(algorithm, env, env_params, learner, jax.random.fold_in(base_key, game))
+
+        return jax.lax.scan(one_game, learner, games)
+
+    return jax.jit(jax.vmap(one_realization, in_axes=(0, 0, None)))
+
+
+def realization_sharding(realizations: int) -> NamedSharding | None:
+    """Shard the realization axis over as many visible devices as divide R (None on one device)."""
+    devices = jax.devices()
+    count = max(d for d in range(1, len(devices) + 1) if realizations % d == 0)
+    if count == 1:
+        return None
+    return NamedSharding(Mesh(np.array(devices[:count]), ("realizations",)), PartitionSpec("realizations"))
+
+
+def shard(tree, sharding: NamedSharding | None):
+    """Place a pytree with leading axis R on the devices (no-op without a sharding)."""
+    return tree if sharding is None else jax.device_put(tree, sharding)
+
+
+def make_train(config: ExperimentConfig) -> Callable[[jax.Array], tuple[Learner, GameMetrics]]:
+    """``train(key) -> (learners, metrics)`` for a JAX environment: all ``config.games`` games of all
+    realizations in one compiled program (metrics fields (R, games))."""
+    from snnrl.envs import make
+
+    env, env_params = make(config.env)
+    if getattr(env, "host_side", False):
+        raise ValueError(f"make_train needs a JAX environment; {config.env!r} is host-side: use run_experiment")
+    chunk = make_chunk(config, env, env_params)
+    sharding = realization_sharding(config.realizations)
+
+    def train(key: jax.Array) -> tuple[Learner, GameMetrics]:
+        base_keys = shard(jax.random.split(key, config.realizations), sharding)
+        learners = shard(init_learners(config, base_keys), sharding)
+        return chunk(learners, base_keys, jnp.arange(config.games))
+
+    return train
