@@ -33,12 +33,12 @@ def integer_multiplicities(weights: np.ndarray) -> np.ndarray:
         bad = ~np.isfinite(matrix) | (matrix != np.round(matrix))
         if bad.any():
             source, neuron = (int(i) for i in np.argwhere(bad)[0])
-            raise MappingError(f"weights[{source}, {neuron}] = {matrix[source, neuron]!r} (source {source} -> hidden "
+            raise MappingError(f"weights[{source}, {neuron}] = {matrix[source, neuron].item()!r} (source {source} -> hidden "
                                f"neuron {neuron}) is not an integer; the chip only repeats CAM entries (integer weights)")
     negative = matrix < 0
     if negative.any():
         source, neuron = (int(i) for i in np.argwhere(negative)[0])
-        raise MappingError(f"weights[{source}, {neuron}] = {matrix[source, neuron]!r} (source {source} -> hidden "
+        raise MappingError(f"weights[{source}, {neuron}] = {matrix[source, neuron].item()!r} (source {source} -> hidden "
                            f"neuron {neuron}) is negative; multiplicities must be >= 0 (inhibition is a synapse type)")
     return matrix.astype(np.int64)
 
