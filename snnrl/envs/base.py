@@ -1,0 +1,78 @@
+"""The one environment interface of snnrl (gymnax 1.0 style) and the checks every environment shares.
+
+    obs, state = env.reset(key, params)
+    obs, state, reward, terminated, truncated, info = env.step(key, state, action, params)
+
+``step`` never resets by itself: a finished episode stays finished until the caller calls ``reset``
+(``auto_reset_step`` wraps a step function that does). JAX environments are pure functions that can be
+jitted, vmapped and scanned; host environments (``host_side = True``, e.g. real ALE) keep emulators on
+the host and work on a batch of B episodes at once.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Protocol, runtime_checkable
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax.core import Tracer
+
+StepResult = tuple[jax.Array, Any, jax.Array, jax.Array, jax.Array, dict]
+
+
+@runtime_checkable
+class Environment(Protocol):
+    """What ``snnrl.envs.make`` returns (with its default params)."""
+
+    host_side: bool
+    num_actions: int
+
+    def reset(self, key: jax.Array, params: Any) -> tuple[jax.Array, Any]:
+        """Start an episode: (observation, state)."""
+
+    def step(self, key: jax.Array, state: Any, action: jax.Array, params: Any) -> StepResult:
+        """One agent step: (observation, state, reward, terminated, truncated, info)."""
+
+    def observation_space(self, params: Any) -> Any:
+        """The space of one observation (``.shape``, ``.dtype``)."""
+
+    def action_space(self, params: Any) -> Any:
+        """The space of one action."""
+
+
+def check_action(action: Any, num_actions: int) -> None:
+    """Raise ValueError if a concrete action lies outside [0, num_actions).
+
+    Traced actions (inside jit/vmap/scan) cannot be inspected without checkify, so they pass unchecked;
+    the JAX environments then clip them into range. Validate eagerly, where the action is concrete.
+    """
+    if isinstance(action, Tracer):
+        return
+    values = np.asarray(action)
+    if not np.issubdtype(values.dtype, np.integer):
+        raise ValueError(f"actions must be integers in [0, {num_actions}), got dtype {values.dtype}")
+    if values.size and (values.min() < 0 or values.max() >= num_actions):
+        bad = values[(values < 0) | (values >= num_actions)].ravel()[0]
+        raise ValueError(f"action {int(bad)} is out of range: this environment has actions 0..{num_actions - 1}")
+
+
+def auto_reset_step(env: Environment) -> Callable[..., StepResult]:
+    """A step function (same signature as ``env.step``) that resets finished episodes in place.
+
+    The returned observation and state are those of the fresh episode where ``terminated | truncated``;
+    reward, flags and info still describe the finished step. JAX environments only.
+    """
+    if env.host_side:
+        raise ValueError("auto_reset_step needs a JAX environment; host environments reset on the host")
+
+    def step(key: jax.Array, state: Any, action: jax.Array, params: Any) -> StepResult:
+        key_step, key_reset = jax.random.split(key)
+        obs, next_state, reward, terminated, truncated, info = env.step(key_step, state, action, params)
+        reset_obs, reset_state = env.reset(key_reset, params)
+        done = jnp.logical_or(terminated, truncated)
+        pick = lambda fresh, old: jax.lax.select(done, fresh, old)  # noqa: E731
+        next_state = jax.tree.map(pick, reset_state, next_state)
+        return pick(reset_obs, obs), next_state, reward, terminated, truncated, info
+
+    return step
