@@ -23,3 +23,20 @@ def apply_overrides(config: ExperimentConfig, *, env=None, mode=None, realizatio
             raise ValueError(f"unknown environment {env!r}; known: {', '.join(known)}")
     experiment = {k: v for k, v in dict(env=env, realizations=realizations, games=games, seed=seed, chunk_games=chunk_games).items() if v is not None}
     return config.replace(algorithm=algorithm, **experiment)
+
+
+def fit_to_environment(config: ExperimentConfig, env, env_params) -> ExperimentConfig:
+    """Set the agent's inputs / actions and the world model's state / actions to the environment's
+    observation size and action count (gymnax ``observation_space`` and ``num_actions``)."""
+    import math
+
+    n_inputs = math.prod(env.observation_space(env_params).shape)
+    n_actions = int(env.num_actions)
+    algorithm = config.algorithm
+    if (algorithm.agent.n_inputs, algorithm.agent.n_actions) == (n_inputs, n_actions):
+        return config
+    algorithm = algorithm.replace(
+        agent=algorithm.agent.replace(n_inputs=n_inputs, n_actions=n_actions),
+        world_model=algorithm.world_model.replace(n_state=n_inputs, n_actions=n_actions),
+    )
+    return config.replace(algorithm=algorithm)

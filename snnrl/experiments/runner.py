@@ -21,6 +21,7 @@ from snnrl import __version__
 from snnrl.algorithms.game import GameMetrics
 from snnrl.algorithms.learner import Learner
 from snnrl.experiments.config import ExperimentConfig
+from snnrl.experiments.overrides import fit_to_environment
 from snnrl.experiments.progress import ProgressReporter
 from snnrl.experiments.storage import load_pytree, save_pytree, write_atomic, write_json, write_npz
 from snnrl.experiments.train import init_learners, make_chunk, realization_keys, realization_sharding, shard
@@ -46,10 +47,7 @@ class RunState:
         return self.metrics["game_return"].shape[1]
 
 
-def _chunk_function(config: ExperimentConfig) -> Callable:
-    from snnrl.envs import make
-
-    env, env_params = make(config.env)
+def _chunk_function(config: ExperimentConfig, env, env_params) -> Callable:
     if getattr(env, "host_side", False):
         from snnrl.experiments.host_loop import make_host_chunk
 
@@ -147,10 +145,15 @@ def run_experiment(
     config: ExperimentConfig, folder: Path | str, resume: bool = False, show_progress: bool = True
 ) -> dict:
     """Run (or resume) ``config`` into ``folder``; returns the summary dict. Raises DivergenceError on NaN."""
+    from snnrl.envs import make
+
     folder = Path(folder)
-    config = prepare_folder(config, folder, resume)
+    if resume:
+        config = read_config(folder)
+    env, env_params = make(config.env)
+    config = prepare_folder(fit_to_environment(config, env, env_params), folder, resume)
     state = load_state(config, folder) if resume and (folder / CHECKPOINT).exists() else _fresh_state(config)
-    chunk = _chunk_function(config)
+    chunk = _chunk_function(config, env, env_params)
     sharding = realization_sharding(config.realizations)
     base_keys = shard(realization_keys(config.seed, config.realizations), sharding)
     learners = shard(state.learners, sharding)

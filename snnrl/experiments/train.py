@@ -18,6 +18,7 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec
 from snnrl.algorithms.game import GameMetrics, play_game
 from snnrl.algorithms.learner import Learner, init_learner
 from snnrl.experiments.config import ExperimentConfig
+from snnrl.experiments.overrides import fit_to_environment
 
 INIT_TAG = 2**31 - 1  # fold_in tag for the learner's initial weights (never a game index)
 
@@ -69,6 +70,7 @@ def make_train(config: ExperimentConfig) -> Callable[[jax.Array], tuple[Learner,
     env, env_params = make(config.env)
     if getattr(env, "host_side", False):
         raise ValueError(f"make_train needs a JAX environment; {config.env!r} is host-side: use run_experiment")
+    config = fit_to_environment(config, env, env_params)
     chunk = make_chunk(config, env, env_params)
     sharding = realization_sharding(config.realizations)
 

@@ -1,0 +1,107 @@
+"""The game pieces: what learns when, for every mode and ablation (gymnax CartPole: a real JAX env)."""
+
+import functools
+
+import gymnax
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from snnrl.algorithms.config import DreamingConfig
+from snnrl.algorithms.game import play_game
+from snnrl.algorithms.learner import init_learner
+from snnrl.core.lif_config import LIFConfig
+from snnrl.models.agent import AgentConfig
+from snnrl.models.world_model import WorldModelConfig
+
+ENV, ENV_PARAMS = gymnax.make("CartPole-v1")
+
+
+def small_config(**changes) -> DreamingConfig:
+    # CartPole's observations are ~0.05: a higher rest potential keeps the small networks spiking.
+    lif = LIFConfig(n_neurons=40, v_rest=2.0)
+    agent = AgentConfig(lif=lif.replace(tau_readout=1.0), n_actions=2)
+    model = WorldModelConfig(lif=lif.replace(tau_readout=2.0), n_actions=2, lr_reward=0.01)
+    base = dict(agent=agent, world_model=model, awake_steps=20, dream_steps=10, n_fut=2, agent_learning_start=0)
+    return DreamingConfig(**{**base, **changes})
+
+
+@functools.lru_cache(maxsize=None)
+def compiled_game(config: DreamingConfig):
+    return jax.jit(lambda learner, key: play_game(config, ENV, ENV_PARAMS, learner, key))
+
+
+def play(config: DreamingConfig, games: int, seed: int = 0, learner=None):
+    """Play ``games`` games (one compiled game per config, looped here); returns (initial, final, metrics)."""
+    initial = init_learner(jax.random.key(seed), config) if learner is None else learner
+    learner, game = initial, compiled_game(config)
+    metrics = []
+    for index in range(games):
+        learner, game_metrics = game(learner, jax.random.fold_in(jax.random.key(seed + 1), int(learner.game)))
+        metrics.append(game_metrics)
+    return initial, learner, jax.tree.map(lambda *m: np.stack(m), *metrics)
+
+
+def changed(before, after) -> bool:
+    return any(not np.array_equal(a, b) for a, b in zip(jax.tree.leaves(before), jax.tree.leaves(after)))
+
+
+@pytest.mark.parametrize("mode", ["dream", "plan", "none"])
+def test_every_mode_learns_both_networks_and_counts(mode):
+    initial, learner, metrics = play(small_config(mode=mode), games=3)
+    assert changed(initial.agent.weights, learner.agent.weights)
+    assert changed(initial.world_model.weights, learner.world_model.weights)
+    assert int(learner.game) == 3 and int(learner.interactions) == 60
+    np.testing.assert_array_equal(np.asarray(metrics.interactions), [20, 40, 60])
+    imagined = np.asarray(metrics.imagined_return)
+    assert np.all(imagined == 0) if mode == "none" else np.any(imagined != 0)
+
+
+def test_agent_does_not_learn_before_the_learning_start():
+    initial, learner, _ = play(small_config(agent_learning_start=5), games=3)
+    assert not changed(initial.agent.weights, learner.agent.weights)
+    assert changed(initial.world_model.weights, learner.world_model.weights)
+
+
+def test_policy_learning_only_in_dreams_ablation():
+    # Fig 2D: no awake policy learning; without dreams the agent must then stay fixed.
+    initial, learner, _ = play(small_config(mode="none", agent_learns_awake=False), games=3)
+    assert not changed(initial.agent.weights, learner.agent.weights)
+    initial, learner, _ = play(small_config(mode="dream", agent_learns_awake=False), games=3)
+    assert changed(initial.agent.weights, learner.agent.weights)
+
+
+def test_model_learning_stops_after_the_interaction_budget():
+    # Fig 2E: the model stops after 40 interactions = 2 games of 20 steps.
+    config = small_config(model_learning_stop=40)
+    _, after_two, _ = play(config, games=2)
+    _, after_four, _ = play(config, games=2, learner=after_two)
+    for a, b in zip(jax.tree.leaves(after_two.world_model.weights), jax.tree.leaves(after_four.world_model.weights)):
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("model_update", ["step", "game"])
+def test_world_model_reward_prediction_error_falls(model_update):
+    # CartPole pays +1 per step; its state changes are tiny, so the reward error is the clear signal.
+    config = small_config(mode="none", model_update=model_update)
+    _, _, metrics = play(config, games=60)
+    error = np.asarray(metrics.model_reward_error)
+    assert error[-10:].mean() < 0.5 * error[:10].mean()
+
+
+def test_dream_start_random_differs_from_reset():
+    _, reset_learner, _ = play(small_config(dream_start="reset"), games=2)
+    _, random_learner, _ = play(small_config(dream_start="random"), games=2)
+    assert changed(reset_learner.agent.weights, random_learner.agent.weights)
+
+
+def test_bad_algorithm_values_are_rejected_before_compiling():
+    with pytest.raises(ValueError, match="mode"):
+        small_config(mode="sleep")
+    with pytest.raises(ValueError, match="n_fut"):
+        small_config(n_fut=0)
+    with pytest.raises(ValueError, match="model_update"):
+        small_config(model_update="epoch")
+    with pytest.raises(ValueError, match="disagree"):
+        small_config(agent=AgentConfig(n_actions=3))
