@@ -27,11 +27,11 @@ def apply_overrides(config: ExperimentConfig, *, env=None, mode=None, realizatio
 
 def fit_to_environment(config: ExperimentConfig, env, env_params) -> ExperimentConfig:
     """Set the agent's inputs / actions and the world model's state / actions to the environment's
-    observation size and action count (gymnax ``observation_space`` and ``num_actions``)."""
+    observation size and action count (gymnax ``observation_space`` and ``action_space(...).n``)."""
     import math
 
     n_inputs = math.prod(env.observation_space(env_params).shape)
-    n_actions = int(env.num_actions)
+    n_actions = int(env.action_space(env_params).n)
     algorithm = config.algorithm
     if (algorithm.agent.n_inputs, algorithm.agent.n_actions) == (n_inputs, n_actions):
         return config
