@@ -25,7 +25,7 @@ ENEMY_COLUMNS = (16, 20)
 PLAYER_COLUMNS = (140, 144)
 BALL_COLUMN_OFFSET = 49  # ball occupies columns ball_x - 49 and ball_x - 48
 PADDLE_HEIGHT = 16
-BALL_ENABLE_COLUMN = 126  # first column already showing a new ball enable, in the fastest segment
+BALL_ENABLE_COLUMN = 127  # first column already showing a new ball enable, in the fastest segment
 BALL_DELAYED_COLUMN = 149  # same, for the vertically delayed ball (even ball_y)
 CYCLE_COLUMNS = 3  # one CPU cycle = 3 pixels
 
