@@ -13,6 +13,7 @@ from snnrl.hardware.jax_backend import make_jax_backend
 from snnrl.hardware.lif import HiddenLIFParams, HiddenLIFState
 from snnrl.hardware.lif_backend import HiddenState, LIFBackend
 from snnrl.hardware.mapper import MappedNetwork, MappingError, default_cores, map_hidden_layer
+from snnrl.hardware.presets import AGENT_CORES, WORLD_MODEL_CORES, agent_layer_spec, world_model_layer_spec
 from snnrl.hardware.samna_loader import SamnaUnavailableError
 from snnrl.hardware.simulated_chip import make_simulated_chip
 from snnrl.hardware.spec import (
@@ -26,6 +27,7 @@ from snnrl.hardware.spec import (
 )
 
 __all__ = [
+    "AGENT_CORES", "WORLD_MODEL_CORES", "agent_layer_spec", "world_model_layer_spec",
     "BACKEND_NAMES", "CHIPS", "DYNAPSE1", "PAPER_AGENT_BIASES", "PAPER_WORLD_MODEL_BIASES", "SYNAPSE_TYPES",
     "BiasGroup", "ChipDescription", "Connectivity", "CoreParameters", "Dynapse1Backend", "Dynapse1UnavailableError",
     "HiddenBackend", "HiddenLIFParams", "HiddenLIFState", "HiddenLayerSpec", "HiddenState", "LIFBackend",

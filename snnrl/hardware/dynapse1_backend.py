@@ -103,7 +103,7 @@ class Dynapse1Backend:
         else:
             raise ValueError(f"dynapse1 backend inputs must be rates ({self.n_inputs},) or spike counts "
                              f"({self.encoder.bins_per_step}, {self.n_inputs}), got shape {inputs.shape}")
-        events = fpga_events_for_step(spikes, self.mapped, self.encoder.bin_ms, self.isi_multiplier, repeat=True)
+        events = fpga_events_for_step(spikes, self.mapped, self.encoder.bin_ms, self.isi_multiplier)
         self._generator.stop()
         self._sink.get_events()
         if events:

@@ -3,8 +3,8 @@
 Spikes in bin b (count k) are spread evenly over the bin: times b*bin + m*bin/k, m = 0..k-1. Each spike
 becomes one event per target chip of its generator (with the core mask of the cores listening to
 it). Times are rounded to ISI units (isi_multiplier / 90 µs, 10 µs for 900); each event's isi is the
-gap to the previous event. In repeat mode the stimulus loops with the period of one agent step, so
-the first event's isi is the gap from the previous loop's last event.
+gap to the previous event. The generator runs in repeat mode, looping with the period of one agent
+step, so the first event's isi is the gap from the previous loop's last event (all isi sum to the period).
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ class FpgaEvent:
 
 
 def fpga_events_for_step(spike_counts: np.ndarray, mapped: MappedNetwork, bin_ms: float,
-                         isi_multiplier: int = 900, repeat: bool = True) -> list[FpgaEvent]:
+                         isi_multiplier: int = 900) -> list[FpgaEvent]:
     """spike_counts (n_bins, n_sources) -> time-ordered events; ValueError if the chip's limits are exceeded."""
     counts = np.asarray(spike_counts)
     if counts.ndim != 2 or counts.shape[1] != mapped.n_sources:
@@ -53,7 +53,7 @@ def fpga_events_for_step(spike_counts: np.ndarray, mapped: MappedNetwork, bin_ms
     times = np.array([t for t, *_ in timed], dtype=np.int64)
     if times.size == 0:
         return []
-    isi = np.diff(times, prepend=times[-1] - period_units if repeat else 0)
+    isi = np.diff(times, prepend=times[-1] - period_units)
     if isi.max() > chip.max_isi:
         raise ValueError(f"an inter-spike interval of {int(isi.max())} units exceeds the {chip.fpga_isi_bits}-bit "
                          f"maximum {chip.max_isi}; use a smaller isi_multiplier")
