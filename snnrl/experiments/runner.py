@@ -142,9 +142,10 @@ def prepare_folder(config: ExperimentConfig, folder: Path, resume: bool) -> Expe
 
 
 def run_experiment(
-    config: ExperimentConfig, folder: Path | str, resume: bool = False, show_progress: bool = True
+    config: ExperimentConfig | None, folder: Path | str, resume: bool = False, show_progress: bool = True
 ) -> dict:
-    """Run (or resume) ``config`` into ``folder``; returns the summary dict. Raises DivergenceError on NaN."""
+    """Run ``config`` into ``folder``, or with resume=True continue the run stored there (its config.json
+    is used; ``config`` may be None). Returns the summary dict. Raises DivergenceError on NaN."""
     from snnrl.envs import make
 
     folder = Path(folder)
