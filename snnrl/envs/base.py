@@ -11,6 +11,7 @@ the host and work on a batch of B episodes at once.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Callable, Protocol, runtime_checkable
 
 import jax
@@ -19,6 +20,25 @@ import numpy as np
 from jax.core import Tracer
 
 StepResult = tuple[jax.Array, Any, jax.Array, jax.Array, jax.Array, dict]
+
+
+@dataclass(frozen=True)
+class Discrete:
+    """Actions 0..n-1 (gymnax-compatible fields: ``n``, ``shape``, ``dtype``)."""
+
+    n: int
+    shape: tuple[int, ...] = ()
+    dtype: Any = jnp.int32
+
+
+@dataclass(frozen=True)
+class Box:
+    """Arrays of ``shape`` with values in [low, high]."""
+
+    low: float
+    high: float
+    shape: tuple[int, ...]
+    dtype: Any = jnp.float32
 
 
 @runtime_checkable
