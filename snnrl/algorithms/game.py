@@ -17,7 +17,7 @@ from snnrl.algorithms.imagination import dream_start_observation, imagine, imagi
 from snnrl.algorithms.learner import Learner, apply_agent_update, apply_model_update
 from snnrl.core import eprop, lif
 from snnrl.models.agent import AgentStep, AgentWeights, agent_gradients, agent_step
-from snnrl.models.world_model import accumulated_gradients, delta_target, world_model_step, world_model_step_gradients, world_model_trace_init
+from snnrl.models.world_model import delta_target, world_model_episode_gradients, world_model_step, world_model_step_gradients, world_model_trace_init
 
 
 @struct.dataclass
@@ -35,13 +35,20 @@ class AwakeCarry:
 
 
 @struct.dataclass
+class ModelStepRecord:
+    """Per real step: the world model's network output and its error (targets - predictions, (D + 1,))."""
+
+    network: lif.LIFOutput
+    error: jax.Array
+
+
+@struct.dataclass
 class AwakeStepRecord:
-    """Per real step: the agent's step, the reward, and the model's squared errors (state, reward)."""
+    """Per real step: the agent's step, the reward, and the world model's step."""
 
     agent: AgentStep
     reward: jax.Array
-    model_state_error: jax.Array
-    model_reward_error: jax.Array
+    model: ModelStepRecord
 
 
 @struct.dataclass
@@ -114,20 +121,21 @@ def awake_learn(
     action: jax.Array,
     next_observation: jax.Array,
     reward: jax.Array,
-) -> tuple[Learner, AwakeCarry, tuple[jax.Array, jax.Array]]:
-    """The world model sees (observation, action), predicts the change and the reward, and learns
-    online (an Adam step now, or accumulated for the end of the game). Returns the learner, the carry
-    and the squared errors (state summed over D, reward)."""
+) -> tuple[Learner, AwakeCarry, ModelStepRecord]:
+    """The world model sees (observation, action) and predicts the change and the reward. With the
+    per-step cadence it learns now (online e-prop, one Adam step); with the per-game cadence
+    ``finish_game`` computes the game's update in episode form from the returned record."""
     model = config.world_model
     model_state, predicted = world_model_step(model, learner.world_model, carry.model_state, observation, action)
     target = delta_target(model, observation, next_observation)
     reward_target = model.reward_decay * carry.reward_target + reward
-    trace, gradients = world_model_step_gradients(model, learner.world_model, carry.model_trace, predicted, target, reward_target)
+    trace = carry.model_trace
     if config.model_update == "step":
+        trace, gradients = world_model_step_gradients(model, learner.world_model, trace, predicted, target, reward_target)
         learner = apply_model_update(config, learner, gradients, _model_learns(config, learner))
     carry = carry.replace(model_state=model_state, model_trace=trace, reward_target=reward_target)
-    errors = (jnp.sum(jnp.square(target - predicted.delta)), jnp.square(reward_target - predicted.reward))
-    return learner, carry, errors
+    error = jnp.concatenate([target - predicted.delta, (reward_target - predicted.reward)[None]])
+    return learner, carry, ModelStepRecord(predicted.network, error)
 
 
 def finish_game(
@@ -146,7 +154,8 @@ def finish_game(
     )
     learner = apply_agent_update(config, learner, awake_gradients, agent_on & config.agent_learns_awake, simulated=False)
     if config.model_update == "game":
-        learner = apply_model_update(config, learner, accumulated_gradients(config.world_model, carry.model_trace), _model_learns(config, learner))
+        gradients = world_model_episode_gradients(config.world_model, learner.world_model, record.model.network, record.model.error)
+        learner = apply_model_update(config, learner, gradients, _model_learns(config, learner))
     imagined_return = jnp.zeros(())
     if config.mode == "plan":
         learner = apply_agent_update(config, learner, carry.plan_gradients, agent_on, simulated=True)
@@ -165,8 +174,8 @@ def finish_game(
     learner = learner.replace(game=learner.game + 1, interactions=learner.interactions + config.awake_steps)
     metrics = GameMetrics(
         game_return=jnp.sum(record.reward),
-        model_state_error=jnp.mean(record.model_state_error),
-        model_reward_error=jnp.mean(record.model_reward_error),
+        model_state_error=jnp.mean(jnp.sum(jnp.square(record.model.error[:, :-1]), axis=-1)),
+        model_reward_error=jnp.mean(jnp.square(record.model.error[:, -1])),
         policy_entropy=jnp.mean(entropy),
         imagined_return=imagined_return,
         interactions=learner.interactions,
@@ -187,10 +196,8 @@ def play_game(config: DreamingConfig, env, env_params, learner: Learner, key: ja
         carry, acted = awake_act(config, learner, carry, observation, step, key_act)
         next_observation, env_state, reward, _, _, _ = env.step(key_env, env_state, acted.action, env_params)
         reward = jnp.asarray(reward, jnp.float32)
-        learner, carry, (state_error, reward_error) = awake_learn(
-            config, learner, carry, observation, acted.action, next_observation, reward
-        )
-        record = AwakeStepRecord(acted, reward, state_error, reward_error)
+        learner, carry, model_record = awake_learn(config, learner, carry, observation, acted.action, next_observation, reward)
+        record = AwakeStepRecord(acted, reward, model_record)
         return (learner, carry, env_state, next_observation), record
 
     steps = jnp.arange(config.awake_steps)

@@ -149,9 +149,16 @@ def _as_weights(config: WorldModelConfig, gradients: eprop.Gradients) -> WorldMo
     )
 
 
-def accumulated_gradients(config: WorldModelConfig, trace: eprop.SupervisedTrace) -> WorldModelWeights:
-    """The gradients summed in an online trace since its start, as WorldModelWeights."""
-    return _as_weights(config, trace.gradients)
+def world_model_episode_gradients(
+    config: WorldModelConfig, model: WorldModel, network: lif.LIFOutput, error: jax.Array
+) -> WorldModelWeights:
+    """Episode-form supervised e-prop over a game (readouts fixed during it). network: LIFOutput with
+    fields (T, N); error: targets - predictions (T, D + 1), state outputs then the reward."""
+    record = eprop.EpisodeRecord(network.pseudo_derivative, network.eligibility, network.readout_trace)
+    gradients = eprop.supervised_gradients_episode(
+        record, _readout(model.weights), error, config.cost, config.lif.alpha_readout, config.lif.filter_eligibility
+    )
+    return _as_weights(config, gradients)
 
 
 def world_model_trace_init(config: WorldModelConfig) -> eprop.SupervisedTrace:
