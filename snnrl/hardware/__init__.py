@@ -1,6 +1,21 @@
 """Hardware layer: chip descriptions, fixed random connectivity, mapper, exports and hidden-layer backends.
 
 Nothing here imports samna; only constructing the "dynapse1" backend does (see ``samna_loader``).
+
+Typical use (DESIGN 1b agent layer on the simulated chip, 10 realizations)::
+
+    from snnrl.core.population import PopulationCodeConfig, agent_rates
+    from snnrl.hardware import agent_layer_spec, make_hidden_backend
+
+    encoder = PopulationCodeConfig()
+    backend = make_hidden_backend("simulated", agent_layer_spec(seed=0), mismatch=0.2, encoder=encoder)
+    keys = jax.random.split(key, 10)
+    params = jax.vmap(backend.init_params)(keys)          # each realization: its own mismatch
+    state = jax.vmap(backend.init)(keys)
+    rates = jax.vmap(lambda x: agent_rates(x, encoder))(ram_values)   # (10, 4) -> (10, 40) Hz
+    state, counts = jax.vmap(backend.step)(params, state, rates)       # counts (10, 510)
+
+"jax" gives the reference without mismatch, "dynapse1" the real board (host-side, numpy counts).
 """
 
 from snnrl.hardware.backend import BACKEND_NAMES, HiddenBackend, make_hidden_backend

@@ -140,6 +140,9 @@ def map_hidden_layer(spec: HiddenLayerSpec, chip: ChipDescription = DYNAPSE1,
                      cores: tuple[tuple[int, int], ...] | None = None) -> MappedNetwork:
     """Place ``spec`` on ``chip``; cores: (chip, core) pairs to fill in order (default: ``default_cores``)."""
     multiplicity = integer_multiplicities(spec.weights)
+    if len(spec.sources) != spec.n_sources or len(spec.source_types) != spec.n_sources:
+        raise MappingError(f"the spec has {spec.n_sources} weight rows but {len(spec.sources)} sources and "
+                           f"{len(spec.source_types)} source types; they must match")
     spec.biases.validate(chip)
     _check_sources(spec.sources, chip)
     cores = default_cores(spec.n_hidden, chip) if cores is None else tuple((int(c), int(k)) for c, k in cores)
