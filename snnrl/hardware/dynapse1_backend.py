@@ -57,18 +57,22 @@ class Dynapse1Backend:
         self.n_inputs = mapped.n_sources
         self.n_hidden = mapped.n_hidden
         self._model = self._open_device(device_index)
-        self._model.apply_configuration(build_configuration(self._dynapse1, mapped))
-        for chip, core in mapped.cores:
-            self._model.update_parameter_group(build_parameter_group(self._dynapse1, mapped.biases), chip, core)
-        self._generator = self._model.get_fpga_spike_gen()
-        self._generator.set_variable_isi_mode(True)
-        self._generator.set_isi_multiplier(isi_multiplier)
-        self._generator.set_repeat_mode(True)
-        self._graph = samna.graph.EventFilterGraph()
-        self._sink = samna.BasicSinkNode_dynapse1_dynapse1_event()
-        _, select, _ = self._graph.sequential([self._model.get_source_node(), "Dynapse1NeuronSelect", self._sink])
-        select.set_neurons([tuple(int(v) for v in address) for address in mapped.placement])
-        self._graph.start()
+        try:
+            self._model.apply_configuration(build_configuration(self._dynapse1, mapped))
+            for chip, core in mapped.cores:
+                self._model.update_parameter_group(build_parameter_group(self._dynapse1, mapped.biases), chip, core)
+            self._generator = self._model.get_fpga_spike_gen()
+            self._generator.set_variable_isi_mode(True)
+            self._generator.set_isi_multiplier(isi_multiplier)
+            self._generator.set_repeat_mode(True)
+            self._graph = samna.graph.EventFilterGraph()
+            self._sink = samna.BasicSinkNode_dynapse1_dynapse1_event()
+            _, select, _ = self._graph.sequential([self._model.get_source_node(), "Dynapse1NeuronSelect", self._sink])
+            select.set_neurons([tuple(int(v) for v in address) for address in mapped.placement])
+            self._graph.start()
+        except BaseException:
+            samna.device.close_device(self._model)
+            raise
         chip = mapped.chip
         self._hidden_index = np.full((chip.n_chips, chip.cores_per_chip, chip.neurons_per_core), -1, dtype=np.int64)
         self._hidden_index[tuple(mapped.placement.T)] = np.arange(mapped.n_hidden)

@@ -15,7 +15,7 @@ from snnrl.hardware.dynapse1_backend import Dynapse1Backend, Dynapse1Unavailable
 from snnrl.hardware.mapper import map_hidden_layer
 from snnrl.hardware.samna_loader import SamnaUnavailableError, load_samna
 
-from .fake_samna import make_fake_samna
+from .fake_samna import Dynapse1Model, make_fake_samna
 
 
 @pytest.fixture
@@ -155,3 +155,15 @@ def test_a_samna_without_dynapse1_is_refused(no_samna_modules, monkeypatch):
     monkeypatch.setitem(sys.modules, "samna", module)
     with pytest.raises(SamnaUnavailableError, match="no dynapse1"):
         load_samna()
+
+
+def test_device_is_closed_when_configuration_fails(fake_samna, agent_spec, monkeypatch):
+    _, board = fake_samna
+
+    def broken(self, config):
+        raise RuntimeError("USB transfer failed")
+
+    monkeypatch.setattr(Dynapse1Model, "apply_configuration", broken)
+    with pytest.raises(RuntimeError, match="USB transfer failed"):
+        Dynapse1Backend(map_hidden_layer(agent_spec), wait=lambda seconds: None)
+    assert board.closed

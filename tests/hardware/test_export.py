@@ -12,8 +12,11 @@ import pytest
 from snnrl.hardware.export_json import FORMAT, load_mapped_network, mapped_network_to_dict, save_mapped_network
 from snnrl.hardware.export_nir import hidden_layer_to_nir, save_nir
 from snnrl.hardware.mapper import map_hidden_layer
+from snnrl.hardware.samna_config import build_configuration, build_parameter_group
 from snnrl.hardware.simulated_chip import make_simulated_chip
 from snnrl.hardware.spec import PAPER_WORLD_MODEL_BIASES, CoreParameters, hidden_layer_spec
+
+from .fake_samna import make_fake_samna
 
 
 def test_json_round_trip_restores_every_field(agent_spec, tmp_path):
@@ -35,6 +38,18 @@ def test_json_round_trip_restores_every_field(agent_spec, tmp_path):
     assert loaded.cores == mapped.cores
     assert loaded.parameters == mapped.parameters and loaded.biases == mapped.biases
     assert json.loads(json.dumps(mapped_network_to_dict(loaded, {"connectivity_seed": 0}))) == data
+
+
+def test_json_is_enough_to_rebuild_the_samna_configuration(agent_spec, tmp_path):
+    mapped = map_hidden_layer(agent_spec)
+    save_mapped_network(mapped, tmp_path / "agent.json")
+    fake, _ = make_fake_samna()
+    rebuilt = build_configuration(fake.dynapse1, load_mapped_network(tmp_path / "agent.json"))
+    original = build_configuration(fake.dynapse1, mapped)
+    assert rebuilt.cam_listeners() == original.cam_listeners()
+    assert sum(len(v) for v in original.cam_listeners().values()) == agent_spec.weights.sum()
+    group = build_parameter_group(fake.dynapse1, load_mapped_network(tmp_path / "agent.json").biases)
+    assert (group.param_map["PS_WEIGHT_EXC_S_N"].coarse_value, group.param_map["PS_WEIGHT_EXC_S_N"].fine_value) == (5, 47)
 
 
 def test_json_keeps_mixed_types_and_custom_parameters(tmp_path):
