@@ -12,7 +12,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from snnrl.core import eprop, lif
+from snnrl.core import eprop
 from snnrl.core.lif_config import LIFConfig, lif_preset
 
 from .helpers import forward, record_of
