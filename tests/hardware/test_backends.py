@@ -9,6 +9,7 @@ import pytest
 
 from snnrl.core.population import PopulationCodeConfig, agent_rates, encode_step
 from snnrl.hardware.backend import BACKEND_NAMES, make_hidden_backend
+from snnrl.hardware.chip import SynapseType
 from snnrl.hardware.lif import HiddenLIFParams, init_lif_state, lif_agent_step, nominal_lif_params
 from snnrl.hardware.lif_backend import LIFBackend
 from snnrl.hardware.spec import CoreParameters, hidden_layer_spec
@@ -61,7 +62,6 @@ def test_spike_inputs_and_rate_inputs_agree(agent_spec):
 def test_lif_layer_matches_a_hand_computed_neuron():
     parameters = CoreParameters(tau_mem_ms=10.0, threshold=1.0, synapse_weight=(0.5, 0.3, 0.2, 0.2),
                                 synapse_tau_ms=(2.0, 5.0, 2.0, 5.0))
-    from snnrl.hardware.chip import SynapseType
     params = nominal_lif_params(np.array([[2], [1]]), (SynapseType.NMDA, SynapseType.GABA_A), parameters, 1.0)
     spikes = np.zeros((10, 2), dtype=np.float32)
     spikes[0, 0] = 1
