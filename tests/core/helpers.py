@@ -21,6 +21,12 @@ from snnrl.core import eprop, filters, lif
 from snnrl.core.lif_config import LIFConfig
 
 
+# The float64 equality checks compile many small programs and run each once: XLA's backend
+# optimisations cost about half of their compile time and buy nothing here. (Only these checking
+# programs use it; the learning, batching and BPTT tests compile with the defaults.)
+FAST_COMPILE = {"xla_backend_optimization_level": 0}
+
+
 def rel_error(estimate, reference) -> float:
     """||estimate - reference|| / ||reference|| (Frobenius); the reference must be nonzero."""
     estimate, reference = np.asarray(estimate), np.asarray(reference)
@@ -91,7 +97,7 @@ def sample_actions(key, out: lif.LIFOutput, readout, beta):
     return jax.random.categorical(key, logits), jax.nn.softmax(logits, axis=-1)
 
 
-@partial(jax.jit, static_argnames=("config",))
+@partial(jax.jit, static_argnames=("config",), compiler_options=FAST_COMPILE)
 def eprop_and_autodiff(config: LIFConfig, problem: dict, beta=5.0, gamma=0.9) -> dict:
     """e-prop (episode form, with and without the eligibility filter) and jax.grad with
     detach_recurrent=True, for both rules, on one problem. beta and gamma are traced (no recompilation).

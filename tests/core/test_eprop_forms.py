@@ -19,7 +19,7 @@ from snnrl.core import eprop, lif
 from snnrl.core.lif_config import LIFConfig, lif_preset
 from snnrl.core.pseudo_derivatives import PseudoDerivativeSpec
 
-from .helpers import forward, make_problem, policy_loss, record_of, rel_error, sample_actions, supervised_loss
+from .helpers import FAST_COMPILE, forward, make_problem, policy_loss, record_of, rel_error, sample_actions, supervised_loss
 
 TOL = 1e-10
 FLAGS = (True, False)
@@ -29,7 +29,7 @@ def key(rule: str, form: str, flag: bool) -> str:
     return f"{rule}/{form}/{'filtered' if flag else 'unfiltered'}"
 
 
-@partial(jax.jit, static_argnames=("config",))
+@partial(jax.jit, static_argnames=("config",), compiler_options=FAST_COMPILE)
 def all_forms(config: LIFConfig, problem: dict, beta, gamma) -> dict:
     """Episode and online forms (scanned over a recorded episode, and fused with the network in one
     online loop), for both rules and both filter settings, plus the exact readout gradients."""
