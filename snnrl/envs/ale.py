@@ -88,14 +88,15 @@ def rom_path(game: str) -> str:
     return str(path)
 
 
-def new_emulator(game: str, seed: int):
-    """An ``ale_py.ALEInterface`` with ``game`` loaded: frame_skip 1, no built-in sticky actions."""
+def new_emulator(game: str, seed: int, repeat_action_probability: float = 0.0):
+    """An ``ale_py.ALEInterface`` with ``game`` loaded and frame_skip 1. snnrl draws sticky actions
+    itself; ``repeat_action_probability`` > 0 turns on ALE's own (for reference measurements)."""
     ale_py = _import_ale()
     ale_py.ALEInterface.setLoggerMode(ale_py.LoggerMode.Error)
     ale = ale_py.ALEInterface()
     ale.setInt("random_seed", int(seed))
     ale.setInt("frame_skip", 1)
-    ale.setFloat("repeat_action_probability", 0.0)
+    ale.setFloat("repeat_action_probability", float(repeat_action_probability))
     ale.loadROM(rom_path(game))
     return ale
 
@@ -103,6 +104,16 @@ def new_emulator(game: str, seed: int):
 def paddle_resistance(ale) -> int:
     """ALE's resistance of the first paddle controller (first int of the serialized ALE state)."""
     return binary.unpack("<i", ale.cloneState().serialize()[:4])[0]
+
+
+def _per_env_keys(key: jax.Array, batch: int) -> jax.Array:
+    """B keys from one key (split) or B keys as given (typed keys [B] or raw uint32 keys [B, 2])."""
+    single_shape = () if jax.dtypes.issubdtype(key.dtype, jax.dtypes.prng_key) else (2,)
+    if key.shape == single_shape:
+        return jax.random.split(key, batch)
+    if key.shape != (batch,) + single_shape:
+        raise ValueError(f"expected one key or {batch} keys, got a key array of shape {key.shape}")
+    return key
 
 
 _batched_sticky = jax.jit(jax.vmap(sticky_frame_actions, in_axes=(0, 0, 0, None, None)), static_argnums=3)
@@ -120,6 +131,7 @@ class AleEnv:
         self.name = f"ale:{game}"
         self.num_actions = len(self.spec.ale_actions)
         self.emulators: list = []
+        self._start_states: dict[int, list] = {}
 
     @property
     def default_params(self) -> AleParams:
@@ -129,24 +141,34 @@ class AleEnv:
         if len(self.emulators) != batch_size:
             seeds = np.asarray(jax.random.randint(key, (batch_size,), 0, 2**31 - 1))
             self.emulators = [new_emulator(self.spec.rom, seed) for seed in seeds]
+            self._start_states = {}
 
     def _observation(self) -> np.ndarray:
         rams = np.stack([ale.getRAM() for ale in self.emulators])
         return rams[:, list(self.spec.ram_indices)].astype(np.float32) / 255.0
 
     def reset(self, key: jax.Array, params: AleParams) -> tuple[np.ndarray, AleState]:
-        """Reset all B games and run the NOOP warm-up: (observation [B, 4], state)."""
+        """Reset all B games and run the NOOP warm-up: (observation [B, 4], state).
+
+        ALE's reset and a NOOP warm-up are deterministic, so the first reset of each warm-up length
+        runs them (``reset_game`` emulates 68 frames, ~10 ms) and stores the emulator state; later
+        resets restore it, which yields the identical emulator state in microseconds."""
         self._ensure_emulators(key, params.batch_size)
         warmup_frames = params.protocol.noop_warmup * params.protocol.frameskip
-        for ale in self.emulators:
-            ale.reset_game()
-            for _ in range(warmup_frames):
-                ale.act(self.spec.ale_actions[0])
+        if warmup_frames not in self._start_states:
+            for ale in self.emulators:
+                ale.reset_game()
+                for _ in range(warmup_frames):
+                    ale.act(self.spec.ale_actions[0])
+            self._start_states[warmup_frames] = [ale.cloneState() for ale in self.emulators]
+        for ale, start in zip(self.emulators, self._start_states[warmup_frames]):
+            ale.restoreState(start)
         zeros = np.zeros(params.batch_size, np.int32)
         return self._observation(), AleState(previous_action=zeros, time=zeros.copy())
 
     def step(self, key: jax.Array, state: AleState, action, params: AleParams):
-        """One agent step for all B games; ``action`` int [B]. Returns numpy (obs [B, 4], state,
+        """One agent step for all B games; ``action`` int [B]; ``key`` one key (split into B) or B
+        keys (env b then draws exactly what ``JaxPong.step(key[b], ...)`` draws). Returns numpy (obs [B, 4], state,
         reward float32 [B], terminated bool [B], truncated bool [B], info) with info "score" int32
         [B, 2] (player, enemy), "frame_bytes" int32 [B, frameskip, 4], "frame_actions" int32
         [B, frameskip] and, if ``params.render_frames``, "frame" uint8 [B, 210, 160]."""
@@ -156,7 +178,7 @@ class AleEnv:
             raise ValueError(f"expected actions of shape ({batch},), got {action.shape}")
         check_action(action, self.num_actions)
         protocol = params.protocol
-        keys = jax.random.split(key, batch)
+        keys = _per_env_keys(key, batch)
         frame_actions = np.asarray(
             _batched_sticky(keys, state.previous_action, action.astype(np.int32), protocol.frameskip, protocol.sticky_prob)
         )
