@@ -8,6 +8,8 @@ and a host-driven (ALE) loop call alike:
 
 from __future__ import annotations
 
+from typing import Any
+
 import jax
 import jax.numpy as jnp
 from flax import struct
@@ -15,9 +17,9 @@ from flax import struct
 from snnrl.algorithms.config import DreamingConfig
 from snnrl.algorithms.imagination import dream_start_observation, imagine, imagined_gradients
 from snnrl.algorithms.learner import Learner, apply_agent_update, apply_model_update
-from snnrl.core import eprop, lif
-from snnrl.models.agent import AgentStep, AgentWeights, agent_gradients, agent_step
-from snnrl.models.world_model import delta_target, world_model_episode_gradients, world_model_step, world_model_step_gradients, world_model_trace_init
+from snnrl.core import eprop
+from snnrl.models.agent import AgentStep, AgentWeights
+from snnrl.models.world_model import delta_target
 
 
 @struct.dataclass
@@ -26,8 +28,8 @@ class AwakeCarry:
     low-passed reward target, and the agent gradients and predicted return accumulated from planning
     look-aheads."""
 
-    agent_state: lif.LIFState
-    model_state: lif.LIFState
+    agent_state: Any
+    model_state: Any
     model_trace: eprop.SupervisedTrace
     reward_target: jax.Array
     plan_gradients: AgentWeights
@@ -38,7 +40,7 @@ class AwakeCarry:
 class ModelStepRecord:
     """Per real step: the world model's network output and its error (targets - predictions, (D + 1,))."""
 
-    network: lif.LIFOutput
+    network: Any
     error: jax.Array
 
 
@@ -74,13 +76,14 @@ def _model_learns(config: DreamingConfig, learner: Learner) -> jax.Array:
     return learner.interactions < config.model_learning_stop
 
 
-def begin_game(config: DreamingConfig, learner: Learner) -> AwakeCarry:
+def begin_game(config: DreamingConfig, learner: Learner, key: jax.Array) -> AwakeCarry:
     """Fresh network states (v = v_init) and traces at the start of a game."""
     zero_weights = jax.tree.map(jnp.zeros_like, learner.agent.weights)
+    key_agent, key_model = jax.random.split(key)
     return AwakeCarry(
-        agent_state=lif.init_state(config.agent.lif),
-        model_state=lif.init_state(config.world_model.lif),
-        model_trace=world_model_trace_init(config.world_model),
+        agent_state=config.agent.initial_state(key_agent),
+        model_state=config.world_model.initial_state(key_model),
+        model_trace=config.world_model.trace_init(),
         reward_target=jnp.zeros(()),
         plan_gradients=zero_weights,
         plan_return=jnp.zeros(()),
@@ -109,7 +112,7 @@ def awake_act(
             lambda c: c,
             carry,
         )
-    agent_state, acted = agent_step(config.agent, learner.agent, carry.agent_state, observation, key_act)
+    agent_state, acted = config.agent.step(learner.agent, carry.agent_state, observation, key_act)
     return carry.replace(agent_state=agent_state), acted
 
 
@@ -126,12 +129,12 @@ def awake_learn(
     per-step cadence it learns now (online e-prop, one Adam step); with the per-game cadence
     ``finish_game`` computes the game's update in episode form from the returned record."""
     model = config.world_model
-    model_state, predicted = world_model_step(model, learner.world_model, carry.model_state, observation, action)
+    model_state, predicted = model.step(learner.world_model, carry.model_state, observation, action)
     target = delta_target(model, observation, next_observation)
     reward_target = model.reward_decay * carry.reward_target + reward
     trace = carry.model_trace
     if config.model_update == "step":
-        trace, gradients = world_model_step_gradients(model, learner.world_model, trace, predicted, target, reward_target)
+        trace, gradients = model.step_gradients(learner.world_model, trace, predicted, target, reward_target)
         learner = apply_model_update(config, learner, gradients, _model_learns(config, learner))
     carry = carry.replace(model_state=model_state, model_trace=trace, reward_target=reward_target)
     error = jnp.concatenate([target - predicted.delta, (reward_target - predicted.reward)[None]])
@@ -149,23 +152,23 @@ def finish_game(
     """End of a game: the agent's update from the real game (fields of record are (T, ...)), the world
     model's per-game update, the planning update, then the dream. reset_observation (D,)."""
     agent_on = _agent_learns(config, learner)
-    awake_gradients = agent_gradients(
-        config.agent, learner.agent, record.agent.network, record.agent.action, record.agent.probabilities, record.reward
+    awake_gradients = config.agent.gradients(
+        learner.agent, record.agent.network, record.agent.action, record.agent.probabilities, record.reward
     )
     learner = apply_agent_update(config, learner, awake_gradients, agent_on & config.agent_learns_awake, simulated=False)
     if config.model_update == "game":
-        gradients = world_model_episode_gradients(config.world_model, learner.world_model, record.model.network, record.model.error)
+        gradients = config.world_model.episode_gradients(learner.world_model, record.model.network, record.model.error)
         learner = apply_model_update(config, learner, gradients, _model_learns(config, learner))
     imagined_return = jnp.zeros(())
     if config.mode == "plan":
         learner = apply_agent_update(config, learner, carry.plan_gradients, agent_on, simulated=True)
         imagined_return = carry.plan_return
     if config.mode == "dream":
-        key_start, key_dream = jax.random.split(key)
+        key_start, key_agent, key_model, key_dream = jax.random.split(key, 4)
         start = dream_start_observation(config, reset_observation, key_start)
         dreamt = imagine(
-            config, learner, lif.init_state(config.agent.lif), lif.init_state(config.world_model.lif), start, key_dream,
-            config.dream_steps,
+            config, learner, config.agent.initial_state(key_agent), config.world_model.initial_state(key_model), start,
+            key_dream, config.dream_steps,
         )
         learner = apply_agent_update(config, learner, imagined_gradients(config, learner, dreamt), agent_on, simulated=True)
         imagined_return = jnp.sum(dreamt.rewards)
@@ -185,9 +188,9 @@ def finish_game(
 
 def play_game(config: DreamingConfig, env, env_params, learner: Learner, key: jax.Array) -> tuple[Learner, GameMetrics]:
     """One whole game with a JAX environment (gymnax-style reset/step), as one traceable function."""
-    key_reset, key_steps, key_finish = jax.random.split(key, 3)
+    key_reset, key_steps, key_finish, key_begin = jax.random.split(key, 4)
     observation, env_state = env.reset(key_reset, env_params)
-    carry = begin_game(config, learner)
+    carry = begin_game(config, learner, key_begin)
 
     def real_step(loop, inputs):
         learner, carry, env_state, observation = loop

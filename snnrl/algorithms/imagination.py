@@ -8,9 +8,7 @@ from flax import struct
 
 from snnrl.algorithms.config import DreamingConfig
 from snnrl.algorithms.learner import Learner
-from snnrl.core import lif
-from snnrl.models.agent import AgentStep, AgentWeights, agent_gradients, agent_step
-from snnrl.models.world_model import world_model_step
+from snnrl.models.agent import AgentStep, AgentWeights
 
 
 @struct.dataclass
@@ -27,8 +25,8 @@ class Imagined:
 def imagine(
     config: DreamingConfig,
     learner: Learner,
-    agent_state: lif.LIFState,
-    model_state: lif.LIFState,
+    agent_state,
+    model_state,
     observation: jax.Array,
     key: jax.Array,
     steps: int,
@@ -38,8 +36,8 @@ def imagine(
 
     def step(carry, step_key):
         agent_state, model_state, obs = carry
-        agent_state, acted = agent_step(config.agent, learner.agent, agent_state, obs, step_key)
-        model_state, predicted = world_model_step(config.world_model, learner.world_model, model_state, obs, acted.action)
+        agent_state, acted = config.agent.step(learner.agent, agent_state, obs, step_key)
+        model_state, predicted = config.world_model.step(learner.world_model, model_state, obs, acted.action)
         next_obs = jnp.clip(obs + predicted.delta, 0.0, 1.0)
         return (agent_state, model_state, next_obs), (acted, obs, predicted.reward, predicted.network.spikes)
 
@@ -51,9 +49,8 @@ def imagine(
 
 def imagined_gradients(config: DreamingConfig, learner: Learner, imagined: Imagined) -> AgentWeights:
     """Policy-gradient e-prop of the agent on an imagined trajectory with the predicted rewards."""
-    return agent_gradients(
-        config.agent, learner.agent, imagined.agent.network, imagined.agent.action,
-        imagined.agent.probabilities, imagined.rewards,
+    return config.agent.gradients(
+        learner.agent, imagined.agent.network, imagined.agent.action, imagined.agent.probabilities, imagined.rewards
     )
 
 

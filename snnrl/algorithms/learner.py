@@ -8,8 +8,8 @@ import optax
 from flax import struct
 
 from snnrl.algorithms.config import DreamingConfig
-from snnrl.models.agent import Agent, AgentWeights, agent_optimizer, init_agent
-from snnrl.models.world_model import WorldModel, WorldModelWeights, init_world_model, world_model_optimizer
+from snnrl.models.agent import Agent, AgentWeights
+from snnrl.models.world_model import WorldModel, WorldModelWeights
 
 
 @struct.dataclass
@@ -24,16 +24,18 @@ class Learner:
     interactions: jax.Array
 
 
-def init_learner(key: jax.Array, config: DreamingConfig) -> Learner:
-    """Fresh agent and world model with zeroed optimizer states."""
+def init_learner(key: jax.Array, config: DreamingConfig, hidden=None) -> Learner:
+    """Fresh agent and world model with zeroed optimizer states. ``hidden``: (agent, world model) fixed
+    hidden-layer parameters for readout-only networks (None for the recurrent ones)."""
     key_agent, key_model = jax.random.split(key)
-    agent = init_agent(key_agent, config.agent)
-    model = init_world_model(key_model, config.world_model)
+    agent_hidden, model_hidden = (None, None) if hidden is None else hidden
+    agent = config.agent.init(key_agent, agent_hidden)
+    model = config.world_model.init(key_model, model_hidden)
     return Learner(
         agent=agent,
-        agent_opt_state=agent_optimizer(config.agent).init(agent.weights),
+        agent_opt_state=config.agent.optimizer().init(agent.weights),
         world_model=model,
-        model_opt_state=world_model_optimizer(config.world_model).init(model.weights),
+        model_opt_state=config.world_model.optimizer().init(model.weights),
         game=jnp.zeros((), jnp.int32),
         interactions=jnp.zeros((), jnp.int32),
     )
@@ -44,7 +46,7 @@ def apply_agent_update(
 ) -> Learner:
     """One Adam step of the agent if ``enabled`` (() bool). Updates from simulated experience (dreams,
     plans) are scaled by dream_lr_scale (Adam's step is linear in its learning rate)."""
-    updates, opt_state = agent_optimizer(config.agent).update(gradients, learner.agent_opt_state, learner.agent.weights)
+    updates, opt_state = config.agent.optimizer().update(gradients, learner.agent_opt_state, learner.agent.weights)
     if simulated:
         updates = jax.tree.map(lambda u: config.dream_lr_scale * u, updates)
     select = lambda new, old: jnp.where(enabled, new, old)  # noqa: E731
@@ -59,7 +61,7 @@ def apply_model_update(
     config: DreamingConfig, learner: Learner, gradients: WorldModelWeights, enabled: jax.Array
 ) -> Learner:
     """One Adam step of the world model if ``enabled`` (() bool)."""
-    optimizer = world_model_optimizer(config.world_model)
+    optimizer = config.world_model.optimizer()
     updates, new_opt_state = optimizer.update(gradients, learner.model_opt_state, learner.world_model.weights)
     new_weights = optax.apply_updates(learner.world_model.weights, updates)
     select = lambda new, old: jnp.where(enabled, new, old)  # noqa: E731

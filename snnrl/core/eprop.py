@@ -48,6 +48,24 @@ def _recurrent_gradient(
     return -(learning_signal * record.pseudo_derivative).T @ record.eligibility
 
 
+# ---------------------------------------------------------------- readout gradients (exact)
+
+
+def supervised_readout_gradient(readout_trace: jax.Array, error: jax.Array, cost: jax.Array) -> jax.Array:
+    """dE/dR of the supervised loss. readout_trace (T, N); error = target - prediction (T, D); cost (D,).
+    Returns (D, N)."""
+    return -(error * cost).T @ readout_trace
+
+
+def policy_readout_gradient(
+    readout_trace: jax.Array, actions: jax.Array, probabilities: jax.Array, rewards: jax.Array, beta: float, gamma: float
+) -> jax.Array:
+    """d(-J)/dR of the policy-gradient objective. readout_trace (T, N); actions (T,); probabilities (T, A);
+    rewards (T,). Returns (A, N)."""
+    weighted = policy_log_derivative(actions, probabilities, beta) * discounted_returns(rewards, gamma)[:, None]
+    return -weighted.T @ readout_trace
+
+
 # ---------------------------------------------------------------- supervised rule (world model)
 
 
@@ -61,11 +79,10 @@ def supervised_gradients_episode(
 ) -> Gradients:
     """Episode form of the supervised rule. readout (D, N); error = target - prediction (T, D);
     cost (D,) weights c_k. Returns Gradients of E."""
-    weighted_error = error * cost
-    learning_signal = weighted_error @ readout
+    learning_signal = (error * cost) @ readout
     return Gradients(
         w_rec=_recurrent_gradient(record, learning_signal, alpha_readout, filter_eligibility),
-        readout=-weighted_error.T @ record.readout_trace,
+        readout=supervised_readout_gradient(record.readout_trace, error, cost),
     )
 
 
@@ -157,11 +174,10 @@ def policy_gradients_episode(
     """Episode form of the policy-gradient rule. readout (A, N); actions (T,) int; probabilities (T, A);
     rewards (T,). Returns Gradients of -J."""
     returns = discounted_returns(rewards, gamma)
-    weighted = policy_log_derivative(actions, probabilities, beta) * returns[:, None]
-    learning_signal = weighted @ readout
+    learning_signal = (policy_log_derivative(actions, probabilities, beta) * returns[:, None]) @ readout
     return Gradients(
         w_rec=_recurrent_gradient(record, learning_signal, alpha_readout, filter_eligibility),
-        readout=-weighted.T @ record.readout_trace,
+        readout=policy_readout_gradient(record.readout_trace, actions, probabilities, rewards, beta, gamma),
     )
 
 

@@ -13,6 +13,8 @@ from snnrl.core.lif_config import LIFConfig
 from snnrl.core.pseudo_derivatives import PseudoDerivativeSpec
 from snnrl.models.agent import AgentConfig
 from snnrl.models.world_model import WorldModelConfig
+from snnrl.core.population import PopulationCodeConfig
+from snnrl.models.neuromorphic import FixedHiddenLayerConfig, NeuromorphicAgentConfig, NeuromorphicWorldModelConfig
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,7 @@ class ExperimentConfig:
     realizations: int = 10
     seed: int = 0
     chunk_games: int = 50
+    noop_warmup: int = 21
     preset: str = "official"
 
     def __post_init__(self) -> None:
@@ -35,6 +38,8 @@ class ExperimentConfig:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+        if not isinstance(self.noop_warmup, int) or self.noop_warmup < 0:
+            raise ValueError(f"noop_warmup must be an integer >= 0, got {self.noop_warmup!r}")
         if not isinstance(self.seed, int) or self.seed < 0:
             raise ValueError(f"seed must be an integer >= 0, got {self.seed!r}")
 
@@ -43,8 +48,12 @@ class ExperimentConfig:
         return replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain nested dict of every field (what config.json holds)."""
-        return dataclasses.asdict(self)
+        """Plain nested dict of every field (what config.json holds); networks carry a "kind" tag."""
+        data = dataclasses.asdict(self)
+        for role in ("agent", "world_model"):
+            neuromorphic = isinstance(getattr(self.algorithm, role), (NeuromorphicAgentConfig, NeuromorphicWorldModelConfig))
+            data["algorithm"][role]["kind"] = "neuromorphic" if neuromorphic else "recurrent"
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "ExperimentConfig":
@@ -52,11 +61,18 @@ class ExperimentConfig:
         def lif(d):
             return LIFConfig(**{**d, "pseudo_derivative": PseudoDerivativeSpec(**d["pseudo_derivative"])})
 
+        def hidden(d):
+            return FixedHiddenLayerConfig(**{**d, "encoder": PopulationCodeConfig(**d["encoder"])})
+
+        def network(d, recurrent, neuromorphic):
+            d = dict(d)
+            if d.pop("kind") == "neuromorphic":
+                return neuromorphic(**{**d, "hidden": hidden(d["hidden"])})
+            return recurrent(**{**d, "lif": lif(d["lif"])})
+
         algorithm = dict(data["algorithm"])
-        algorithm["agent"] = AgentConfig(**{**algorithm["agent"], "lif": lif(algorithm["agent"]["lif"])})
-        algorithm["world_model"] = WorldModelConfig(
-            **{**algorithm["world_model"], "lif": lif(algorithm["world_model"]["lif"])}
-        )
+        algorithm["agent"] = network(algorithm["agent"], AgentConfig, NeuromorphicAgentConfig)
+        algorithm["world_model"] = network(algorithm["world_model"], WorldModelConfig, NeuromorphicWorldModelConfig)
         return cls(**{**data, "algorithm": DreamingConfig(**algorithm)})
 
     def to_json(self) -> str:
@@ -87,9 +103,19 @@ def _demo() -> ExperimentConfig:
     return ExperimentConfig(algorithm=algorithm, games=300, realizations=4, chunk_games=25, preset="demo")
 
 
+def _neuromorphic() -> ExperimentConfig:
+    """DESIGN 1b: readout-only networks on the simulated DYNAP-SE (510 hidden neurons each, 20 %
+    mismatch), 1+17 NOOPs, agent lr 0.004 awake and 0.002 in dreams."""
+    algorithm = DreamingConfig(
+        agent=NeuromorphicAgentConfig(), world_model=NeuromorphicWorldModelConfig(), dream_lr_scale=0.5,
+    )
+    return ExperimentConfig(algorithm=algorithm, noop_warmup=18, preset="neuromorphic")
+
+
 PRESETS: dict[str, tuple[Callable[[], ExperimentConfig], str]] = {
     "official": (_official, "values of the official code (N=500, 2000 games, 10 realizations)"),
     "paper": (_paper, "values of the dreaming paper's text (w_res -20, v_rest -4, gamma 0.99, per-game model update, random dream start)"),
+    "neuromorphic": (_neuromorphic, "DESIGN 1b: readout-only agent and world model on the simulated DYNAP-SE (510 neurons, 20 % mismatch)"),
     "demo": (_demo, "small official-valued run for a laptop: N=200, 300 games, 4 realizations"),
 }
 

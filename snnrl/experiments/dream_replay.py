@@ -9,16 +9,14 @@ import jax
 import numpy as np
 
 from snnrl.algorithms.imagination import imagine
-from snnrl.core import lif
 from snnrl.experiments.runner import load_state, read_config
+from snnrl.experiments.train import make_environment
 
 
 def dream_against_reality(folder: Path, realization: int = 0, seed: int = 0):
     """Returns (dreamt observations (S, D), real observations (S, D), agent spikes (S, N), model spikes (S, N))."""
-    from snnrl.envs import make
-
     config = read_config(folder)
-    env, env_params = make(config.env)
+    env, env_params = make_environment(config)
     if getattr(env, "host_side", False):
         raise ValueError(f"dream figures need a JAX environment; {config.env!r} is host-side")
     state = load_state(config, folder)
@@ -28,8 +26,9 @@ def dream_against_reality(folder: Path, realization: int = 0, seed: int = 0):
     algorithm = config.algorithm
     key_reset, key_dream, key_env = jax.random.split(jax.random.key(seed), 3)
     observation, env_state = env.reset(key_reset, env_params)
-    dreamt = imagine(algorithm, learner, lif.init_state(algorithm.agent.lif), lif.init_state(algorithm.world_model.lif),
-                     observation, key_dream, algorithm.dream_steps)
+    key_agent, key_model = jax.random.split(key_env)
+    dreamt = imagine(algorithm, learner, algorithm.agent.initial_state(key_agent),
+                     algorithm.world_model.initial_state(key_model), observation, key_dream, algorithm.dream_steps)
 
     def replay(carry, inputs):
         env_state, obs = carry

@@ -31,9 +31,9 @@ def make_host_chunk(config: ExperimentConfig, env, env_params) -> Callable[[Lear
     env_params = host_env_params(config, env_params)
 
     def game_keys(base_key: jax.Array, game: jax.Array):
-        key_reset, key_steps, key_finish = jax.random.split(jax.random.fold_in(base_key, game), 3)
+        key_reset, key_steps, key_finish, key_begin = jax.random.split(jax.random.fold_in(base_key, game), 4)
         act_keys, env_keys = jax.vmap(jax.random.split, out_axes=1)(jax.random.split(key_steps, steps))
-        return key_reset, act_keys, env_keys, key_finish
+        return key_reset, act_keys, env_keys, key_finish, key_begin
 
     keys_for = jax.jit(jax.vmap(game_keys, in_axes=(0, None)))
     begin = jax.jit(jax.vmap(partial(begin_game, algorithm)))
@@ -44,12 +44,12 @@ def make_host_chunk(config: ExperimentConfig, env, env_params) -> Callable[[Lear
     def chunk(learners: Learner, base_keys: jax.Array, games: jax.Array) -> tuple[Learner, GameMetrics]:
         per_game = []
         for game in np.asarray(games):
-            key_reset, act_keys, env_keys, key_finish = keys_for(base_keys, jnp.int32(game))
+            key_reset, act_keys, env_keys, key_finish, key_begin = keys_for(base_keys, jnp.int32(game))
             # One key seeds all emulators; their reset and warm-up are deterministic.
             observation, env_state = env.reset(key_reset[0], env_params)
             observation = jnp.asarray(observation)
             reset_observation = observation
-            carry = begin(learners)
+            carry = begin(learners, key_begin)
             records = []
             for step in range(steps):
                 carry, acted = act(learners, carry, observation, jnp.int32(step), act_keys[:, step])

@@ -3,14 +3,28 @@
 from __future__ import annotations
 
 from snnrl.experiments.config import ExperimentConfig
+from snnrl.models.neuromorphic import NeuromorphicAgentConfig
 
 
 def apply_overrides(config: ExperimentConfig, *, env=None, mode=None, realizations=None, games=None, seed=None,
-                    n_fut=None, model_update=None, dream_start=None, neurons=None, chunk_games=None) -> ExperimentConfig:
-    """A validated copy of ``config`` with the given fields replaced. Unknown env names list the known ones."""
+                    n_fut=None, model_update=None, dream_start=None, neurons=None, chunk_games=None,
+                    backend=None, mismatch=None) -> ExperimentConfig:
+    """A validated copy of ``config`` with the given fields replaced. Unknown env names list the known
+    ones; backend / mismatch apply to readout-only (neuromorphic) presets only."""
     algorithm = config.algorithm
     changes = {k: v for k, v in dict(mode=mode, n_fut=n_fut, model_update=model_update, dream_start=dream_start).items() if v is not None}
-    if neurons is not None:
+    hidden_changes = {k: v for k, v in dict(backend=backend, mismatch=mismatch).items() if v is not None}
+    if hidden_changes:
+        if not isinstance(algorithm.agent, NeuromorphicAgentConfig):
+            raise ValueError(f"--backend and --mismatch need a neuromorphic preset (e.g. --preset neuromorphic), not {config.preset!r}")
+        changes["agent"] = algorithm.agent.replace(hidden=algorithm.agent.hidden.replace(**hidden_changes))
+        changes["world_model"] = algorithm.world_model.replace(hidden=algorithm.world_model.hidden.replace(**hidden_changes))
+    if neurons is not None and isinstance(algorithm.agent, NeuromorphicAgentConfig):
+        changes["agent"] = changes.get("agent", algorithm.agent)
+        changes["agent"] = changes["agent"].replace(hidden=changes["agent"].hidden.replace(n_hidden=neurons))
+        model = changes.get("world_model", algorithm.world_model)
+        changes["world_model"] = model.replace(hidden=model.hidden.replace(n_hidden=neurons))
+    elif neurons is not None:
         changes["agent"] = algorithm.agent.replace(lif=algorithm.agent.lif.replace(n_neurons=neurons))
         changes["world_model"] = algorithm.world_model.replace(lif=algorithm.world_model.lif.replace(n_neurons=neurons))
     if changes:

@@ -24,7 +24,7 @@ from snnrl.experiments.config import ExperimentConfig
 from snnrl.experiments.overrides import fit_to_environment
 from snnrl.experiments.progress import ProgressReporter
 from snnrl.experiments.storage import load_pytree, save_pytree, write_atomic, write_json, write_npz
-from snnrl.experiments.train import init_learners, make_chunk, realization_keys, realization_sharding, shard
+from snnrl.experiments.train import init_learners, make_environment, make_chunk, realization_keys, realization_sharding, shard
 
 METRIC_NAMES = tuple(GameMetrics.__dataclass_fields__)
 CHECKPOINT = "checkpoint.npz"
@@ -146,12 +146,10 @@ def run_experiment(
 ) -> dict:
     """Run ``config`` into ``folder``, or with resume=True continue the run stored there (its config.json
     is used; ``config`` may be None). Returns the summary dict. Raises DivergenceError on NaN."""
-    from snnrl.envs import make
-
     folder = Path(folder)
     if resume:
         config = read_config(folder)
-    env, env_params = make(config.env)
+    env, env_params = make_environment(config)
     config = prepare_folder(fit_to_environment(config, env, env_params), folder, resume)
     state = load_state(config, folder) if resume and (folder / CHECKPOINT).exists() else _fresh_state(config)
     chunk = _chunk_function(config, env, env_params)

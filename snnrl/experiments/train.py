@@ -19,6 +19,7 @@ from snnrl.algorithms.game import GameMetrics, play_game
 from snnrl.algorithms.learner import Learner, init_learner
 from snnrl.experiments.config import ExperimentConfig
 from snnrl.experiments.overrides import fit_to_environment
+from snnrl.models.neuromorphic import NeuromorphicAgentConfig, hidden_parameters
 
 INIT_TAG = 2**31 - 1  # fold_in tag for the learner's initial weights (never a game index)
 
@@ -29,8 +30,20 @@ def realization_keys(seed: int, realizations: int) -> jax.Array:
 
 
 def init_learners(config: ExperimentConfig, base_keys: jax.Array) -> Learner:
-    """Fresh learners, one per realization (leading axis R)."""
-    return jax.vmap(lambda k: init_learner(jax.random.fold_in(k, INIT_TAG), config.algorithm))(base_keys)
+    """Fresh learners, one per realization (leading axis R). Readout-only (neuromorphic) networks get
+    their fixed hidden layers built on the host first, each realization its own connectivity and
+    mismatch."""
+    init_keys = jax.vmap(lambda k: jax.random.fold_in(k, INIT_TAG))(base_keys)
+    algorithm = config.algorithm
+    if not isinstance(algorithm.agent, NeuromorphicAgentConfig):
+        return jax.vmap(lambda k: init_learner(k, algorithm))(init_keys)
+    hidden = [
+        (hidden_parameters(algorithm.agent.hidden, "agent", jax.random.fold_in(k, 1)),
+         hidden_parameters(algorithm.world_model.hidden, "world_model", jax.random.fold_in(k, 2)))
+        for k in init_keys
+    ]
+    stacked = jax.tree.map(lambda *leaves: jnp.stack(leaves), *hidden)
+    return jax.vmap(lambda k, h: init_learner(k, algorithm, h))(init_keys, stacked)
 
 
 def make_chunk(config: ExperimentConfig, env, env_params) -> Callable[[Learner, jax.Array, jax.Array], tuple[Learner, GameMetrics]]:
@@ -62,12 +75,19 @@ def shard(tree, sharding: NamedSharding | None):
     return tree if sharding is None else jax.device_put(tree, sharding)
 
 
+def make_environment(config: ExperimentConfig):
+    """(env, params) for the config: Pong and ALE environments get the run's NOOP warm-up length."""
+    from snnrl.envs import make
+
+    if config.env == "pong" or config.env.startswith("ale:"):
+        return make(config.env, noop_warmup=config.noop_warmup)
+    return make(config.env)
+
+
 def make_train(config: ExperimentConfig) -> Callable[[jax.Array], tuple[Learner, GameMetrics]]:
     """``train(key) -> (learners, metrics)`` for a JAX environment: all ``config.games`` games of all
     realizations in one compiled program (metrics fields (R, games))."""
-    from snnrl.envs import make
-
-    env, env_params = make(config.env)
+    env, env_params = make_environment(config)
     if getattr(env, "host_side", False):
         raise ValueError(f"make_train needs a JAX environment; {config.env!r} is host-side: use run_experiment")
     config = fit_to_environment(config, env, env_params)

@@ -59,6 +59,27 @@ class AgentConfig:
         """A copy with some fields changed (validated again)."""
         return replace(self, **changes)
 
+    # The agent interface the algorithms call (shared with snnrl.models.neuromorphic).
+    def init(self, key: jax.Array, hidden=None) -> "Agent":
+        """A fresh agent (``hidden`` is unused: the recurrent agent draws its own weights)."""
+        return init_agent(key, self)
+
+    def initial_state(self, key: jax.Array) -> lif.LIFState:
+        """Network state at a game start (the key is unused: LIF dynamics are deterministic)."""
+        return lif.init_state(self.lif)
+
+    def step(self, agent: "Agent", state: lif.LIFState, observation: jax.Array, key: jax.Array):
+        """See ``agent_step``."""
+        return agent_step(self, agent, state, observation, key)
+
+    def gradients(self, agent: "Agent", network, actions, probabilities, rewards) -> "AgentWeights":
+        """See ``agent_gradients``."""
+        return agent_gradients(self, agent, network, actions, probabilities, rewards)
+
+    def optimizer(self) -> optax.GradientTransformation:
+        """See ``agent_optimizer``."""
+        return agent_optimizer(self)
+
 
 @struct.dataclass
 class AgentWeights:

@@ -53,6 +53,35 @@ class WorldModelConfig:
         """A copy with some fields changed (validated again)."""
         return replace(self, **changes)
 
+    # The world-model interface the algorithms call (shared with snnrl.models.neuromorphic).
+    def init(self, key: jax.Array, hidden=None) -> "WorldModel":
+        """A fresh world model (``hidden`` is unused: the recurrent model draws its own weights)."""
+        return init_world_model(key, self)
+
+    def initial_state(self, key: jax.Array) -> lif.LIFState:
+        """Network state at a game start (the key is unused)."""
+        return lif.init_state(self.lif)
+
+    def step(self, model: "WorldModel", state: lif.LIFState, observation: jax.Array, action: jax.Array):
+        """See ``world_model_step``."""
+        return world_model_step(self, model, state, observation, action)
+
+    def step_gradients(self, model: "WorldModel", trace, step, delta_target_value, reward_target):
+        """See ``world_model_step_gradients``."""
+        return world_model_step_gradients(self, model, trace, step, delta_target_value, reward_target)
+
+    def episode_gradients(self, model: "WorldModel", network, error) -> "WorldModelWeights":
+        """See ``world_model_episode_gradients``."""
+        return world_model_episode_gradients(self, model, network, error)
+
+    def trace_init(self) -> eprop.SupervisedTrace:
+        """See ``world_model_trace_init``."""
+        return world_model_trace_init(self)
+
+    def optimizer(self) -> optax.GradientTransformation:
+        """See ``world_model_optimizer``."""
+        return world_model_optimizer(self)
+
     @property
     def cost(self) -> jax.Array:
         """Per-output cost weights (D + 1,): state outputs then the reward."""

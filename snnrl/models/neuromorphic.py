@@ -1,0 +1,291 @@
+"""Readout-only agent and world model on a fixed random hidden layer (DESIGN 1b, "neuromorphic dreaming").
+
+Each network: the observation (RAM units) is population coded into spike generators (the world model
+also gets one-hot action generators), a fixed hidden layer of 510 LIF neurons with integer
+multiplicities (the simulated DYNAP-SE chip, or its mismatch-free JAX reference) counts spikes over one
+10 ms agent step, the counts are filtered (s_bar <- 0.6065 s_bar + 0.3935 count) and read out. Only the
+readouts learn: policy gradient for the agent, supervised for the world model, as on the computer in
+the loop of the paper. Both classes implement the same interface as the recurrent AgentConfig and
+WorldModelConfig, so the awake/dream/plan loop is shared.
+
+Hidden-layer parameters (connectivity, mismatch) are built on the host per realization with the
+hardware layer's mapper (``hidden_parameters``) and handed to ``init``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+
+import jax
+import jax.numpy as jnp
+import optax
+from flax import struct
+
+from snnrl.core import eprop
+from snnrl.core.optim import grouped_optimizer
+from snnrl.core.population import PopulationCodeConfig, agent_rates, encode_step, world_model_rates
+from snnrl.hardware.lif import HiddenLIFParams, lif_agent_step
+from snnrl.hardware.lif_backend import HiddenState
+from snnrl.models.agent import AgentStep, policy
+from snnrl.models.world_model import WorldModelStep
+
+HIDDEN_BACKENDS = ("jax", "simulated")
+
+
+@dataclass(frozen=True)
+class FixedHiddenLayerConfig:
+    """The fixed hidden layer of one network.
+
+    backend: 'simulated' (mapped onto DYNAP-SE1 cores, integer weights, device mismatch) or 'jax' (the
+    same layer without mismatch). mismatch: relative spread of tau, threshold and gain per neuron.
+    n_hidden: neurons (2 cores x 255). spike_mode: 'regular' or 'poisson' input trains. connection_rule:
+    'slots' (8 distinct generators, multiplicity 1-4 each) or 'budget' (the official code's 8 CAM
+    entries in all). count_decay: s_bar <- count_decay s_bar + (1 - count_decay) count. ram_scale:
+    observation -> RAM units.
+    """
+
+    backend: str = "simulated"
+    mismatch: float = 0.2
+    n_hidden: int = 510
+    spike_mode: str = "regular"
+    connection_rule: str = "slots"
+    encoder: PopulationCodeConfig = field(default_factory=PopulationCodeConfig)
+    count_decay: float = math.exp(-0.5)
+    ram_scale: float = 255.0
+
+    def __post_init__(self) -> None:
+        if self.backend not in HIDDEN_BACKENDS:
+            raise ValueError(
+                f"hidden backend {self.backend!r} cannot run inside the compiled training loop; allowed: "
+                f"{list(HIDDEN_BACKENDS)} (the real chip, 'dynapse1', is driven through snnrl.hardware)"
+            )
+        if not (math.isfinite(self.mismatch) and self.mismatch >= 0):
+            raise ValueError(f"mismatch must be >= 0 (0.2 = 20 %), got {self.mismatch!r}")
+        if not isinstance(self.n_hidden, int) or self.n_hidden < 1:
+            raise ValueError(f"n_hidden must be an integer >= 1, got {self.n_hidden!r}")
+        if not 0.0 <= self.count_decay < 1.0:
+            raise ValueError(f"count_decay must lie in [0, 1), got {self.count_decay!r}")
+
+    def replace(self, **changes) -> "FixedHiddenLayerConfig":
+        """A copy with some fields changed (validated again)."""
+        return replace(self, **changes)
+
+
+def hidden_parameters(hidden: FixedHiddenLayerConfig, role: str, key: jax.Array) -> HiddenLIFParams:
+    """Host-side: draw this realization's connectivity from ``key``, map it onto the chip (simulated
+    backend: chip limits checked) and draw its mismatch. role: 'agent' or 'world_model'."""
+    from snnrl.hardware import agent_layer_spec, make_hidden_backend, world_model_layer_spec
+
+    spec_for = {"agent": agent_layer_spec, "world_model": world_model_layer_spec}[role]
+    key_connectivity, key_mismatch = jax.random.split(key)
+    spec = spec_for(key_connectivity, encoder=hidden.encoder, rule=hidden.connection_rule, n_hidden=hidden.n_hidden)
+    options = {"mismatch": hidden.mismatch} if hidden.backend == "simulated" else {}
+    backend = make_hidden_backend(hidden.backend, spec, encoder=hidden.encoder, spike_mode=hidden.spike_mode, **options)
+    return backend.init_params(key_mismatch)
+
+
+@struct.dataclass
+class HiddenNetworkState:
+    """Hidden layer and encoder state, and the filtered counts s_bar (H,)."""
+
+    hidden: HiddenState
+    readout_trace: jax.Array
+
+
+@struct.dataclass
+class HiddenOutput:
+    """One step: spike counts (H,) (``spikes``, for rasters) and the filtered counts s_bar (H,)."""
+
+    spikes: jax.Array
+    readout_trace: jax.Array
+
+
+def _initial_state(hidden: FixedHiddenLayerConfig, n_generators: int, key: jax.Array) -> HiddenNetworkState:
+    from snnrl.core.population import init_encoder_state
+    from snnrl.hardware.lif import init_lif_state
+
+    return HiddenNetworkState(
+        hidden=HiddenState(lif=init_lif_state(n_generators, hidden.n_hidden), encoder=init_encoder_state(key, n_generators, hidden.encoder)),
+        readout_trace=jnp.zeros((hidden.n_hidden,)),
+    )
+
+
+def _hidden_step(hidden: FixedHiddenLayerConfig, params: HiddenLIFParams, state: HiddenNetworkState, rates: jax.Array):
+    encoder, spikes_in = encode_step(state.hidden.encoder, rates, hidden.encoder, hidden.spike_mode)
+    lif_state, counts = lif_agent_step(params, state.hidden.lif, spikes_in)
+    readout_trace = hidden.count_decay * state.readout_trace + (1.0 - hidden.count_decay) * counts
+    return HiddenNetworkState(HiddenState(lif=lif_state, encoder=encoder), readout_trace), HiddenOutput(counts, readout_trace)
+
+
+@struct.dataclass
+class ReadoutWeights:
+    """The learnable weights of the readout-only agent: readout (A, H)."""
+
+    readout: jax.Array
+
+
+@struct.dataclass
+class NeuromorphicAgent:
+    """Fixed hidden-layer parameters and the learnable readout."""
+
+    hidden: HiddenLIFParams
+    weights: ReadoutWeights
+
+
+@dataclass(frozen=True)
+class NeuromorphicAgentConfig:
+    """Readout-only agent (DESIGN 1b): logits beta R s_bar clipped at logit_clip; Adam lr learning_rate,
+    multiplied by lr_decay every lr_decay_updates updates; trace_decay is the policy trace's gamma."""
+
+    hidden: FixedHiddenLayerConfig = field(default_factory=FixedHiddenLayerConfig)
+    n_inputs: int = 4
+    n_actions: int = 3
+    beta: float = 5.0
+    logit_clip: float | None = 50.0
+    trace_decay: float = 0.998
+    learning_rate: float = 0.004
+    adam_eps: float = 1e-8
+    lr_decay: float = 0.99
+    lr_decay_updates: int = 100
+
+    def __post_init__(self) -> None:
+        if self.n_inputs != 4 or self.n_actions != 3:
+            raise ValueError(
+                "the neuromorphic agent encodes the 4 Pong RAM variables and 3 actions; got "
+                f"n_inputs={self.n_inputs}, n_actions={self.n_actions}"
+            )
+        for name in ("beta", "learning_rate", "adam_eps"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"NeuromorphicAgentConfig.{name} must be > 0, got {getattr(self, name)!r}")
+
+    def replace(self, **changes) -> "NeuromorphicAgentConfig":
+        """A copy with some fields changed (validated again)."""
+        return replace(self, **changes)
+
+    def init(self, key: jax.Array, hidden: HiddenLIFParams | None = None) -> NeuromorphicAgent:
+        """Agent with the given hidden parameters (see hidden_parameters) and a zero readout."""
+        if hidden is None:
+            raise ValueError("the neuromorphic agent needs its hidden-layer parameters (hidden_parameters(...))")
+        return NeuromorphicAgent(hidden=hidden, weights=ReadoutWeights(jnp.zeros((self.n_actions, self.hidden.n_hidden))))
+
+    def initial_state(self, key: jax.Array) -> HiddenNetworkState:
+        """Resting hidden layer, fresh encoder, zero s_bar."""
+        return _initial_state(self.hidden, self.hidden.encoder.n_generators(4, with_actions=False), key)
+
+    def step(self, agent: NeuromorphicAgent, state: HiddenNetworkState, observation: jax.Array, key: jax.Array):
+        """Observation (4,) in [0, 1] -> (state, AgentStep)."""
+        rates = agent_rates(observation * self.hidden.ram_scale, self.hidden.encoder)
+        state, output = _hidden_step(self.hidden, agent.hidden, state, rates)
+        probabilities = policy(self, agent.weights.readout, output.readout_trace)
+        action = jax.random.categorical(key, jnp.log(probabilities + 1e-30))
+        return state, AgentStep(action, probabilities, output)
+
+    def gradients(self, agent: NeuromorphicAgent, network: HiddenOutput, actions, probabilities, rewards) -> ReadoutWeights:
+        """Policy-gradient readout update (exact gradient of -J). Fields of network (T, H)."""
+        return ReadoutWeights(
+            eprop.policy_readout_gradient(network.readout_trace, actions, probabilities, rewards, self.beta, self.trace_decay)
+        )
+
+    def optimizer(self) -> optax.GradientTransformation:
+        """Adam with a staircase exponential learning-rate decay."""
+        schedule = optax.exponential_decay(self.learning_rate, self.lr_decay_updates, self.lr_decay, staircase=True)
+        return optax.adam(schedule, eps=self.adam_eps)
+
+
+@struct.dataclass
+class ReadoutPairWeights:
+    """The learnable weights of the readout-only world model: state (D, H) and reward (1, H) readouts."""
+
+    readout_state: jax.Array
+    readout_reward: jax.Array
+
+
+@struct.dataclass
+class NeuromorphicWorldModel:
+    """Fixed hidden-layer parameters and the learnable readouts."""
+
+    hidden: HiddenLIFParams
+    weights: ReadoutPairWeights
+
+
+@dataclass(frozen=True)
+class NeuromorphicWorldModelConfig:
+    """Readout-only world model (DESIGN 1b): predicts the observation change and the low-passed reward;
+    Adam lr_state / lr_reward; targets as in WorldModelConfig (reward_decay, jump_threshold). As in the
+    neuromorphic code, the state readout works in raw RAM units (hidden.ram_scale): it predicts
+    ram_scale x the change, and its errors are taken in RAM units."""
+
+    hidden: FixedHiddenLayerConfig = field(default_factory=FixedHiddenLayerConfig)
+    n_state: int = 4
+    n_actions: int = 3
+    cost_state: float = 1.0
+    cost_reward: float = 1.0
+    lr_state: float = 0.002
+    lr_reward: float = 0.0004
+    adam_eps: float = 1e-8
+    reward_decay: float = 0.5
+    jump_threshold: float = 30.0 / 255.0
+
+    def __post_init__(self) -> None:
+        if self.n_state != 4 or self.n_actions != 3:
+            raise ValueError(
+                f"the neuromorphic world model encodes 4 Pong variables and 3 actions; got n_state={self.n_state}, n_actions={self.n_actions}"
+            )
+        for name in ("lr_state", "lr_reward", "adam_eps", "cost_state", "cost_reward", "jump_threshold"):
+            if not getattr(self, name) > 0:
+                raise ValueError(f"NeuromorphicWorldModelConfig.{name} must be > 0, got {getattr(self, name)!r}")
+
+    def replace(self, **changes) -> "NeuromorphicWorldModelConfig":
+        """A copy with some fields changed (validated again)."""
+        return replace(self, **changes)
+
+    @property
+    def cost(self) -> jax.Array:
+        """Per-output cost weights (D + 1,): state outputs then the reward."""
+        return jnp.array([self.cost_state] * self.n_state + [self.cost_reward])
+
+    def init(self, key: jax.Array, hidden: HiddenLIFParams | None = None) -> NeuromorphicWorldModel:
+        """World model with the given hidden parameters and zero readouts."""
+        if hidden is None:
+            raise ValueError("the neuromorphic world model needs its hidden-layer parameters (hidden_parameters(...))")
+        n = self.hidden.n_hidden
+        return NeuromorphicWorldModel(hidden, ReadoutPairWeights(jnp.zeros((self.n_state, n)), jnp.zeros((1, n))))
+
+    def initial_state(self, key: jax.Array) -> HiddenNetworkState:
+        """Resting hidden layer, fresh encoder, zero s_bar."""
+        return _initial_state(self.hidden, self.hidden.encoder.n_generators(4, with_actions=True), key)
+
+    def step(self, model: NeuromorphicWorldModel, state: HiddenNetworkState, observation: jax.Array, action: jax.Array):
+        """Observation (4,) and action () -> (state, WorldModelStep)."""
+        rates = world_model_rates(observation * self.hidden.ram_scale, action, self.hidden.encoder)
+        state, output = _hidden_step(self.hidden, model.hidden, state, rates)
+        delta = model.weights.readout_state @ output.readout_trace / self.hidden.ram_scale
+        reward = (model.weights.readout_reward @ output.readout_trace)[0]
+        return state, WorldModelStep(delta, reward, output)
+
+    def _gradients(self, readout_trace: jax.Array, error: jax.Array) -> ReadoutPairWeights:
+        """Readout gradients from s_bar (T, H) and errors (T, D + 1) in observation units."""
+        in_ram_units = error.at[:, :-1].multiply(self.hidden.ram_scale)
+        gradient = eprop.supervised_readout_gradient(readout_trace, in_ram_units, self.cost)
+        return ReadoutPairWeights(gradient[:-1], gradient[-1:])
+
+    def step_gradients(self, model, trace, step: WorldModelStep, delta_target_value, reward_target):
+        """This step's readout gradients (no trace is needed: the hidden layer does not learn)."""
+        error = jnp.concatenate([delta_target_value - step.delta, (reward_target - step.reward)[None]])
+        return trace, self._gradients(step.network.readout_trace[None], error[None])
+
+    def episode_gradients(self, model, network: HiddenOutput, error: jax.Array) -> ReadoutPairWeights:
+        """The game's readout gradients. network fields (T, H); error (T, D + 1) in observation units."""
+        return self._gradients(network.readout_trace, error)
+
+    def trace_init(self) -> None:
+        """No online trace for a readout-only model."""
+        return None
+
+    def optimizer(self) -> optax.GradientTransformation:
+        """Adam per readout."""
+        return grouped_optimizer(
+            {"state": optax.adam(self.lr_state, eps=self.adam_eps), "reward": optax.adam(self.lr_reward, eps=self.adam_eps)},
+            ReadoutPairWeights(readout_state="state", readout_reward="reward"),
+        )
