@@ -31,6 +31,11 @@ class DreamStart(str, Enum):
     random = "random"
 
 
+class HiddenBackendChoice(str, Enum):
+    simulated = "simulated"
+    jax = "jax"
+
+
 def _fail(message: str) -> None:
     typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
     raise typer.Exit(code=2)
@@ -50,6 +55,8 @@ def train(
     dream_start: Annotated[Optional[DreamStart], typer.Option(help="Dream from the real post-reset state or a random one.")] = None,
     neurons: Annotated[Optional[int], typer.Option(min=1, help="Neurons per network (agent and world model).")] = None,
     chunk_games: Annotated[Optional[int], typer.Option(min=1, help="Games per compiled chunk (checkpoint interval).")] = None,
+    backend: Annotated[Optional[HiddenBackendChoice], typer.Option(help="Neuromorphic presets: hidden layer on the simulated DYNAP-SE or the mismatch-free JAX reference.")] = None,
+    mismatch: Annotated[Optional[float], typer.Option(min=0.0, help="Neuromorphic presets: device mismatch of the simulated chip (0.2 = 20 %).")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Continue the run in --out from its last checkpoint (its stored config is used).")] = False,
     progress: Annotated[bool, typer.Option(help="Show the live progress bar.")] = True,
     figures: Annotated[bool, typer.Option(help="Write the return figure into OUT/figures at the end.")] = True,
@@ -65,6 +72,7 @@ def train(
             config, env=env, mode=mode.value if mode else None, realizations=realizations, games=games, seed=seed,
             n_fut=n_fut, model_update=model_update.value if model_update else None,
             dream_start=dream_start.value if dream_start else None, neurons=neurons, chunk_games=chunk_games,
+            backend=backend.value if backend else None, mismatch=mismatch,
         )
     except ValueError as error:
         _fail(str(error))

@@ -45,7 +45,10 @@ def fit_to_environment(config: ExperimentConfig, env, env_params) -> ExperimentC
     import math
 
     n_inputs = math.prod(env.observation_space(env_params).shape)
-    n_actions = int(env.action_space(env_params).n)
+    action_space = env.action_space(env_params)
+    if not hasattr(action_space, "n"):
+        raise ValueError(f"the spiking agent picks one of n discrete actions; {config.env!r} has a continuous action space")
+    n_actions = int(action_space.n)
     algorithm = config.algorithm
     if (algorithm.agent.n_inputs, algorithm.agent.n_actions) == (n_inputs, n_actions):
         return config
