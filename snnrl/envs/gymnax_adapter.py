@@ -1,8 +1,8 @@
 """Every gymnax environment behind snnrl's interface (``make("gymnax:CartPole-v1")``).
 
-gymnax's own ``step`` resets finished episodes and returns one ``done`` flag; the adapter calls the
-underlying ``step_env`` (no reset, like every snnrl env) and splits ``done`` into ``truncated`` (the
-episode reached ``params.max_steps_in_episode``) and ``terminated`` (done for any other reason).
+gymnax 1.0's ``step`` already returns (obs, state, reward, terminated, truncated, info) but resets
+finished episodes; the adapter calls the underlying ``step_env`` (natural termination, no reset, like
+every snnrl env) and gymnax's ``is_truncated`` (``params.max_steps_in_episode`` reached).
 gymnax is imported only when an adapter is built (it takes seconds and imports ``six``, which
 snnrl's dependencies list because gymnax does not).
 """
@@ -56,10 +56,9 @@ class GymnaxEnv:
         """One step without auto-reset: (obs, state, reward, terminated, truncated, info)."""
         if self._discrete(params):
             check_action(action, self.num_actions)
-        obs, next_state, reward, done, info = self.env.step_env(key, state, action, params)
-        truncated = jnp.logical_and(done, next_state.time >= params.max_steps_in_episode)
-        terminated = jnp.logical_and(done, jnp.logical_not(truncated))
-        return obs, next_state, reward, terminated, truncated, info
+        obs, next_state, reward, terminated, info = self.env.step_env(key, state, action, params)
+        truncated = self.env.is_truncated(next_state, params)
+        return obs, next_state, reward, jnp.asarray(terminated, bool), jnp.asarray(truncated, bool), info
 
     def observation_space(self, params: Any) -> Any:
         return self.env.observation_space(params)
