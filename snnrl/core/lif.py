@@ -74,16 +74,20 @@ def init_recurrent_weights(key: jax.Array, config: LIFConfig, dtype=jnp.float32)
 
 
 def lif_step(
-    params: LIFParams, state: LIFState, current: jax.Array, *, detach_recurrent: bool = False
+    params: LIFParams, state: LIFState, current: jax.Array, *, detach_recurrent: bool = False,
+    detach_reset: bool = False,
 ) -> tuple[LIFState, LIFOutput]:
     """One time step. current: input I[t] (N,). detach_recurrent=True stops the gradient through the
     fed-back spikes (the e-prop approximation); False gives full BPTT through the surrogate.
+    detach_reset=True stops it through the reset term only: with the official w_res = -100 the reset's
+    surrogate gradient grows by up to |w_res| p per step, so full BPTT overflows within ~100 steps.
     Returns (new state, LIFOutput with fields (N,))."""
     config = params.config
     a_m, a_s, a_r = config.alpha_m, config.alpha_s, config.alpha_readout
     previous_spikes, previous_filtered = state.spikes, state.spikes_filtered
-    if detach_recurrent:
+    if detach_recurrent or detach_reset:
         previous_spikes = jax.lax.stop_gradient(previous_spikes)
+    if detach_recurrent:
         previous_filtered = jax.lax.stop_gradient(previous_filtered)
     eligibility = a_m * state.eligibility + (1.0 - a_m) * jax.lax.stop_gradient(previous_filtered)
     v = (
@@ -101,11 +105,12 @@ def lif_step(
 
 
 def run(
-    params: LIFParams, state: LIFState, currents: jax.Array, *, detach_recurrent: bool = False
+    params: LIFParams, state: LIFState, currents: jax.Array, *, detach_recurrent: bool = False,
+    detach_reset: bool = False,
 ) -> tuple[LIFState, LIFOutput]:
     """Scan ``lif_step`` over time. currents: (T, N). Returns final state and LIFOutput with fields (T, N)."""
 
     def step(carry: LIFState, current: jax.Array):
-        return lif_step(params, carry, current, detach_recurrent=detach_recurrent)
+        return lif_step(params, carry, current, detach_recurrent=detach_recurrent, detach_reset=detach_reset)
 
     return jax.lax.scan(step, state, currents)
