@@ -92,9 +92,10 @@ def _batches(keys, batch_size: int):
         yield keys[start : start + batch_size]
 
 
-def ale_rollouts(policy: Policy, keys: jax.Array, params: AleParams) -> Rollouts:
-    """The same episodes in real ALE, ``params.batch_size`` emulators at a time."""
-    env = AleEnv("pong")
+def ale_rollouts(policy: Policy, keys: jax.Array, params: AleParams, env: AleEnv | None = None) -> Rollouts:
+    """The same episodes in real ALE, ``params.batch_size`` emulators at a time (pass ``env`` to reuse
+    its emulators)."""
+    env = AleEnv("pong") if env is None else env
     decide = jax.jit(jax.vmap(lambda k, t, obs: (policy(_step_keys(k, t)[0], obs), _step_keys(k, t)[1]), in_axes=(0, None, 0)))
     points, frame_bytes = [], []
     for batch in _batches(keys, params.batch_size):
