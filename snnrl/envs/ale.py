@@ -14,6 +14,7 @@ from __future__ import annotations
 import struct as binary
 import warnings
 from dataclasses import dataclass, field
+from functools import partial
 
 import jax
 import numpy as np
@@ -106,17 +107,28 @@ def paddle_resistance(ale) -> int:
     return binary.unpack("<i", ale.cloneState().serialize()[:4])[0]
 
 
-def _per_env_keys(key: jax.Array, batch: int) -> jax.Array:
-    """B keys from one key (split) or B keys as given (typed keys [B] or raw uint32 keys [B, 2])."""
+def _is_single_key(key: jax.Array) -> bool:
     single_shape = () if jax.dtypes.issubdtype(key.dtype, jax.dtypes.prng_key) else (2,)
-    if key.shape == single_shape:
-        return jax.random.split(key, batch)
-    if key.shape != (batch,) + single_shape:
+    return key.shape == single_shape
+
+
+_sticky_per_env_keys = jax.jit(jax.vmap(sticky_frame_actions, in_axes=(0, 0, 0, None, None)), static_argnums=3)
+
+
+@partial(jax.jit, static_argnums=3)
+def _sticky_one_key(key, previous, action, frameskip, sticky_prob):
+    keys = jax.random.split(key, previous.shape[0])
+    return _sticky_per_env_keys(keys, previous, action, frameskip, sticky_prob)
+
+
+def batch_frame_actions(key: jax.Array, previous, action, frameskip: int, sticky_prob) -> np.ndarray:
+    """Sticky frame actions int32 [B, frameskip] from one key (split into B inside) or B keys."""
+    batch = len(previous)
+    if _is_single_key(key):
+        return np.asarray(_sticky_one_key(key, previous, action, frameskip, sticky_prob))
+    if key.shape[0] != batch:
         raise ValueError(f"expected one key or {batch} keys, got a key array of shape {key.shape}")
-    return key
-
-
-_batched_sticky = jax.jit(jax.vmap(sticky_frame_actions, in_axes=(0, 0, 0, None, None)), static_argnums=3)
+    return np.asarray(_sticky_per_env_keys(key, previous, action, frameskip, sticky_prob))
 
 
 class AleEnv:
@@ -168,19 +180,20 @@ class AleEnv:
 
     def step(self, key: jax.Array, state: AleState, action, params: AleParams):
         """One agent step for all B games; ``action`` int [B]; ``key`` one key (split into B) or B
-        keys (env b then draws exactly what ``JaxPong.step(key[b], ...)`` draws). Returns numpy (obs [B, 4], state,
-        reward float32 [B], terminated bool [B], truncated bool [B], info) with info "score" int32
-        [B, 2] (player, enemy), "frame_bytes" int32 [B, frameskip, 4], "frame_actions" int32
-        [B, frameskip] and, if ``params.render_frames``, "frame" uint8 [B, 210, 160]."""
+        keys (env b then draws exactly what ``JaxPong.step(key[b], ...)`` draws).
+
+        Returns numpy (obs [B, 4], state, reward float32 [B], terminated bool [B], truncated bool
+        [B], info) with info "score" int32 [B, 2] (player, enemy), "frame_bytes" int32 [B,
+        frameskip, 4], "frame_actions" int32 [B, frameskip] and, if ``params.render_frames``,
+        "frame" uint8 [B, 210, 160]."""
         batch = len(self.emulators)
         action = np.asarray(action)
         if action.shape != (batch,):
             raise ValueError(f"expected actions of shape ({batch},), got {action.shape}")
         check_action(action, self.num_actions)
         protocol = params.protocol
-        keys = _per_env_keys(key, batch)
-        frame_actions = np.asarray(
-            _batched_sticky(keys, state.previous_action, action.astype(np.int32), protocol.frameskip, protocol.sticky_prob)
+        frame_actions = batch_frame_actions(
+            key, state.previous_action, action.astype(np.int32), protocol.frameskip, protocol.sticky_prob
         )
         reward = np.zeros(batch, np.float32)
         frame_bytes = np.zeros((batch, protocol.frameskip, len(self.spec.ram_indices)), np.int32)
