@@ -1,0 +1,124 @@
+"""Run the arms of a figure (e.g. dreaming vs baseline) into one folder, resumably, then compare each arm
+with the baseline: mean return over the last games per realization, real interactions needed to reach
+the baseline's final level, one-sided Mann-Whitney test. Writes comparison.json and a figure.
+
+    python benchmarks/arms.py --name fig2c_pong --preset official --env pong --games 2000 --realizations 10 \
+        --arm dream --arm none
+    python benchmarks/arms.py --name fig3 --arm plan:n_fut=1 --arm plan:n_fut=8 --arm none ...
+    python benchmarks/arms.py --name fig2d --arm dream:agent_learns_awake=false --arm none ...
+
+An arm is MODE[:key=value,...]; keys are DreamingConfig fields (agent_learns_awake, model_learning_stop,
+n_fut, model_update, dream_start, ...) or the hidden-layer options backend and mismatch. The last arm
+is the baseline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import subprocess
+import time
+from pathlib import Path
+
+import numpy as np
+
+from snnrl.experiments.config import preset
+from snnrl.experiments.overrides import apply_overrides
+from snnrl.experiments.plots import plot_returns
+from snnrl.experiments.runner import run_experiment
+from snnrl.experiments.statistics import compare_arms
+from snnrl.experiments.storage import write_json
+
+HIDDEN_KEYS = ("backend", "mismatch")
+
+
+def parse_value(text: str):
+    """'true'/'false'/'none', ints, floats, else the string."""
+    lowered = text.lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    if lowered == "none":
+        return None
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    return text
+
+
+def arm_config(base, arm: str):
+    """The experiment config of one arm 'MODE[:key=value,...]'."""
+    mode, _, options = arm.partition(":")
+    pairs = dict(item.split("=", 1) for item in options.split(",") if item)
+    values = {key: parse_value(value) for key, value in pairs.items()}
+    hidden = {key: values.pop(key) for key in HIDDEN_KEYS if key in values}
+    config = apply_overrides(base, mode=mode, **hidden)
+    return config.replace(algorithm=config.algorithm.replace(**values))
+
+
+def arm_folder(arm: str) -> str:
+    """A folder name for an arm."""
+    return arm.replace(":", "_").replace(",", "_").replace("=", "-")
+
+
+def machine() -> str:
+    """CPU model and core count (lscpu), for the records."""
+    try:
+        model = next(line.split(":", 1)[1].strip() for line in subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines() if line.startswith("Model name"))
+    except (StopIteration, FileNotFoundError):
+        model = platform.processor()
+    import os
+
+    return f"{model}, {os.cpu_count()} cores"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--name", required=True)
+    parser.add_argument("--preset", default="official")
+    parser.add_argument("--env", default="pong")
+    parser.add_argument("--games", type=int, default=2000)
+    parser.add_argument("--realizations", type=int, default=10)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--chunk-games", type=int, default=50)
+    parser.add_argument("--final-games", type=int, default=250)
+    parser.add_argument("--arm", action="append", required=True, help="MODE[:key=value,...]; the last is the baseline")
+    parser.add_argument("--root", type=Path, default=Path("benchmarks/runs"))
+    args = parser.parse_args()
+
+    base = apply_overrides(preset(args.preset), env=args.env, games=args.games, realizations=args.realizations,
+                           seed=args.seed, chunk_games=args.chunk_games)
+    folder = args.root / args.name
+    summaries = {}
+    for arm in args.arm:
+        arm_path = folder / arm_folder(arm)
+        resume = (arm_path / "checkpoint.npz").exists()
+        started = time.perf_counter()
+        summaries[arm] = run_experiment(None if resume else arm_config(base, arm), arm_path, resume=resume, show_progress=False)
+        print(f"{arm}: {summaries[arm]['games']} games x {summaries[arm]['realizations']} in "
+              f"{summaries[arm]['wall_seconds']:.0f} s (this call {time.perf_counter() - started:.0f} s)", flush=True)
+    baseline = args.arm[-1]
+    with np.load(folder / arm_folder(baseline) / "metrics.npz") as data:
+        baseline_returns = data["game_return"]
+    steps = base.algorithm.awake_steps
+    comparison = {"machine": machine(), "preset": args.preset, "env": args.env, "games": args.games,
+                  "realizations": args.realizations, "seed": args.seed, "baseline": baseline, "arms": {}}
+    print(f"| arm | mean return, last {args.final_games} games (mean ± SD over runs) | interactions to baseline level | Mann-Whitney p (arm > baseline) | wall s |")
+    print("|---|---|---|---|---|")
+    for arm in args.arm:
+        with np.load(folder / arm_folder(arm) / "metrics.npz") as data:
+            returns = data["game_return"]
+        result = compare_arms(returns, baseline_returns, steps, final_games=min(args.final_games, returns.shape[1]))
+        comparison["arms"][arm] = {**result.to_dict(), "wall_seconds": summaries[arm]["wall_seconds"]}
+        final = np.array(result.final_arm)
+        print(f"| {arm} | {final.mean():+.3f} ± {final.std():.3f} | {result.interactions_to_baseline_arm} | "
+              f"{'—' if arm == baseline else f'{result.p_value:.3g}'} | {summaries[arm]['wall_seconds']:.0f} |")
+    write_json(folder / "comparison.json", comparison)
+    figures = Path("benchmarks/figures")
+    print(plot_returns([folder / arm_folder(arm) for arm in args.arm], figures / args.name)[0])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,84 @@
+"""Readout-only agent and world model on the fixed hidden layer, in the shared awake/dream loop."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from snnrl.experiments.config import ExperimentConfig, preset
+from snnrl.experiments.overrides import apply_overrides
+from snnrl.experiments.train import init_learners, make_train, realization_keys
+from snnrl.models.neuromorphic import FixedHiddenLayerConfig, NeuromorphicAgentConfig, hidden_parameters
+
+
+def tiny(**overrides):
+    # 100 awake steps: a random player concedes points, so returns (and policy gradients) are nonzero.
+    config = apply_overrides(preset("neuromorphic"), neurons=60, games=2, realizations=2, chunk_games=2, **overrides)
+    return config.replace(algorithm=config.algorithm.replace(dream_steps=10, agent_learning_start=0))
+
+
+def test_preset_has_the_design_values():
+    algorithm = preset("neuromorphic").algorithm
+    assert algorithm.agent.hidden.n_hidden == 510 and algorithm.agent.hidden.mismatch == 0.2
+    assert algorithm.agent.learning_rate == 0.004 and algorithm.dream_lr_scale == 0.5  # 0.002 in dreams
+    assert algorithm.agent.logit_clip == 50.0 and algorithm.agent.trace_decay == 0.998
+    assert (algorithm.world_model.lr_state, algorithm.world_model.lr_reward) == (0.002, 0.0004)
+    assert algorithm.agent.hidden.count_decay == pytest.approx(0.6065, abs=1e-4)
+    assert preset("neuromorphic").noop_warmup == 18
+    config = preset("neuromorphic")
+    assert ExperimentConfig.from_dict(config.to_dict()) == config
+
+
+def test_each_realization_has_its_own_connectivity_and_mismatch():
+    learners = init_learners(tiny(), realization_keys(0, 2))
+    weights = np.asarray(learners.agent.hidden.weights)
+    assert weights.shape[0] == 2 and not np.array_equal(weights[0], weights[1])
+    thresholds = np.asarray(learners.agent.hidden.threshold)
+    assert np.std(thresholds[0]) > 0  # 20 % mismatch spreads the thresholds
+    again = init_learners(tiny(), realization_keys(0, 2))
+    np.testing.assert_array_equal(weights, np.asarray(again.agent.hidden.weights))
+
+
+def test_simulated_chip_without_mismatch_equals_the_jax_reference():
+    key = jax.random.key(3)
+    simulated = hidden_parameters(FixedHiddenLayerConfig(mismatch=0.0, n_hidden=60), "world_model", key)
+    reference = hidden_parameters(FixedHiddenLayerConfig(backend="jax", n_hidden=60), "world_model", key)
+    for a, b in zip(jax.tree.leaves(simulated), jax.tree.leaves(reference)):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+
+
+@pytest.mark.parametrize("mode", ["dream", "none"])
+def test_only_the_readouts_learn(mode):
+    config = tiny(mode=mode)
+    initial = init_learners(config, realization_keys(config.seed, config.realizations))
+    learners, metrics = make_train(config)(jax.random.key(config.seed))
+    for a, b in zip(jax.tree.leaves(initial.agent.hidden), jax.tree.leaves(learners.agent.hidden)):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    assert not np.array_equal(np.asarray(initial.agent.weights.readout), np.asarray(learners.agent.weights.readout))
+    assert not np.array_equal(np.asarray(initial.world_model.weights.readout_state), np.asarray(learners.world_model.weights.readout_state))
+    assert np.all(np.isfinite(np.asarray(metrics.model_state_error)))
+    imagined = np.asarray(metrics.imagined_return)
+    assert np.all(imagined == 0) if mode == "none" else np.any(imagined != 0)
+
+
+def test_hidden_layer_spikes_and_predictions_are_in_ram_units():
+    config = tiny()
+    learners = init_learners(config, realization_keys(0, 1))
+    agent = jax.tree.map(lambda x: x[0], learners.agent)
+    agent_config: NeuromorphicAgentConfig = config.algorithm.agent
+    state = agent_config.initial_state(jax.random.key(0))
+    observation = jnp.array([120.0, 100.0, 110.0, 100.0]) / 255.0
+    counts = []
+    for t in range(15):
+        state, step = agent_config.step(agent, state, observation, jax.random.key(t))
+        counts.append(float(step.network.spikes.sum()))
+    assert max(counts) > 0 and np.isclose(float(step.probabilities.sum()), 1.0)
+
+
+def test_bad_neuromorphic_options_are_rejected():
+    with pytest.raises(ValueError, match="compiled training loop"):
+        FixedHiddenLayerConfig(backend="dynapse1")
+    with pytest.raises(ValueError, match="mismatch"):
+        FixedHiddenLayerConfig(mismatch=-0.1)
+    with pytest.raises(ValueError, match="4 Pong RAM variables"):
+        NeuromorphicAgentConfig(n_actions=6)
