@@ -17,7 +17,7 @@ import jax.numpy as jnp
 import numpy as np
 from flax import struct
 
-from snnrl.envs.ale import AleEnv, AleParams, new_emulator
+from snnrl.envs.ale import AleEnv, AleParams, new_emulator, paddle_resistance
 from snnrl.envs.pong import JaxPong, PongParams
 from snnrl.envs.protocol import PONG_ALE_ACTIONS, PONG_RAM_INDICES, PONG_SCORE_INDICES
 
@@ -137,6 +137,27 @@ def ale_native_rollouts(policy: Policy, keys: jax.Array, params: AleParams) -> R
         points.append(score() - start)
         frame_bytes.append(steps)
     return Rollouts(np.concatenate(points), np.concatenate(frame_bytes))
+
+
+def record_ale_frames(actions: np.ndarray, start=None, screens: bool = False) -> dict:
+    """Play env actions (0 NOOP, 1 up, 2 down) one per frame in ALE Pong (frame_skip 1, no sticky
+    actions) from reset, or from a saved ALE state (``cloneState``). Returns "rams" uint8 [n+1, 128],
+    "resistance" int [n+1] (paddle) and, if asked, "screens" uint8 grayscale [n+1, 210, 160]."""
+    ale = new_emulator("pong", 0)
+    ale.reset_game()
+    if start is not None:
+        ale.restoreState(start)
+    rams, resistance, frames = [ale.getRAM().copy()], [paddle_resistance(ale)], [ale.getScreenGrayscale().copy()]
+    for action in np.asarray(actions):
+        ale.act(PONG_ALE_ACTIONS[int(action)])
+        rams.append(ale.getRAM().copy())
+        resistance.append(paddle_resistance(ale))
+        if screens:
+            frames.append(ale.getScreenGrayscale().copy())
+    out = {"rams": np.array(rams), "resistance": np.array(resistance)}
+    if screens:
+        out["screens"] = np.array(frames)
+    return out
 
 
 def outcome_distribution(points: np.ndarray) -> dict[tuple[int, int], float]:

@@ -1,31 +1,11 @@
-"""Frame-level ALE recordings for the Pong fidelity tests (real ale-py, frame_skip 1, no sticky)."""
+"""Action scripts and saved ALE states for the Pong fidelity tests (real ale-py, frame_skip 1)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from snnrl.envs.ale import new_emulator, paddle_resistance
+from snnrl.envs.ale import new_emulator
 from snnrl.envs.protocol import PONG_ALE_ACTIONS
-
-
-def record_pong(actions: np.ndarray, start=None, seed: int = 0, screens: bool = False) -> dict:
-    """Play env actions (0 NOOP, 1 up, 2 down) one per frame in ALE Pong, from reset or from a saved
-    ALE state. Returns rams uint8 [n+1, 128], resistance [n+1], and screens uint8 [n+1, 210, 160]."""
-    ale = new_emulator("pong", seed)
-    ale.reset_game()
-    if start is not None:
-        ale.restoreState(start)
-    rams, resistance, frames = [ale.getRAM().copy()], [paddle_resistance(ale)], [ale.getScreenGrayscale().copy()]
-    for action in np.asarray(actions):
-        ale.act(PONG_ALE_ACTIONS[int(action)])
-        rams.append(ale.getRAM().copy())
-        resistance.append(paddle_resistance(ale))
-        if screens:
-            frames.append(ale.getScreenGrayscale().copy())
-    out = {"rams": np.array(rams), "resistance": np.array(resistance)}
-    if screens:
-        out["screens"] = np.array(frames)
-    return out
 
 
 def random_held_actions(rng: np.random.Generator, frames: int, max_hold: int) -> np.ndarray:

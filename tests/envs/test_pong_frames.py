@@ -10,7 +10,8 @@ import pytest
 from snnrl.envs.pong_frame import frame_step
 from snnrl.envs.pong_render import render
 from snnrl.envs.pong_state import ram_from_state, reset_state, state_from_ram
-from tests.envs.helpers import random_held_actions, record_pong, saved_states
+from snnrl.envs.fidelity import record_ale_frames
+from tests.envs.helpers import random_held_actions, saved_states
 
 MIRRORED = sorted(ram_from_state(reset_state()))
 
@@ -32,7 +33,7 @@ _render_all = jax.jit(jax.vmap(render))
 def game():
     """2500 frames of ALE Pong from reset under random held actions (several points, paddle at both walls)."""
     actions = random_held_actions(np.random.default_rng(3), 2500, 40)
-    return actions, record_pong(actions, screens=True)
+    return actions, record_ale_frames(actions, screens=True)
 
 
 def test_reset_state_is_ales(game):
@@ -76,7 +77,7 @@ def test_player_paddle_follows_ale_from_synchronized_states(script):
     warmup = random_held_actions(np.random.default_rng(11), 900, 25)
     starts = saved_states(warmup, at=[150, 420, 777, 900])
     for start in starts:
-        recorded = record_pong(script, start=start)
+        recorded = record_ale_frames(script, start=start)
         state = state_from_ram(recorded["rams"][0], recorded["resistance"][0])
         _, states = run_frames_with_states(state, script)
         gap = np.abs(np.asarray(states.player_y) - recorded["rams"][1:, 51].astype(int))
