@@ -6,9 +6,10 @@ A game is ``warm_up_steps`` NOOP steps of both networks (no learning; stand-in f
 environment warm-up), then snnrl.algorithms.game.play_game: ``awake_steps`` real steps (the world model
 takes an Adam step every step) and a dream of ``dream_steps``: 21 + 100 + 50 = 171 network steps with
 DreamingConfig's defaults. The environment is a synthetic gymnax-style random walk defined here, so no
-emulator is timed. Prints realization-steps/s per B and the ratio to NumPy; writes JSON.
+emulator is timed. Each timed JAX game is followed by a timed NumPy game (the machine's load, shared or
+not, hits both alike). Prints realization-steps/s per B and the ratio to NumPy; writes JSON.
 
-    python benchmarks/bench_core.py --batches 1 10 100 1000 --games 3 --numpy-games 3
+    python benchmarks/bench_core.py --batches 1 10 100 1000 --games 5
 """
 
 from __future__ import annotations
@@ -130,9 +131,31 @@ def batched_game(config: DreamingConfig, params: WalkParams):
     return jax.jit(jax.vmap(game), donate_argnums=0)
 
 
-def time_jax(config: DreamingConfig, batch: int, games: int, max_gb: float, seed: int) -> dict:
-    """Compile for B = batch, check the memory estimate, run one untimed game, then time ``games`` games
-    (learning continues from game to game). Seconds per game are wall-clock with block_until_ready."""
+class NumpyGames:
+    """The NumPy reference's one realization (weights initialised like a JAX learner's), playing game
+    after game on the NumPy random walk; learning carries on from game to game."""
+
+    def __init__(self, config: DreamingConfig, seed: int) -> None:
+        self.config = config
+        self.agent, self.model = ref.from_learner(config, init_learner(jax.random.PRNGKey(seed), config))
+        self.env = NumpyRandomWalk(WalkParams())
+        self.rng = np.random.default_rng(seed)
+        self.sampler = ref.InverseCdfSampler(self.rng)
+        self.games = 0
+
+    def play(self) -> float:
+        """Warm-up and one game; returns its wall-clock seconds."""
+        start = time.perf_counter()
+        ref.warm_up(self.agent, self.model, self.env, self.rng, WARM_UP_STEPS)
+        ref.play_game(self.config, self.agent, self.model, self.env, self.rng, self.sampler, self.games)
+        self.games += 1
+        return time.perf_counter() - start
+
+
+def time_batch(config: DreamingConfig, batch: int, games: int, numpy_games: NumpyGames, max_gb: float, seed: int) -> dict:
+    """Compile for B = batch, check XLA's memory estimate, run one untimed game, then time ``games``
+    JAX games (learning carries on), each followed by one NumPy game so that both see the same load on
+    a shared machine. Seconds per game are wall-clock, JAX's with block_until_ready."""
     params = WalkParams()
     keys = jax.random.split(jax.random.PRNGKey(seed), batch)
     abstract = jax.eval_shape(jax.vmap(lambda k: init_learner(k, config)), keys)
@@ -147,29 +170,16 @@ def time_jax(config: DreamingConfig, batch: int, games: int, max_gb: float, seed
     learners = jax.vmap(lambda k: init_learner(k, config))(keys)
     game_keys = jax.random.split(jax.random.PRNGKey(seed + 1), (games + 1, batch))
     learners, *_ = jax.block_until_ready(compiled(learners, game_keys[0]))
-    seconds = []
+    jax_s, numpy_s = [], []
     for game_key in game_keys[1:]:
         start = time.perf_counter()
         learners, metrics, spikes = jax.block_until_ready(compiled(learners, game_key))
-        seconds.append(time.perf_counter() - start)
+        jax_s.append(time.perf_counter() - start)
+        numpy_s.append(numpy_games.play())
     if not np.all(np.isfinite(np.asarray(metrics.model_state_error))) or float(jnp.min(spikes)) <= 0:
         raise RuntimeError(f"B={batch}: non-finite model error or silent networks")
-    return row | {"game_s": seconds, "median_game_s": statistics.median(seconds)}
-
-
-def time_numpy(config: DreamingConfig, games: int, seed: int) -> dict:
-    """Time ``games`` NumPy games of one realization (weights initialised like the JAX learner's)."""
-    agent, model = ref.from_learner(config, init_learner(jax.random.PRNGKey(seed), config))
-    env = NumpyRandomWalk(WalkParams())
-    rng = np.random.default_rng(seed)
-    sampler = ref.InverseCdfSampler(rng)
-    seconds = []
-    for game in range(games):
-        start = time.perf_counter()
-        ref.warm_up(agent, model, env, rng, WARM_UP_STEPS)
-        ref.play_game(config, agent, model, env, rng, sampler, game)
-        seconds.append(time.perf_counter() - start)
-    return {"game_s": seconds, "median_game_s": statistics.median(seconds)}
+    return row | {"game_s": jax_s, "median_game_s": statistics.median(jax_s),
+                  "numpy_game_s": numpy_s, "numpy_median_game_s": statistics.median(numpy_s)}
 
 
 def lscpu_model() -> str:
@@ -208,8 +218,7 @@ def default_tag() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--batches", type=int, nargs="+", default=[1, 10, 100, 1000], help="realizations B")
-    parser.add_argument("--games", type=int, default=3, help="timed JAX games per B (after one untimed)")
-    parser.add_argument("--numpy-games", type=int, default=3, help="timed NumPy games (one realization)")
+    parser.add_argument("--games", type=int, default=3, help="timed JAX games per B (after one untimed), each followed by a timed NumPy game")
     parser.add_argument("--max-gb", type=float, default=20.0, help="skip a B whose compiled memory estimate exceeds this")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device-tag", default=None, help="tag of the output file name (default: backend and device)")
@@ -223,21 +232,21 @@ def main() -> None:
     machine = machine_info()
     print(f"{machine['device']} | {machine['cpu_model']} x{machine['cpu_cores']} | jax {machine['jax']} | {steps} steps/game")
 
-    numpy_row = time_numpy(config, args.numpy_games, args.seed)
-    numpy_rate = steps / numpy_row["median_game_s"]
-    numpy_row["realization_steps_per_s"] = numpy_rate
-    print(f"NumPy, 1 realization: {numpy_row['median_game_s']:.2f} s/game, {numpy_rate:.0f} realization-steps/s")
-
+    numpy_games = NumpyGames(config, args.seed)
+    numpy_games.play()
     rows = []
     for batch in args.batches:
-        row = time_jax(config, batch, args.games, args.max_gb, args.seed)
+        row = time_batch(config, batch, args.games, numpy_games, args.max_gb, args.seed)
         if "skipped" not in row:
             rate = batch * steps / row["median_game_s"]
-            row |= {"realization_steps_per_s": rate, "ratio_vs_numpy": rate / numpy_rate}
-            print(f"JAX B={batch:5d}: compile {row['compile_s']:.1f} s, {row['median_game_s']:.3f} s/game, "
-                  f"{rate:.0f} realization-steps/s, x{rate / numpy_rate:.2f} NumPy")
+            numpy_rate = steps / row["numpy_median_game_s"]
+            row |= {"realization_steps_per_s": rate, "numpy_realization_steps_per_s": numpy_rate,
+                    "ratio_vs_numpy": rate / numpy_rate}
+            print(f"B={batch:5d}: compile {row['compile_s']:.1f} s | JAX {row['median_game_s']:.3f} s/game, "
+                  f"{rate:.0f} realization-steps/s | NumPy (1 realization) {row['numpy_median_game_s']:.3f} s/game, "
+                  f"{numpy_rate:.0f} realization-steps/s | ratio {rate / numpy_rate:.2f}")
         else:
-            print(f"JAX B={batch:5d}: {row['skipped']}")
+            print(f"B={batch:5d}: {row['skipped']}")
         rows.append(row)
         out.parent.mkdir(parents=True, exist_ok=True)
         result = {
@@ -247,7 +256,6 @@ def main() -> None:
             "game": {"warm_up_steps": WARM_UP_STEPS, "awake_steps": config.awake_steps,
                      "dream_steps": config.dream_steps, "steps": steps, "n_neurons": config.agent.lif.n_neurons,
                      "mode": config.mode, "model_update": config.model_update, "environment": asdict(WalkParams())},
-            "numpy": numpy_row,
             "jax": rows,
         }
         out.write_text(json.dumps(result, indent=2) + "\n")

@@ -141,7 +141,7 @@ class NumpyAgent:
 
     def update(self, scale: float = 1.0) -> None:
         """Adam on both groups from the accumulated gradients (diagonal of w_rec zeroed), plus the plain
-        readout step readout_plain_step / beta x gradient; updates multiplied by scale; then a new episode."""
+        readout step readout_plain_step / beta x gradient; updates multiplied by scale."""
         np.fill_diagonal(self.gradient_w_rec, 0.0)
         update_w_rec = self.adam_recurrent.update(self.gradient_w_rec)
         update_readout = self.adam_readout.update(self.gradient_readout)
@@ -150,7 +150,6 @@ class NumpyAgent:
             update_readout = update_readout + plain
         self.network.w_rec = self.network.w_rec + F32(scale) * update_w_rec
         self.readout = self.readout + F32(scale) * update_readout
-        self.begin_episode()
 
 
 class NumpyWorldModel:
@@ -329,7 +328,6 @@ def play_game(
         observation = np.clip(observation + delta, F32(0.0), F32(1.0))
     if agent_learns:
         agent.update(config.dream_lr_scale)
-    agent.begin_episode()
     return GameResult(game_return, imagined_return)
 
 

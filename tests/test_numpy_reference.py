@@ -168,15 +168,17 @@ class NumpyTableEnv:
 
 
 class PlayGameKeys:
-    """Draws each action with the key snnrl.algorithms.game.play_game uses for it (its split order:
-    reset/steps/finish; per real step act/env, then plan/act; dream start/steps)."""
+    """Draws each action with the key snnrl.algorithms.game.play_game uses for it. Its split order:
+    reset/steps/finish/begin; per real step act/env, then plan/act; at the end dream
+    start/agent state/model state/steps. If play_game changes that order, the
+    comparisons below fail (actions differ) until this class follows it."""
 
     def __init__(self, key: jax.Array) -> None:
-        _, key_steps, key_finish = jax.random.split(key, 3)
+        _, key_steps, key_finish, _ = jax.random.split(key, 4)
         step_keys = jax.random.split(key_steps, CONFIG.awake_steps)
         self.keys = {
             "awake": [jax.random.split(jax.random.split(k)[0])[1] for k in step_keys],
-            "dream": list(jax.random.split(jax.random.split(key_finish)[1], CONFIG.dream_steps)),
+            "dream": list(jax.random.split(jax.random.split(key_finish, 4)[3], CONFIG.dream_steps)),
         }
         self.actions: list[int] = []
 
@@ -199,7 +201,7 @@ def test_whole_game_matches_play_game(learner):
     assert abs(metrics.imagined_return) > 1e-3
     assert float(jnp.max(jnp.abs(final.agent.weights.readout - learner.agent.weights.readout))) > 1e-3
     assert result.game_return == pytest.approx(float(metrics.game_return))
-    assert result.imagined_return == pytest.approx(float(metrics.imagined_return), rel=RTOL)
+    assert result.imagined_return == pytest.approx(float(metrics.imagined_return), rel=RTOL), "see PlayGameKeys"
     assert_close(agent.network.w_rec, final.agent.weights.w_rec, "agent w_rec")
     assert_close(agent.readout, final.agent.weights.readout, "agent readout")
     assert_close(model.network.w_rec, final.world_model.weights.w_rec, "model w_rec")
