@@ -57,7 +57,8 @@ def game_over(ram: PongRam) -> jnp.ndarray:
     return (ram.enemy_score >= WINNING_SCORE) | (ram.player_score >= WINNING_SCORE)
 
 
-def _frame_unless_over(ram: PongRam, action: jnp.ndarray) -> tuple[PongRam, jnp.ndarray]:
+def frame_unless_over(ram: PongRam, action: jnp.ndarray) -> tuple[PongRam, jnp.ndarray]:
+    """``frame_step``, except that a finished game stays as it is (ALE refuses to emulate past it)."""
     over = game_over(ram)
     stepped, reward = frame_step(ram, action)
     ram = jax.tree.map(lambda old, new: jnp.where(over, old, new), ram, stepped)
@@ -68,7 +69,7 @@ def run_frames(ram: PongRam, frame_actions: jnp.ndarray) -> tuple[PongRam, jnp.n
     """Run frames under actions [F]: (state, summed reward, observed bytes after each frame [F, 4])."""
 
     def body(ram, action):
-        ram, reward = _frame_unless_over(ram, action)
+        ram, reward = frame_unless_over(ram, action)
         return ram, (reward, observed_bytes(ram))
 
     ram, (rewards, frame_bytes) = jax.lax.scan(body, ram, frame_actions)

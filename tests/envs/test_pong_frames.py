@@ -7,6 +7,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+from snnrl.envs.pong import frame_unless_over
 from snnrl.envs.pong_frame import frame_step
 from snnrl.envs.pong_render import render
 from snnrl.envs.pong_state import ram_from_state, reset_state, state_from_ram
@@ -19,7 +20,7 @@ MIRRORED = sorted(ram_from_state(reset_state()))
 @jax.jit
 def _free_run(state, actions):
     def body(state, action):
-        state, reward = frame_step(state, action)
+        state, reward = frame_unless_over(state, action)
         return state, (ram_from_state(state), state.resistance, reward)
 
     return jax.lax.scan(body, state, actions)[1]
