@@ -2,21 +2,25 @@
 
 The frame dynamics (pong_frame), the display kernel's geometry and collision latches (pong_geometry)
 and the binary frame (pong_render) were read from the ROM's 6502 code and the emulator, then checked
-against ale-py: from ALE's reset state and under the same per-frame actions, every mirrored RAM byte
-and every pixel of the binary frame matched ALE on all ~23,000 frames of five recorded games
-(random and ball-tracking play); tests/envs re-check this on shorter runs.
+against ale-py: from ALE's reset state and under the same per-frame actions, every mirrored RAM byte,
+the paddle resistance and every pixel of the binary frame matched ALE on every frame of four recorded
+6000-frame games (random and ball-tracking play), and 1000-episode runs per policy at v5 settings
+were identical step by step (benchmarks/ale_fidelity.py, RESULTS.md; tests/envs re-check it).
+State: the ALE RAM bytes that matter (pong_state.PongRam, in RAM units and ranges) plus ALE's paddle
+resistance; ``pong_state.state_from_ram`` builds it from an ALE RAM snapshot.
 Each agent step runs the papers' protocol (protocol.py): ``frameskip`` frames with sticky actions,
 NOOP warm-up after reset, horizon T. Actions: 0 NOOP, 1 up, 2 down (ALE NOOP, RIGHT, LEFT).
 
 What still differs from ALE:
-- The FIRE button is not modelled (the papers' three actions never press it). In ALE it speeds the
-  ball up by one unit per hit while held.
-- Only the state of the game proper is kept. ALE's first two frames after a reset and the frames after
-  a won game are drawn in the attract-mode palette (almost every pixel non-background); render() draws
-  them as ordinary frames. The frame-counter-driven colour cycling and sounds are not modelled.
-- The game counter that ALE's ROM uses to start attract mode after 65,536 frames of play is not kept.
+- The FIRE button is not modelled (the papers' three actions never press it). In ALE, holding it
+  when the player hits the ball speeds the ball up (up to 4 px per frame).
+- ALE draws the first two frames after a reset, and every frame after a won game, in the attract
+  palette (grey 107 background: nearly every pixel of the binary frame is 1); render() draws them as
+  ordinary frames. Colours, sounds and the other console switches/game variants are not modelled.
+- RAM byte 9 (+1 every 256 frames) is not kept: after 65,280 frames of one game the ROM falls back
+  to attract mode and the ball stops; the JAX Pong plays on.
 - Out-of-range actions raise where the action is concrete (eager calls); under jit/vmap they cannot be
-  inspected and are clipped into 0..2.
+  inspected without checkify and are clipped into 0..2.
 """
 
 from __future__ import annotations
