@@ -48,6 +48,16 @@ def _recurrent_gradient(
     return -(learning_signal * record.pseudo_derivative).T @ record.eligibility
 
 
+def _step_eligibility(
+    filtered: jax.Array, pseudo_derivative: jax.Array, eligibility: jax.Array, alpha_readout: float, filter_eligibility: bool
+) -> jax.Array:
+    """This step's eligibility p_i e_j (N, N), low-pass filtered with the previous ``filtered`` if asked."""
+    instantaneous = jnp.outer(pseudo_derivative, eligibility)
+    if filter_eligibility:
+        return alpha_readout * filtered + (1.0 - alpha_readout) * instantaneous
+    return instantaneous
+
+
 # ---------------------------------------------------------------- readout gradients (exact)
 
 
@@ -113,11 +123,7 @@ def supervised_step_gradients(
 ) -> tuple[SupervisedTrace, Gradients]:
     """One online step. pseudo_derivative, eligibility, readout_trace: (N,); readout (D, N); error, cost
     (D,). Returns the new trace and this step's Gradients (also added to trace.gradients)."""
-    instantaneous = jnp.outer(pseudo_derivative, eligibility)
-    if filter_eligibility:
-        filtered = alpha_readout * trace.filtered_eligibility + (1.0 - alpha_readout) * instantaneous
-    else:
-        filtered = instantaneous
+    filtered = _step_eligibility(trace.filtered_eligibility, pseudo_derivative, eligibility, alpha_readout, filter_eligibility)
     weighted_error = error * cost
     learning_signal = weighted_error @ readout
     step = Gradients(
@@ -215,11 +221,7 @@ def policy_step_gradients(
     """One online step: the log-policy gradient enters a trace decaying by gamma, and the reward of this
     step multiplies that trace. pseudo_derivative, eligibility, readout_trace (N,); readout (A, N);
     action () int; probabilities (A,); reward ()."""
-    instantaneous = jnp.outer(pseudo_derivative, eligibility)
-    if filter_eligibility:
-        filtered = alpha_readout * trace.filtered_eligibility + (1.0 - alpha_readout) * instantaneous
-    else:
-        filtered = instantaneous
+    filtered = _step_eligibility(trace.filtered_eligibility, pseudo_derivative, eligibility, alpha_readout, filter_eligibility)
     log_derivative = policy_log_derivative(action[None], probabilities[None], beta)[0]
     learning_signal = log_derivative @ readout
     step = Gradients(

@@ -28,7 +28,7 @@ from snnrl.core.population import PopulationCodeConfig, agent_rates, encode_step
 from snnrl.hardware.lif import HiddenLIFParams, lif_agent_step
 from snnrl.hardware.lif_backend import HiddenState
 from snnrl.models.agent import AgentStep, policy
-from snnrl.models.world_model import WorldModelStep
+from snnrl.models.world_model import WorldModelStep, WorldModelTargets
 
 HIDDEN_BACKENDS = ("jax", "simulated")
 
@@ -210,40 +210,19 @@ class NeuromorphicWorldModel:
 
 
 @dataclass(frozen=True)
-class NeuromorphicWorldModelConfig:
-    """Readout-only world model (DESIGN 1b): predicts the observation change and the low-passed reward;
-    Adam lr_state / lr_reward; targets as in WorldModelConfig (reward_decay, jump_threshold). As in the
-    neuromorphic code, the state readout works in raw RAM units (hidden.ram_scale): it predicts
-    ram_scale x the change, and its errors are taken in RAM units."""
+class NeuromorphicWorldModelConfig(WorldModelTargets):
+    """Readout-only world model (DESIGN 1b): the targets and readouts of WorldModelTargets on a fixed
+    hidden layer. As in the neuromorphic code, the state readout works in raw RAM units
+    (hidden.ram_scale): it predicts ram_scale x the change, and its errors are taken in RAM units."""
 
     hidden: FixedHiddenLayerConfig = field(default_factory=FixedHiddenLayerConfig)
-    n_state: int = 4
-    n_actions: int = 3
-    cost_state: float = 1.0
-    cost_reward: float = 1.0
-    lr_state: float = 0.002
-    lr_reward: float = 0.0004
-    adam_eps: float = 1e-8
-    reward_decay: float = 0.5
-    jump_threshold: float = 30.0 / 255.0
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         if self.n_state != 4 or self.n_actions != 3:
             raise ValueError(
                 f"the neuromorphic world model encodes 4 Pong variables and 3 actions; got n_state={self.n_state}, n_actions={self.n_actions}"
             )
-        for name in ("lr_state", "lr_reward", "adam_eps", "cost_state", "cost_reward", "jump_threshold"):
-            if not getattr(self, name) > 0:
-                raise ValueError(f"NeuromorphicWorldModelConfig.{name} must be > 0, got {getattr(self, name)!r}")
-
-    def replace(self, **changes) -> "NeuromorphicWorldModelConfig":
-        """A copy with some fields changed (validated again)."""
-        return replace(self, **changes)
-
-    @property
-    def cost(self) -> jax.Array:
-        """Per-output cost weights (D + 1,): state outputs then the reward."""
-        return jnp.array([self.cost_state] * self.n_state + [self.cost_reward])
 
     def init(self, key: jax.Array, hidden: HiddenLIFParams | None = None) -> NeuromorphicWorldModel:
         """World model with the given hidden parameters and zero readouts."""

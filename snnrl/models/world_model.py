@@ -17,20 +17,19 @@ from snnrl.core.optim import grouped_optimizer
 
 
 @dataclass(frozen=True)
-class WorldModelConfig:
-    """World-model constants. Defaults are the official code's values (DESIGN 1a).
+class WorldModelTargets:
+    """What a world model predicts and how its readouts learn, shared by the recurrent and the
+    readout-only (neuromorphic) world models. Defaults are the official code's values (DESIGN 1a).
 
-    cost_state / cost_reward: c_xi, c_r of the loss. lr_*: Adam learning rate per group. reward_decay:
-    the reward target is r_learn <- reward_decay * r_learn + r. jump_threshold: target changes of the
-    observation larger than this (observation units; 30 RAM units / 255) are set to 0.
+    cost_state / cost_reward: c_xi, c_r of the loss. lr_state / lr_reward: Adam learning rates of the
+    readouts. reward_decay: the reward target is r_learn <- reward_decay * r_learn + r. jump_threshold:
+    target changes of the observation larger than this (observation units; 30 RAM units / 255) are 0.
     """
 
-    lif: LIFConfig = field(default_factory=lambda: LIFConfig(tau_readout=2.0))
     n_state: int = 4
     n_actions: int = 3
     cost_state: float = 1.0
     cost_reward: float = 1.0
-    lr_recurrent: float = 0.004
     lr_state: float = 0.002
     lr_reward: float = 0.0004
     adam_eps: float = 1e-8
@@ -38,20 +37,40 @@ class WorldModelConfig:
     jump_threshold: float = 30.0 / 255.0
 
     def __post_init__(self) -> None:
+        kind = type(self).__name__
         for name in ("n_state", "n_actions"):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
-                raise ValueError(f"WorldModelConfig.{name} must be an integer >= 1, got {value!r}")
-        for name in ("cost_state", "cost_reward", "lr_recurrent", "lr_state", "lr_reward", "adam_eps", "jump_threshold"):
+                raise ValueError(f"{kind}.{name} must be an integer >= 1, got {value!r}")
+        for name in ("cost_state", "cost_reward", "lr_state", "lr_reward", "adam_eps", "jump_threshold"):
             value = getattr(self, name)
             if not (math.isfinite(value) and value > 0):
-                raise ValueError(f"WorldModelConfig.{name} must be a finite number > 0, got {value!r}")
+                raise ValueError(f"{kind}.{name} must be a finite number > 0, got {value!r}")
         if not 0.0 <= self.reward_decay < 1.0:
-            raise ValueError(f"WorldModelConfig.reward_decay must lie in [0, 1), got {self.reward_decay!r}")
+            raise ValueError(f"{kind}.reward_decay must lie in [0, 1), got {self.reward_decay!r}")
 
-    def replace(self, **changes) -> "WorldModelConfig":
+    def replace(self, **changes):
         """A copy with some fields changed (validated again)."""
         return replace(self, **changes)
+
+    @property
+    def cost(self) -> jax.Array:
+        """Per-output cost weights (D + 1,): state outputs then the reward."""
+        return jnp.array([self.cost_state] * self.n_state + [self.cost_reward])
+
+
+@dataclass(frozen=True)
+class WorldModelConfig(WorldModelTargets):
+    """The recurrent e-prop world model: the targets and readouts of WorldModelTargets, a recurrent LIF
+    network (lif) whose recurrent weights learn with Adam at lr_recurrent."""
+
+    lif: LIFConfig = field(default_factory=lambda: LIFConfig(tau_readout=2.0))
+    lr_recurrent: float = 0.004
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not (math.isfinite(self.lr_recurrent) and self.lr_recurrent > 0):
+            raise ValueError(f"WorldModelConfig.lr_recurrent must be a finite number > 0, got {self.lr_recurrent!r}")
 
     # The world-model interface the algorithms call (shared with snnrl.models.neuromorphic).
     def init(self, key: jax.Array, hidden=None) -> "WorldModel":
@@ -82,10 +101,6 @@ class WorldModelConfig:
         """See ``world_model_optimizer``."""
         return world_model_optimizer(self)
 
-    @property
-    def cost(self) -> jax.Array:
-        """Per-output cost weights (D + 1,): state outputs then the reward."""
-        return jnp.array([self.cost_state] * self.n_state + [self.cost_reward])
 
 
 @struct.dataclass
