@@ -48,31 +48,13 @@ def _held_actions(rng, frames, max_hold):
     return np.array(actions[:frames], np.int32)
 
 
-def _noisy_tracker(rng, frames):
-    """Actions of a ball tracker (from ALE's own RAM) with 20% random actions, recorded in ALE."""
-    from snnrl.envs.ale import new_emulator
-    from snnrl.envs.protocol import PONG_ALE_ACTIONS
-
-    ale = new_emulator("pong", 0)
-    ale.reset_game()
-    actions = []
-    for _ in range(frames):
-        ram = ale.getRAM()
-        target = int(ram[54]) - fidelity.TRACKING_OFFSET
-        action = 0 if ram[54] == 0 else (1 if ram[51] > target + 2 else (2 if ram[51] < target - 2 else 0))
-        action = int(rng.integers(3)) if rng.random() < 0.2 else action
-        actions.append(action)
-        ale.act(PONG_ALE_ACTIONS[action])
-    return np.array(actions, np.int32)
-
-
 def frame_level(frames: int) -> None:
     rng = np.random.default_rng(0)
     games = {
         "random, new action every frame": _held_actions(rng, frames, 1),
         "random, held 1-8 frames": _held_actions(rng, frames, 8),
         "random, held 1-30 frames": _held_actions(rng, frames, 30),
-        "ball tracker + 20% random": _noisy_tracker(rng, frames),
+        "ball tracker + 20% random": fidelity.ale_tracker_actions(frames, noise=0.2, seed=0),
     }
     print("| game | frames | points (player-enemy) | frames with any byte differing | pixels differing | min IoU paddles+ball |")
     print("| --- | ---: | ---: | ---: | ---: | ---: |")

@@ -160,6 +160,22 @@ def record_ale_frames(actions: np.ndarray, start=None, screens: bool = False) ->
     return out
 
 
+def ale_tracker_actions(frames: int, noise: float, seed: int) -> np.ndarray:
+    """Per-frame actions of a ball tracker that reads ALE's RAM, replaced by a random action with
+    probability ``noise``, played from reset in ALE Pong: int32 [frames] (replayable)."""
+    rng = np.random.default_rng(seed)
+    track = jax.jit(tracking_policy)
+    ale = new_emulator("pong", 0)
+    ale.reset_game()
+    actions = np.zeros(frames, np.int32)
+    for t in range(frames):
+        observation = ale.getRAM()[list(PONG_RAM_INDICES)].astype(np.float32) / 255.0
+        tracked = int(track(None, observation))
+        actions[t] = int(rng.integers(3)) if rng.random() < noise else tracked
+        ale.act(PONG_ALE_ACTIONS[actions[t]])
+    return actions
+
+
 def outcome_distribution(points: np.ndarray) -> dict[tuple[int, int], float]:
     """Empirical distribution of (player points, enemy points)."""
     counts = Counter(map(tuple, np.asarray(points).tolist()))

@@ -11,7 +11,7 @@ from snnrl.envs.pong import frame_unless_over
 from snnrl.envs.pong_frame import frame_step
 from snnrl.envs.pong_render import render
 from snnrl.envs.pong_state import ram_from_state, reset_state, state_from_ram
-from snnrl.envs.fidelity import record_ale_frames
+from snnrl.envs.fidelity import ale_tracker_actions, record_ale_frames
 from tests.envs.helpers import random_held_actions, saved_states
 
 MIRRORED = sorted(ram_from_state(reset_state()))
@@ -30,10 +30,14 @@ _one_frame = jax.jit(jax.vmap(frame_step))
 _render_all = jax.jit(jax.vmap(render))
 
 
-@pytest.fixture(scope="module")
-def game():
-    """2500 frames of ALE Pong from reset under random held actions (several points, paddle at both walls)."""
-    actions = random_held_actions(np.random.default_rng(3), 2500, 40)
+@pytest.fixture(scope="module", params=["random", "tracker"])
+def game(request):
+    """2500 frames of ALE Pong from reset: random held actions (several points, paddle at both walls)
+    or a noisy ball tracker (long rallies, many player hits)."""
+    if request.param == "random":
+        actions = random_held_actions(np.random.default_rng(3), 2500, 40)
+    else:
+        actions = ale_tracker_actions(2500, noise=0.2, seed=0)
     return actions, record_ale_frames(actions, screens=True)
 
 
@@ -53,7 +57,7 @@ def test_free_run_from_reset_matches_every_byte(game):
     np.testing.assert_array_equal(np.asarray(resistance), recorded["resistance"][1:])
     points = np.diff(recorded["rams"][:, 14].astype(int)) - np.diff(recorded["rams"][:, 13].astype(int))
     np.testing.assert_array_equal(np.asarray(rewards), points)
-    assert recorded["rams"][-1, 13] + recorded["rams"][-1, 14] >= 3, "the recording should contain several points"
+    assert recorded["rams"][-1, 13] + recorded["rams"][-1, 14] >= 1, "the recording should contain a point"
 
 
 def test_each_frame_from_ales_state_matches(game):
@@ -110,7 +114,7 @@ def test_serve_delay_is_62_frames_in_both(game):
     rams, _, _ = _free_run(reset_state(), jnp.asarray(actions))
     ale_runs = _absent_runs(recorded["rams"][1:, 54])[1:]  # the first run is the game start
     jax_runs = _absent_runs(np.asarray(rams[54]))[1:]
-    assert len(ale_runs) >= 3
+    assert len(ale_runs) >= 1
     assert all(abs(run - 62) <= 2 for run in ale_runs), ale_runs
     assert jax_runs == ale_runs
 
@@ -139,4 +143,5 @@ def test_rendered_objects_overlap_ales_binary_frame(game):
     # paddles and ball: the play field between the walls (scanlines 34..193)
     ious = [_iou(rendered[t, 34:194], truth[t, 34:194]) for t in np.nonzero(has_ball)[0]]
     assert min(ious) >= 0.9
-    assert np.mean(np.all(rendered == truth, axis=(1, 2))) >= 0.99
+    wrong_frames = np.nonzero(np.any(rendered != truth, axis=(1, 2)))[0]
+    assert wrong_frames.size == 0, f"{wrong_frames.size} frames differ, first at {wrong_frames[:3] + 2}"
