@@ -113,12 +113,13 @@ def episode_level(episodes: int, warmups: list[int], batch: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--frames", type=int, default=6000, help="frames per recorded game")
-    parser.add_argument("--episodes", type=int, default=1000)
+    parser.add_argument("--episodes", type=int, default=1000, help="per policy and warm-up (0: frame level only)")
     parser.add_argument("--warmups", type=int, nargs="+", default=[21, 0])
     parser.add_argument("--batch", type=int, default=50, help="ALE emulators stepped together")
     args = parser.parse_args()
     frame_level(args.frames)
-    episode_level(args.episodes, args.warmups, args.batch)
+    if args.episodes:
+        episode_level(args.episodes, args.warmups, args.batch)
 
 
 if __name__ == "__main__":
