@@ -25,6 +25,7 @@ from snnrl.envs.protocol import (
     PONG_RAM_INDICES,
     PONG_SCORE_INDICES,
     EpisodeProtocol,
+    ram_observation,
     sticky_frame_actions,
 )
 
@@ -156,8 +157,7 @@ class AleEnv:
             self._start_states = {}
 
     def _observation(self) -> np.ndarray:
-        rams = np.stack([ale.getRAM() for ale in self.emulators])
-        return rams[:, list(self.spec.ram_indices)].astype(np.float32) / 255.0
+        return ram_observation(self.rams()[:, list(self.spec.ram_indices)])
 
     def reset(self, key: jax.Array, params: AleParams) -> tuple[np.ndarray, AleState]:
         """Reset all B games and run the NOOP warm-up: (observation [B, 4], state).

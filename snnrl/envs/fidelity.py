@@ -19,7 +19,7 @@ from flax import struct
 
 from snnrl.envs.ale import AleEnv, AleParams, new_emulator, paddle_resistance
 from snnrl.envs.pong import JaxPong, PongParams
-from snnrl.envs.protocol import PONG_ALE_ACTIONS, PONG_RAM_INDICES, PONG_SCORE_INDICES
+from snnrl.envs.protocol import PONG_ALE_ACTIONS, PONG_RAM_INDICES, PONG_SCORE_INDICES, ram_observation
 
 Policy = Callable[[jax.Array, jax.Array], jax.Array]
 TRACKING_OFFSET = 6  # player_y - ball_y when the ball is level with the paddle's middle
@@ -128,8 +128,8 @@ def ale_native_rollouts(policy: Policy, keys: jax.Array, params: AleParams) -> R
         start = score()
         steps = np.zeros((len(emulators), int(protocol.horizon), protocol.frameskip, 4), np.int32)
         for t in range(int(protocol.horizon)):
-            observation = np.stack([ale.getRAM()[list(PONG_RAM_INDICES)] for ale in emulators]) / 255.0
-            actions = np.asarray(decide(batch, t, observation.astype(np.float32)))
+            observation = ram_observation(np.stack([ale.getRAM()[list(PONG_RAM_INDICES)] for ale in emulators]))
+            actions = np.asarray(decide(batch, t, observation))
             for b, ale in enumerate(emulators):
                 for f in range(protocol.frameskip):
                     ale.act(PONG_ALE_ACTIONS[actions[b]])
@@ -169,7 +169,7 @@ def ale_tracker_actions(frames: int, noise: float, seed: int) -> np.ndarray:
     ale.reset_game()
     actions = np.zeros(frames, np.int32)
     for t in range(frames):
-        observation = ale.getRAM()[list(PONG_RAM_INDICES)].astype(np.float32) / 255.0
+        observation = ram_observation(ale.getRAM()[list(PONG_RAM_INDICES)])
         tracked = int(track(None, observation))
         actions[t] = int(rng.integers(3)) if rng.random() < noise else tracked
         ale.act(PONG_ALE_ACTIONS[actions[t]])

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from flax import struct
 
 PONG_RAM_INDICES = (49, 54, 50, 51)  # ball x, ball y, enemy paddle y, player paddle y
 PONG_SCORE_INDICES = (14, 13)  # player points, enemy points
 PONG_ACTION_NAMES = ("NOOP", "UP", "DOWN")
 PONG_ALE_ACTIONS = (0, 3, 4)  # ALE NOOP, RIGHT (moves the paddle up), LEFT (down)
+OBSERVATION_SCALE = np.float32(1 / 255)
 
 
 @struct.dataclass
@@ -52,6 +54,11 @@ def sticky_frame_actions(
     return jnp.where(switched, action, previous).astype(jnp.int32)
 
 
-def ram_observation(ram_bytes: jax.Array) -> jax.Array:
-    """Observation from the four Pong RAM bytes [..., 4] (ball x, ball y, enemy y, player y): bytes/255."""
-    return jnp.asarray(ram_bytes, jnp.float32) / 255.0
+def ram_observation(ram_bytes):
+    """Observation from RAM bytes [..., 4] (Pong: ball x, ball y, enemy y, player y): float32 bytes/255.
+
+    Numpy in, numpy out (host envs); JAX in, JAX out. Both multiply by the same float32 constant, so the
+    JAX Pong and the ALE env give bit-identical observations for identical bytes (XLA would turn a
+    division by 255 into this multiplication anyway)."""
+    xp = np if isinstance(ram_bytes, np.ndarray) else jnp
+    return xp.asarray(ram_bytes, xp.float32) * OBSERVATION_SCALE

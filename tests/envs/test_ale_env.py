@@ -108,3 +108,26 @@ def test_missing_ale_py_is_a_clear_error(monkeypatch):
 def test_bad_batch_size_raises():
     with pytest.raises(ValueError, match="batch_size"):
         AleParams(batch_size=0)
+
+
+def test_jax_pong_synced_from_the_host_env_stays_in_step():
+    from snnrl.envs.pong import PongState
+    from snnrl.envs.pong_state import state_from_ram
+
+    env, params = make("ale:pong", batch_size=4, noop_warmup=40, horizon=60)
+    jax_env, jax_params = make("pong", noop_warmup=40, horizon=60)
+    obs, state = env.reset(jax.random.key(0), params)
+    rng = np.random.default_rng(4)
+    for t in range(20):  # desynchronise the paddles with random play first
+        obs, state, *_ = env.step(jax.random.key(t), state, rng.integers(0, 3, 4), params)
+    ram = state_from_ram(env.rams(), env.paddle_resistances())
+    synced = PongState(ram=ram, previous_action=jax.numpy.asarray(state.previous_action), time=jax.numpy.asarray(state.time))
+    step = jax.jit(jax.vmap(jax_env.step, in_axes=(0, 0, 0, None)))
+    for t in range(30):
+        keys = jax.random.split(jax.random.key(1000 + t), 4)
+        actions = rng.integers(0, 3, 4)
+        obs, state, reward, *_ = env.step(keys, state, actions, params)
+        jax_obs, synced, jax_reward, *_ = step(keys, synced, actions, jax_params)
+        np.testing.assert_array_equal(np.asarray(jax_obs), obs)
+        np.testing.assert_array_equal(np.asarray(jax_reward), reward)
+    assert len(np.unique(obs[:, 3])) > 1
