@@ -74,6 +74,56 @@ def machine() -> str:
     return f"{model}, {os.cpu_count()} cores"
 
 
+class AlePongForNumpy:
+    """Real ALE Pong (v5: frameskip 4, sticky actions 0.25) for the NumPy reference, as the official code
+    drives it: one emulator, RAM observations (ball x, ball y, enemy y, player y) / 255, NOOP warm-up."""
+
+    RAM = (49, 54, 50, 51)
+    ACTIONS = (0, 3, 4)  # NOOP, RIGHT (up), LEFT (down)
+
+    def __init__(self, seed: int, warmup: int) -> None:
+        import ale_py
+        import gymnasium
+
+        gymnasium.register_envs(ale_py)
+        self.env = gymnasium.make("ALE/Pong-v5", obs_type="ram")
+        self.seed, self.warmup = seed, warmup
+
+    def _observation(self, ram) -> np.ndarray:
+        return (np.asarray(ram)[list(self.RAM)] / 255.0).astype(np.float32)
+
+    def reset(self, rng: np.random.Generator) -> np.ndarray:
+        ram, _ = self.env.reset(seed=int(rng.integers(2**31 - 1)))
+        for _ in range(self.warmup):
+            ram, *_ = self.env.step(0)
+        return self._observation(ram)
+
+    def step(self, rng: np.random.Generator, action: int) -> tuple[np.ndarray, float]:
+        ram, reward, *_ = self.env.step(self.ACTIONS[action])
+        return self._observation(ram), float(reward)
+
+
+def numpy_interactions_per_second(config, games: int, seed: int) -> float:
+    """Real interactions/s of the NumPy reference (one realization, the official code's cadence) on ALE."""
+    import sys
+
+    import jax
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    import numpy_reference as reference
+    from snnrl.algorithms.learner import init_learner
+
+    algorithm = config.algorithm.replace(mode="dream", model_update="step")
+    agent, model = reference.from_learner(algorithm, init_learner(jax.random.key(seed), algorithm))
+    env = AlePongForNumpy(seed, config.noop_warmup)
+    rng = np.random.default_rng(seed)
+    sampler = reference.InverseCdfSampler(rng)
+    started = time.perf_counter()
+    for game in range(games):
+        reference.play_game(algorithm, agent, model, env, rng, sampler, game)
+    return games * algorithm.awake_steps / (time.perf_counter() - started)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--name", required=True)
@@ -86,6 +136,7 @@ def main() -> None:
     parser.add_argument("--final-games", type=int, default=250)
     parser.add_argument("--arm", action="append", required=True, help="MODE[:key=value,...]; the last is the baseline")
     parser.add_argument("--root", type=Path, default=Path("benchmarks/runs"))
+    parser.add_argument("--numpy-games", type=int, default=0, help="also time this many NumPy-reference games on ALE")
     args = parser.parse_args()
 
     base = apply_overrides(preset(args.preset), env=args.env, games=args.games, realizations=args.realizations,
@@ -115,6 +166,14 @@ def main() -> None:
         final = np.array(result.final_arm)
         print(f"| {arm} | {final.mean():+.3f} ± {final.std():.3f} | {result.interactions_to_baseline_arm} | "
               f"{'—' if arm == baseline else f'{result.p_value:.3g}'} | {summaries[arm]['wall_seconds']:.0f} |")
+    if args.numpy_games:
+        numpy_rate = numpy_interactions_per_second(base, args.numpy_games, args.seed)
+        comparison["numpy_reference"] = {"games": args.numpy_games, "interactions_per_second": numpy_rate}
+        print(f"NumPy reference (1 realization, ALE, dream, per-step model updates): {numpy_rate:.0f} real interactions/s")
+        for arm, summary in summaries.items():
+            rate = summary["interactions"] * summary["realizations"] / summary["wall_seconds"]
+            comparison["arms"][arm]["interactions_per_second"] = rate
+            print(f"{arm}: {rate:.0f} real interactions/s = {rate / numpy_rate:.1f} x NumPy")
     write_json(folder / "comparison.json", comparison)
     figures = Path("benchmarks/figures")
     print(plot_returns([folder / arm_folder(arm) for arm in args.arm], figures / args.name)[0])
