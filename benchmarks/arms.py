@@ -8,7 +8,7 @@ the baseline's final level, one-sided Mann-Whitney test. Writes comparison.json 
     python benchmarks/arms.py --name fig2d --arm dream:agent_learns_awake=false --arm none ...
 
 An arm is MODE[:key=value,...]; keys are DreamingConfig fields (agent_learns_awake, model_learning_stop,
-n_fut, model_update, dream_start, ...) or the hidden-layer options backend and mismatch. The last arm
+n_fut, model_update, dream_start, ...) or the hidden-layer options backend, mismatch and threshold. The last arm
 is the baseline.
 """
 
@@ -30,7 +30,7 @@ from snnrl.experiments.runner import run_experiment
 from snnrl.experiments.statistics import compare_arms
 from snnrl.experiments.storage import write_json
 
-HIDDEN_KEYS = ("backend", "mismatch")
+HIDDEN_KEYS = ("backend", "mismatch", "threshold")
 
 
 def parse_value(text: str):

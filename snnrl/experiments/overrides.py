@@ -8,12 +8,12 @@ from snnrl.models.neuromorphic import NeuromorphicAgentConfig
 
 def apply_overrides(config: ExperimentConfig, *, env=None, mode=None, realizations=None, games=None, seed=None,
                     n_fut=None, model_update=None, dream_start=None, neurons=None, chunk_games=None,
-                    backend=None, mismatch=None) -> ExperimentConfig:
+                    backend=None, mismatch=None, threshold=None) -> ExperimentConfig:
     """A validated copy of ``config`` with the given fields replaced. Unknown env names list the known
-    ones; backend / mismatch apply to readout-only (neuromorphic) presets only."""
+    ones; backend / mismatch / threshold apply to readout-only (neuromorphic) presets only."""
     algorithm = config.algorithm
     changes = {k: v for k, v in dict(mode=mode, n_fut=n_fut, model_update=model_update, dream_start=dream_start).items() if v is not None}
-    hidden_changes = {k: v for k, v in dict(backend=backend, mismatch=mismatch).items() if v is not None}
+    hidden_changes = {k: v for k, v in dict(backend=backend, mismatch=mismatch, threshold=threshold).items() if v is not None}
     if hidden_changes:
         if not isinstance(algorithm.agent, NeuromorphicAgentConfig):
             raise ValueError(f"--backend and --mismatch need a neuromorphic preset (e.g. --preset neuromorphic), not {config.preset!r}")

@@ -42,7 +42,8 @@ class FixedHiddenLayerConfig:
     n_hidden: neurons (2 cores x 255). spike_mode: 'regular' or 'poisson' input trains. connection_rule:
     'slots' (8 distinct generators, multiplicity 1-4 each) or 'budget' (the official code's 8 CAM
     entries in all). count_decay: s_bar <- count_decay s_bar + (1 - count_decay) count. ram_scale:
-    observation -> RAM units.
+    observation -> RAM units. threshold: the hidden neurons' firing threshold (a per-core parameter
+    of the chip; the default 1.0 gives ~40 Hz and ~40 % of neurons active per step, not a calibration).
     """
 
     backend: str = "simulated"
@@ -53,8 +54,11 @@ class FixedHiddenLayerConfig:
     encoder: PopulationCodeConfig = field(default_factory=PopulationCodeConfig)
     count_decay: float = math.exp(-0.5)
     ram_scale: float = 255.0
+    threshold: float = 1.0
 
     def __post_init__(self) -> None:
+        if not (math.isfinite(self.threshold) and self.threshold > 0):
+            raise ValueError(f"threshold must be > 0, got {self.threshold!r}")
         if self.backend not in HIDDEN_BACKENDS:
             raise ValueError(
                 f"hidden backend {self.backend!r} cannot run inside the compiled training loop; allowed: "
@@ -75,11 +79,12 @@ class FixedHiddenLayerConfig:
 def hidden_parameters(hidden: FixedHiddenLayerConfig, role: str, key: jax.Array) -> HiddenLIFParams:
     """Host-side: draw this realization's connectivity from ``key``, map it onto the chip (simulated
     backend: chip limits checked) and draw its mismatch. role: 'agent' or 'world_model'."""
-    from snnrl.hardware import agent_layer_spec, make_hidden_backend, world_model_layer_spec
+    from snnrl.hardware import CoreParameters, agent_layer_spec, make_hidden_backend, world_model_layer_spec
 
     spec_for = {"agent": agent_layer_spec, "world_model": world_model_layer_spec}[role]
     key_connectivity, key_mismatch = jax.random.split(key)
-    spec = spec_for(key_connectivity, encoder=hidden.encoder, rule=hidden.connection_rule, n_hidden=hidden.n_hidden)
+    spec = spec_for(key_connectivity, encoder=hidden.encoder, parameters=CoreParameters(threshold=hidden.threshold),
+                    rule=hidden.connection_rule, n_hidden=hidden.n_hidden)
     options = {"mismatch": hidden.mismatch} if hidden.backend == "simulated" else {}
     backend = make_hidden_backend(hidden.backend, spec, encoder=hidden.encoder, spike_mode=hidden.spike_mode, **options)
     return backend.init_params(key_mismatch)
