@@ -96,11 +96,11 @@ def _paper() -> ExperimentConfig:
 
 
 def _demo() -> ExperimentConfig:
-    """A few minutes on 2 CPU cores: official values, N = 200, 300 games, 4 realizations."""
+    """About a minute per arm on 2 CPU cores: official values, N = 200, 600 games, 4 realizations."""
     agent = AgentConfig(lif=LIFConfig(n_neurons=200, tau_readout=1.0))
     model = WorldModelConfig(lif=LIFConfig(n_neurons=200, tau_readout=2.0))
     algorithm = DreamingConfig(agent=agent, world_model=model, agent_learning_start=20)
-    return ExperimentConfig(algorithm=algorithm, games=300, realizations=4, chunk_games=25, preset="demo")
+    return ExperimentConfig(algorithm=algorithm, games=600, realizations=4, chunk_games=50, preset="demo")
 
 
 def _neuromorphic() -> ExperimentConfig:
@@ -116,7 +116,7 @@ PRESETS: dict[str, tuple[Callable[[], ExperimentConfig], str]] = {
     "official": (_official, "values of the official code (N=500, 2000 games, 10 realizations)"),
     "paper": (_paper, "values of the dreaming paper's text (w_res -20, v_rest -4, gamma 0.99, per-game model update, random dream start)"),
     "neuromorphic": (_neuromorphic, "DESIGN 1b: readout-only agent and world model on the simulated DYNAP-SE (510 neurons, 20 % mismatch)"),
-    "demo": (_demo, "small official-valued run for a laptop: N=200, 300 games, 4 realizations"),
+    "demo": (_demo, "small official-valued run for a laptop: N=200, 600 games, 4 realizations"),
 }
 
 
