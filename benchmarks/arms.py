@@ -8,7 +8,8 @@ the baseline's final level, one-sided Mann-Whitney test. Writes comparison.json 
     python benchmarks/arms.py --name fig2d --arm dream:agent_learns_awake=false --arm none ...
 
 An arm is MODE[:key=value,...]; keys are DreamingConfig fields (agent_learns_awake, model_learning_stop,
-n_fut, model_update, dream_start, ...) or the hidden-layer options backend, mismatch and threshold. The last arm
+n_fut, model_update, dream_start, ...), fields of its networks (agent.learning_rate, world_model.lr_state,
+...) or the hidden-layer options backend, mismatch and threshold. The last arm
 is the baseline.
 """
 
@@ -55,7 +56,11 @@ def arm_config(base, arm: str):
     values = {key: parse_value(value) for key, value in pairs.items()}
     hidden = {key: values.pop(key) for key in HIDDEN_KEYS if key in values}
     config = apply_overrides(base, mode=mode, **hidden)
-    return config.replace(algorithm=config.algorithm.replace(**values))
+    algorithm = config.algorithm
+    for key in [key for key in values if key.startswith(("agent.", "world_model."))]:
+        role, field = key.split(".", 1)
+        algorithm = algorithm.replace(**{role: getattr(algorithm, role).replace(**{field: values.pop(key)})})
+    return config.replace(algorithm=algorithm.replace(**values))
 
 
 def arm_folder(arm: str) -> str:

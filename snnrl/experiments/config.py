@@ -22,6 +22,7 @@ class ExperimentConfig:
     """A whole run: the algorithm, the environment, the number of games and realizations, the seed.
 
     chunk_games: games per compiled chunk (the host acts only between chunks: progress, checkpoints).
+    noop_warmup / sticky_prob: the Pong protocol (NOOP agent steps after reset; sticky-action probability).
     """
 
     algorithm: DreamingConfig = field(default_factory=DreamingConfig)
@@ -31,6 +32,7 @@ class ExperimentConfig:
     seed: int = 0
     chunk_games: int = 50
     noop_warmup: int = 21
+    sticky_prob: float = 0.25
     preset: str = "official"
 
     def __post_init__(self) -> None:
@@ -40,6 +42,8 @@ class ExperimentConfig:
                 raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
         if not isinstance(self.noop_warmup, int) or self.noop_warmup < 0:
             raise ValueError(f"noop_warmup must be an integer >= 0, got {self.noop_warmup!r}")
+        if not 0.0 <= self.sticky_prob < 1.0:
+            raise ValueError(f"sticky_prob must lie in [0, 1), got {self.sticky_prob!r}")
         if not isinstance(self.seed, int) or self.seed < 0:
             raise ValueError(f"seed must be an integer >= 0, got {self.seed!r}")
 
@@ -105,11 +109,12 @@ def _demo() -> ExperimentConfig:
 
 def _neuromorphic() -> ExperimentConfig:
     """DESIGN 1b: readout-only networks on the simulated DYNAP-SE (510 hidden neurons each, 20 %
-    mismatch), 1+17 NOOPs, agent lr 0.004 awake and 0.002 in dreams."""
+    mismatch), 1+17 NOOPs, agent lr 0.004 awake and 0.002 in dreams, no sticky actions (the
+    neuromorphic code plays Pong-ramDeterministic-v0)."""
     algorithm = DreamingConfig(
         agent=NeuromorphicAgentConfig(), world_model=NeuromorphicWorldModelConfig(), dream_lr_scale=0.5,
     )
-    return ExperimentConfig(algorithm=algorithm, noop_warmup=18, preset="neuromorphic")
+    return ExperimentConfig(algorithm=algorithm, noop_warmup=18, sticky_prob=0.0, preset="neuromorphic")
 
 
 PRESETS: dict[str, tuple[Callable[[], ExperimentConfig], str]] = {

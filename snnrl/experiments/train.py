@@ -76,11 +76,12 @@ def shard(tree, sharding: NamedSharding | None):
 
 
 def make_environment(config: ExperimentConfig):
-    """(env, params) for the config: Pong and ALE environments get the run's NOOP warm-up length."""
+    """(env, params) for the config: Pong and ALE environments get the run's NOOP warm-up and sticky
+    actions."""
     from snnrl.envs import make
 
     if config.env == "pong" or config.env.startswith("ale:"):
-        return make(config.env, noop_warmup=config.noop_warmup)
+        return make(config.env, noop_warmup=config.noop_warmup, sticky_prob=config.sticky_prob)
     return make(config.env)
 
 

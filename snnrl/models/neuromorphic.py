@@ -140,8 +140,11 @@ class NeuromorphicAgent:
 
 @dataclass(frozen=True)
 class NeuromorphicAgentConfig:
-    """Readout-only agent (DESIGN 1b): logits beta R s_bar clipped at logit_clip; Adam lr learning_rate,
-    multiplied by lr_decay every lr_decay_updates updates; trace_decay is the policy trace's gamma."""
+    """Readout-only agent (DESIGN 1b): logits beta R s_bar clipped at logit_clip; Adam (eps adam_eps)
+    lr learning_rate, multiplied by lr_decay every lr_decay_updates optimizer steps; trace_decay is the
+    policy trace's gamma; readout_std: std of the initial readout. Values of the neuromorphic code
+    (src/optimizer.py: eps 1e-5, x0.99 every 10000 steps; readout init N(0, 0.1); config.ini: 0.004, and
+    0.002 for dreaming runs, for all of their agent updates)."""
 
     hidden: FixedHiddenLayerConfig = field(default_factory=FixedHiddenLayerConfig)
     n_inputs: int = 4
@@ -150,9 +153,10 @@ class NeuromorphicAgentConfig:
     logit_clip: float | None = 50.0
     trace_decay: float = 0.998
     learning_rate: float = 0.004
-    adam_eps: float = 1e-8
+    adam_eps: float = 1e-5
     lr_decay: float = 0.99
-    lr_decay_updates: int = 100
+    lr_decay_updates: int = 10000
+    readout_std: float = 0.1
 
     def __post_init__(self) -> None:
         if self.n_inputs != 4 or self.n_actions != 3:
@@ -169,10 +173,11 @@ class NeuromorphicAgentConfig:
         return replace(self, **changes)
 
     def init(self, key: jax.Array, hidden: HiddenLIFParams | None = None) -> NeuromorphicAgent:
-        """Agent with the given hidden parameters (see hidden_parameters) and a zero readout."""
+        """Agent with the given hidden parameters (see hidden_parameters), readout ~ N(0, readout_std^2)."""
         if hidden is None:
             raise ValueError("the neuromorphic agent needs its hidden-layer parameters (hidden_parameters(...))")
-        return NeuromorphicAgent(hidden=hidden, weights=ReadoutWeights(jnp.zeros((self.n_actions, self.hidden.n_hidden))))
+        readout = self.readout_std * jax.random.normal(key, (self.n_actions, self.hidden.n_hidden))
+        return NeuromorphicAgent(hidden=hidden, weights=ReadoutWeights(readout))
 
     def initial_state(self, key: jax.Array) -> HiddenNetworkState:
         """Resting hidden layer, fresh encoder, zero s_bar."""
