@@ -55,10 +55,12 @@ def summary(dream: np.ndarray, none: np.ndarray) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("folder", type=Path, help="folder with dream/ and none/ runs (benchmarks/arms.py)")
+    parser.add_argument("folder", type=Path, help="folder of benchmarks/arms.py runs")
+    parser.add_argument("--dream", default="dream", help="subfolder of the dreaming arm")
+    parser.add_argument("--none", default="none", help="subfolder of the no-dreaming arm")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/figures/neuromorphic"))
     args = parser.parse_args()
-    our_dream, our_none = ours(args.folder / "dream"), ours(args.folder / "none")
+    our_dream, our_none = ours(args.folder / args.dream), ours(args.folder / args.none)
     their_dream, their_none = published()
     figure, axis = plt.subplots(figsize=(6.4, 4.0))
     for curves, label, color, style in ((their_dream, "published chip, dreaming", "C0", "--"),
@@ -79,7 +81,7 @@ def main() -> None:
     results = {"ours": summary(our_dream, our_none), "published": summary(their_dream, their_none)}
     print(json.dumps(results, indent=2))
     (args.out.parent.parent / "results").mkdir(exist_ok=True)
-    (args.out.parent.parent / "results" / "neuromorphic_comparison.json").write_text(json.dumps(results, indent=2))
+    (args.out.parent.parent / "results" / f"{args.out.name}_comparison.json").write_text(json.dumps(results, indent=2))
 
 
 if __name__ == "__main__":
