@@ -83,7 +83,8 @@ def begin_game(config: DreamingConfig, learner: Learner, key: jax.Array) -> Awak
     return AwakeCarry(
         agent_state=config.agent.initial_state(key_agent),
         model_state=config.world_model.initial_state(key_model),
-        model_trace=config.world_model.trace_init(),
+        # The online trace (N x N) is needed only when the model learns every step.
+        model_trace=config.world_model.trace_init() if config.model_update == "step" else None,
         reward_target=jnp.zeros(()),
         plan_gradients=zero_weights,
         plan_return=jnp.zeros(()),
