@@ -105,7 +105,11 @@ def plot(
     for path in plot_returns(folders, out):
         typer.echo(path)
     if dream:
-        for path in plot_dream(folders[0], out.parent / f"{out.name}_dream"):
+        try:
+            paths = plot_dream(folders[0], out.parent / f"{out.name}_dream")
+        except ValueError as error:
+            _fail(str(error))
+        for path in paths:
             typer.echo(path)
 
 
