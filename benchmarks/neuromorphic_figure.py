@@ -77,7 +77,7 @@ def main() -> None:
     axis.grid(alpha=0.2)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     for suffix in (".png", ".pdf"):
-        figure.savefig(args.out.with_suffix(suffix), dpi=150, bbox_inches="tight")
+        figure.savefig(args.out.parent / f"{args.out.name}{suffix}", dpi=150, bbox_inches="tight")
     results = {"ours": summary(our_dream, our_none), "published": summary(their_dream, their_none)}
     print(json.dumps(results, indent=2))
     (args.out.parent.parent / "results").mkdir(exist_ok=True)

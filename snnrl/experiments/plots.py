@@ -33,7 +33,7 @@ def moving_average(values: np.ndarray, window: int) -> np.ndarray:
 
 def _save(figure, out: Path) -> list[Path]:
     out.parent.mkdir(parents=True, exist_ok=True)
-    paths = [out.with_suffix(".png"), out.with_suffix(".pdf")]
+    paths = [out.parent / f"{out.name}.png", out.parent / f"{out.name}.pdf"]  # names may hold dots
     for path in paths:
         figure.savefig(path, dpi=150, bbox_inches="tight")
     plt.close(figure)
