@@ -17,7 +17,6 @@ from flax import struct
 from snnrl.algorithms.config import DreamingConfig
 from snnrl.algorithms.imagination import dream_start_observation, imagine, imagined_gradients
 from snnrl.algorithms.learner import Learner, apply_agent_update, apply_model_update
-from snnrl.core import eprop
 from snnrl.models.agent import AgentStep, AgentWeights
 from snnrl.models.world_model import delta_target
 
@@ -30,7 +29,7 @@ class AwakeCarry:
 
     agent_state: Any
     model_state: Any
-    model_trace: eprop.SupervisedTrace
+    model_trace: jax.Array | None
     reward_target: jax.Array
     plan_gradients: AgentWeights
     plan_return: jax.Array

@@ -49,9 +49,10 @@ def _recurrent_gradient(
 
 
 def _step_eligibility(
-    filtered: jax.Array, pseudo_derivative: jax.Array, eligibility: jax.Array, alpha_readout: float, filter_eligibility: bool
+    filtered: jax.Array | None, pseudo_derivative: jax.Array, eligibility: jax.Array, alpha_readout: float, filter_eligibility: bool
 ) -> jax.Array:
-    """This step's eligibility p_i e_j (N, N), low-pass filtered with the previous ``filtered`` if asked."""
+    """This step's eligibility p_i e_j (N, N), low-pass filtered with the previous ``filtered`` if asked
+    (``filtered`` is unused otherwise)."""
     instantaneous = jnp.outer(pseudo_derivative, eligibility)
     if filter_eligibility:
         return alpha_readout * filtered + (1.0 - alpha_readout) * instantaneous
@@ -96,22 +97,14 @@ def supervised_gradients_episode(
     )
 
 
-@struct.dataclass
-class SupervisedTrace:
-    """Online state of the supervised rule: filtered eligibility (N, N) and accumulated Gradients."""
-
-    filtered_eligibility: jax.Array
-    gradients: Gradients
-
-
-def supervised_trace_init(n_neurons: int, n_outputs: int, dtype=jnp.float32) -> SupervisedTrace:
-    """Zero online state for N neurons and D outputs."""
-    zeros = jnp.zeros((n_neurons, n_neurons), dtype)
-    return SupervisedTrace(zeros, Gradients(zeros, jnp.zeros((n_outputs, n_neurons), dtype)))
+def supervised_trace_init(n_neurons: int, filter_eligibility: bool, dtype=jnp.float32) -> jax.Array | None:
+    """Online state of the supervised rule: the filtered eligibility (N, N), or None when the
+    eligibility is not filtered (the dreaming paper's form needs no state)."""
+    return jnp.zeros((n_neurons, n_neurons), dtype) if filter_eligibility else None
 
 
 def supervised_step_gradients(
-    trace: SupervisedTrace,
+    filtered_eligibility: jax.Array | None,
     pseudo_derivative: jax.Array,
     eligibility: jax.Array,
     readout_trace: jax.Array,
@@ -120,17 +113,17 @@ def supervised_step_gradients(
     cost: jax.Array,
     alpha_readout: float,
     filter_eligibility: bool,
-) -> tuple[SupervisedTrace, Gradients]:
-    """One online step. pseudo_derivative, eligibility, readout_trace: (N,); readout (D, N); error, cost
-    (D,). Returns the new trace and this step's Gradients (also added to trace.gradients)."""
-    filtered = _step_eligibility(trace.filtered_eligibility, pseudo_derivative, eligibility, alpha_readout, filter_eligibility)
+) -> tuple[jax.Array | None, Gradients]:
+    """One online step. filtered_eligibility: from supervised_trace_init or the previous step;
+    pseudo_derivative, eligibility, readout_trace: (N,); readout (D, N); error, cost (D,). Returns the new
+    filtered eligibility and this step's Gradients (their sum over a game is the episode form's result)."""
+    eligibility_now = _step_eligibility(filtered_eligibility, pseudo_derivative, eligibility, alpha_readout, filter_eligibility)
     weighted_error = error * cost
     learning_signal = weighted_error @ readout
     step = Gradients(
-        w_rec=-learning_signal[:, None] * filtered, readout=-jnp.outer(weighted_error, readout_trace)
+        w_rec=-learning_signal[:, None] * eligibility_now, readout=-jnp.outer(weighted_error, readout_trace)
     )
-    accumulated = jax.tree.map(jnp.add, trace.gradients, step)
-    return SupervisedTrace(filtered if filter_eligibility else trace.filtered_eligibility, accumulated), step
+    return (eligibility_now if filter_eligibility else None), step
 
 
 def supervised_gradients_online(
@@ -144,18 +137,19 @@ def supervised_gradients_online(
     """The online form scanned over a recorded episode (for checks; in training call the step inside
     the environment loop). Same arguments and result as ``supervised_gradients_episode``."""
     n_outputs, n_neurons = readout.shape
-    trace = supervised_trace_init(n_neurons, n_outputs, readout.dtype)
+    zeros = Gradients(jnp.zeros((n_neurons, n_neurons), readout.dtype), jnp.zeros((n_outputs, n_neurons), readout.dtype))
 
     def step(carry, inputs):
+        filtered, total = carry
         pseudo, elig, rtrace, err = inputs
-        carry, _ = supervised_step_gradients(
-            carry, pseudo, elig, rtrace, readout, err, cost, alpha_readout, filter_eligibility
+        filtered, gradients = supervised_step_gradients(
+            filtered, pseudo, elig, rtrace, readout, err, cost, alpha_readout, filter_eligibility
         )
-        return carry, None
+        return (filtered, jax.tree.map(jnp.add, total, gradients)), None
 
     inputs = (record.pseudo_derivative, record.eligibility, record.readout_trace, error)
-    trace, _ = jax.lax.scan(step, trace, inputs)
-    return trace.gradients
+    (_, total), _ = jax.lax.scan(step, (supervised_trace_init(n_neurons, filter_eligibility, readout.dtype), zeros), inputs)
+    return total
 
 
 # ---------------------------------------------------------------- policy-gradient rule (agent)

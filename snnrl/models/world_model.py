@@ -93,7 +93,7 @@ class WorldModelConfig(WorldModelTargets):
         """See ``world_model_episode_gradients``."""
         return world_model_episode_gradients(self, model, network, error)
 
-    def trace_init(self) -> eprop.SupervisedTrace:
+    def trace_init(self) -> jax.Array | None:
         """See ``world_model_trace_init``."""
         return world_model_trace_init(self)
 
@@ -170,11 +170,11 @@ def delta_target(config: WorldModelConfig, observation: jax.Array, next_observat
 def world_model_step_gradients(
     config: WorldModelConfig,
     model: WorldModel,
-    trace: eprop.SupervisedTrace,
+    trace: jax.Array | None,
     step: WorldModelStep,
     delta_target_value: jax.Array,
     reward_target: jax.Array,
-) -> tuple[eprop.SupervisedTrace, WorldModelWeights]:
+) -> tuple[jax.Array | None, WorldModelWeights]:
     """Online supervised e-prop for one step: returns the new trace and this step's gradients."""
     error = jnp.concatenate([delta_target_value - step.delta, (reward_target - step.reward)[None]])
     trace, gradients = eprop.supervised_step_gradients(
@@ -205,9 +205,9 @@ def world_model_episode_gradients(
     return _as_weights(config, gradients)
 
 
-def world_model_trace_init(config: WorldModelConfig) -> eprop.SupervisedTrace:
-    """Zero online trace of the supervised rule for this model."""
-    return eprop.supervised_trace_init(config.lif.n_neurons, config.n_state + 1)
+def world_model_trace_init(config: WorldModelConfig) -> jax.Array | None:
+    """Zero online state of the supervised rule for this model (None without eligibility filtering)."""
+    return eprop.supervised_trace_init(config.lif.n_neurons, config.lif.filter_eligibility)
 
 
 def world_model_optimizer(config: WorldModelConfig) -> optax.GradientTransformation:
