@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from flax import struct
 
+from snnrl.core.checks import check_array
 from snnrl.core.filters import discounted_returns, low_pass_reverse
 
 
@@ -37,6 +39,19 @@ class Gradients:
 
     w_rec: jax.Array
     readout: jax.Array
+
+
+def _check_episode(record: EpisodeRecord, readout: jax.Array, **per_step: jax.Array) -> None:
+    """Shapes of an episode's arrays against the record (T, N) and the readout (D, N); NaN when concrete."""
+    steps, n_neurons = np.shape(record.eligibility)
+    n_outputs = np.shape(readout)[0]
+    check_array("readout", readout, (n_outputs, n_neurons))
+    for name in ("pseudo_derivative", "readout_trace"):
+        check_array(f"record.{name}", getattr(record, name), (steps, n_neurons))
+    expected = {"error": (steps, n_outputs), "cost": (n_outputs,), "actions": (steps,),
+                "probabilities": (steps, n_outputs), "rewards": (steps,)}
+    for name, value in per_step.items():
+        check_array(name, value, expected[name])
 
 
 def _recurrent_gradient(
@@ -90,6 +105,7 @@ def supervised_gradients_episode(
 ) -> Gradients:
     """Episode form of the supervised rule. readout (D, N); error = target - prediction (T, D);
     cost (D,) weights c_k. Returns Gradients of E."""
+    _check_episode(record, readout, error=error, cost=cost)
     learning_signal = (error * cost) @ readout
     return Gradients(
         w_rec=_recurrent_gradient(record, learning_signal, alpha_readout, filter_eligibility),
@@ -173,6 +189,7 @@ def policy_gradients_episode(
 ) -> Gradients:
     """Episode form of the policy-gradient rule. readout (A, N); actions (T,) int; probabilities (T, A);
     rewards (T,). Returns Gradients of -J."""
+    _check_episode(record, readout, actions=actions, probabilities=probabilities, rewards=rewards)
     returns = discounted_returns(rewards, gamma)
     learning_signal = (policy_log_derivative(actions, probabilities, beta) * returns[:, None]) @ readout
     return Gradients(

@@ -19,6 +19,7 @@ import jax
 import jax.numpy as jnp
 from flax import struct
 
+from snnrl.core.checks import check_array
 from snnrl.core.lif_config import LIFConfig
 from snnrl.core.spike import spike
 
@@ -108,7 +109,12 @@ def run(
     params: LIFParams, state: LIFState, currents: jax.Array, *, detach_recurrent: bool = False,
     detach_reset: bool = False,
 ) -> tuple[LIFState, LIFOutput]:
-    """Scan ``lif_step`` over time. currents: (T, N). Returns final state and LIFOutput with fields (T, N)."""
+    """Scan ``lif_step`` over time. currents: (T, N). Returns final state and LIFOutput with fields (T, N).
+    Raises ValueError naming the argument for mismatched shapes or NaN/inf currents (checked eagerly)."""
+    n = params.config.n_neurons
+    check_array("params.w_rec", params.w_rec, (n, n))
+    check_array("state.v", state.v, (n,))
+    check_array("currents", currents, (None, n))
 
     def step(carry: LIFState, current: jax.Array):
         return lif_step(params, carry, current, detach_recurrent=detach_recurrent, detach_reset=detach_reset)
