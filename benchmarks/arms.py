@@ -16,7 +16,6 @@ is the baseline.
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import subprocess
 import time

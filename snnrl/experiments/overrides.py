@@ -14,30 +14,27 @@ def apply_overrides(config: ExperimentConfig, *, env=None, mode=None, realizatio
     algorithm = config.algorithm
     changes = {k: v for k, v in dict(mode=mode, n_fut=n_fut, model_update=model_update, dream_start=dream_start).items() if v is not None}
     hidden_changes = {k: v for k, v in dict(backend=backend, mismatch=mismatch, threshold=threshold).items() if v is not None}
-    if hidden_changes:
-        if not isinstance(algorithm.agent, NeuromorphicAgentConfig):
-            raise ValueError(f"--backend and --mismatch need a neuromorphic preset (e.g. --preset neuromorphic), not {config.preset!r}")
-        changes["agent"] = algorithm.agent.replace(hidden=algorithm.agent.hidden.replace(**hidden_changes))
-        changes["world_model"] = algorithm.world_model.replace(hidden=algorithm.world_model.hidden.replace(**hidden_changes))
-    if neurons is not None and isinstance(algorithm.agent, NeuromorphicAgentConfig):
-        changes["agent"] = changes.get("agent", algorithm.agent)
-        changes["agent"] = changes["agent"].replace(hidden=changes["agent"].hidden.replace(n_hidden=neurons))
-        model = changes.get("world_model", algorithm.world_model)
-        changes["world_model"] = model.replace(hidden=model.hidden.replace(n_hidden=neurons))
+    neuromorphic = isinstance(algorithm.agent, NeuromorphicAgentConfig)
+    if hidden_changes and not neuromorphic:
+        raise ValueError(f"--backend, --mismatch and threshold need a neuromorphic preset (e.g. --preset neuromorphic), not {config.preset!r}")
+    if neurons is not None and neuromorphic:
+        hidden_changes["n_hidden"] = neurons
     elif neurons is not None:
         changes["agent"] = algorithm.agent.replace(lif=algorithm.agent.lif.replace(n_neurons=neurons))
         changes["world_model"] = algorithm.world_model.replace(lif=algorithm.world_model.lif.replace(n_neurons=neurons))
+    if hidden_changes:
+        changes["agent"] = algorithm.agent.replace(hidden=algorithm.agent.hidden.replace(**hidden_changes))
+        changes["world_model"] = algorithm.world_model.replace(hidden=algorithm.world_model.hidden.replace(**hidden_changes))
     if changes:
         algorithm = algorithm.replace(**changes)
     if env is not None:
         from snnrl.envs import registered_names
 
         known = registered_names()
-        if env not in known and not env.startswith("gymnax:"):
+        if env not in known:
             raise ValueError(f"unknown environment {env!r}; known: {', '.join(known)}")
     experiment = {k: v for k, v in dict(env=env, realizations=realizations, games=games, seed=seed, chunk_games=chunk_games).items() if v is not None}
     return config.replace(algorithm=algorithm, **experiment)
-
 
 def fit_to_environment(config: ExperimentConfig, env, env_params) -> ExperimentConfig:
     """Set the agent's inputs / actions and the world model's state / actions to the environment's

@@ -12,6 +12,7 @@ import numpy as np  # noqa: E402
 
 from snnrl.experiments.config import ExperimentConfig  # noqa: E402
 from snnrl.experiments.runner import read_config  # noqa: E402
+from snnrl.experiments.statistics import moving_average  # noqa: E402
 
 OBSERVATION_NAMES = ("ball x", "ball y", "enemy y", "player y")
 
@@ -21,14 +22,6 @@ def load_folder(folder: Path) -> tuple[ExperimentConfig, dict[str, np.ndarray]]:
     config = read_config(folder)
     with np.load(folder / "metrics.npz") as data:
         return config, dict(data)
-
-
-def moving_average(values: np.ndarray, window: int) -> np.ndarray:
-    """Trailing mean over ``window`` games along the last axis (shorter at the start). (..., G) -> (..., G)."""
-    cumulative = np.cumsum(values, axis=-1)
-    shifted = np.concatenate([np.zeros_like(cumulative[..., :window]), cumulative[..., :-window]], axis=-1)[..., : values.shape[-1]]
-    counts = np.minimum(np.arange(1, values.shape[-1] + 1), window)
-    return (cumulative - shifted) / counts
 
 
 def _save(figure, out: Path) -> list[Path]:

@@ -7,7 +7,14 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from scipy.stats import mannwhitneyu
 
-from snnrl.experiments.plots import moving_average
+
+
+def moving_average(values: np.ndarray, window: int) -> np.ndarray:
+    """Trailing mean over ``window`` games along the last axis (shorter at the start). (..., G) -> (..., G)."""
+    cumulative = np.cumsum(values, axis=-1)
+    shifted = np.concatenate([np.zeros_like(cumulative[..., :window]), cumulative[..., :-window]], axis=-1)[..., : values.shape[-1]]
+    counts = np.minimum(np.arange(1, values.shape[-1] + 1), window)
+    return (cumulative - shifted) / counts
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,5 @@
 """The Colab notebook runs top to bottom on a tiny configuration and writes its figures."""
 
-import os
 from pathlib import Path
 
 import nbformat

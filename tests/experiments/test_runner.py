@@ -1,7 +1,6 @@
 """Results folder, make_train equivalence, resume after a kill, divergence handling."""
 
 import json
-import os
 import signal
 import subprocess
 import sys
