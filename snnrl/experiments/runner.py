@@ -55,7 +55,8 @@ def _chunk_function(config: ExperimentConfig, env, env_params) -> Callable:
     return make_chunk(config, env, env_params)
 
 
-def _check_finite(config: ExperimentConfig, metrics: dict[str, np.ndarray], learners: Learner, first_game: int) -> None:
+def _check_finite(metrics: dict[str, np.ndarray], learners: Learner, first_game: int) -> None:
+    last_game = first_game + metrics[METRIC_NAMES[0]].shape[1] - 1
     for name in METRIC_NAMES:
         bad = ~np.isfinite(metrics[name])
         if bad.any():
@@ -68,7 +69,7 @@ def _check_finite(config: ExperimentConfig, metrics: dict[str, np.ndarray], lear
     for path, leaf in leaves:
         if jnp.issubdtype(leaf.dtype, jnp.floating) and not bool(jnp.all(jnp.isfinite(leaf))):
             raise DivergenceError(
-                f"run diverged in games {first_game}..{first_game + config.chunk_games - 1}: "
+                f"run diverged in games {first_game}..{last_game}: "
                 f"{jax.tree_util.keystr(path)} holds NaN/inf; the checkpoint before game {first_game} is kept"
             )
 
@@ -163,7 +164,7 @@ def run_experiment(
             started = time.perf_counter()
             learners, chunk_metrics = chunk(learners, base_keys, games)
             chunk_metrics = {name: np.asarray(getattr(chunk_metrics, name)) for name in METRIC_NAMES}
-            _check_finite(config, chunk_metrics, learners, first)
+            _check_finite(chunk_metrics, learners, first)
             elapsed = time.perf_counter() - started
             metrics = {name: np.concatenate([state.metrics[name], chunk_metrics[name]], axis=1) for name in METRIC_NAMES}
             state = RunState(learners, metrics, state.wall_seconds + elapsed)
