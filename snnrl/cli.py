@@ -34,6 +34,7 @@ class DreamStart(str, Enum):
 class HiddenBackendChoice(str, Enum):
     simulated = "simulated"
     jax = "jax"
+    dynapse1 = "dynapse1"
 
 
 def _fail(message: str) -> None:
@@ -55,7 +56,7 @@ def train(
     dream_start: Annotated[Optional[DreamStart], typer.Option(help="Dream from the real post-reset state or a random one.")] = None,
     neurons: Annotated[Optional[int], typer.Option(min=1, help="Neurons per network (agent and world model).")] = None,
     chunk_games: Annotated[Optional[int], typer.Option(min=1, help="Games per compiled chunk (checkpoint interval).")] = None,
-    backend: Annotated[Optional[HiddenBackendChoice], typer.Option(help="Neuromorphic presets: hidden layer on the simulated DYNAP-SE or the mismatch-free JAX reference.")] = None,
+    backend: Annotated[Optional[HiddenBackendChoice], typer.Option(help="Neuromorphic presets: hidden layers on the simulated DYNAP-SE, the mismatch-free JAX reference, or a real DYNAP-SE1 board (needs SynSense's samna; one board holds 4 realizations).")] = None,
     mismatch: Annotated[Optional[float], typer.Option(min=0.0, help="Neuromorphic presets: device mismatch of the simulated chip (0.2 = 20 %).")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Continue the run in --out from its last checkpoint (its stored config is used).")] = False,
     progress: Annotated[bool, typer.Option(help="Show the live progress bar.")] = True,
@@ -65,6 +66,7 @@ def train(
     from snnrl.experiments.config import preset as load_preset
     from snnrl.experiments.runner import DivergenceError, run_experiment
     from snnrl.experiments.overrides import apply_overrides
+    from snnrl.hardware import Dynapse1UnavailableError, SamnaUnavailableError
 
     try:
         config = load_preset(preset)
@@ -78,7 +80,8 @@ def train(
         _fail(str(error))
     try:
         summary = run_experiment(config, out, resume=resume, show_progress=progress)
-    except (DivergenceError, FileExistsError, FileNotFoundError, ValueError) as error:
+    except (DivergenceError, FileExistsError, FileNotFoundError, ValueError, SamnaUnavailableError,
+            Dynapse1UnavailableError) as error:
         _fail(str(error))
     if figures:
         from snnrl.experiments.plots import plot_returns

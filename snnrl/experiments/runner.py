@@ -24,6 +24,7 @@ from snnrl.experiments.config import ExperimentConfig
 from snnrl.experiments.overrides import fit_to_environment
 from snnrl.experiments.progress import ProgressReporter
 from snnrl.experiments.storage import load_pytree, save_pytree, write_atomic, write_json, write_npz
+from snnrl.experiments.hidden_layers import board_session
 from snnrl.experiments.train import init_learners, make_environment, make_chunk, realization_keys, realization_sharding, shard
 
 METRIC_NAMES = tuple(GameMetrics.__dataclass_fields__)
@@ -154,10 +155,10 @@ def run_experiment(
     config = prepare_folder(fit_to_environment(config, env, env_params), folder, resume)
     state = load_state(config, folder) if resume and (folder / CHECKPOINT).exists() else _fresh_state(config)
     chunk = _chunk_function(config, env, env_params)
-    sharding = realization_sharding(config.realizations)
+    sharding = realization_sharding(config)
     base_keys = shard(realization_keys(config.seed, config.realizations), sharding)
     learners = shard(state.learners, sharding)
-    with ProgressReporter(config, state.games_done, enabled=show_progress) as progress:
+    with board_session(config.algorithm, base_keys), ProgressReporter(config, state.games_done, enabled=show_progress) as progress:
         while state.games_done < config.games:
             first = state.games_done
             games = jnp.arange(first, min(first + config.chunk_games, config.games))

@@ -19,9 +19,8 @@ from snnrl.algorithms.game import GameMetrics, play_game
 from snnrl.algorithms.learner import Learner, init_learner
 from snnrl.experiments.config import ExperimentConfig
 from snnrl.experiments.overrides import fit_to_environment
-from snnrl.models.neuromorphic import NeuromorphicAgentConfig, hidden_parameters
-
-INIT_TAG = 2**31 - 1  # fold_in tag for the learner's initial weights (never a game index)
+from snnrl.experiments.hidden_layers import board_session, chip_roles, hidden_layer_parameters, init_keys
+from snnrl.models.neuromorphic import NeuromorphicAgentConfig
 
 
 def realization_keys(seed: int, realizations: int) -> jax.Array:
@@ -32,18 +31,12 @@ def realization_keys(seed: int, realizations: int) -> jax.Array:
 def init_learners(config: ExperimentConfig, base_keys: jax.Array) -> Learner:
     """Fresh learners, one per realization (leading axis R). Readout-only (neuromorphic) networks get
     their fixed hidden layers built on the host first, each realization its own connectivity and
-    mismatch."""
-    init_keys = jax.vmap(lambda k: jax.random.fold_in(k, INIT_TAG))(base_keys)
+    mismatch (see ``hidden_layers``)."""
     algorithm = config.algorithm
     if not isinstance(algorithm.agent, NeuromorphicAgentConfig):
-        return jax.vmap(lambda k: init_learner(k, algorithm))(init_keys)
-    hidden = [
-        (hidden_parameters(algorithm.agent.hidden, "agent", jax.random.fold_in(k, 1)),
-         hidden_parameters(algorithm.world_model.hidden, "world_model", jax.random.fold_in(k, 2)))
-        for k in init_keys
-    ]
-    stacked = jax.tree.map(lambda *leaves: jnp.stack(leaves), *hidden)
-    return jax.vmap(lambda k, h: init_learner(k, algorithm, h))(init_keys, stacked)
+        return jax.vmap(lambda k: init_learner(k, algorithm))(init_keys(base_keys))
+    hidden = hidden_layer_parameters(algorithm, base_keys)
+    return jax.vmap(lambda k, h: init_learner(k, algorithm, h))(init_keys(base_keys), hidden)
 
 
 def make_chunk(config: ExperimentConfig, env, env_params) -> Callable[[Learner, jax.Array, jax.Array], tuple[Learner, GameMetrics]]:
@@ -61,11 +54,12 @@ def make_chunk(config: ExperimentConfig, env, env_params) -> Callable[[Learner, 
     return jax.jit(jax.vmap(one_realization, in_axes=(0, 0, None)))
 
 
-def realization_sharding(realizations: int) -> NamedSharding | None:
-    """Shard the realization axis over as many visible devices as divide R (None on one device)."""
+def realization_sharding(config: ExperimentConfig) -> NamedSharding | None:
+    """Shard the realization axis over as many visible devices as divide R (None on one device, and for
+    runs on the real chip, whose board calls run on the host)."""
     devices = jax.devices()
-    count = max(d for d in range(1, len(devices) + 1) if realizations % d == 0)
-    if count == 1:
+    count = max(d for d in range(1, len(devices) + 1) if config.realizations % d == 0)
+    if count == 1 or chip_roles(config.algorithm):
         return None
     return NamedSharding(Mesh(np.array(devices[:count]), ("realizations",)), PartitionSpec("realizations"))
 
@@ -93,11 +87,12 @@ def make_train(config: ExperimentConfig) -> Callable[[jax.Array], tuple[Learner,
         raise ValueError(f"make_train needs a JAX environment; {config.env!r} is host-side: use run_experiment")
     config = fit_to_environment(config, env, env_params)
     chunk = make_chunk(config, env, env_params)
-    sharding = realization_sharding(config.realizations)
+    sharding = realization_sharding(config)
 
     def train(key: jax.Array) -> tuple[Learner, GameMetrics]:
         base_keys = shard(jax.random.split(key, config.realizations), sharding)
         learners = shard(init_learners(config, base_keys), sharding)
-        return chunk(learners, base_keys, jnp.arange(config.games))
+        with board_session(config.algorithm, base_keys):
+            return jax.block_until_ready(chunk(learners, base_keys, jnp.arange(config.games)))
 
     return train

@@ -1,6 +1,8 @@
 """Hardware layer: chip descriptions, fixed random connectivity, mapper, exports and hidden-layer backends.
 
-Nothing here imports samna; only constructing the "dynapse1" backend does (see ``samna_loader``).
+Nothing here imports samna; only opening a board (the "dynapse1" backend or a ``Dynapse1Session``) does
+(see ``samna_loader``). Several layers share one board through ``Dynapse1Session``; compiled JAX code
+calls it through ``chip_bridge.chip_hidden_step`` inside ``use_session``.
 
 Typical use (DESIGN 1b agent layer on the simulated chip, 10 realizations)::
 
@@ -16,12 +18,16 @@ Typical use (DESIGN 1b agent layer on the simulated chip, 10 realizations)::
     state, counts = jax.vmap(backend.step)(params, state, rates)       # counts (10, 510)
 
 "jax" gives the reference without mismatch, "dynapse1" the real board (host-side, numpy counts).
+Training runs put the hidden layers on the board with ``--backend dynapse1`` (see
+``snnrl.experiments.hidden_layers``).
 """
 
 from snnrl.hardware.backend import BACKEND_NAMES, HiddenBackend, make_hidden_backend
 from snnrl.hardware.chip import CHIPS, DYNAPSE1, SYNAPSE_TYPES, ChipDescription, SynapseType, get_chip
 from snnrl.hardware.connectivity import Connectivity, random_connectivity
+from snnrl.hardware.chip_bridge import chip_hidden_step, use_session
 from snnrl.hardware.dynapse1_backend import Dynapse1Backend, Dynapse1UnavailableError
+from snnrl.hardware.dynapse1_session import Dynapse1Session
 from snnrl.hardware.export_json import load_mapped_network, save_mapped_network
 from snnrl.hardware.export_nir import hidden_layer_to_nir, save_nir
 from snnrl.hardware.jax_backend import make_jax_backend
@@ -44,10 +50,10 @@ from snnrl.hardware.spec import (
 __all__ = [
     "AGENT_CORES", "WORLD_MODEL_CORES", "agent_layer_spec", "world_model_layer_spec",
     "BACKEND_NAMES", "CHIPS", "DYNAPSE1", "PAPER_AGENT_BIASES", "PAPER_WORLD_MODEL_BIASES", "SYNAPSE_TYPES",
-    "BiasGroup", "ChipDescription", "Connectivity", "CoreParameters", "Dynapse1Backend", "Dynapse1UnavailableError",
+    "BiasGroup", "ChipDescription", "Connectivity", "CoreParameters", "Dynapse1Backend", "Dynapse1Session", "Dynapse1UnavailableError",
     "HiddenBackend", "HiddenLIFParams", "HiddenLIFState", "HiddenLayerSpec", "HiddenState", "LIFBackend",
     "MappedNetwork", "MappingError", "SamnaUnavailableError", "SourceAddress", "SynapseType", "default_cores",
     "get_chip", "hidden_layer_spec", "hidden_layer_to_nir", "load_mapped_network", "make_hidden_backend",
     "make_jax_backend", "make_simulated_chip", "map_hidden_layer", "random_connectivity", "save_mapped_network",
-    "save_nir",
+    "save_nir", "chip_hidden_step", "use_session",
 ]

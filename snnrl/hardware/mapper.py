@@ -10,6 +10,7 @@ addresses, and aliasing (two sources with the same (core, neuron) tag reaching o
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -63,7 +64,12 @@ class MappedNetwork:
         return matrix
 
     def generator_targets(self) -> dict[int, dict[int, int]]:
-        """{source index of a generator: {target chip: core mask}} over the cores its CAM entries sit on."""
+        """{source index of a generator: {target chip: core mask}} over the cores its CAM entries sit on
+        (computed once: the chip backend needs it every agent step; do not modify the returned dict)."""
+        return self._generator_targets
+
+    @functools.cached_property
+    def _generator_targets(self) -> dict[int, dict[int, int]]:
         lookup = self.source_index_by_tag()
         targets: dict[int, dict[int, int]] = {}
         for (chip, core, _), entries in zip(self.placement, self.cam_entries):

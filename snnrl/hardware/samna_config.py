@@ -5,6 +5,7 @@ Every function takes the ``samna.dynapse1`` module as an argument, so this file 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from types import ModuleType
 from typing import Any
 
@@ -13,17 +14,19 @@ from snnrl.hardware.mapper import MappedNetwork
 from snnrl.hardware.spec import BiasGroup
 
 
-def build_configuration(dynapse1: ModuleType, mapped: MappedNetwork) -> Any:
-    """A ``Dynapse1Configuration`` with each placed neuron's CAM entries (synapses) written in order."""
+def build_configuration(dynapse1: ModuleType, mapped: MappedNetwork | Sequence[MappedNetwork]) -> Any:
+    """A ``Dynapse1Configuration`` with each placed neuron's CAM entries (synapses) written in order, for
+    one mapped layer or several layers sharing a board (on distinct cores)."""
     config = dynapse1.Dynapse1Configuration()
-    type_names = [t.value for t in mapped.chip.synapse_types]
-    for (chip, core, neuron), entries in zip(mapped.placement, mapped.cam_entries):
-        synapses = config.chips[int(chip)].cores[int(core)].neurons[int(neuron)].synapses
-        for slot, (listen_core, listen_neuron, kind) in enumerate(entries):
-            synapse = synapses[slot]
-            synapse.listen_core_id = int(listen_core)
-            synapse.listen_neuron_id = int(listen_neuron)
-            synapse.syn_type = getattr(dynapse1.Dynapse1SynType, type_names[int(kind)])
+    for layer in [mapped] if isinstance(mapped, MappedNetwork) else mapped:
+        type_names = [t.value for t in layer.chip.synapse_types]
+        for (chip, core, neuron), entries in zip(layer.placement, layer.cam_entries):
+            synapses = config.chips[int(chip)].cores[int(core)].neurons[int(neuron)].synapses
+            for slot, (listen_core, listen_neuron, kind) in enumerate(entries):
+                synapse = synapses[slot]
+                synapse.listen_core_id = int(listen_core)
+                synapse.listen_neuron_id = int(listen_neuron)
+                synapse.syn_type = getattr(dynapse1.Dynapse1SynType, type_names[int(kind)])
     return config
 
 

@@ -9,13 +9,16 @@ the loop of the paper. Both classes implement the same interface as the recurren
 WorldModelConfig, so the awake/dream/plan loop is shared.
 
 Hidden-layer parameters (connectivity, mismatch) are built on the host per realization with the
-hardware layer's mapper (``hidden_parameters``) and handed to ``init``.
+hardware layer's mapper (``hidden_parameters``) and handed to ``init``. On the real chip (backend
+'dynapse1') the parameters are only the layer's index on the open board: each step calls the board
+through ``snnrl.hardware.chip_bridge`` (the encoder and the readouts stay in JAX).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import jax
 import jax.numpy as jnp
@@ -25,20 +28,25 @@ from flax import struct
 from snnrl.core import eprop
 from snnrl.core.optim import grouped_optimizer
 from snnrl.core.population import PopulationCodeConfig, agent_rates, encode_step, world_model_rates
+from snnrl.hardware.chip_bridge import chip_hidden_step
 from snnrl.hardware.lif import HiddenLIFParams, lif_agent_step
 from snnrl.hardware.lif_backend import HiddenState
 from snnrl.models.agent import AgentStep, policy
 from snnrl.models.world_model import WorldModelStep, WorldModelTargets
 
-HIDDEN_BACKENDS = ("jax", "simulated")
+if TYPE_CHECKING:
+    from snnrl.hardware.spec import HiddenLayerSpec
+
+HIDDEN_BACKENDS = ("jax", "simulated", "dynapse1")
 
 
 @dataclass(frozen=True)
 class FixedHiddenLayerConfig:
     """The fixed hidden layer of one network.
 
-    backend: 'simulated' (mapped onto DYNAP-SE1 cores, integer weights, device mismatch) or 'jax' (the
-    same layer without mismatch). mismatch: relative spread of tau, threshold and gain per neuron.
+    backend: 'simulated' (mapped onto DYNAP-SE1 cores, integer weights, device mismatch), 'jax' (the
+    same layer without mismatch) or 'dynapse1' (the real board through samna; mismatch and threshold
+    are then the chip's own, set by its biases). mismatch: relative spread of tau, threshold and gain per neuron.
     n_hidden: neurons (2 cores x 255). spike_mode: 'regular' or 'poisson' input trains. connection_rule:
     'slots' (8 distinct generators, multiplicity 1-4 each) or 'budget' (the official code's 8 CAM
     entries in all). count_decay: s_bar <- count_decay s_bar + (1 - count_decay) count. ram_scale:
@@ -60,10 +68,7 @@ class FixedHiddenLayerConfig:
         if not (math.isfinite(self.threshold) and self.threshold > 0):
             raise ValueError(f"threshold must be > 0, got {self.threshold!r}")
         if self.backend not in HIDDEN_BACKENDS:
-            raise ValueError(
-                f"hidden backend {self.backend!r} cannot run inside the compiled training loop; allowed: "
-                f"{list(HIDDEN_BACKENDS)} (the real chip, 'dynapse1', is driven through snnrl.hardware)"
-            )
+            raise ValueError(f"unknown hidden backend {self.backend!r}; allowed: {list(HIDDEN_BACKENDS)}")
         if not (math.isfinite(self.mismatch) and self.mismatch >= 0):
             raise ValueError(f"mismatch must be >= 0 (0.2 = 20 %), got {self.mismatch!r}")
         if not isinstance(self.n_hidden, int) or self.n_hidden < 1:
@@ -76,18 +81,39 @@ class FixedHiddenLayerConfig:
         return replace(self, **changes)
 
 
-def hidden_parameters(hidden: FixedHiddenLayerConfig, role: str, key: jax.Array) -> HiddenLIFParams:
-    """Host-side: draw this realization's connectivity from ``key``, map it onto the chip (simulated
-    backend: chip limits checked) and draw its mismatch. role: 'agent' or 'world_model'."""
-    from snnrl.hardware import CoreParameters, agent_layer_spec, make_hidden_backend, world_model_layer_spec
+def layer_spec(hidden: FixedHiddenLayerConfig, role: str, key: jax.Array) -> HiddenLayerSpec:
+    """Host-side: this realization's hidden layer (connectivity drawn from ``key``'s first split; the
+    second draws the simulated chip's mismatch). role: 'agent' or 'world_model'."""
+    from snnrl.hardware import CoreParameters, agent_layer_spec, world_model_layer_spec
 
     spec_for = {"agent": agent_layer_spec, "world_model": world_model_layer_spec}[role]
-    key_connectivity, key_mismatch = jax.random.split(key)
-    spec = spec_for(key_connectivity, encoder=hidden.encoder, parameters=CoreParameters(threshold=hidden.threshold),
+    return spec_for(jax.random.split(key)[0], encoder=hidden.encoder, parameters=CoreParameters(threshold=hidden.threshold),
                     rule=hidden.connection_rule, n_hidden=hidden.n_hidden)
+
+
+def hidden_parameters(hidden: FixedHiddenLayerConfig, role: str, key: jax.Array,
+                      chip_layer: int | None = None) -> HiddenLIFParams | ChipLayer:
+    """Host-side: draw this realization's connectivity from ``key``, map it onto the chip (simulated
+    backend: chip limits checked) and draw its mismatch. role: 'agent' or 'world_model'. For the
+    'dynapse1' backend: the layer's index ``chip_layer`` on the board session (the layer itself is
+    mapped when the session opens, from the same ``layer_spec``)."""
+    from snnrl.hardware import make_hidden_backend
+
+    if hidden.backend == "dynapse1":
+        if chip_layer is None:
+            raise ValueError("a dynapse1 hidden layer needs its index on the board session (chip_layer)")
+        return ChipLayer(jnp.asarray(chip_layer, jnp.int32))
+    spec = layer_spec(hidden, role, key)
     options = {"mismatch": hidden.mismatch} if hidden.backend == "simulated" else {}
     backend = make_hidden_backend(hidden.backend, spec, encoder=hidden.encoder, spike_mode=hidden.spike_mode, **options)
-    return backend.init_params(key_mismatch)
+    return backend.init_params(jax.random.split(key)[1])
+
+
+@struct.dataclass
+class ChipLayer:
+    """A hidden layer on the real chip: its index () int32 among the open session's layers."""
+
+    layer: jax.Array
 
 
 @struct.dataclass
@@ -116,9 +142,12 @@ def _initial_state(hidden: FixedHiddenLayerConfig, n_generators: int, key: jax.A
     )
 
 
-def _hidden_step(hidden: FixedHiddenLayerConfig, params: HiddenLIFParams, state: HiddenNetworkState, rates: jax.Array):
+def _hidden_step(hidden: FixedHiddenLayerConfig, params: HiddenLIFParams | ChipLayer, state: HiddenNetworkState, rates: jax.Array):
     encoder, spikes_in = encode_step(state.hidden.encoder, rates, hidden.encoder, hidden.spike_mode)
-    lif_state, counts = lif_agent_step(params, state.hidden.lif, spikes_in)
+    if isinstance(params, ChipLayer):
+        lif_state, counts = state.hidden.lif, chip_hidden_step(params.layer, spikes_in, hidden.n_hidden)
+    else:
+        lif_state, counts = lif_agent_step(params, state.hidden.lif, spikes_in)
     readout_trace = hidden.count_decay * state.readout_trace + (1.0 - hidden.count_decay) * counts
     return HiddenNetworkState(HiddenState(lif=lif_state, encoder=encoder), readout_trace), HiddenOutput(counts, readout_trace)
 
@@ -134,7 +163,7 @@ class ReadoutWeights:
 class NeuromorphicAgent:
     """Fixed hidden-layer parameters and the learnable readout."""
 
-    hidden: HiddenLIFParams
+    hidden: HiddenLIFParams | ChipLayer
     weights: ReadoutWeights
 
 
@@ -172,7 +201,7 @@ class NeuromorphicAgentConfig:
         """A copy with some fields changed (validated again)."""
         return replace(self, **changes)
 
-    def init(self, key: jax.Array, hidden: HiddenLIFParams | None = None) -> NeuromorphicAgent:
+    def init(self, key: jax.Array, hidden: HiddenLIFParams | ChipLayer | None = None) -> NeuromorphicAgent:
         """Agent with the given hidden parameters (see hidden_parameters), readout ~ N(0, readout_std^2)."""
         if hidden is None:
             raise ValueError("the neuromorphic agent needs its hidden-layer parameters (hidden_parameters(...))")
@@ -215,7 +244,7 @@ class ReadoutPairWeights:
 class NeuromorphicWorldModel:
     """Fixed hidden-layer parameters and the learnable readouts."""
 
-    hidden: HiddenLIFParams
+    hidden: HiddenLIFParams | ChipLayer
     weights: ReadoutPairWeights
 
 
@@ -234,7 +263,7 @@ class NeuromorphicWorldModelConfig(WorldModelTargets):
                 f"the neuromorphic world model encodes 4 Pong variables and 3 actions; got n_state={self.n_state}, n_actions={self.n_actions}"
             )
 
-    def init(self, key: jax.Array, hidden: HiddenLIFParams | None = None) -> NeuromorphicWorldModel:
+    def init(self, key: jax.Array, hidden: HiddenLIFParams | ChipLayer | None = None) -> NeuromorphicWorldModel:
         """World model with the given hidden parameters and zero readouts."""
         if hidden is None:
             raise ValueError("the neuromorphic world model needs its hidden-layer parameters (hidden_parameters(...))")

@@ -78,7 +78,7 @@ def test_step_preloads_events_and_counts_spikes_per_hidden_neuron(fake_samna, ag
     expected = spikes.sum(axis=0) @ agent_spec.weights
     np.testing.assert_array_equal(counts, expected)
     assert counts.dtype == np.float32 and counts.shape == (510,)
-    events = backend._generator.stimulus
+    events = backend.session._generator.stimulus
     assert [e.neuron_id for e in events] == [4, 4, 4, 22]  # generator ids start at 1
     assert all(e.target_chip == 0 for e in events)
     assert sum(e.isi for e in events) == 1000  # repeat period: 10 ms in 10 µs units

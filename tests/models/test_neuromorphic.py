@@ -76,8 +76,8 @@ def test_hidden_layer_spikes_and_predictions_are_in_ram_units():
 
 
 def test_bad_neuromorphic_options_are_rejected():
-    with pytest.raises(ValueError, match="compiled training loop"):
-        FixedHiddenLayerConfig(backend="dynapse1")
+    with pytest.raises(ValueError, match=r"unknown hidden backend 'loihi'; allowed: \['jax', 'simulated', 'dynapse1'\]"):
+        FixedHiddenLayerConfig(backend="loihi")
     with pytest.raises(ValueError, match="mismatch"):
         FixedHiddenLayerConfig(mismatch=-0.1)
     with pytest.raises(ValueError, match="4 Pong RAM variables"):
