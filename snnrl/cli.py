@@ -58,6 +58,7 @@ def train(
     chunk_games: Annotated[Optional[int], typer.Option(min=1, help="Games per compiled chunk (checkpoint interval).")] = None,
     backend: Annotated[Optional[HiddenBackendChoice], typer.Option(help="Neuromorphic presets: hidden layers on the simulated DYNAP-SE, the mismatch-free JAX reference, or a real DYNAP-SE1 board (needs SynSense's samna; one board holds 4 realizations).")] = None,
     mismatch: Annotated[Optional[float], typer.Option(min=0.0, help="Neuromorphic presets: device mismatch of the simulated chip (0.2 = 20 %).")] = None,
+    threshold: Annotated[Optional[float], typer.Option(help="Neuromorphic presets: firing threshold of the simulated chip's neurons (its operating point; benchmarks/calibrate_simulator.py fits it to a measured rate).")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Continue the run in --out from its last checkpoint (its stored config is used).")] = False,
     progress: Annotated[bool, typer.Option(help="Show the live progress bar.")] = True,
     figures: Annotated[bool, typer.Option(help="Write the return figure into OUT/figures at the end.")] = True,
@@ -74,7 +75,7 @@ def train(
             config, env=env, mode=mode.value if mode else None, realizations=realizations, games=games, seed=seed,
             n_fut=n_fut, model_update=model_update.value if model_update else None,
             dream_start=dream_start.value if dream_start else None, neurons=neurons, chunk_games=chunk_games,
-            backend=backend.value if backend else None, mismatch=mismatch,
+            backend=backend.value if backend else None, mismatch=mismatch, threshold=threshold,
         )
     except ValueError as error:
         _fail(str(error))

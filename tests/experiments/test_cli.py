@@ -43,6 +43,7 @@ def test_list_shows_presets_and_environments():
     (["--mismatch", "0.1"], "neuromorphic preset"),
     (["--env", "gymnax:Pendulum-v1"], "continuous action space"),
     (["--preset", "neuromorphic", "--backend", "dynapse1", "--realizations", "5"], "do not fit on one dynapse1 board"),
+    (["--preset", "neuromorphic", "--threshold", "0"], "threshold must be > 0"),
 ])
 def test_bad_input_is_rejected_before_compiling(tmp_path, arguments, message):
     out = tmp_path / "run"
