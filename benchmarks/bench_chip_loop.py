@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import platform
+import os
 import sys
 import time
 from pathlib import Path
@@ -24,6 +24,7 @@ import jax.numpy as jnp
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from arms import machine  # noqa: E402
 from tests.hardware.fake_samna import Spike, make_fake_samna  # noqa: E402
 
 from snnrl.experiments.config import preset  # noqa: E402
@@ -87,8 +88,10 @@ def main() -> None:
     for row in rows:
         print(f"| {row['realizations']} | {row['board_steps_per_game']:.0f} | {row['seconds_per_game']:.3f} | "
               f"{row['host_ms_per_board_step']:.2f} | {row['chip_seconds_per_game']:.2f} s |")
-    args.out.write_text(json.dumps({"machine": platform.processor() or platform.machine(), "jax": jax.__version__,
-                                    "active_fraction": args.active_fraction, "rows": rows}, indent=2) + "\n")
+    record = {"machine": machine(), "load_average_1min": os.getloadavg()[0], "jax": jax.__version__,
+              "active_fraction": args.active_fraction, "games": args.games, "rows": rows}
+    args.out.write_text(json.dumps(record, indent=2) + "\n")
+    print(f"{record['machine']}, load average {record['load_average_1min']:.1f}")
 
 
 if __name__ == "__main__":
