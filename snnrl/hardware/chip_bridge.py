@@ -20,6 +20,8 @@ from jax.experimental import io_callback
 
 from snnrl.hardware.dynapse1_session import Dynapse1Session
 
+# The one piece of module state in snnrl, on purpose: the compiled step is built from frozen configs and
+# pytrees, and an open board is a host resource that can be neither. ``use_session`` scopes it to a block.
 _sessions: list[Dynapse1Session] = []
 
 
