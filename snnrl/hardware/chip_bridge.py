@@ -1,10 +1,16 @@
 """The chip inside compiled JAX code: a hidden-layer step that calls the open ``Dynapse1Session``.
 
-``chip_hidden_step(layer, spikes, n_hidden)`` is an ``io_callback`` (a side effect: never dropped or
-duplicated by the compiler). Under ``vmap`` the whole batch becomes one call, so the layers of all
-realizations are stimulated together in the same agent step of wall time (one board holds several
-realizations on distinct cores); without this rule JAX would loop over the batch, one 10 ms step each.
-The session is the one opened with ``use_session``; ``run_experiment`` opens it for chip runs.
+``chip_hidden_step(layer, spikes, n_hidden)`` is a host callback. Under ``vmap`` the whole batch becomes one
+call (a ``custom_vmap`` rule), so the layers of all realizations are stimulated together in the same agent
+step of wall time (one board holds several realizations on distinct cores); without this rule JAX would
+loop over the batch, one 10 ms step each. The session is the one opened with ``use_session``;
+``run_experiment`` opens it for chip runs.
+
+It is a ``pure_callback``, not an ``io_callback``: JAX refuses IO effects inside a vmapped ``lax.cond``,
+and planning looks ahead inside one. What that costs, and why it is safe here: the compiler may drop a
+call whose counts are unused (every count feeds a readout or a record) and may merge identical calls
+within one step (each network's call carries its own layer index); the calls of one step may run in
+either order, which the session's lock serializes.
 """
 
 from __future__ import annotations
@@ -16,7 +22,6 @@ from contextlib import contextmanager
 import jax
 import jax.numpy as jnp
 import numpy as np
-from jax.experimental import io_callback
 
 from snnrl.hardware.dynapse1_session import Dynapse1Session
 
@@ -71,7 +76,7 @@ def _board_step(n_hidden: int):
 
 def _call(n_hidden: int, layers: jax.Array, spikes: jax.Array) -> jax.Array:
     result = jax.ShapeDtypeStruct((layers.shape[0], n_hidden), jnp.float32)
-    return io_callback(functools.partial(_host_step, n_hidden), result, layers, spikes)
+    return jax.pure_callback(functools.partial(_host_step, n_hidden), result, layers, spikes, vmap_method="sequential")
 
 
 def _host_step(n_hidden: int, layers: np.ndarray, spikes: np.ndarray) -> np.ndarray:

@@ -77,6 +77,17 @@ def test_a_chip_run_trains_with_one_board_session(fake_board, tmp_path):
     assert float(jax.numpy.abs(learners.world_model.weights.readout_state).sum()) > 0
 
 
+@pytest.mark.parametrize("mode", ["plan", "none"])
+def test_planning_and_the_baseline_run_on_the_board(fake_board, tmp_path, mode):
+    config = chip_config(realizations=1, games=1)
+    config = config.replace(algorithm=config.algorithm.replace(mode=mode, n_fut=2))
+    summary = run_experiment(config, tmp_path / "run", show_progress=False)
+    board_steps = [name for name, _ in fake_board.calls].count("fpga.start")
+    # 6 real steps of agent and world model; planning adds 2 look-ahead steps of both every 4 real steps.
+    assert board_steps == {"none": 12, "plan": 12 + 2 * 2 * 2}[mode]
+    assert summary["games"] == 1
+
+
 def test_a_chip_run_without_samna_fails_fast_with_the_install_hint(monkeypatch, tmp_path):
     for name in [n for n in sys.modules if n == "samna" or n.startswith("samna.")]:
         monkeypatch.delitem(sys.modules, name)
