@@ -25,7 +25,7 @@ from snnrl.experiments.overrides import fit_to_environment
 from snnrl.experiments.progress import ProgressReporter
 from snnrl.experiments.storage import load_pytree, save_pytree, write_atomic, write_json, write_npz
 from snnrl.experiments.hidden_layers import board_session
-from snnrl.experiments.train import init_learners, make_environment, make_chunk, realization_keys, realization_sharding, shard
+from snnrl.experiments.train import init_learners, learner_shapes, make_environment, make_chunk, realization_keys, realization_sharding, shard
 
 METRIC_NAMES = tuple(GameMetrics.__dataclass_fields__)
 CHECKPOINT = "checkpoint.npz"
@@ -82,7 +82,7 @@ def _fresh_state(config: ExperimentConfig) -> RunState:
 
 
 def load_state(config: ExperimentConfig, folder: Path) -> RunState:
-    template = jax.eval_shape(lambda: init_learners(config, realization_keys(config.seed, config.realizations)))
+    template = learner_shapes(config, realization_keys(config.seed, config.realizations))
     learners, extra = load_pytree(folder / CHECKPOINT, template)
     metrics = {name: extra[f"metric_{name}"] for name in METRIC_NAMES}
     return RunState(jax.tree.map(jnp.asarray, learners), metrics, float(extra["wall_seconds"]))

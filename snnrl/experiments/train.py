@@ -8,6 +8,7 @@ numbers.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Callable
 
 import jax
@@ -32,10 +33,24 @@ def init_learners(config: ExperimentConfig, base_keys: jax.Array) -> Learner:
     """Fresh learners, one per realization (leading axis R). Readout-only (neuromorphic) networks get
     their fixed hidden layers built on the host first, each realization its own connectivity and
     mismatch (see ``hidden_layers``)."""
-    algorithm = config.algorithm
-    if not isinstance(algorithm.agent, NeuromorphicAgentConfig):
+    return _init_from_hidden(config.algorithm, base_keys, _host_hidden_layers(config, base_keys))
+
+
+def learner_shapes(config: ExperimentConfig, base_keys: jax.Array) -> Learner:
+    """Shapes and dtypes of ``init_learners(config, base_keys)`` (jax.ShapeDtypeStruct leaves) without
+    computing the weights; only the host-side hidden layers of neuromorphic networks are built."""
+    return jax.eval_shape(partial(_init_from_hidden, config.algorithm), base_keys, _host_hidden_layers(config, base_keys))
+
+
+def _host_hidden_layers(config: ExperimentConfig, base_keys: jax.Array):
+    if not isinstance(config.algorithm.agent, NeuromorphicAgentConfig):
+        return None
+    return hidden_layer_parameters(config.algorithm, base_keys)
+
+
+def _init_from_hidden(algorithm, base_keys: jax.Array, hidden) -> Learner:
+    if hidden is None:
         return jax.vmap(lambda k: init_learner(k, algorithm))(init_keys(base_keys))
-    hidden = hidden_layer_parameters(algorithm, base_keys)
     return jax.vmap(lambda k, h: init_learner(k, algorithm, h))(init_keys(base_keys), hidden)
 
 

@@ -104,3 +104,20 @@ def test_divergence_names_game_and_quantity_and_keeps_the_checkpoint(tmp_path, m
     with pytest.raises(DivergenceError, match=r"game 2 .*game_return"):
         run_experiment(None, tmp_path, resume=True, show_progress=False)
     assert (tmp_path / CHECKPOINT).read_bytes() == before
+
+
+def test_a_neuromorphic_run_resumes_to_the_uninterrupted_result(tmp_path):
+    from snnrl.experiments.config import preset
+    from snnrl.experiments.overrides import apply_overrides
+
+    config = apply_overrides(preset("neuromorphic"), env="pong", games=2, realizations=2, chunk_games=1, neurons=60)
+    config = config.replace(algorithm=config.algorithm.replace(awake_steps=8, dream_steps=4, agent_learning_start=0))
+    run_experiment(config.replace(games=1), tmp_path / "resumed", show_progress=False)
+    stored = json.loads((tmp_path / "resumed" / "config.json").read_text())
+    stored["experiment"]["games"] = 2
+    (tmp_path / "resumed" / "config.json").write_text(json.dumps(stored))
+    run_experiment(None, tmp_path / "resumed", resume=True, show_progress=False)
+    run_experiment(config, tmp_path / "uninterrupted", show_progress=False)
+    with np.load(tmp_path / "resumed" / "metrics.npz") as a, np.load(tmp_path / "uninterrupted" / "metrics.npz") as b:
+        for name in a.files:
+            np.testing.assert_array_equal(a[name], b[name])
