@@ -42,7 +42,8 @@ def plot_returns(folders: list[Path], out: Path, window: int = 50) -> list[Path]
         returns = moving_average(metrics["game_return"], window)
         interactions = np.arange(1, returns.shape[1] + 1) * config.algorithm.awake_steps
         color = f"C{index}"
-        label = f"{config.algorithm.mode} ({config.env}, R={returns.shape[0]})"
+        mode = config.algorithm.mode + (f" n_fut={config.algorithm.n_fut}" if config.algorithm.mode == "plan" else "")
+        label = f"{mode} ({config.env}, R={returns.shape[0]})"
         for run in returns:
             axis.plot(interactions, run, color=color, lw=0.4, alpha=0.35)
         mean = returns.mean(axis=0)
