@@ -36,6 +36,7 @@ def apply_overrides(config: ExperimentConfig, *, env=None, mode=None, realizatio
     experiment = {k: v for k, v in dict(env=env, realizations=realizations, games=games, seed=seed, chunk_games=chunk_games).items() if v is not None}
     return config.replace(algorithm=algorithm, **experiment)
 
+
 def fit_to_environment(config: ExperimentConfig, env, env_params) -> ExperimentConfig:
     """Set the agent's inputs / actions and the world model's state / actions to the environment's
     observation size and action count (gymnax ``observation_space`` and ``action_space(...).n``)."""

@@ -9,6 +9,7 @@ threshold that reproduces it (``calibrate_threshold``, a bisection: activity fal
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -45,14 +46,22 @@ def layer_activity(backend: HiddenBackend, params, rates: np.ndarray, key: jax.A
     rates = np.asarray(rates, np.float32)
     if rates.ndim != 2 or rates.shape[1] != backend.n_inputs or rates.shape[0] < 1:
         raise ValueError(f"rates must have shape (T >= 1, {backend.n_inputs}), got {rates.shape}")
-    step = backend.step if backend.name == "dynapse1" else jax.jit(backend.step)
-    state, counts = backend.init(key), []
-    for row in rates:
-        state, count = step(params, state, row)
-        counts.append(np.asarray(count))
-    counts = np.stack(counts)
+    if backend.name == "dynapse1":  # the board steps on the host, in real time
+        state, counts = backend.init(key), []
+        for row in rates:
+            state, count = backend.step(params, state, row)
+            counts.append(np.asarray(count))
+        counts = np.stack(counts)
+    else:
+        counts = np.asarray(_scan_counts(backend, params, jax.numpy.asarray(rates), key))
     step_seconds = (step_ms if step_ms is not None else backend.encoder.step_ms) / 1000.0
     return Activity(float(counts.mean() / step_seconds), float((counts > 0).mean()))
+
+
+@functools.partial(jax.jit, static_argnums=0)
+def _scan_counts(backend: HiddenBackend, params, rates: jax.Array, key: jax.Array) -> jax.Array:
+    """Counts (T, n_hidden) of a JAX backend driven by rates (T, n_inputs), one compiled scan."""
+    return jax.lax.scan(lambda state, row: backend.step(params, state, row), backend.init(key), rates)[1]
 
 
 def calibrate_threshold(spec_for: Callable[[float], HiddenLayerSpec], target_rate_hz: float, rates: np.ndarray,

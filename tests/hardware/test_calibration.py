@@ -56,11 +56,10 @@ def test_the_board_activity_is_measured_through_the_same_function(no_samna_modul
     with make_hidden_backend("dynapse1", spec, wait=lambda seconds: None) as board:
         activity = layer_activity(board, (), rates, jax.random.key(0))
     # The fake chip's neuron count is its input spikes times their multiplicity.
-    expected = ENCODER  # regular trains from phase 0, as the backend's encoder
     from snnrl.core.population import encode_step, init_encoder_state
 
-    state, total = init_encoder_state(jax.random.key(0), 40, expected), np.zeros(60)
+    state, total = init_encoder_state(jax.random.key(0), 40, ENCODER), np.zeros(60)  # the backend's encoder
     for row in rates:
-        state, spikes = encode_step(state, row, expected)
+        state, spikes = encode_step(state, row, ENCODER)
         total += np.asarray(spikes).sum(0) @ spec.weights
     assert activity.mean_rate_hz == pytest.approx(total.mean() / len(rates) / 0.010)
