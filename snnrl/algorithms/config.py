@@ -14,17 +14,30 @@ DREAM_STARTS = ("reset", "random")
 
 @dataclass(frozen=True)
 class DreamingConfig:
-    """The algorithm of DESIGN 1a. Defaults follow the official code.
+    """The algorithm of DESIGN 1a. Defaults follow the official code step by step (DESIGN 1c).
 
     mode: 'dream' (awake then a dream each game), 'plan' (look-aheads of n_fut steps every 2 n_fut real
     steps), 'none' (baseline: no model use). awake_steps: T real agent steps per game. dream_steps:
-    length of a dream. agent_learning_start: first game (0-based) at which the agent learns.
-    agent_learns_awake: False = the Fig 2D ablation (policy learning only in dreams / plans).
-    model_learning_stop: stop world-model learning after this many real interactions (Fig 2E; None:
-    never). model_update: 'step' = an optimizer step every environment step (official code), 'game' =
-    once per game (the paper's Algorithm 1). dream_start: 'reset' = the real post-reset observation
-    (official code), 'random' = uniform random observation in [0, 1] (paper text). dream_lr_scale:
-    factor on the agent's learning rate for updates from simulated experience.
+    length of a dream. agent_learning_start: first game (0-based) whose rewards the agent learns from
+    (official: ``iteration > 50``, i.e. 51). awake_updates_from_game: the agent's optimizer steps at the
+    end of every awake game from this game on, with zero reward before agent_learning_start (so Adam's
+    step counter runs ahead, as in both codes: official 1, neuromorphic 0), and after every dream or
+    plan; None = no optimizer step before agent_learning_start. agent_learns_awake: False = the Fig 2D
+    ablation (policy learning only in dreams / plans). model_learning_stop: stop world-model learning
+    after this many real interactions (Fig 2E; None: never). model_update: 'step' = an optimizer step
+    every environment step (official code), 'game' = once per game (the paper's Algorithm 1).
+    model_warmup_steps: NOOP steps after the environment's reset in which the world model (not the agent)
+    steps and learns, the reward target being the raw reward (official: 20). baseline_runs_model: the
+    baseline still steps and trains the world model (official code) or runs none (neuromorphic code).
+    dream_start: 'reset' = the real post-reset observation (official code), 'random' = uniform random
+    observation in [0, 1] (paper text). dream_model_warmup: before a dream the world model steps, without
+    learning, through the game's warm-up observations (the official code replays the NOOP warm-up of a
+    fresh reset, which is deterministic: the same observations). dream_eligibility_reset: the presynaptic
+    eligibility of both networks is zeroed before every dream step (official). dream_continues_policy_trace:
+    the agent's discounted policy trace continues from the end of the awake game into the dream
+    (official) instead of restarting at 0 (neuromorphic code). clip_dream_state: clip imagined observations
+    to [0, 1] (not in either code). dream_lr_scale: factor on the agent's learning rate for updates from
+    simulated experience.
     """
 
     agent: AgentConfig = field(default_factory=AgentConfig)
@@ -33,11 +46,18 @@ class DreamingConfig:
     awake_steps: int = 100
     dream_steps: int = 50
     n_fut: int = 4
-    agent_learning_start: int = 50
+    agent_learning_start: int = 51
+    awake_updates_from_game: int | None = 1
     agent_learns_awake: bool = True
     model_learning_stop: int | None = None
     model_update: str = "step"
+    model_warmup_steps: int = 20
+    baseline_runs_model: bool = True
     dream_start: str = "reset"
+    dream_model_warmup: bool = True
+    dream_eligibility_reset: bool = True
+    dream_continues_policy_trace: bool = True
+    clip_dream_state: bool = False
     dream_lr_scale: float = 1.0
 
     def __post_init__(self) -> None:
@@ -46,20 +66,36 @@ class DreamingConfig:
                 raise ValueError(f"DreamingConfig.{name}={getattr(self, name)!r} is not allowed; allowed: {list(allowed)}")
         for name in ("awake_steps", "dream_steps", "n_fut"):
             value = getattr(self, name)
-            if not isinstance(value, int) or value < 1:
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"DreamingConfig.{name} must be an integer >= 1, got {value!r}")
-        if not isinstance(self.agent_learning_start, int) or self.agent_learning_start < 0:
-            raise ValueError(f"DreamingConfig.agent_learning_start must be an integer >= 0, got {self.agent_learning_start!r}")
+        for name in ("agent_learning_start", "model_warmup_steps"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise ValueError(f"DreamingConfig.{name} must be an integer >= 0, got {value!r}")
+        start = self.awake_updates_from_game
+        if start is not None and (not isinstance(start, int) or isinstance(start, bool) or start < 0):
+            raise ValueError(f"DreamingConfig.awake_updates_from_game must be an integer >= 0 or None, got {start!r}")
         if self.model_learning_stop is not None and self.model_learning_stop < 0:
             raise ValueError(f"DreamingConfig.model_learning_stop must be >= 0 or None, got {self.model_learning_stop!r}")
         if not self.dream_lr_scale > 0:
             raise ValueError(f"DreamingConfig.dream_lr_scale must be > 0, got {self.dream_lr_scale!r}")
+        if self.dream_model_warmup and self.model_warmup_steps == 0:
+            raise ValueError("DreamingConfig.dream_model_warmup replays the game's warm-up, but model_warmup_steps is 0; "
+                             "set dream_model_warmup=False or model_warmup_steps >= 1")
+        if self.dream_eligibility_reset and not isinstance(self.agent, AgentConfig):
+            raise ValueError("DreamingConfig.dream_eligibility_reset needs a recurrent agent (AgentConfig); "
+                             f"{type(self.agent).__name__} has no eligibility: set dream_eligibility_reset=False")
         if self.agent.n_actions != self.world_model.n_actions or self.agent.n_inputs != self.world_model.n_state:
             raise ValueError(
                 "agent and world model disagree: agent (n_inputs, n_actions) = "
                 f"({self.agent.n_inputs}, {self.agent.n_actions}), world model (n_state, n_actions) = "
                 f"({self.world_model.n_state}, {self.world_model.n_actions})"
             )
+
+    @property
+    def model_runs(self) -> bool:
+        """Whether the world model steps (and learns) in the real game."""
+        return self.mode != "none" or self.baseline_runs_model
 
     def replace(self, **changes) -> "DreamingConfig":
         """A copy with some fields changed (validated again)."""

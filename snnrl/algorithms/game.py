@@ -1,9 +1,10 @@
 """One game of the model-based experiment, split into pure pieces that a compiled JAX-environment loop
-and a host-driven (ALE) loop call alike:
+and a host-driven (ALE) loop call alike (DESIGN 1c):
 
     carry = begin_game(...)
-    for t in range(T):  carry, acted = awake_act(..., t);  env step;  learner, carry = awake_learn(...)
-    learner, metrics = finish_game(...)          # agent update, model update (per-game cadence), dream
+    for w in range(W):  env NOOP step;  learner, carry, rec = awake_learn(..., warmup=True)   # model warm-up
+    for t in range(T):  carry, acted = awake_act(..., t);  env step;  learner, carry, rec = awake_learn(...)
+    learner, metrics, dreamt = finish_game(...)   # agent update, model update (per-game cadence), dream
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import jax.numpy as jnp
 from flax import struct
 
 from snnrl.algorithms.config import DreamingConfig
-from snnrl.algorithms.imagination import dream_start_observation, imagine, imagined_gradients
+from snnrl.algorithms.imagination import NOOP, Imagined, dream, dream_start_observation, imagine, imagined_gradients
 from snnrl.algorithms.learner import Learner, apply_agent_update, apply_model_update
 from snnrl.models.agent import AgentStep, AgentWeights
 from snnrl.models.world_model import delta_target
@@ -37,9 +38,11 @@ class AwakeCarry:
 
 @struct.dataclass
 class ModelStepRecord:
-    """Per real step: the world model's network output and its error (targets - predictions, (D + 1,))."""
+    """Per real step: the world model's network output, its prediction (D + 1,: the change in target
+    units, then the reward) and its error (targets - prediction). NaN where the arm runs no model."""
 
     network: Any
+    prediction: jax.Array
     error: jax.Array
 
 
@@ -53,9 +56,44 @@ class AwakeStepRecord:
 
 
 @struct.dataclass
+class WarmupRecord:
+    """The model's NOOP warm-up after the reset: the observations it saw (W, D) and its steps (W, ...)."""
+
+    observations: jax.Array
+    model: ModelStepRecord
+
+
+@struct.dataclass
+class DreamRecord:
+    """A dream: the imagined trajectory and the model's warm-up spikes before it ((W, N) or None)."""
+
+    imagined: Imagined
+    warmup_spikes: jax.Array | None
+
+
+@struct.dataclass
+class GameRecord:
+    """Everything one game computed step by step (for checks and figures; the training loop drops it)."""
+
+    warmup: WarmupRecord
+    awake: AwakeStepRecord
+    dream: DreamRecord | None
+
+
+@struct.dataclass
+class ForcedActions:
+    """Actions that replace the agent's samples: awake (T,) and dream (S,) (replaying a recorded
+    trajectory; the parity tests)."""
+
+    awake: jax.Array
+    dream: jax.Array | None = None
+
+
+@struct.dataclass
 class GameMetrics:
-    """Per game: real return, model errors (mean squared, per step), mean policy entropy (nats),
-    imagined return (sum of predicted rewards in the dream or the look-aheads), interactions so far."""
+    """Per game: real return, model errors (mean squared, per step, target units; NaN without a model),
+    mean policy entropy (nats), imagined return (sum of predicted rewards in the dream or the
+    look-aheads), interactions so far."""
 
     game_return: jax.Array
     model_state_error: jax.Array
@@ -92,7 +130,8 @@ def begin_game(config: DreamingConfig, learner: Learner, key: jax.Array) -> Awak
 
 def _plan(config: DreamingConfig, learner: Learner, carry: AwakeCarry, observation: jax.Array, key: jax.Array) -> AwakeCarry:
     imagined = imagine(config, learner, carry.agent_state, carry.model_state, observation, key, config.n_fut)
-    gradients = imagined_gradients(config, learner, imagined)
+    rewards = imagined.rewards * _agent_learns(config, learner)
+    gradients = imagined_gradients(config, learner, imagined, rewards)
     return carry.replace(
         plan_gradients=jax.tree.map(jnp.add, carry.plan_gradients, gradients),
         plan_return=carry.plan_return + jnp.sum(imagined.rewards),
@@ -100,10 +139,11 @@ def _plan(config: DreamingConfig, learner: Learner, carry: AwakeCarry, observati
 
 
 def awake_act(
-    config: DreamingConfig, learner: Learner, carry: AwakeCarry, observation: jax.Array, step: jax.Array, key: jax.Array
+    config: DreamingConfig, learner: Learner, carry: AwakeCarry, observation: jax.Array, step: jax.Array, key: jax.Array,
+    forced_action: jax.Array | None = None,
 ) -> tuple[AwakeCarry, AgentStep]:
     """Real step ``step`` (() int): in plan mode, every 2 n_fut steps first look n_fut steps ahead from
-    copies of the present states; then the agent acts on observation (D,)."""
+    copies of the present states; then the agent acts on observation (D,) (or takes ``forced_action``)."""
     key_plan, key_act = jax.random.split(key)
     if config.mode == "plan":
         carry = jax.lax.cond(
@@ -113,7 +153,14 @@ def awake_act(
             carry,
         )
     agent_state, acted = config.agent.step(learner.agent, carry.agent_state, observation, key_act)
+    if forced_action is not None:
+        acted = acted.replace(action=jnp.asarray(forced_action, acted.action.dtype))
     return carry.replace(agent_state=agent_state), acted
+
+
+def _no_model_record(config: DreamingConfig) -> ModelStepRecord:
+    missing = jnp.full((config.world_model.n_state + 1,), jnp.nan)
+    return ModelStepRecord(None, missing, missing)
 
 
 def awake_learn(
@@ -124,21 +171,32 @@ def awake_learn(
     action: jax.Array,
     next_observation: jax.Array,
     reward: jax.Array,
+    warmup: bool = False,
 ) -> tuple[Learner, AwakeCarry, ModelStepRecord]:
-    """The world model sees (observation, action) and predicts the change and the reward. With the
-    per-step cadence it learns now (online e-prop, one Adam step); with the per-game cadence
-    ``finish_game`` computes the game's update in episode form from the returned record."""
+    """The world model sees (observation, action) and predicts the change (target units) and the reward.
+    Its reward target is r_learn <- reward_decay r_learn + r, or the raw reward in the NOOP warm-up
+    (``warmup``: r_learn is left at 0 for the awake game). With the per-step cadence it learns now
+    (online e-prop, one Adam step); with the per-game cadence ``finish_game`` computes the game's update in
+    episode form from the returned records. An arm that runs no model returns a NaN record."""
+    if not config.model_runs:
+        return learner, carry, _no_model_record(config)
     model = config.world_model
     model_state, predicted = model.step(learner.world_model, carry.model_state, observation, action)
     target = delta_target(model, observation, next_observation)
-    reward_target = model.reward_decay * carry.reward_target + reward
+    reward_target = reward if warmup else model.reward_decay * carry.reward_target + reward
     trace = carry.model_trace
     if config.model_update == "step":
         trace, gradients = model.step_gradients(learner.world_model, trace, predicted, target, reward_target)
         learner = apply_model_update(config, learner, gradients, _model_learns(config, learner))
-    carry = carry.replace(model_state=model_state, model_trace=trace, reward_target=reward_target)
-    error = jnp.concatenate([target - predicted.delta, (reward_target - predicted.reward)[None]])
-    return learner, carry, ModelStepRecord(predicted.network, error)
+    carry = carry.replace(model_state=model_state, model_trace=trace,
+                          reward_target=carry.reward_target if warmup else reward_target)
+    prediction = jnp.concatenate([predicted.delta, predicted.reward[None]])
+    error = jnp.concatenate([target, reward_target[None]]) - prediction
+    return learner, carry, ModelStepRecord(predicted.network, prediction, error)
+
+
+def _concatenate(first, second):
+    return jax.tree.map(lambda a, b: jnp.concatenate([a, b]), first, second)
 
 
 def finish_game(
@@ -146,32 +204,50 @@ def finish_game(
     learner: Learner,
     carry: AwakeCarry,
     record: AwakeStepRecord,
-    reset_observation: jax.Array,
+    warmup: WarmupRecord | None,
+    start_observation: jax.Array,
     key: jax.Array,
-) -> tuple[Learner, GameMetrics]:
+    dream_actions: jax.Array | None = None,
+) -> tuple[Learner, GameMetrics, DreamRecord | None]:
     """End of a game: the agent's update from the real game (fields of record are (T, ...)), the world
-    model's per-game update, the planning update, then the dream. reset_observation (D,)."""
-    agent_on = _agent_learns(config, learner)
-    awake_gradients = config.agent.gradients(
-        learner.agent, record.agent.network, record.agent.action, record.agent.probabilities, record.reward
-    )
-    learner = apply_agent_update(config, learner, awake_gradients, agent_on & config.agent_learns_awake, simulated=False)
-    if config.model_update == "game":
-        gradients = config.world_model.episode_gradients(learner.world_model, record.model.network, record.model.error)
+    model's per-game update (warm-up, None without one, and awake steps), the planning update, then the dream (from
+    start_observation (D,), the first awake observation; ``dream_actions`` (S,) forces its actions).
+    Rewards count for the agent from agent_learning_start on; before, its optimizer still steps with zero
+    gradients from awake_updates_from_game on (DESIGN 1c item 6)."""
+    learns = _agent_learns(config, learner)
+    agent_inputs = (learner.agent, record.agent.network, record.agent.action, record.agent.probabilities)
+    awake_rewards = record.reward * (learns & config.agent_learns_awake)
+    awake_gradients = config.agent.gradients(*agent_inputs, awake_rewards)
+    continued = config.mode == "dream" and config.dream_continues_policy_trace
+    if continued:
+        # The discounted policy trace at the game's end: the gradients of a unit reward on the last step.
+        awake_trace = config.agent.gradients(*agent_inputs, jax.nn.one_hot(config.awake_steps - 1, config.awake_steps))
+    if config.awake_updates_from_game is None:
+        awake_on, imagined_on = learns & config.agent_learns_awake, learns
+    else:
+        awake_on, imagined_on = learner.game >= config.awake_updates_from_game, jnp.ones((), bool)
+    learner = apply_agent_update(config, learner, awake_gradients, awake_on, simulated=False)
+    if config.model_runs and config.model_update == "game":
+        steps = record.model if warmup is None else _concatenate(warmup.model, record.model)
+        gradients = config.world_model.episode_gradients(learner.world_model, steps.network, steps.error)
         learner = apply_model_update(config, learner, gradients, _model_learns(config, learner))
-    imagined_return = jnp.zeros(())
+    imagined_return, dreamt = jnp.zeros(()), None
     if config.mode == "plan":
-        learner = apply_agent_update(config, learner, carry.plan_gradients, agent_on, simulated=True)
+        learner = apply_agent_update(config, learner, carry.plan_gradients, imagined_on, simulated=True)
         imagined_return = carry.plan_return
     if config.mode == "dream":
-        key_start, key_agent, key_model, key_dream = jax.random.split(key, 4)
-        start = dream_start_observation(config, reset_observation, key_start)
-        dreamt = imagine(
-            config, learner, config.agent.initial_state(key_agent), config.world_model.initial_state(key_model), start,
-            key_dream, config.dream_steps,
-        )
-        learner = apply_agent_update(config, learner, imagined_gradients(config, learner, dreamt), agent_on, simulated=True)
-        imagined_return = jnp.sum(dreamt.rewards)
+        key_start, key_dream = jax.random.split(key)
+        start = dream_start_observation(config, start_observation, key_start)
+        observations = None if warmup is None else warmup.observations
+        imagined, warmup_spikes = dream(config, learner, observations, start, key_dream, dream_actions)
+        rewards = imagined.rewards * learns
+        gradients = imagined_gradients(config, learner, imagined, rewards)
+        if continued:
+            # The awake trace keeps decaying through the dream: step s adds r[s] decay^(s+1) x that trace.
+            decay = config.agent.trace_decay ** jnp.arange(1, config.dream_steps + 1, dtype=rewards.dtype)
+            gradients = jax.tree.map(lambda g, t: g + jnp.sum(rewards * decay) * t, gradients, awake_trace)
+        learner = apply_agent_update(config, learner, gradients, imagined_on, simulated=True)
+        imagined_return, dreamt = jnp.sum(imagined.rewards), DreamRecord(imagined, warmup_spikes)
     probabilities = record.agent.probabilities
     entropy = -jnp.sum(probabilities * jnp.log(probabilities + 1e-30), axis=-1)
     learner = learner.replace(game=learner.game + 1, interactions=learner.interactions + config.awake_steps)
@@ -183,29 +259,53 @@ def finish_game(
         imagined_return=imagined_return,
         interactions=learner.interactions,
     )
-    return learner, metrics
+    return learner, metrics, dreamt
 
 
-def play_game(config: DreamingConfig, env, env_params, learner: Learner, key: jax.Array) -> tuple[Learner, GameMetrics]:
-    """One whole game with a JAX environment (gymnax-style reset/step), as one traceable function."""
-    key_reset, key_steps, key_finish, key_begin = jax.random.split(key, 4)
+def play_game(
+    config: DreamingConfig, env, env_params, learner: Learner, key: jax.Array, forced: ForcedActions | None = None
+) -> tuple[Learner, GameMetrics, GameRecord]:
+    """One whole game with a JAX environment (gymnax-style reset/step), as one traceable function: the
+    reset, the model's NOOP warm-up, the awake steps, finish_game. ``forced`` replaces the agent's
+    actions. Returns the learner, the game's metrics and its step-by-step record."""
+    if forced is not None and config.mode == "plan":
+        raise ValueError("forced actions cover the awake game and the dream; plan mode's look-aheads cannot be forced")
+    key_reset, key_steps, key_finish, key_begin, key_warmup = jax.random.split(key, 5)
     observation, env_state = env.reset(key_reset, env_params)
     carry = begin_game(config, learner, key_begin)
 
+    def warmup_step(loop, step_key):
+        learner, carry, env_state, observation = loop
+        next_observation, env_state, reward, _, _, _ = env.step(step_key, env_state, jnp.int32(NOOP), env_params)
+        reward = jnp.asarray(reward, observation.dtype)
+        learner, carry, model_record = awake_learn(
+            config, learner, carry, observation, jnp.int32(NOOP), next_observation, reward, warmup=True
+        )
+        return (learner, carry, env_state, next_observation), (observation, model_record)
+
+    (learner, carry, env_state, observation), (warmup_observations, warmup_model) = jax.lax.scan(
+        warmup_step, (learner, carry, env_state, observation), jax.random.split(key_warmup, config.model_warmup_steps)
+    )
+    start_observation = observation
+
     def real_step(loop, inputs):
         learner, carry, env_state, observation = loop
-        step, step_key = inputs
+        step, step_key, forced_action = inputs
         key_act, key_env = jax.random.split(step_key)
-        carry, acted = awake_act(config, learner, carry, observation, step, key_act)
+        carry, acted = awake_act(config, learner, carry, observation, step, key_act, forced_action)
         next_observation, env_state, reward, _, _, _ = env.step(key_env, env_state, acted.action, env_params)
-        reward = jnp.asarray(reward, jnp.float32)
+        reward = jnp.asarray(reward, observation.dtype)
         learner, carry, model_record = awake_learn(config, learner, carry, observation, acted.action, next_observation, reward)
         record = AwakeStepRecord(acted, reward, model_record)
         return (learner, carry, env_state, next_observation), record
 
     steps = jnp.arange(config.awake_steps)
     (learner, carry, _, _), record = jax.lax.scan(
-        real_step, (learner, carry, env_state, observation), (steps, jax.random.split(key_steps, config.awake_steps))
+        real_step, (learner, carry, env_state, observation),
+        (steps, jax.random.split(key_steps, config.awake_steps), None if forced is None else forced.awake),
     )
-    learner, metrics = finish_game(config, learner, carry, record, observation, key_finish)
-    return learner, metrics
+    warmup = WarmupRecord(warmup_observations, warmup_model)
+    learner, metrics, dreamt = finish_game(
+        config, learner, carry, record, warmup, start_observation, key_finish, None if forced is None else forced.dream
+    )
+    return learner, metrics, GameRecord(warmup, record, dreamt)

@@ -8,18 +8,30 @@ from flax import struct
 
 from snnrl.algorithms.config import DreamingConfig
 from snnrl.algorithms.learner import Learner
+from snnrl.core.lif import LIFState
 from snnrl.models.agent import AgentStep, AgentWeights
+
+NOOP = 0
 
 
 @struct.dataclass
 class Imagined:
     """An imagined trajectory of S steps: agent steps (fields (S, ...)), observations the agent saw
-    (S, D), predicted rewards (S,), world-model spikes (S, N)."""
+    (S, D), predicted changes (S, D, the model's target units), predicted rewards (S,), world-model
+    spikes (S, N)."""
 
     agent: AgentStep
     observations: jax.Array
+    deltas: jax.Array
     rewards: jax.Array
     model_spikes: jax.Array
+
+
+def clear_eligibility(state):
+    """The state with its presynaptic eligibility zeroed (recurrent LIF networks; other states as they are)."""
+    if isinstance(state, LIFState):
+        return state.replace(eligibility=jnp.zeros_like(state.eligibility))
+    return state
 
 
 def imagine(
@@ -30,27 +42,77 @@ def imagine(
     observation: jax.Array,
     key: jax.Array,
     steps: int,
+    reset_eligibility: bool = False,
+    actions: jax.Array | None = None,
 ) -> Imagined:
-    """Let the agent act for ``steps`` steps in the world model from ``observation`` (D,): the model's
-    predicted change moves the observation (clipped to [0, 1]) and its reward prediction is the reward."""
+    """Let the agent act for ``steps`` steps in the world model from ``observation`` (D,). The imagined
+    state moves in the model's target units (state <- state + predicted change; the networks see
+    state / units_per_observation, clipped to [0, 1] only with clip_dream_state); the predicted reward is
+    the reward. reset_eligibility: zero both networks' eligibility before every step (the official
+    dream). actions: (steps,) forced actions instead of the agent's samples (replaying a recorded
+    trajectory, checking against a reference)."""
+    units = config.world_model.units_per_observation
 
-    def step(carry, step_key):
-        agent_state, model_state, obs = carry
+    def step(carry, inputs):
+        agent_state, model_state, state = carry
+        step_key, forced = inputs
+        if reset_eligibility:
+            agent_state, model_state = clear_eligibility(agent_state), clear_eligibility(model_state)
+        obs = state / units
         agent_state, acted = config.agent.step(learner.agent, agent_state, obs, step_key)
+        if forced is not None:
+            acted = acted.replace(action=forced.astype(acted.action.dtype))
         model_state, predicted = config.world_model.step(learner.world_model, model_state, obs, acted.action)
-        next_obs = jnp.clip(obs + predicted.delta, 0.0, 1.0)
-        return (agent_state, model_state, next_obs), (acted, obs, predicted.reward, predicted.network.spikes)
+        state = state + predicted.delta
+        if config.clip_dream_state:
+            state = jnp.clip(state, 0.0, units)
+        return (agent_state, model_state, state), (acted, obs, predicted.delta, predicted.reward, predicted.network.spikes)
 
-    _, (acted, observations, rewards, spikes) = jax.lax.scan(
-        step, (agent_state, model_state, observation), jax.random.split(key, steps)
+    _, (acted, observations, deltas, rewards, spikes) = jax.lax.scan(
+        step, (agent_state, model_state, observation * units), (jax.random.split(key, steps), actions)
     )
-    return Imagined(acted, observations, rewards, spikes)
+    return Imagined(acted, observations, deltas, rewards, spikes)
 
 
-def imagined_gradients(config: DreamingConfig, learner: Learner, imagined: Imagined) -> AgentWeights:
-    """Policy-gradient e-prop of the agent on an imagined trajectory with the predicted rewards."""
+def warm_up_model(config: DreamingConfig, learner: Learner, model_state, observations: jax.Array):
+    """Step the world model, without learning, through observations (W, D) under NOOP. Returns the state
+    and the spikes (W, N)."""
+
+    def step(state, obs):
+        state, predicted = config.world_model.step(learner.world_model, state, obs, jnp.int32(NOOP))
+        return state, predicted.network.spikes
+
+    return jax.lax.scan(step, model_state, observations)
+
+
+def dream(
+    config: DreamingConfig,
+    learner: Learner,
+    warmup_observations: jax.Array | None,
+    start: jax.Array,
+    key: jax.Array,
+    actions: jax.Array | None = None,
+) -> tuple[Imagined, jax.Array | None]:
+    """One dream from fresh network states: the world model first replays the warm-up observations (W, D)
+    (if dream_model_warmup), then the agent acts for dream_steps steps from ``start`` (D,). Returns the
+    dream and the model's warm-up spikes (W, N) (None without a warm-up)."""
+    key_agent, key_model, key_dream = jax.random.split(key, 3)
+    model_state = config.world_model.initial_state(key_model)
+    warmup_spikes = None
+    if config.dream_model_warmup:
+        model_state, warmup_spikes = warm_up_model(config, learner, model_state, warmup_observations)
+    dreamt = imagine(
+        config, learner, config.agent.initial_state(key_agent), model_state, start, key_dream, config.dream_steps,
+        reset_eligibility=config.dream_eligibility_reset, actions=actions,
+    )
+    return dreamt, warmup_spikes
+
+
+def imagined_gradients(config: DreamingConfig, learner: Learner, imagined: Imagined, rewards: jax.Array) -> AgentWeights:
+    """Policy-gradient e-prop of the agent on an imagined trajectory with the given rewards (S,) (the
+    predicted ones, masked before learning starts)."""
     return config.agent.gradients(
-        learner.agent, imagined.agent.network, imagined.agent.action, imagined.agent.probabilities, imagined.rewards
+        learner.agent, imagined.agent.network, imagined.agent.action, imagined.agent.probabilities, rewards
     )
 
 

@@ -33,7 +33,7 @@ def init_learner(key: jax.Array, config: DreamingConfig, hidden=None) -> Learner
     model = config.world_model.init(key_model, model_hidden)
     return Learner(
         agent=agent,
-        agent_opt_state=config.agent.optimizer().init(agent.weights),
+        agent_opt_state=agent_optimizer(config).init(agent.weights),
         world_model=model,
         model_opt_state=config.world_model.optimizer().init(model.weights),
         game=jnp.zeros((), jnp.int32),
@@ -41,14 +41,19 @@ def init_learner(key: jax.Array, config: DreamingConfig, hidden=None) -> Learner
     )
 
 
+def agent_optimizer(config: DreamingConfig, simulated: bool = False) -> optax.GradientTransformation:
+    """The agent's optimizer for this run (a readout-only agent may use another rate in runs that dream);
+    for updates from simulated experience its steps are scaled by dream_lr_scale. Both share one state."""
+    scale = config.dream_lr_scale if simulated else 1.0
+    return config.agent.optimizer(dreaming=config.mode == "dream", learning_rate_scale=scale)
+
+
 def apply_agent_update(
     config: DreamingConfig, learner: Learner, gradients: AgentWeights, enabled: jax.Array, simulated: bool
 ) -> Learner:
-    """One Adam step of the agent if ``enabled`` (() bool). Updates from simulated experience (dreams,
-    plans) are scaled by dream_lr_scale (Adam's step is linear in its learning rate)."""
-    updates, opt_state = config.agent.optimizer().update(gradients, learner.agent_opt_state, learner.agent.weights)
-    if simulated:
-        updates = jax.tree.map(lambda u: config.dream_lr_scale * u, updates)
+    """One Adam step of the agent if ``enabled`` (() bool); ``simulated``: the gradients come from dreams or
+    plans (see ``agent_optimizer``)."""
+    updates, opt_state = agent_optimizer(config, simulated).update(gradients, learner.agent_opt_state, learner.agent.weights)
     select = lambda new, old: jnp.where(enabled, new, old)  # noqa: E731
     weights = jax.tree.map(select, optax.apply_updates(learner.agent.weights, updates), learner.agent.weights)
     return learner.replace(

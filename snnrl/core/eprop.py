@@ -95,6 +95,10 @@ def policy_readout_gradient(
 # ---------------------------------------------------------------- supervised rule (world model)
 
 
+def _signal_cost(cost: jax.Array, signal_weights: jax.Array | None) -> jax.Array:
+    return cost if signal_weights is None else cost * signal_weights
+
+
 def supervised_gradients_episode(
     record: EpisodeRecord,
     readout: jax.Array,
@@ -102,11 +106,14 @@ def supervised_gradients_episode(
     cost: jax.Array,
     alpha_readout: float,
     filter_eligibility: bool,
+    signal_weights: jax.Array | None = None,
 ) -> Gradients:
     """Episode form of the supervised rule. readout (D, N); error = target - prediction (T, D);
-    cost (D,) weights c_k. Returns Gradients of E."""
+    cost (D,) weights c_k. signal_weights (D,): extra weights of the errors in the recurrent learning
+    signal only (the official world model weighs its reward error by 0.5 there); None = 1. Returns
+    Gradients of E."""
     _check_episode(record, readout, error=error, cost=cost)
-    learning_signal = (error * cost) @ readout
+    learning_signal = (error * _signal_cost(cost, signal_weights)) @ readout
     return Gradients(
         w_rec=_recurrent_gradient(record, learning_signal, alpha_readout, filter_eligibility),
         readout=supervised_readout_gradient(record.readout_trace, error, cost),
@@ -129,13 +136,15 @@ def supervised_step_gradients(
     cost: jax.Array,
     alpha_readout: float,
     filter_eligibility: bool,
+    signal_weights: jax.Array | None = None,
 ) -> tuple[jax.Array | None, Gradients]:
     """One online step. filtered_eligibility: from supervised_trace_init or the previous step;
-    pseudo_derivative, eligibility, readout_trace: (N,); readout (D, N); error, cost (D,). Returns the new
-    filtered eligibility and this step's Gradients (their sum over a game is the episode form's result)."""
+    pseudo_derivative, eligibility, readout_trace: (N,); readout (D, N); error, cost, signal_weights (D,)
+    (as in ``supervised_gradients_episode``). Returns the new filtered eligibility and this step's
+    Gradients (their sum over a game is the episode form's result)."""
     eligibility_now = _step_eligibility(filtered_eligibility, pseudo_derivative, eligibility, alpha_readout, filter_eligibility)
     weighted_error = error * cost
-    learning_signal = weighted_error @ readout
+    learning_signal = (error * _signal_cost(cost, signal_weights)) @ readout
     step = Gradients(
         w_rec=-learning_signal[:, None] * eligibility_now, readout=-jnp.outer(weighted_error, readout_trace)
     )

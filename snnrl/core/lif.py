@@ -55,8 +55,9 @@ class LIFParams:
     config: LIFConfig = struct.field(pytree_node=False)
 
 
-def init_state(config: LIFConfig, dtype=jnp.float32) -> LIFState:
-    """Game-start state: v = v_init, all spikes and traces zero. Fields (N,)."""
+def init_state(config: LIFConfig, dtype=None) -> LIFState:
+    """Game-start state: v = v_init, all spikes and traces zero. Fields (N,), of JAX's default float
+    type unless ``dtype`` is given (float64 under ``jax.enable_x64``, as the parity tests run)."""
     zeros = jnp.zeros((config.n_neurons,), dtype)
     return LIFState(
         v=jnp.full((config.n_neurons,), config.v_init, dtype),
@@ -67,11 +68,12 @@ def init_state(config: LIFConfig, dtype=jnp.float32) -> LIFState:
     )
 
 
-def init_recurrent_weights(key: jax.Array, config: LIFConfig, dtype=jnp.float32) -> jax.Array:
-    """W ~ N(0, recurrent_std^2) with zero diagonal. Shape (N, N), (post, pre)."""
+def init_recurrent_weights(key: jax.Array, config: LIFConfig, zero_diagonal: bool = True, dtype=None) -> jax.Array:
+    """W ~ N(0, recurrent_std^2), diagonal zeroed unless ``zero_diagonal`` is False (the official code
+    draws its networks' W with self-connections). Shape (N, N), (post, pre)."""
     n = config.n_neurons
     weights = config.recurrent_std * jax.random.normal(key, (n, n), dtype)
-    return weights * (1.0 - jnp.eye(n, dtype=dtype))
+    return weights * (1.0 - jnp.eye(n, dtype=weights.dtype)) if zero_diagonal else weights
 
 
 def lif_step(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 import jax
+import jax.numpy as jnp
 import optax
 
 
@@ -23,6 +24,28 @@ def summed(*transforms: optax.GradientTransformation) -> optax.GradientTransform
         return updates, tuple(r[1] for r in results)
 
     return optax.GradientTransformation(init, update)
+
+
+def zero_diagonal_after_update() -> optax.GradientTransformation:
+    """Stateless: changes the updates of a square (N, N) parameter so that the updated parameter has a
+    zero diagonal (the official agent zeroes its self-connections after every Adam step, while Adam's
+    moments keep seeing the diagonal's gradients). Needs ``params`` in ``update``."""
+
+    def update(updates, state, params=None):
+        if params is None:
+            raise ValueError("zero_diagonal_after_update needs the parameters (optimizer.update(g, state, params))")
+        return jax.tree.map(lambda u, p: u - jnp.diag(jnp.diag(p + u)), updates, params), state
+
+    return optax.GradientTransformation(lambda params: optax.EmptyState(), update)
+
+
+def stepwise_decay(learning_rate: float, decay: float, every: int) -> optax.ScalarOrSchedule:
+    """The learning rate times ``decay`` once per ``every`` optimizer steps, counted as both official codes
+    count them: the drop is applied from the ``every``-th step on (optax's own staircase decay drops one
+    step later). A constant when decay is 1."""
+    if decay == 1.0:
+        return learning_rate
+    return lambda count: learning_rate * decay ** ((count + 1) // every)
 
 
 def grouped_optimizer(

@@ -22,7 +22,9 @@ class ExperimentConfig:
     """A whole run: the algorithm, the environment, the number of games and realizations, the seed.
 
     chunk_games: games per compiled chunk (the host acts only between chunks: progress, checkpoints).
-    noop_warmup / sticky_prob: the Pong protocol (NOOP agent steps after reset; sticky-action probability).
+    noop_warmup / sticky_prob: the Pong protocol (NOOP agent steps inside the environment's reset, before
+    the algorithm's own model warm-up; sticky-action probability: 0.25, as every ``-v0`` id the official
+    codes play).
     """
 
     algorithm: DreamingConfig = field(default_factory=DreamingConfig)
@@ -31,7 +33,7 @@ class ExperimentConfig:
     realizations: int = 10
     seed: int = 0
     chunk_games: int = 50
-    noop_warmup: int = 21
+    noop_warmup: int = 1
     sticky_prob: float = 0.25
     preset: str = "official"
 
@@ -85,14 +87,16 @@ class ExperimentConfig:
 
 
 def _official() -> ExperimentConfig:
+    """DESIGN 1c, items 1-10: the dreaming code (cristianocapone/biodreaming 8809304) step by step."""
     return ExperimentConfig(preset="official")
 
 
 def _paper() -> ExperimentConfig:
+    """The values written in the dreaming paper's text on top of the official code's algorithm."""
     lif = LIFConfig(v_rest=-4.0, w_res=-20.0, w_in_std=math.sqrt(5.0))
     agent = AgentConfig(lif=lif.replace(tau_readout=1.0), trace_decay=0.99, learning_rate=1e-3)
     model = WorldModelConfig(
-        lif=lif.replace(tau_readout=2.0), cost_state=1.0, cost_reward=0.1,
+        lif=lif.replace(tau_readout=2.0), cost_state=1.0, cost_reward=0.1, recurrent_reward_weight=1.0,
         lr_recurrent=1e-3, lr_state=1e-3, lr_reward=1e-3,
     )
     algorithm = DreamingConfig(agent=agent, world_model=model, model_update="game", dream_start="random")
@@ -100,28 +104,32 @@ def _paper() -> ExperimentConfig:
 
 
 def _demo() -> ExperimentConfig:
-    """About a minute per arm on 2 CPU cores: official values, N = 200, 600 games, 4 realizations."""
+    """A few minutes per arm on 2 CPU cores: the official algorithm at N = 200, 600 games, 4
+    realizations, agent learning from game 21."""
     agent = AgentConfig(lif=LIFConfig(n_neurons=200, tau_readout=1.0))
     model = WorldModelConfig(lif=LIFConfig(n_neurons=200, tau_readout=2.0))
-    algorithm = DreamingConfig(agent=agent, world_model=model, agent_learning_start=20)
+    algorithm = DreamingConfig(agent=agent, world_model=model, agent_learning_start=21)
     return ExperimentConfig(algorithm=algorithm, games=600, realizations=4, chunk_games=50, preset="demo")
 
 
 def _neuromorphic() -> ExperimentConfig:
-    """DESIGN 1b: readout-only networks on the simulated DYNAP-SE (510 hidden neurons each, 20 %
-    mismatch), 1+17 NOOPs, agent lr 0.004 awake and 0.002 in dreams, no sticky actions (the
-    neuromorphic code plays Pong-ramDeterministic-v0)."""
+    """DESIGN 1b/1c: the neuromorphic code (blakeyy/neuromorphic_dreaming) on the simulated DYNAP-SE
+    (510 hidden neurons each, 20 % mismatch): 1 + 17 NOOPs and no model warm-up, sticky actions 0.25,
+    agent updates from game 0 with its trace reset after every update, one agent learning rate per run
+    (0.004, 0.002 in runs that dream), a baseline without a world model."""
     algorithm = DreamingConfig(
-        agent=NeuromorphicAgentConfig(), world_model=NeuromorphicWorldModelConfig(), dream_lr_scale=0.5,
+        agent=NeuromorphicAgentConfig(), world_model=NeuromorphicWorldModelConfig(),
+        awake_updates_from_game=0, model_warmup_steps=0, baseline_runs_model=False, dream_model_warmup=False,
+        dream_eligibility_reset=False, dream_continues_policy_trace=False,
     )
-    return ExperimentConfig(algorithm=algorithm, noop_warmup=18, sticky_prob=0.0, preset="neuromorphic")
+    return ExperimentConfig(algorithm=algorithm, noop_warmup=18, preset="neuromorphic")
 
 
 PRESETS: dict[str, tuple[Callable[[], ExperimentConfig], str]] = {
-    "official": (_official, "values of the official code (N=500, 2000 games, 10 realizations)"),
+    "official": (_official, "the official dreaming code step by step (DESIGN 1c; N=500, 2000 games, 10 realizations)"),
     "paper": (_paper, "values of the dreaming paper's text (w_res -20, v_rest -4, gamma 0.99, per-game model update, random dream start)"),
-    "neuromorphic": (_neuromorphic, "DESIGN 1b: readout-only agent and world model on the simulated DYNAP-SE (510 neurons, 20 % mismatch)"),
-    "demo": (_demo, "small official-valued run for a laptop: N=200, 600 games, 4 realizations"),
+    "neuromorphic": (_neuromorphic, "the neuromorphic code step by step (DESIGN 1c): readout-only networks on the simulated DYNAP-SE (510 neurons, 20 % mismatch)"),
+    "demo": (_demo, "the official algorithm small enough for a laptop: N=200, 600 games, 4 realizations"),
 }
 
 

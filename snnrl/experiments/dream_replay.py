@@ -8,7 +8,7 @@ from pathlib import Path
 import jax
 import numpy as np
 
-from snnrl.algorithms.imagination import imagine
+from snnrl.algorithms.imagination import NOOP, dream
 from snnrl.experiments.runner import load_state, read_config
 from snnrl.experiments.train import make_environment
 
@@ -26,9 +26,17 @@ def dream_against_reality(folder: Path, realization: int = 0, seed: int = 0):
     algorithm = config.algorithm
     key_reset, key_dream, key_env = jax.random.split(jax.random.key(seed), 3)
     observation, env_state = env.reset(key_reset, env_params)
-    key_agent, key_model = jax.random.split(key_env)
-    dreamt = imagine(algorithm, learner, algorithm.agent.initial_state(key_agent),
-                     algorithm.world_model.initial_state(key_model), observation, key_dream, algorithm.dream_steps)
+
+    def noop(carry, step_key):
+        env_state, obs = carry
+        next_obs, env_state, _, _, _, _ = env.step(step_key, env_state, NOOP, env_params)
+        return (env_state, next_obs), obs
+
+    # The game's NOOP warm-up, which the dream's world model replays before the dream starts.
+    (env_state, observation), warmup = jax.lax.scan(
+        noop, (env_state, observation), jax.random.split(key_reset, algorithm.model_warmup_steps)
+    )
+    dreamt, _ = dream(algorithm, learner, warmup, observation, key_dream)
 
     def replay(carry, inputs):
         env_state, obs = carry

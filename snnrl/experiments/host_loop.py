@@ -13,7 +13,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from snnrl.algorithms.game import AwakeStepRecord, GameMetrics, awake_act, awake_learn, begin_game, finish_game
+from snnrl.algorithms.game import AwakeStepRecord, GameMetrics, WarmupRecord, awake_act, awake_learn, begin_game, finish_game
+from snnrl.algorithms.imagination import NOOP
 from snnrl.algorithms.learner import Learner
 from snnrl.experiments.config import ExperimentConfig
 
@@ -27,40 +28,57 @@ def make_host_chunk(config: ExperimentConfig, env, env_params) -> Callable[[Lear
     """``chunk(learners, base_keys, games) -> (learners, metrics)`` like ``make_chunk``, stepping the host
     environment between compiled per-step calls. metrics fields (R, C)."""
     algorithm = config.algorithm
-    steps = algorithm.awake_steps
+    steps, warmup_steps = algorithm.awake_steps, algorithm.model_warmup_steps
     env_params = host_env_params(config, env_params)
 
     def game_keys(base_key: jax.Array, game: jax.Array):
-        key_reset, key_steps, key_finish, key_begin = jax.random.split(jax.random.fold_in(base_key, game), 4)
+        key_reset, key_steps, key_finish, key_begin, key_warmup = jax.random.split(jax.random.fold_in(base_key, game), 5)
         act_keys, env_keys = jax.vmap(jax.random.split, out_axes=1)(jax.random.split(key_steps, steps))
-        return key_reset, act_keys, env_keys, key_finish, key_begin
+        return key_reset, act_keys, env_keys, key_finish, key_begin, jax.random.split(key_warmup, warmup_steps)
 
     keys_for = jax.jit(jax.vmap(game_keys, in_axes=(0, None)))
     begin = jax.jit(jax.vmap(partial(begin_game, algorithm)))
     act = jax.jit(jax.vmap(partial(awake_act, algorithm), in_axes=(0, 0, 0, None, 0)))
     learn = jax.jit(jax.vmap(partial(awake_learn, algorithm)))
-    finish = jax.jit(jax.vmap(partial(finish_game, algorithm)))
+    learn_warmup = jax.jit(jax.vmap(partial(awake_learn, algorithm, warmup=True)))
+    finish = jax.jit(jax.vmap(lambda *args: finish_game(algorithm, *args)[:2]))
+    stack = lambda items: jax.tree.map(lambda *values: jnp.stack(values, axis=1), *items)  # noqa: E731
+
+    def env_step(keys, env_state, actions):
+        next_observation, env_state, reward, _, _, _ = env.step(keys, env_state, np.asarray(actions), env_params)
+        return jnp.asarray(next_observation), env_state, jnp.asarray(reward, jnp.float32)
 
     def chunk(learners: Learner, base_keys: jax.Array, games: jax.Array) -> tuple[Learner, GameMetrics]:
         per_game = []
+        noops = jnp.full((config.realizations,), NOOP, jnp.int32)
         for game in np.asarray(games):
-            key_reset, act_keys, env_keys, key_finish, key_begin = keys_for(base_keys, jnp.int32(game))
+            key_reset, act_keys, env_keys, key_finish, key_begin, warmup_keys = keys_for(base_keys, jnp.int32(game))
             # One key seeds all emulators; their reset and warm-up are deterministic.
             observation, env_state = env.reset(key_reset[0], env_params)
             observation = jnp.asarray(observation)
-            reset_observation = observation
             carry = begin(learners, key_begin)
-            records = []
+            warmup_observations, warmup_records = [], []
+            for step in range(warmup_steps):
+                next_observation, env_state, reward = env_step(warmup_keys[:, step], env_state, noops)
+                learners, carry, model_record = learn_warmup(learners, carry, observation, noops, next_observation, reward)
+                warmup_observations.append(observation)
+                warmup_records.append(model_record)
+                observation = next_observation
+            start_observation, records = observation, []
             for step in range(steps):
                 carry, acted = act(learners, carry, observation, jnp.int32(step), act_keys[:, step])
-                next_observation, env_state, reward, _, _, _ = env.step(env_keys[:, step], env_state, np.asarray(acted.action), env_params)
-                next_observation, reward = jnp.asarray(next_observation), jnp.asarray(reward, jnp.float32)
+                next_observation, env_state, reward = env_step(env_keys[:, step], env_state, acted.action)
                 learners, carry, model_record = learn(learners, carry, observation, acted.action, next_observation, reward)
                 records.append(AwakeStepRecord(acted, reward, model_record))
                 observation = next_observation
-            record = jax.tree.map(lambda *values: jnp.stack(values, axis=1), *records)
-            learners, metrics = finish(learners, carry, record, reset_observation, key_finish)
+            warmup = _warmup_record(warmup_observations, warmup_records, stack)
+            learners, metrics = finish(learners, carry, stack(records), warmup, start_observation, key_finish)
             per_game.append(metrics)
-        return learners, jax.tree.map(lambda *values: jnp.stack(values, axis=1), *per_game)
+        return learners, stack(per_game)
 
     return chunk
+
+
+def _warmup_record(observations: list, records: list, stack) -> WarmupRecord | None:
+    """The warm-up steps stacked on axis 1 (R, W, ...); None when there is no warm-up."""
+    return WarmupRecord(stack(observations), stack(records)) if records else None

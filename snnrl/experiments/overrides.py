@@ -42,6 +42,11 @@ def fit_to_environment(config: ExperimentConfig, env, env_params) -> ExperimentC
     observation size and action count (gymnax ``observation_space`` and ``action_space(...).n``)."""
     import math
 
+    if config.algorithm.world_model.target_units == "ram" and not (config.env == "pong" or config.env.startswith("ale:")):
+        raise ValueError(
+            f"world_model.target_units='ram' (raw RAM bytes) needs an Atari RAM environment (pong, ale:...); "
+            f"{config.env!r} observes something else: use target_units='observation'"
+        )
     n_inputs = math.prod(env.observation_space(env_params).shape)
     action_space = env.action_space(env_params)
     if not hasattr(action_space, "n"):

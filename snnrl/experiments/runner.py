@@ -56,9 +56,14 @@ def _chunk_function(config: ExperimentConfig, env, env_params) -> Callable:
     return make_chunk(config, env, env_params)
 
 
-def _check_finite(metrics: dict[str, np.ndarray], learners: Learner, first_game: int) -> None:
+MODEL_METRICS = ("model_state_error", "model_reward_error")
+
+
+def _check_finite(config: ExperimentConfig, metrics: dict[str, np.ndarray], learners: Learner, first_game: int) -> None:
     last_game = first_game + metrics[METRIC_NAMES[0]].shape[1] - 1
-    for name in METRIC_NAMES:
+    # An arm without a world model reports NaN model errors by design.
+    checked = METRIC_NAMES if config.algorithm.model_runs else tuple(n for n in METRIC_NAMES if n not in MODEL_METRICS)
+    for name in checked:
         bad = ~np.isfinite(metrics[name])
         if bad.any():
             realization, game = np.argwhere(bad)[0]
@@ -122,12 +127,27 @@ def summarize(config: ExperimentConfig, state: RunState) -> dict:
     }
 
 
+def results_format(version: str) -> str:
+    """The part of an snnrl version that fixes what a config means (major.minor)."""
+    return ".".join(version.split(".")[:2])
+
+
 def read_config(folder: Path) -> ExperimentConfig:
-    """The ExperimentConfig stored in a results folder's config.json."""
+    """The ExperimentConfig stored in a results folder's config.json. Refuses a folder written by another
+    snnrl major.minor version: its presets computed other things (0.1's 'official' was not the official
+    code), so its results must not be continued or mixed with this version's."""
     path = Path(folder) / "config.json"
     if not path.exists():
         raise FileNotFoundError(f"{folder} holds no config.json (is it a results folder?)")
-    return ExperimentConfig.from_dict(json.loads(path.read_text())["experiment"])
+    stored = json.loads(path.read_text())
+    version = str(stored.get("snnrl_version", "unknown"))
+    if version == "unknown" or results_format(version) != results_format(__version__):
+        raise ValueError(
+            f"{folder} was written by snnrl {version}, this is snnrl {__version__}: its presets computed other "
+            "things (0.2 made 'official' and 'neuromorphic' follow the official codes step by step), so it "
+            "cannot be resumed or read as this version's results; start a new run in another folder"
+        )
+    return ExperimentConfig.from_dict(stored["experiment"])
 
 
 def prepare_folder(config: ExperimentConfig, folder: Path, resume: bool) -> ExperimentConfig:
@@ -165,7 +185,7 @@ def run_experiment(
             started = time.perf_counter()
             learners, chunk_metrics = chunk(learners, base_keys, games)
             chunk_metrics = {name: np.asarray(getattr(chunk_metrics, name)) for name in METRIC_NAMES}
-            _check_finite(chunk_metrics, learners, first)
+            _check_finite(config, chunk_metrics, learners, first)
             elapsed = time.perf_counter() - started
             metrics = {name: np.concatenate([state.metrics[name], chunk_metrics[name]], axis=1) for name in METRIC_NAMES}
             state = RunState(learners, metrics, state.wall_seconds + elapsed)

@@ -62,7 +62,7 @@ def make_chunk(config: ExperimentConfig, env, env_params) -> Callable[[Learner, 
 
     def one_realization(learner: Learner, base_key: jax.Array, games: jax.Array):
         def one_game(learner, game):
-            return play_game(algorithm, env, env_params, learner, jax.random.fold_in(base_key, game))
+            return play_game(algorithm, env, env_params, learner, jax.random.fold_in(base_key, game))[:2]
 
         return jax.lax.scan(one_game, learner, games)
 

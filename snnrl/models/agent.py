@@ -16,18 +16,25 @@ from flax import struct
 
 from snnrl.core import eprop, lif
 from snnrl.core.lif_config import LIFConfig
-from snnrl.core.optim import grouped_optimizer, summed
+from snnrl.core.optim import grouped_optimizer, summed, zero_diagonal_after_update
+
+
+AGENT_DIAGONALS = ("zero_after_update", "zero")
 
 
 @dataclass(frozen=True)
 class AgentConfig:
-    """Agent constants. Defaults are the official code's values (DESIGN 1a).
+    """Agent constants. Defaults are the official code's values (DESIGN 1a, 1c).
 
     beta: policy inverse temperature. trace_decay: gamma of the discounted policy trace. readout_std:
     std of the initial policy readout. learning_rate / adam_eps: Adam on recurrent and readout weights.
-    readout_plain_step: the official code's extra plain step of 0.001 x the accumulated readout update
-    (our gradients carry the factor beta, so the step applied is readout_plain_step / beta x gradient).
-    logit_clip: clip |beta R s_bar| (None: no clip; the neuromorphic code clips at 50).
+    readout_plain_step: the official code's extra plain step of 0.001 x the accumulated readout update.
+    beta_in_gradient: False = the official update, whose learning signal is onehot(a) - pi without the
+    factor beta that the exact gradient of log pi carries; True = the exact gradient (with Adam the two
+    differ only through eps). logit_clip: logits beta R s_bar are clipped above at this value (None: no
+    clip; the neuromorphic code clips at 50). recurrent_diagonal: 'zero_after_update' = W is drawn with
+    self-connections, which are set to 0 after every optimizer step (official code); 'zero' = no
+    self-connections ever (zero at init, gradient's diagonal dropped).
     """
 
     lif: LIFConfig = field(default_factory=lambda: LIFConfig(tau_readout=1.0))
@@ -39,7 +46,9 @@ class AgentConfig:
     learning_rate: float = 1e-3
     adam_eps: float = 1e-5
     readout_plain_step: float = 1e-3
+    beta_in_gradient: bool = False
     logit_clip: float | None = None
+    recurrent_diagonal: str = "zero_after_update"
 
     def __post_init__(self) -> None:
         for name in ("n_inputs", "n_actions"):
@@ -54,6 +63,10 @@ class AgentConfig:
             raise ValueError(f"AgentConfig.trace_decay must lie in [0, 1], got {self.trace_decay!r}")
         if not (math.isfinite(self.readout_plain_step) and self.readout_plain_step >= 0):
             raise ValueError(f"AgentConfig.readout_plain_step must be >= 0, got {self.readout_plain_step!r}")
+        if self.recurrent_diagonal not in AGENT_DIAGONALS:
+            raise ValueError(
+                f"AgentConfig.recurrent_diagonal={self.recurrent_diagonal!r} is unknown; allowed: {list(AGENT_DIAGONALS)}"
+            )
 
     def replace(self, **changes) -> "AgentConfig":
         """A copy with some fields changed (validated again)."""
@@ -76,9 +89,9 @@ class AgentConfig:
         """See ``agent_gradients``."""
         return agent_gradients(self, agent, network, actions, probabilities, rewards)
 
-    def optimizer(self) -> optax.GradientTransformation:
-        """See ``agent_optimizer``."""
-        return agent_optimizer(self)
+    def optimizer(self, dreaming: bool = False, learning_rate_scale: float = 1.0) -> optax.GradientTransformation:
+        """See ``agent_optimizer`` (``dreaming`` is unused: one learning rate for every run)."""
+        return agent_optimizer(self, learning_rate_scale)
 
 
 @struct.dataclass
@@ -107,23 +120,25 @@ class AgentStep:
 
 
 def init_agent(key: jax.Array, config: AgentConfig) -> Agent:
-    """Random agent: w_in ~ N(0, w_in_std^2), W ~ N(0, 1/N) zero diagonal, R ~ N(0, readout_std^2)."""
+    """Random agent: w_in ~ N(0, w_in_std^2), W ~ N(0, 1/N) (self-connections until the first update with
+    'zero_after_update'), R ~ N(0, readout_std^2)."""
     key_in, key_rec, key_out = jax.random.split(key, 3)
     n = config.lif.n_neurons
     return Agent(
         w_in=config.lif.w_in_std * jax.random.normal(key_in, (n, config.n_inputs)),
         weights=AgentWeights(
-            w_rec=lif.init_recurrent_weights(key_rec, config.lif),
+            w_rec=lif.init_recurrent_weights(key_rec, config.lif, zero_diagonal=config.recurrent_diagonal == "zero"),
             readout=config.readout_std * jax.random.normal(key_out, (config.n_actions, n)),
         ),
     )
 
 
 def policy(config: AgentConfig, readout: jax.Array, readout_trace: jax.Array) -> jax.Array:
-    """softmax(beta R s_bar) (logits clipped if configured). readout (A, N), readout_trace (..., N) -> (..., A)."""
+    """softmax(beta R s_bar), logits clipped above at logit_clip if set (as the neuromorphic code does).
+    readout (A, N), readout_trace (..., N) -> (..., A)."""
     logits = config.beta * readout_trace @ readout.T
     if config.logit_clip is not None:
-        logits = jnp.clip(logits, -config.logit_clip, config.logit_clip)
+        logits = jnp.minimum(logits, config.logit_clip)
     return jax.nn.softmax(logits, axis=-1)
 
 
@@ -147,20 +162,32 @@ def agent_gradients(
     rewards: jax.Array,
 ) -> AgentWeights:
     """Episode-form policy-gradient e-prop. network: LIFOutput with fields (T, N); actions (T,);
-    probabilities (T, A); rewards (T,). Returns gradients of -J (diagonal of w_rec zeroed)."""
+    probabilities (T, A); rewards (T,). Returns gradients of -J (divided by beta unless beta_in_gradient;
+    diagonal of w_rec zeroed with recurrent_diagonal 'zero')."""
     record = eprop.EpisodeRecord(network.pseudo_derivative, network.eligibility, network.readout_trace)
     gradients = eprop.policy_gradients_episode(
-        record, agent.weights.readout, actions, probabilities, rewards, config.beta, config.trace_decay,
+        record, agent.weights.readout, actions, probabilities, rewards, _gradient_beta(config), config.trace_decay,
         config.lif.alpha_readout, config.lif.filter_eligibility,
     )
-    n = config.lif.n_neurons
-    return AgentWeights(w_rec=gradients.w_rec * (1.0 - jnp.eye(n, dtype=gradients.w_rec.dtype)), readout=gradients.readout)
+    w_rec = gradients.w_rec
+    if config.recurrent_diagonal == "zero":
+        w_rec = w_rec * (1.0 - jnp.eye(config.lif.n_neurons, dtype=w_rec.dtype))
+    return AgentWeights(w_rec=w_rec, readout=gradients.readout)
+
+
+def _gradient_beta(config: AgentConfig) -> float:
+    return config.beta if config.beta_in_gradient else 1.0
 
 
 def agent_optimizer(config: AgentConfig, learning_rate_scale: float = 1.0) -> optax.GradientTransformation:
-    """Adam (lr, eps) on both groups, plus the official plain step on the readout."""
+    """Adam (lr, eps) on both groups, plus the official plain step of readout_plain_step x the
+    accumulated readout update (gradients carry beta only with beta_in_gradient: divided out there);
+    with 'zero_after_update' the recurrent weights' diagonal is set to 0 after every step.
+    learning_rate_scale multiplies both steps (updates from simulated experience)."""
     adam = optax.adam(config.learning_rate * learning_rate_scale, eps=config.adam_eps)
-    readout = summed(adam, optax.sgd(config.readout_plain_step / config.beta)) if config.readout_plain_step else adam
+    plain = optax.sgd(learning_rate_scale * config.readout_plain_step / _gradient_beta(config))
+    readout = summed(adam, plain) if config.readout_plain_step else adam
+    recurrent = optax.chain(adam, zero_diagonal_after_update()) if config.recurrent_diagonal == "zero_after_update" else adam
     return grouped_optimizer(
-        {"recurrent": adam, "readout": readout}, AgentWeights(w_rec="recurrent", readout="readout")
+        {"recurrent": recurrent, "readout": readout}, AgentWeights(w_rec="recurrent", readout="readout")
     )

@@ -26,7 +26,7 @@ import optax
 from flax import struct
 
 from snnrl.core import eprop
-from snnrl.core.optim import grouped_optimizer
+from snnrl.core.optim import grouped_optimizer, stepwise_decay
 from snnrl.core.population import PopulationCodeConfig, agent_rates, encode_step, world_model_rates
 from snnrl.hardware.chip_bridge import chip_hidden_step
 from snnrl.hardware.lif import HiddenLIFParams, lif_agent_step
@@ -169,11 +169,14 @@ class NeuromorphicAgent:
 
 @dataclass(frozen=True)
 class NeuromorphicAgentConfig:
-    """Readout-only agent (DESIGN 1b): logits beta R s_bar clipped at logit_clip; Adam (eps adam_eps)
-    lr learning_rate, multiplied by lr_decay every lr_decay_updates optimizer steps; trace_decay is the
-    policy trace's gamma; readout_std: std of the initial readout. Values of the neuromorphic code
-    (src/optimizer.py: eps 1e-5, x0.99 every 10000 steps; readout init N(0, 0.1); config.ini: 0.004, and
-    0.002 for dreaming runs, for all of their agent updates)."""
+    """Readout-only agent (DESIGN 1b, 1c): logits beta R s_bar clipped above at logit_clip (the code
+    filters 5 x the counts and reads out without a factor: the same logits and gradients); Adam (eps
+    adam_eps) at learning_rate, or dreaming_learning_rate for every update of a run that dreams,
+    multiplied by lr_decay from every lr_decay_updates-th optimizer step on; trace_decay is the policy
+    trace's gamma; readout_std: std of the initial readout. Values of the neuromorphic code
+    (src/optimizer.py: eps 1e-5, x0.99 every 10000 steps; readout init N(0, 0.1); config.ini: alpha_rout
+    0.004, annotated "0.002 (dreaming)": one rate for all updates of a run). dreaming_learning_rate None:
+    learning_rate in every run."""
 
     hidden: FixedHiddenLayerConfig = field(default_factory=FixedHiddenLayerConfig)
     n_inputs: int = 4
@@ -182,6 +185,7 @@ class NeuromorphicAgentConfig:
     logit_clip: float | None = 50.0
     trace_decay: float = 0.998
     learning_rate: float = 0.004
+    dreaming_learning_rate: float | None = 0.002
     adam_eps: float = 1e-5
     lr_decay: float = 0.99
     lr_decay_updates: int = 10000
@@ -196,6 +200,10 @@ class NeuromorphicAgentConfig:
         for name in ("beta", "learning_rate", "adam_eps"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"NeuromorphicAgentConfig.{name} must be > 0, got {getattr(self, name)!r}")
+        if self.dreaming_learning_rate is not None and not self.dreaming_learning_rate > 0:
+            raise ValueError(f"NeuromorphicAgentConfig.dreaming_learning_rate must be > 0 or None, got {self.dreaming_learning_rate!r}")
+        if not 0.0 < self.lr_decay <= 1.0:
+            raise ValueError(f"NeuromorphicAgentConfig.lr_decay must lie in (0, 1], got {self.lr_decay!r}")
 
     def replace(self, **changes) -> "NeuromorphicAgentConfig":
         """A copy with some fields changed (validated again)."""
@@ -226,10 +234,11 @@ class NeuromorphicAgentConfig:
             eprop.policy_readout_gradient(network.readout_trace, actions, probabilities, rewards, self.beta, self.trace_decay)
         )
 
-    def optimizer(self) -> optax.GradientTransformation:
-        """Adam with a staircase exponential learning-rate decay."""
-        schedule = optax.exponential_decay(self.learning_rate, self.lr_decay_updates, self.lr_decay, staircase=True)
-        return optax.adam(schedule, eps=self.adam_eps)
+    def optimizer(self, dreaming: bool = False, learning_rate_scale: float = 1.0) -> optax.GradientTransformation:
+        """Adam with the code's stepwise learning-rate decay; ``dreaming``: the run dreams (its rate is
+        dreaming_learning_rate when set); learning_rate_scale multiplies the rate."""
+        rate = self.dreaming_learning_rate if dreaming and self.dreaming_learning_rate is not None else self.learning_rate
+        return optax.adam(stepwise_decay(rate * learning_rate_scale, self.lr_decay, self.lr_decay_updates), eps=self.adam_eps)
 
 
 @struct.dataclass
@@ -250,18 +259,13 @@ class NeuromorphicWorldModel:
 
 @dataclass(frozen=True)
 class NeuromorphicWorldModelConfig(WorldModelTargets):
-    """Readout-only world model (DESIGN 1b): the targets and readouts of WorldModelTargets on a fixed
-    hidden layer. As in the neuromorphic code, the state readout works in raw RAM units
-    (hidden.ram_scale): it predicts ram_scale x the change, and its errors are taken in RAM units."""
+    """Readout-only world model (DESIGN 1b, 1c): the targets and readouts of WorldModelTargets on a fixed
+    hidden layer. The encoder sees the observation in RAM units (hidden.ram_scale); the readouts predict
+    the change in target units (raw RAM bytes in the neuromorphic code). Defaults: the code's readout
+    Adams (eps 1e-5, x0.99 every 10000 steps)."""
 
     hidden: FixedHiddenLayerConfig = field(default_factory=FixedHiddenLayerConfig)
-
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        if self.n_state != 4 or self.n_actions != 3:
-            raise ValueError(
-                f"the neuromorphic world model encodes 4 Pong variables and 3 actions; got n_state={self.n_state}, n_actions={self.n_actions}"
-            )
+    lr_decay: float = 0.99
 
     def init(self, key: jax.Array, hidden: HiddenLIFParams | ChipLayer | None = None) -> NeuromorphicWorldModel:
         """World model with the given hidden parameters and zero readouts."""
@@ -278,14 +282,13 @@ class NeuromorphicWorldModelConfig(WorldModelTargets):
         """Observation (4,) and action () -> (state, WorldModelStep)."""
         rates = world_model_rates(observation * self.hidden.ram_scale, action, self.hidden.encoder)
         state, output = _hidden_step(self.hidden, model.hidden, state, rates)
-        delta = model.weights.readout_state @ output.readout_trace / self.hidden.ram_scale
+        delta = model.weights.readout_state @ output.readout_trace
         reward = (model.weights.readout_reward @ output.readout_trace)[0]
         return state, WorldModelStep(delta, reward, output)
 
     def _gradients(self, readout_trace: jax.Array, error: jax.Array) -> ReadoutPairWeights:
-        """Readout gradients from s_bar (T, H) and errors (T, D + 1) in observation units."""
-        in_ram_units = error.at[:, :-1].multiply(self.hidden.ram_scale)
-        gradient = eprop.supervised_readout_gradient(readout_trace, in_ram_units, self.cost)
+        """Readout gradients from s_bar (T, H) and errors (T, D + 1) in target units."""
+        gradient = eprop.supervised_readout_gradient(readout_trace, error, self.cost)
         return ReadoutPairWeights(gradient[:-1], gradient[-1:])
 
     def step_gradients(self, model, trace, step: WorldModelStep, delta_target_value, reward_target):
@@ -294,7 +297,7 @@ class NeuromorphicWorldModelConfig(WorldModelTargets):
         return trace, self._gradients(step.network.readout_trace[None], error[None])
 
     def episode_gradients(self, model, network: HiddenOutput, error: jax.Array) -> ReadoutPairWeights:
-        """The game's readout gradients. network fields (T, H); error (T, D + 1) in observation units."""
+        """The game's readout gradients. network fields (T, H); error (T, D + 1) in target units."""
         return self._gradients(network.readout_trace, error)
 
     def trace_init(self) -> None:
@@ -304,6 +307,6 @@ class NeuromorphicWorldModelConfig(WorldModelTargets):
     def optimizer(self) -> optax.GradientTransformation:
         """Adam per readout."""
         return grouped_optimizer(
-            {"state": optax.adam(self.lr_state, eps=self.adam_eps), "reward": optax.adam(self.lr_reward, eps=self.adam_eps)},
+            {"state": self.adam(self.lr_state), "reward": self.adam(self.lr_reward)},
             ReadoutPairWeights(readout_state="state", readout_reward="reward"),
         )

@@ -1,5 +1,6 @@
 """The world model: a recurrent LIF network fed the observation and the action, reading out the change
-of the observation and the (low-passed) reward, learning by supervised e-prop (DESIGN 1a)."""
+of the observed variables (raw RAM bytes in the official code) and the (low-passed) reward, learning by
+supervised e-prop (DESIGN 1a, 1c)."""
 
 from __future__ import annotations
 
@@ -13,45 +14,70 @@ from flax import struct
 
 from snnrl.core import eprop, lif
 from snnrl.core.lif_config import LIFConfig
-from snnrl.core.optim import grouped_optimizer
+from snnrl.core.optim import grouped_optimizer, stepwise_decay
+
+
+TARGET_UNITS = ("ram", "observation")
+RAM_UNITS_PER_OBSERVATION = 255.0  # Pong/Atari observations are RAM bytes / 255 (snnrl.envs.protocol)
+MODEL_DIAGONALS = ("learned", "zero")
 
 
 @dataclass(frozen=True)
 class WorldModelTargets:
     """What a world model predicts and how its readouts learn, shared by the recurrent and the
-    readout-only (neuromorphic) world models. Defaults are the official code's values (DESIGN 1a).
+    readout-only (neuromorphic) world models. Defaults are the official code's values (DESIGN 1c).
 
-    cost_state / cost_reward: c_xi, c_r of the loss. lr_state / lr_reward: Adam learning rates of the
-    readouts. reward_decay: the reward target is r_learn <- reward_decay * r_learn + r. jump_threshold:
-    target changes of the observation larger than this (observation units; 30 RAM units / 255) are 0.
+    target_units: 'ram' = the model predicts the change of the raw RAM bytes (255 x the observation; both
+    official codes), 'observation' = the change of the observation itself (snnrl before 0.2; any
+    environment). The model's ``.delta`` and ``delta_target`` are in these units. cost_state /
+    cost_reward: c_xi, c_r of the loss. lr_state / lr_reward: Adam learning rates of the readouts,
+    multiplied by lr_decay once every lr_decay_steps optimizer steps. reward_decay: the reward target is
+    r_learn <- reward_decay * r_learn + r. jump_threshold: target changes larger than this (target units)
+    are 0.
     """
 
     n_state: int = 4
     n_actions: int = 3
+    target_units: str = "ram"
     cost_state: float = 1.0
     cost_reward: float = 1.0
     lr_state: float = 0.002
     lr_reward: float = 0.0004
-    adam_eps: float = 1e-8
+    adam_eps: float = 1e-5
+    lr_decay: float = 1.0
+    lr_decay_steps: int = 10000
     reward_decay: float = 0.5
-    jump_threshold: float = 30.0 / 255.0
+    jump_threshold: float = 30.0
 
     def __post_init__(self) -> None:
         kind = type(self).__name__
-        for name in ("n_state", "n_actions"):
+        for name in ("n_state", "n_actions", "lr_decay_steps"):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 raise ValueError(f"{kind}.{name} must be an integer >= 1, got {value!r}")
+        if self.target_units not in TARGET_UNITS:
+            raise ValueError(f"{kind}.target_units={self.target_units!r} is unknown; allowed: {list(TARGET_UNITS)}")
         for name in ("cost_state", "cost_reward", "lr_state", "lr_reward", "adam_eps", "jump_threshold"):
             value = getattr(self, name)
             if not (math.isfinite(value) and value > 0):
                 raise ValueError(f"{kind}.{name} must be a finite number > 0, got {value!r}")
+        if not 0.0 < self.lr_decay <= 1.0:
+            raise ValueError(f"{kind}.lr_decay must lie in (0, 1], got {self.lr_decay!r}")
         if not 0.0 <= self.reward_decay < 1.0:
             raise ValueError(f"{kind}.reward_decay must lie in [0, 1), got {self.reward_decay!r}")
 
     def replace(self, **changes):
         """A copy with some fields changed (validated again)."""
         return replace(self, **changes)
+
+    @property
+    def units_per_observation(self) -> float:
+        """Target units per observation unit: 255 for 'ram', 1 for 'observation'."""
+        return RAM_UNITS_PER_OBSERVATION if self.target_units == "ram" else 1.0
+
+    def adam(self, learning_rate: float) -> optax.GradientTransformation:
+        """Adam of one readout group (eps adam_eps, the config's learning-rate decay)."""
+        return optax.adam(stepwise_decay(learning_rate, self.lr_decay, self.lr_decay_steps), eps=self.adam_eps)
 
     @property
     def cost(self) -> jax.Array:
@@ -62,15 +88,36 @@ class WorldModelTargets:
 @dataclass(frozen=True)
 class WorldModelConfig(WorldModelTargets):
     """The recurrent e-prop world model: the targets and readouts of WorldModelTargets, a recurrent LIF
-    network (lif) whose recurrent weights learn with Adam at lr_recurrent."""
+    network (lif) whose recurrent weights learn with Adam at lr_recurrent.
+
+    action_scale: the action enters as action_scale x onehot(a) through its N(0, w_in_std^2) weights
+    (official: 5). recurrent_reward_weight: weight of the reward error in the recurrent learning signal
+    (official: 0.5; the readouts learn from the unweighted errors). recurrent_diagonal: 'learned' (the
+    official code draws W with self-connections and learns them) or 'zero' (no self-connections).
+    """
 
     lif: LIFConfig = field(default_factory=lambda: LIFConfig(tau_readout=2.0))
     lr_recurrent: float = 0.004
+    action_scale: float = 5.0
+    recurrent_reward_weight: float = 0.5
+    recurrent_diagonal: str = "learned"
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if not (math.isfinite(self.lr_recurrent) and self.lr_recurrent > 0):
-            raise ValueError(f"WorldModelConfig.lr_recurrent must be a finite number > 0, got {self.lr_recurrent!r}")
+        for name in ("lr_recurrent", "action_scale", "recurrent_reward_weight"):
+            value = getattr(self, name)
+            if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+                raise ValueError(f"WorldModelConfig.{name} must be a finite number > 0, got {value!r}")
+        if self.recurrent_diagonal not in MODEL_DIAGONALS:
+            raise ValueError(
+                f"WorldModelConfig.recurrent_diagonal={self.recurrent_diagonal!r} is unknown; allowed: {list(MODEL_DIAGONALS)}"
+            )
+
+    @property
+    def signal_weights(self) -> jax.Array:
+        """Weights of the errors (D + 1,) in the recurrent learning signal: 1 per state output, then the
+        reward's recurrent_reward_weight."""
+        return jnp.array([1.0] * self.n_state + [self.recurrent_reward_weight])
 
     # The world-model interface the algorithms call (shared with snnrl.models.neuromorphic).
     def init(self, key: jax.Array, hidden=None) -> "WorldModel":
@@ -131,7 +178,8 @@ class WorldModelStep:
 
 
 def init_world_model(key: jax.Array, config: WorldModelConfig) -> WorldModel:
-    """Random inputs ~ N(0, w_in_std^2), W ~ N(0, 1/N) zero diagonal, readouts zero (official code)."""
+    """Random inputs ~ N(0, w_in_std^2), W ~ N(0, 1/N) (diagonal as recurrent_diagonal says), readouts
+    zero (official code)."""
     key_state, key_action, key_rec = jax.random.split(key, 3)
     n = config.lif.n_neurons
     std = config.lif.w_in_std
@@ -139,7 +187,7 @@ def init_world_model(key: jax.Array, config: WorldModelConfig) -> WorldModel:
         w_in_state=std * jax.random.normal(key_state, (n, config.n_state)),
         w_in_action=std * jax.random.normal(key_action, (n, config.n_actions)),
         weights=WorldModelWeights(
-            w_rec=lif.init_recurrent_weights(key_rec, config.lif),
+            w_rec=lif.init_recurrent_weights(key_rec, config.lif, zero_diagonal=config.recurrent_diagonal == "zero"),
             readout_state=jnp.zeros((config.n_state, n)),
             readout_reward=jnp.zeros((1, n)),
         ),
@@ -153,17 +201,19 @@ def _readout(weights: WorldModelWeights) -> jax.Array:
 def world_model_step(
     config: WorldModelConfig, model: WorldModel, state: lif.LIFState, observation: jax.Array, action: jax.Array
 ) -> tuple[lif.LIFState, WorldModelStep]:
-    """Feed observation (D,) and action () int; predict the next change (D,) and the reward ()."""
+    """Feed observation (D,) and action () int; predict the next change (D,, target units) and the reward ()."""
     params = lif.LIFParams(model.weights.w_rec, config.lif)
-    current = model.w_in_state @ observation + model.w_in_action[:, action]
+    current = model.w_in_state @ observation + config.action_scale * model.w_in_action[:, action]
     state, output = lif.lif_step(params, state, current)
     prediction = _readout(model.weights) @ output.readout_trace
     return state, WorldModelStep(prediction[:-1], prediction[-1], output)
 
 
-def delta_target(config: WorldModelConfig, observation: jax.Array, next_observation: jax.Array) -> jax.Array:
-    """Target change of the observation, jumps larger than jump_threshold set to 0. (D,) -> (D,)."""
-    delta = next_observation - observation
+def delta_target(config: WorldModelTargets, observation: jax.Array, next_observation: jax.Array) -> jax.Array:
+    """Target change in the model's target units (raw RAM bytes for 'ram'), jumps larger than
+    jump_threshold set to 0. Observations (D,) -> (D,)."""
+    scale = config.units_per_observation
+    delta = next_observation * scale - observation * scale
     return jnp.where(jnp.abs(delta) > config.jump_threshold, 0.0, delta)
 
 
@@ -180,14 +230,18 @@ def world_model_step_gradients(
     trace, gradients = eprop.supervised_step_gradients(
         trace, step.network.pseudo_derivative, step.network.eligibility, step.network.readout_trace,
         _readout(model.weights), error, config.cost, config.lif.alpha_readout, config.lif.filter_eligibility,
+        config.signal_weights,
     )
     return trace, _as_weights(config, gradients)
 
 
 def _as_weights(config: WorldModelConfig, gradients: eprop.Gradients) -> WorldModelWeights:
     n = config.lif.n_neurons
+    w_rec = gradients.w_rec
+    if config.recurrent_diagonal == "zero":
+        w_rec = w_rec * (1.0 - jnp.eye(n, dtype=w_rec.dtype))
     return WorldModelWeights(
-        w_rec=gradients.w_rec * (1.0 - jnp.eye(n, dtype=gradients.w_rec.dtype)),
+        w_rec=w_rec,
         readout_state=gradients.readout[:-1],
         readout_reward=gradients.readout[-1:],
     )
@@ -200,7 +254,8 @@ def world_model_episode_gradients(
     fields (T, N); error: targets - predictions (T, D + 1), state outputs then the reward."""
     record = eprop.EpisodeRecord(network.pseudo_derivative, network.eligibility, network.readout_trace)
     gradients = eprop.supervised_gradients_episode(
-        record, _readout(model.weights), error, config.cost, config.lif.alpha_readout, config.lif.filter_eligibility
+        record, _readout(model.weights), error, config.cost, config.lif.alpha_readout, config.lif.filter_eligibility,
+        config.signal_weights,
     )
     return _as_weights(config, gradients)
 
@@ -213,10 +268,6 @@ def world_model_trace_init(config: WorldModelConfig) -> jax.Array | None:
 def world_model_optimizer(config: WorldModelConfig) -> optax.GradientTransformation:
     """Adam with the per-group learning rates of the config."""
     return grouped_optimizer(
-        {
-            "recurrent": optax.adam(config.lr_recurrent, eps=config.adam_eps),
-            "state": optax.adam(config.lr_state, eps=config.adam_eps),
-            "reward": optax.adam(config.lr_reward, eps=config.adam_eps),
-        },
+        {"recurrent": config.adam(config.lr_recurrent), "state": config.adam(config.lr_state), "reward": config.adam(config.lr_reward)},
         WorldModelWeights(w_rec="recurrent", readout_state="state", readout_reward="reward"),
     )
