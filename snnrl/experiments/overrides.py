@@ -39,20 +39,24 @@ def apply_overrides(config: ExperimentConfig, *, env=None, mode=None, realizatio
 
 def fit_to_environment(config: ExperimentConfig, env, env_params) -> ExperimentConfig:
     """Set the agent's inputs / actions and the world model's state / actions to the environment's
-    observation size and action count (gymnax ``observation_space`` and ``action_space(...).n``)."""
+    observation size and action count (gymnax ``observation_space`` and ``action_space(...).n``); outside
+    Atari RAM environments a world model in 'ram' units predicts in 'observation' units instead."""
     import math
 
-    if config.algorithm.world_model.target_units == "ram" and not (config.env == "pong" or config.env.startswith("ale:")):
-        raise ValueError(
-            f"world_model.target_units='ram' (raw RAM bytes) needs an Atari RAM environment (pong, ale:...); "
-            f"{config.env!r} observes something else: use target_units='observation'"
-        )
     n_inputs = math.prod(env.observation_space(env_params).shape)
     action_space = env.action_space(env_params)
     if not hasattr(action_space, "n"):
         raise ValueError(f"the spiking agent picks one of n discrete actions; {config.env!r} has a continuous action space")
     n_actions = int(action_space.n)
     algorithm = config.algorithm
+    if algorithm.world_model.target_units == "ram" and not (config.env == "pong" or config.env.startswith("ale:")):
+        # Raw RAM bytes exist only for Atari RAM observations: elsewhere the model predicts the change of
+        # the observation itself, with the jump threshold in the same units.
+        model = algorithm.world_model
+        units = model.units_per_observation
+        model = model.replace(target_units="observation", jump_threshold=model.jump_threshold / units)
+        config = config.replace(algorithm=algorithm.replace(world_model=model))
+        algorithm = config.algorithm
     if (algorithm.agent.n_inputs, algorithm.agent.n_actions) == (n_inputs, n_actions):
         return config
     algorithm = algorithm.replace(

@@ -212,8 +212,9 @@ def world_model_step(
 def delta_target(config: WorldModelTargets, observation: jax.Array, next_observation: jax.Array) -> jax.Array:
     """Target change in the model's target units (raw RAM bytes for 'ram'), jumps larger than
     jump_threshold set to 0. Observations (D,) -> (D,)."""
-    scale = config.units_per_observation
-    delta = next_observation * scale - observation * scale
+    # Subtract first: an unchanged variable gives exactly 0 (a fused a*s - b*s would leave rounding noise,
+    # which Adam's normalised steps then amplify).
+    delta = (next_observation - observation) * config.units_per_observation
     return jnp.where(jnp.abs(delta) > config.jump_threshold, 0.0, delta)
 
 

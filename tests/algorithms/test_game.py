@@ -21,14 +21,15 @@ def small_config(**changes) -> DreamingConfig:
     # CartPole's observations are ~0.05: a higher rest potential keeps the small networks spiking.
     lif = LIFConfig(n_neurons=40, v_rest=2.0)
     agent = AgentConfig(lif=lif.replace(tau_readout=1.0), n_actions=2)
-    model = WorldModelConfig(lif=lif.replace(tau_readout=2.0), n_actions=2, lr_reward=0.01)
-    base = dict(agent=agent, world_model=model, awake_steps=20, dream_steps=10, n_fut=2, agent_learning_start=0)
+    model = WorldModelConfig(lif=lif.replace(tau_readout=2.0), n_actions=2, lr_reward=0.01, target_units="observation")
+    base = dict(agent=agent, world_model=model, awake_steps=20, dream_steps=10, n_fut=2, agent_learning_start=0,
+                model_warmup_steps=3)
     return DreamingConfig(**{**base, **changes})
 
 
 @functools.lru_cache(maxsize=None)
 def compiled_game(config: DreamingConfig):
-    return jax.jit(lambda learner, key: play_game(config, ENV, ENV_PARAMS, learner, key))
+    return jax.jit(lambda learner, key: play_game(config, ENV, ENV_PARAMS, learner, key)[:2])
 
 
 def play(config: DreamingConfig, games: int, seed: int = 0, learner=None):
@@ -46,6 +47,19 @@ def changed(before, after) -> bool:
     return any(not np.array_equal(a, b) for a, b in zip(jax.tree.leaves(before), jax.tree.leaves(after)))
 
 
+def agent_learned(before, after) -> bool:
+    """The agent's readout or recurrent weights changed, its self-connections aside (the official agent
+    zeroes them at its first optimizer step, learning or not)."""
+    off_diagonal = lambda w: np.asarray(w) * (1 - np.eye(w.shape[0]))  # noqa: E731
+    return changed(before.readout, after.readout) or changed(off_diagonal(before.w_rec), off_diagonal(after.w_rec))
+
+
+def adam_count(learner) -> int:
+    """Steps taken by the agent's recurrent Adam."""
+    counts = [leaf for path, leaf in jax.tree_util.tree_leaves_with_path(learner.agent_opt_state) if "count" in jax.tree_util.keystr(path)]
+    return int(counts[0])
+
+
 @pytest.mark.parametrize("mode", ["dream", "plan", "none"])
 def test_every_mode_learns_both_networks_and_counts(mode):
     initial, learner, metrics = play(small_config(mode=mode), games=3)
@@ -59,16 +73,28 @@ def test_every_mode_learns_both_networks_and_counts(mode):
 
 def test_agent_does_not_learn_before_the_learning_start():
     initial, learner, _ = play(small_config(agent_learning_start=5), games=3)
-    assert not changed(initial.agent.weights, learner.agent.weights)
+    assert not agent_learned(initial.agent.weights, learner.agent.weights)
     assert changed(initial.world_model.weights, learner.world_model.weights)
+
+
+@pytest.mark.parametrize("mode, updates_from, expected", [("none", 1, 2), ("dream", 1, 5), ("none", 0, 3), ("none", None, 0)])
+def test_idle_optimizer_steps_before_learning_starts(mode, updates_from, expected):
+    # DESIGN 1c item 6: the official agent's Adam steps (with zero gradients) from game 1 on, and after
+    # every dream from game 0 on; the neuromorphic one from game 0; None: no step before learning.
+    config = small_config(mode=mode, agent_learning_start=10, awake_updates_from_game=updates_from)
+    initial, learner, _ = play(config, games=3)
+    assert adam_count(learner) == expected
+    assert not agent_learned(initial.agent.weights, learner.agent.weights)
+    diagonal = np.diag(np.asarray(learner.agent.weights.w_rec))
+    assert np.all(diagonal == 0) if expected else np.all(diagonal == np.diag(np.asarray(initial.agent.weights.w_rec)))
 
 
 def test_policy_learning_only_in_dreams_ablation():
     # Fig 2D: no awake policy learning; without dreams the agent must then stay fixed.
     initial, learner, _ = play(small_config(mode="none", agent_learns_awake=False), games=3)
-    assert not changed(initial.agent.weights, learner.agent.weights)
+    assert not agent_learned(initial.agent.weights, learner.agent.weights)
     initial, learner, _ = play(small_config(mode="dream", agent_learns_awake=False), games=3)
-    assert changed(initial.agent.weights, learner.agent.weights)
+    assert agent_learned(initial.agent.weights, learner.agent.weights)
 
 
 def test_model_learning_stops_after_the_interaction_budget():
