@@ -78,53 +78,30 @@ def machine() -> str:
     return f"{model}, {os.cpu_count()} cores"
 
 
-class AlePongForNumpy:
-    """Real ALE Pong (v5: frameskip 4, sticky actions 0.25) for the NumPy reference, as the official code
-    drives it: one emulator, RAM observations (ball x, ball y, enemy y, player y) / 255, NOOP warm-up."""
-
-    RAM = (49, 54, 50, 51)
-    ACTIONS = (0, 3, 4)  # NOOP, RIGHT (up), LEFT (down)
-
-    def __init__(self, seed: int, warmup: int) -> None:
-        import ale_py
-        import gymnasium
-
-        gymnasium.register_envs(ale_py)
-        self.env = gymnasium.make("ALE/Pong-v5", obs_type="ram")
-        self.seed, self.warmup = seed, warmup
-
-    def _observation(self, ram) -> np.ndarray:
-        return (np.asarray(ram)[list(self.RAM)] / 255.0).astype(np.float32)
-
-    def reset(self, rng: np.random.Generator) -> np.ndarray:
-        ram, _ = self.env.reset(seed=int(rng.integers(2**31 - 1)))
-        for _ in range(self.warmup):
-            ram, *_ = self.env.step(0)
-        return self._observation(ram)
-
-    def step(self, rng: np.random.Generator, action: int) -> tuple[np.ndarray, float]:
-        ram, reward, *_ = self.env.step(self.ACTIONS[action])
-        return self._observation(ram), float(reward)
-
-
 def numpy_interactions_per_second(config, games: int, seed: int) -> float:
-    """Real interactions/s of the NumPy reference (one realization, the official code's cadence) on ALE."""
+    """Real interactions/s of the NumPy transcription of the official code (tests/parity, one realization,
+    dreaming) on real ALE Pong: each game records a fresh ALE trajectory (random actions) and plays it."""
     import sys
 
     import jax
 
-    sys.path.insert(0, str(Path(__file__).parent))
-    import numpy_reference as reference
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from snnrl.algorithms.learner import init_learner
+    from tests.parity.reference_official import OfficialReference
+    from tests.parity.trajectory import record_ale_pong
 
-    algorithm = config.algorithm.replace(mode="dream", model_update="step")
-    agent, model = reference.from_learner(algorithm, init_learner(jax.random.key(seed), algorithm))
-    env = AlePongForNumpy(seed, config.noop_warmup)
+    algorithm = config.algorithm.replace(mode="dream")
+    learner = init_learner(jax.random.key(seed), algorithm)
+    agent, model = learner.agent, learner.world_model
+    reference = OfficialReference(agent.w_in, agent.weights.w_rec, agent.weights.readout, model.w_in_state,
+                                  model.w_in_action, model.weights.w_rec, model.weights.readout_state,
+                                  model.weights.readout_reward)
     rng = np.random.default_rng(seed)
-    sampler = reference.InverseCdfSampler(rng)
     started = time.perf_counter()
     for game in range(games):
-        reference.play_game(algorithm, agent, model, env, rng, sampler, game)
+        trajectory = record_ale_pong.__wrapped__(config.noop_warmup, algorithm.model_warmup_steps, algorithm.awake_steps, seed + game)
+        awake = trajectory.actions[algorithm.model_warmup_steps:]
+        reference.play_game(game, trajectory.ram, trajectory.rewards, awake, True, rng.integers(0, 3, algorithm.dream_steps))
     return games * algorithm.awake_steps / (time.perf_counter() - started)
 
 
@@ -173,7 +150,7 @@ def main() -> None:
     if args.numpy_games:
         numpy_rate = numpy_interactions_per_second(base, args.numpy_games, args.seed)
         comparison["numpy_reference"] = {"games": args.numpy_games, "interactions_per_second": numpy_rate}
-        print(f"NumPy reference (1 realization, ALE, dream, per-step model updates): {numpy_rate:.0f} real interactions/s")
+        print(f"NumPy transcription of the official code (1 realization, ALE, dream): {numpy_rate:.0f} real interactions/s")
         for arm, summary in summaries.items():
             rate = summary["interactions"] * summary["realizations"] / summary["wall_seconds"]
             comparison["arms"][arm]["interactions_per_second"] = rate

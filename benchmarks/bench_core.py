@@ -1,15 +1,12 @@
-"""Throughput of the core: one game of agent + world model (N = 500 each, learning on) for B realizations
-in one ``jax.jit(jax.vmap(game))``, against the plain NumPy reference (benchmarks/numpy_reference.py)
-stepping one realization at a time, the way the official code works. Same run, same machine.
+"""Throughput of the core: one faithful game of the `official` preset (agent + world model, N = 500 each,
+learning on: 20 model warm-up steps, 100 awake steps, the dream's 20 warm-up and 50 steps = 190 network
+steps) for B realizations in one ``jax.jit(jax.vmap(play_game))`` on the JAX Pong, against the NumPy
+transcription of the official code (tests/parity/reference_official.py: float64, one realization at a
+time, the way the official code works) on a recorded ALE trajectory. Same run, same machine: each timed
+JAX game is followed by timed NumPy games (the machine's load hits both alike); medians, and the best
+games for a less loaded view. Prints realization-steps/s per B and the ratio to NumPy; writes JSON.
 
-A game is ``warm_up_steps`` NOOP steps of both networks (no learning; stand-in for the official code's
-environment warm-up), then snnrl.algorithms.game.play_game: ``awake_steps`` real steps (the world model
-takes an Adam step every step) and a dream of ``dream_steps``: 21 + 100 + 50 = 171 network steps with
-DreamingConfig's defaults. The environment is a synthetic gymnax-style random walk defined here, so no
-emulator is timed. Each timed JAX game is followed by timed NumPy games (the machine's load, shared or
-not, hits both alike); medians, and the best games for a less loaded view. Prints realization-steps/s per B and the ratio to NumPy; writes JSON.
-
-    python benchmarks/bench_core.py --batches 1 10 100 1000 --games 5 --numpy-games 3
+    python benchmarks/bench_core.py --batches 1 10 100 --games 5 --numpy-games 3
 """
 
 from __future__ import annotations
@@ -23,163 +20,93 @@ import statistics
 import subprocess
 import sys
 import time
-from dataclasses import asdict
 from pathlib import Path
 
 import jax
 import jax.numpy as jnp
 import numpy as np
-from flax import struct
 
 from snnrl.algorithms.config import DreamingConfig
 from snnrl.algorithms.game import play_game
-from snnrl.algorithms.learner import Learner, init_learner
-from snnrl.core import lif
-from snnrl.models.agent import agent_step
-from snnrl.models.world_model import world_model_step
+from snnrl.algorithms.learner import init_learner
+from snnrl.experiments.config import preset
+from snnrl.experiments.train import make_environment
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import numpy_reference as ref  # noqa: E402
-
-WARM_UP_STEPS = 21
-N_VARIABLES = 4
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.parity.reference_official import OfficialReference  # noqa: E402
+from tests.parity.trajectory import record_ale_pong  # noqa: E402
 
 
-@struct.dataclass
-class WalkParams:
-    """Random-walk step std and probability of a non-zero reward (then +1 or -1 with equal odds)."""
-
-    step_std: float = 0.02
-    reward_probability: float = 0.02
+def network_steps(config: DreamingConfig) -> int:
+    """Network steps of one game: the model's warm-up, the awake steps, the dream's warm-up and steps."""
+    dream = config.model_warmup_steps * config.dream_model_warmup + config.dream_steps if config.mode == "dream" else 0
+    return config.model_warmup_steps + config.awake_steps + dream
 
 
-@struct.dataclass
-class WalkState:
-    """Position (4,) in [0, 1]."""
+def batched_game(experiment):
+    """jit(vmap(game)) over B learners (leading axis B) and keys (B,) on the JAX Pong; learners donated."""
+    env, params = make_environment(experiment)
+    config = experiment.algorithm
 
-    position: jax.Array
-
-
-class RandomWalk:
-    """gymnax-style synthetic environment: observations a random walk clipped to [0, 1]^4 (the action is
-    ignored), reward +-1 with probability reward_probability, never done."""
-
-    def reset(self, key: jax.Array, params: WalkParams) -> tuple[jax.Array, WalkState]:
-        position = jax.random.uniform(key, (N_VARIABLES,))
-        return position, WalkState(position)
-
-    def step(self, key: jax.Array, state: WalkState, action: jax.Array, params: WalkParams):
-        key_move, key_reward, key_sign = jax.random.split(key, 3)
-        move = params.step_std * jax.random.normal(key_move, (N_VARIABLES,))
-        position = jnp.clip(state.position + move, 0.0, 1.0)
-        rewarded = jax.random.uniform(key_reward) < params.reward_probability
-        reward = jnp.where(rewarded, jnp.where(jax.random.bernoulli(key_sign), 1.0, -1.0), 0.0)
-        return position, WalkState(position), reward, jnp.zeros((), bool), jnp.zeros((), bool), {}
-
-
-class NumpyRandomWalk:
-    """The same random walk for the NumPy reference."""
-
-    def __init__(self, params: WalkParams) -> None:
-        self.params = params
-        self.position = np.zeros(N_VARIABLES, np.float32)
-
-    def reset(self, rng: np.random.Generator) -> np.ndarray:
-        self.position = rng.random(N_VARIABLES).astype(np.float32)
-        return self.position
-
-    def step(self, rng: np.random.Generator, action: int) -> tuple[np.ndarray, float]:
-        move = self.params.step_std * rng.standard_normal(N_VARIABLES)
-        self.position = np.clip(self.position + move, 0.0, 1.0).astype(np.float32)
-        if rng.random() < self.params.reward_probability:
-            return self.position, 1.0 if rng.random() < 0.5 else -1.0
-        return self.position, 0.0
-
-
-def warm_up(config: DreamingConfig, learner: Learner, env: RandomWalk, params: WalkParams, key: jax.Array) -> jax.Array:
-    """WARM_UP_STEPS NOOP steps of both networks from fresh states on the walk, no learning (play_game
-    starts from fresh states again). Returns the spike count () so that XLA keeps the work."""
-    key_reset, key_steps = jax.random.split(key)
-    observation, env_state = env.reset(key_reset, params)
-    noop = jnp.zeros((), jnp.int32)
-
-    def step(carry, step_key):
-        agent_state, model_state, env_state, observation = carry
-        key_act, key_env = jax.random.split(step_key)
-        agent_state, acted = agent_step(config.agent, learner.agent, agent_state, observation, key_act)
-        model_state, predicted = world_model_step(config.world_model, learner.world_model, model_state, observation, noop)
-        observation, env_state, *_ = env.step(key_env, env_state, noop, params)
-        spikes = jnp.sum(acted.network.spikes) + jnp.sum(predicted.network.spikes)
-        return (agent_state, model_state, env_state, observation), spikes
-
-    initial = (lif.init_state(config.agent.lif), lif.init_state(config.world_model.lif), env_state, observation)
-    _, spikes = jax.lax.scan(step, initial, jax.random.split(key_steps, WARM_UP_STEPS))
-    return jnp.sum(spikes)
-
-
-def batched_game(config: DreamingConfig, params: WalkParams):
-    """jit(vmap(game)) over B learners (Learner with leading axis B) and keys (B, 2); the learners are
-    donated. Returns (learners, GameMetrics (B,), warm-up spike counts (B,))."""
-    env = RandomWalk()
-
-    def game(learner: Learner, key: jax.Array):
-        key_warm, key_game = jax.random.split(key)
-        spikes = warm_up(config, learner, env, params, key_warm)
-        learner, metrics = play_game(config, env, params, learner, key_game)
-        return learner, metrics, spikes
+    def game(learner, key):
+        return play_game(config, env, params, learner, key)[:2]
 
     return jax.jit(jax.vmap(game), donate_argnums=0)
 
 
 class NumpyGames:
-    """The NumPy reference's one realization (weights initialised like a JAX learner's), playing game
-    after game on the NumPy random walk; learning carries on from game to game."""
+    """The NumPy reference's one realization (weights initialised like a JAX learner's), playing game after
+    game on one recorded ALE trajectory with random forced actions; learning carries on."""
 
     def __init__(self, config: DreamingConfig, seed: int) -> None:
-        self.config = config
-        self.agent, self.model = ref.from_learner(config, init_learner(jax.random.PRNGKey(seed), config))
-        self.env = NumpyRandomWalk(WalkParams())
+        learner = init_learner(jax.random.key(seed), config)
+        agent, model = learner.agent, learner.world_model
+        self.reference = OfficialReference(
+            agent.w_in, agent.weights.w_rec, agent.weights.readout, model.w_in_state, model.w_in_action,
+            model.weights.w_rec, model.weights.readout_state, model.weights.readout_reward,
+        )
+        self.trajectory = record_ale_pong(1, config.model_warmup_steps, config.awake_steps, seed)
         self.rng = np.random.default_rng(seed)
-        self.sampler = ref.InverseCdfSampler(self.rng)
-        self.games = 0
+        self.config, self.games = config, config.agent_learning_start
 
     def play(self) -> float:
-        """Warm-up and one game; returns its wall-clock seconds."""
+        """One game; returns its wall-clock seconds."""
+        config, trajectory = self.config, self.trajectory
+        awake = trajectory.actions[config.model_warmup_steps:]
+        dream = self.rng.integers(0, 3, config.dream_steps)
         start = time.perf_counter()
-        ref.warm_up(self.agent, self.model, self.env, self.rng, WARM_UP_STEPS)
-        ref.play_game(self.config, self.agent, self.model, self.env, self.rng, self.sampler, self.games)
+        self.reference.play_game(self.games, trajectory.ram, trajectory.rewards, awake, config.mode == "dream", dream)
         self.games += 1
         return time.perf_counter() - start
 
 
-def time_batch(
-    config: DreamingConfig, batch: int, games: int, numpy_games: NumpyGames, numpy_per_game: int, max_gb: float, seed: int
-) -> dict:
-    """Compile for B = batch, check XLA's memory estimate, run one untimed game, then time ``games``
-    JAX games (learning carries on), each followed by ``numpy_per_game`` NumPy games so that both see
-    the same load on a shared machine. Seconds per game are wall-clock, JAX's with block_until_ready."""
-    params = WalkParams()
-    keys = jax.random.split(jax.random.PRNGKey(seed), batch)
-    abstract = jax.eval_shape(jax.vmap(lambda k: init_learner(k, config)), keys)
+def time_batch(experiment, batch: int, games: int, numpy_games: NumpyGames, numpy_per_game: int, max_gb: float, seed: int) -> dict:
+    """Compile for B = batch, check XLA's memory estimate, run one untimed game, then time ``games`` JAX
+    games (learning carries on), each followed by ``numpy_per_game`` NumPy games. Seconds per game are
+    wall-clock, JAX's with block_until_ready."""
+    config = experiment.algorithm
+    keys = jax.random.split(jax.random.key(seed), batch)
+    initial = jax.vmap(lambda k: init_learner(k, config))
+    abstract = jax.eval_shape(initial, keys)
     start = time.perf_counter()
-    compiled = batched_game(config, params).lower(abstract, keys).compile()
+    compiled = batched_game(experiment).lower(abstract, keys).compile()
     compile_s = time.perf_counter() - start
     memory = compiled.memory_analysis()
     needed = memory.argument_size_in_bytes + memory.output_size_in_bytes + memory.temp_size_in_bytes - memory.alias_size_in_bytes
     row = {"batch": batch, "compile_s": compile_s, "estimated_bytes": int(needed)}
     if needed > max_gb * 2**30:
         return row | {"skipped": f"needs ~{needed / 2**30:.1f} GiB > --max-gb {max_gb}"}
-    learners = jax.vmap(lambda k: init_learner(k, config))(keys)
-    game_keys = jax.random.split(jax.random.PRNGKey(seed + 1), (games + 1, batch))
-    learners, *_ = jax.block_until_ready(compiled(learners, game_keys[0]))
+    learners = initial(keys).replace(game=jnp.full((batch,), config.agent_learning_start, jnp.int32))
+    game_keys = jax.random.split(jax.random.key(seed + 1), (games + 1, batch))
+    learners, _ = jax.block_until_ready(compiled(learners, game_keys[0]))
     jax_s, numpy_s = [], []
     for game_key in game_keys[1:]:
         start = time.perf_counter()
-        learners, metrics, spikes = jax.block_until_ready(compiled(learners, game_key))
+        learners, metrics = jax.block_until_ready(compiled(learners, game_key))
         jax_s.append(time.perf_counter() - start)
         numpy_s.extend(numpy_games.play() for _ in range(numpy_per_game))
-    if not np.all(np.isfinite(np.asarray(metrics.model_state_error))) or float(jnp.min(spikes)) <= 0:
-        raise RuntimeError(f"B={batch}: non-finite model error or silent networks")
+    if not np.all(np.isfinite(np.asarray(metrics.model_state_error))):
+        raise RuntimeError(f"B={batch}: non-finite model error")
     return row | {"game_s": jax_s, "median_game_s": statistics.median(jax_s), "min_game_s": min(jax_s),
                   "numpy_game_s": numpy_s, "numpy_median_game_s": statistics.median(numpy_s),
                   "numpy_min_game_s": min(numpy_s)}
@@ -229,8 +156,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=None, help="JSON path (default benchmarks/results/core_throughput_<tag>.json)")
     args = parser.parse_args()
 
-    config = DreamingConfig(agent_learning_start=0)
-    steps = ref.steps_per_game(config, WARM_UP_STEPS)
+    experiment = preset("official")
+    config = experiment.algorithm
+    steps = network_steps(config)
     tag = args.device_tag or default_tag()
     out = args.out or Path(__file__).resolve().parent / "results" / f"core_throughput_{tag}.json"
     machine = machine_info()
@@ -240,7 +168,7 @@ def main() -> None:
     numpy_games.play()
     rows = []
     for batch in args.batches:
-        row = time_batch(config, batch, args.games, numpy_games, args.numpy_games, args.max_gb, args.seed)
+        row = time_batch(experiment, batch, args.games, numpy_games, args.numpy_games, args.max_gb, args.seed)
         if "skipped" not in row:
             rate = batch * steps / row["median_game_s"]
             numpy_rate = steps / row["numpy_median_game_s"]
@@ -258,9 +186,9 @@ def main() -> None:
             "machine": machine,
             "load_average_after_last_row": os.getloadavg(),
             "options": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
-            "game": {"warm_up_steps": WARM_UP_STEPS, "awake_steps": config.awake_steps,
-                     "dream_steps": config.dream_steps, "steps": steps, "n_neurons": config.agent.lif.n_neurons,
-                     "mode": config.mode, "model_update": config.model_update, "environment": asdict(WalkParams())},
+            "game": {"preset": "official", "model_warmup_steps": config.model_warmup_steps, "awake_steps": config.awake_steps,
+                     "dream_steps": config.dream_steps, "network_steps": steps, "n_neurons": config.agent.lif.n_neurons,
+                     "mode": config.mode, "model_update": config.model_update, "environment": "JAX Pong / recorded ALE Pong"},
             "jax": rows,
         }
         out.write_text(json.dumps(result, indent=2) + "\n")

@@ -20,40 +20,21 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from snnrl.algorithms.game import AwakeStepRecord, awake_act, awake_learn, begin_game
-from snnrl.algorithms.imagination import imagine, imagined_gradients
+from snnrl.algorithms.game import play_game
+from snnrl.algorithms.imagination import imagined_gradients
 from snnrl.experiments.runner import load_state, read_config
 from snnrl.experiments.train import make_environment
 
 
-def real_game(config, env, env_params, learner, key):
-    """One real game without learning: returns the agent's awake gradient, rewards, model predictions."""
-    algorithm = config.algorithm.replace(model_update="game")  # no model step inside the game
-    key_reset, key_steps, key_begin = jax.random.split(key, 3)
-    observation, env_state = env.reset(key_reset, env_params)
-    carry = begin_game(algorithm, learner, key_begin)
-
-    def step(loop, inputs):
-        carry, env_state, observation = loop
-        t, step_key = inputs
-        key_act, key_env = jax.random.split(step_key)
-        carry, acted = awake_act(algorithm, learner, carry, observation, t, key_act)
-        next_observation, env_state, reward, _, _, _ = env.step(key_env, env_state, acted.action, env_params)
-        _, carry, model = awake_learn(algorithm, learner, carry, observation, acted.action, next_observation, reward)
-        return (carry, env_state, next_observation), AwakeStepRecord(acted, jnp.asarray(reward, jnp.float32), model)
-
-    steps = algorithm.awake_steps
-    _, record = jax.lax.scan(step, (carry, env_state, observation), (jnp.arange(steps), jax.random.split(key_steps, steps)))
-    gradient = algorithm.agent.gradients(learner.agent, record.agent.network, record.agent.action, record.agent.probabilities, record.reward)
-    return gradient, record, observation
-
-
-def dream(config, learner, start, key):
-    algorithm = config.algorithm
-    key_agent, key_model, key_dream = jax.random.split(key, 3)
-    imagined = imagine(algorithm, learner, algorithm.agent.initial_state(key_agent), algorithm.world_model.initial_state(key_model),
-                       start, key_dream, algorithm.dream_steps)
-    return imagined_gradients(algorithm, learner, imagined), imagined.rewards
+def game_gradients(config, env, env_params, learner, key):
+    """One faithful game with a dream (play_game; its updates are discarded): the agent's policy gradient
+    from the real game and from the dream (rewards unmasked), the awake record and the dream's rewards."""
+    algorithm = config.algorithm.replace(mode="dream")
+    _, _, record = play_game(algorithm, env, env_params, learner, key)
+    awake = record.awake
+    real = algorithm.agent.gradients(learner.agent, awake.agent.network, awake.agent.action, awake.agent.probabilities, awake.reward)
+    imagined = record.dream.imagined
+    return real, imagined_gradients(algorithm, learner, imagined, imagined.rewards), awake, imagined.rewards
 
 
 def flat(tree) -> jnp.ndarray:
@@ -71,10 +52,9 @@ def diagnose(folder: Path, games: int, seed: int) -> dict:
     learners = load_state(config, folder).learners
 
     def one(learner, key):
-        key_a, key_b, key_dream = jax.random.split(key, 3)
-        grad_a, record_a, start = real_game(config, env, env_params, learner, key_a)
-        grad_b, _, _ = real_game(config, env, env_params, learner, key_b)
-        grad_dream, dream_rewards = dream(config, learner, start, key_dream)
+        key_a, key_b = jax.random.split(key)
+        grad_a, grad_dream, record_a, dream_rewards = game_gradients(config, env, env_params, learner, key_a)
+        grad_b, _, _, _ = game_gradients(config, env, env_params, learner, key_b)
         return grad_a, grad_b, grad_dream, record_a, dream_rewards
 
     keys = jax.random.split(jax.random.key(seed), games)
@@ -94,7 +74,7 @@ def diagnose(folder: Path, games: int, seed: int) -> dict:
             for t, reward in enumerate(rewards):
                 level = config.algorithm.world_model.reward_decay * level + reward
                 target[t] = level
-            prediction = target - np.asarray(record.model.error[r, :, -1])
+            prediction = np.asarray(record.model.prediction[r, :, -1])
             if target.std() > 0 and prediction.std() > 0:
                 results["reward_correlation"].append(float(np.corrcoef(prediction, target)[0, 1]))
             results["awake_target_std"].append(float(target.std()))

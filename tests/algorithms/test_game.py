@@ -130,3 +130,27 @@ def test_bad_algorithm_values_are_rejected_before_compiling():
         small_config(model_update="epoch")
     with pytest.raises(ValueError, match="disagree"):
         small_config(agent=AgentConfig(n_actions=3))
+
+
+def test_values_the_official_codes_never_had_are_rejected_naming_the_field():
+    from snnrl.models.neuromorphic import NeuromorphicAgentConfig, NeuromorphicWorldModelConfig
+
+    with pytest.raises(ValueError, match="WorldModelConfig.action_scale"):
+        WorldModelConfig(action_scale=0.0)
+    with pytest.raises(ValueError, match=r"WorldModelConfig.target_units='bytes' is unknown; allowed: \['ram', 'observation'\]"):
+        WorldModelConfig(target_units="bytes")
+    with pytest.raises(ValueError, match="WorldModelConfig.recurrent_diagonal"):
+        WorldModelConfig(recurrent_diagonal="zero_after_update")
+    with pytest.raises(ValueError, match="AgentConfig.recurrent_diagonal"):
+        AgentConfig(recurrent_diagonal="learned")
+    with pytest.raises(ValueError, match="lr_decay"):
+        NeuromorphicWorldModelConfig(lr_decay=1.5)
+    with pytest.raises(ValueError, match="dreaming_learning_rate"):
+        NeuromorphicAgentConfig(dreaming_learning_rate=0.0)
+    with pytest.raises(ValueError, match="awake_updates_from_game"):
+        small_config(awake_updates_from_game=-1)
+    with pytest.raises(ValueError, match="model_warmup_steps is 0"):
+        small_config(model_warmup_steps=0)
+    with pytest.raises(ValueError, match="dream_eligibility_reset needs a recurrent agent"):
+        DreamingConfig(agent=NeuromorphicAgentConfig(), world_model=NeuromorphicWorldModelConfig(),
+                       model_warmup_steps=0, dream_model_warmup=False)

@@ -121,3 +121,20 @@ def test_a_neuromorphic_run_resumes_to_the_uninterrupted_result(tmp_path):
     with np.load(tmp_path / "resumed" / "metrics.npz") as a, np.load(tmp_path / "uninterrupted" / "metrics.npz") as b:
         for name in a.files:
             np.testing.assert_array_equal(a[name], b[name])
+
+
+@pytest.mark.parametrize("stored_version", ["0.1.0", "1.0.0", None])
+def test_resume_refuses_a_folder_of_another_version(tmp_path, stored_version):
+    # Results of the pre-fidelity presets (0.1) must never be continued or mixed with 0.2's.
+    config = tiny_config(games=2)
+    run_experiment(config, tmp_path, show_progress=False)
+    stored = json.loads((tmp_path / "config.json").read_text())
+    if stored_version is None:
+        del stored["snnrl_version"]
+    else:
+        stored["snnrl_version"] = stored_version
+    (tmp_path / "config.json").write_text(json.dumps(stored))
+    before = {path.name: path.read_bytes() for path in tmp_path.iterdir()}
+    with pytest.raises(ValueError, match=r"written by snnrl .* start a new run"):
+        run_experiment(None, tmp_path, resume=True, show_progress=False)
+    assert {path.name: path.read_bytes() for path in tmp_path.iterdir()} == before
