@@ -57,20 +57,32 @@ def hidden_layer_parameters(algorithm: DreamingConfig, base_keys: jax.Array):
     return jax.tree.map(lambda *leaves: jnp.stack(leaves), *per_realization)
 
 
+def _cores_per_layer(hidden: FixedHiddenLayerConfig, chip: ChipDescription) -> int:
+    return math.ceil(hidden.n_hidden / len(chip.usable_neuron_ids))
+
+
+def check_board_fits(algorithm: DreamingConfig, realizations: int, chip: ChipDescription = DYNAPSE1) -> None:
+    """MappingError if the chip layers of ``realizations`` realizations need more cores than one board has
+    (counted without mapping anything)."""
+    roles = chip_roles(algorithm)
+    needed = [_cores_per_layer(_hidden_config(algorithm, role), chip) for role in roles]
+    if roles and realizations * sum(needed) > chip.n_cores:
+        raise MappingError(
+            f"{realizations} realizations do not fit on one {chip.name} board: their {len(roles)} chip "
+            f"layer(s) need {sum(needed)} core(s) per realization and the board has {chip.n_cores}; run at most "
+            f"{chip.n_cores // sum(needed)} realizations per board")
+
+
 def board_layers(algorithm: DreamingConfig, base_keys: jax.Array, chip: ChipDescription = DYNAPSE1) -> list[MappedNetwork]:
     """The mapped layers of all realizations on one board, in session order; MappingError if they do not fit."""
+    check_board_fits(algorithm, len(base_keys), chip)
     roles = chip_roles(algorithm)
     layers, next_core = [], 0
     for key in init_keys(base_keys):
         for role in roles:
             hidden = _hidden_config(algorithm, role)
             spec = layer_spec(hidden, role, jax.random.fold_in(key, ROLE_TAGS[role]))
-            count = math.ceil(hidden.n_hidden / len(chip.usable_neuron_ids))
-            if next_core + count > chip.n_cores:
-                raise MappingError(
-                    f"{len(base_keys)} realizations do not fit on one {chip.name} board: their {len(roles)} chip "
-                    f"layer(s) each need {count} core(s) and the board has {chip.n_cores}; run at most "
-                    f"{chip.n_cores // (count * len(roles))} realizations per board")
+            count = _cores_per_layer(hidden, chip)
             cores = tuple(divmod(next_core + k, chip.cores_per_chip) for k in range(count))
             layers.append(map_hidden_layer(spec, chip, cores=cores))
             next_core += count

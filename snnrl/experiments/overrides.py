@@ -33,8 +33,22 @@ def apply_overrides(config: ExperimentConfig, *, env=None, mode=None, realizatio
         known = registered_names()
         if env not in known:
             raise ValueError(f"unknown environment {env!r}; known: {', '.join(known)}")
+    _refuse_idle_options(algorithm, n_fut=n_fut, dream_start=dream_start, mismatch=mismatch, threshold=threshold)
     experiment = {k: v for k, v in dict(env=env, realizations=realizations, games=games, seed=seed, chunk_games=chunk_games).items() if v is not None}
     return config.replace(algorithm=algorithm, **experiment)
+
+
+def _refuse_idle_options(algorithm, *, n_fut, dream_start, mismatch, threshold) -> None:
+    """ValueError for an option given that does nothing in the chosen mode or backend."""
+    if n_fut is not None and algorithm.mode != "plan":
+        raise ValueError(f"--n-fut sets the look-ahead of --mode plan; it does nothing in mode {algorithm.mode!r}")
+    if dream_start is not None and algorithm.mode != "dream":
+        raise ValueError(f"--dream-start sets where dreams start; it does nothing in mode {algorithm.mode!r}")
+    backend = getattr(getattr(algorithm.agent, "hidden", None), "backend", None)
+    if mismatch is not None and backend != "simulated":
+        raise ValueError(f"--mismatch sets the simulated chip's device mismatch; it does nothing with --backend {backend}")
+    if threshold is not None and backend == "dynapse1":
+        raise ValueError("--threshold sets the simulated chip's threshold; the dynapse1 board uses its own biases")
 
 
 def fit_to_environment(config: ExperimentConfig, env, env_params) -> ExperimentConfig:

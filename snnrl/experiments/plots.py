@@ -11,17 +11,17 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from snnrl.experiments.config import ExperimentConfig  # noqa: E402
+from snnrl.experiments.checkpoint import METRIC_NAMES  # noqa: E402
 from snnrl.experiments.runner import read_config  # noqa: E402
 from snnrl.experiments.statistics import moving_average  # noqa: E402
+from snnrl.experiments.storage import read_npz  # noqa: E402
 
 OBSERVATION_NAMES = ("ball x", "ball y", "enemy y", "player y")
 
 
 def load_folder(folder: Path) -> tuple[ExperimentConfig, dict[str, np.ndarray]]:
     """The config and metrics (name -> (R, games)) of a results folder."""
-    config = read_config(folder)
-    with np.load(folder / "metrics.npz") as data:
-        return config, dict(data)
+    return read_config(folder), read_npz(folder / "metrics.npz", METRIC_NAMES)
 
 
 def _save(figure, out: Path) -> list[Path]:
@@ -34,13 +34,15 @@ def _save(figure, out: Path) -> list[Path]:
 
 
 def plot_returns(folders: list[Path], out: Path, window: int = 50) -> list[Path]:
-    """Return (moving mean over ``window`` games) vs real interactions for each folder: single runs thin,
-    median thick, 80th percentile dashed, mean +- standard error shaded. Returns the PNG and PDF paths."""
+    """Return (moving mean over ``window`` games, drawn from the first full window on) vs real interactions
+    for each folder: single runs thin, median thick, 80th percentile dashed, mean +- standard error
+    shaded. Returns the PNG and PDF paths."""
     figure, axis = plt.subplots(figsize=(6.4, 4.0))
     for index, folder in enumerate(folders):
         config, metrics = load_folder(Path(folder))
-        returns = moving_average(metrics["game_return"], window)
-        interactions = np.arange(1, returns.shape[1] + 1) * config.algorithm.awake_steps
+        start = min(window, metrics["game_return"].shape[1]) - 1
+        returns = moving_average(metrics["game_return"], window)[:, start:]
+        interactions = np.arange(start + 1, start + 1 + returns.shape[1]) * config.algorithm.awake_steps
         color = f"C{index}"
         mode = config.algorithm.mode + (f" n_fut={config.algorithm.n_fut}" if config.algorithm.mode == "plan" else "")
         label = f"{mode} ({config.env}, R={returns.shape[0]})"
@@ -48,12 +50,12 @@ def plot_returns(folders: list[Path], out: Path, window: int = 50) -> list[Path]
             axis.plot(interactions, run, color=color, lw=0.4, alpha=0.35)
         mean = returns.mean(axis=0)
         error = returns.std(axis=0, ddof=1) / np.sqrt(returns.shape[0]) if returns.shape[0] > 1 else np.zeros_like(mean)
-        axis.fill_between(interactions, mean - error, mean + error, color=color, alpha=0.25, lw=0)
-        axis.plot(interactions, np.median(returns, axis=0), color=color, lw=2.0, label=f"{label} median")
-        axis.plot(interactions, np.percentile(returns, 80, axis=0), color=color, lw=1.0, ls="--", label="80th percentile")
+        axis.fill_between(interactions, mean - error, mean + error, color=color, alpha=0.25, lw=0, label=f"{label}: mean ± s.e.")
+        axis.plot(interactions, np.median(returns, axis=0), color=color, lw=2.0, label=f"{label}: median")
+        axis.plot(interactions, np.percentile(returns, 80, axis=0), color=color, lw=1.0, ls="--", label=f"{label}: 80th percentile")
     axis.set_xlabel("real interactions (agent steps)")
     axis.set_ylabel(f"return per game (mean over {window} games)")
-    axis.legend(fontsize=7, frameon=False)
+    axis.legend(fontsize=6, frameon=False)
     axis.grid(alpha=0.2)
     return _save(figure, Path(out))
 

@@ -1,15 +1,15 @@
 """Run an experiment into a results folder, chunk by chunk, resumable after a crash.
 
 Folder layout: config.json (full config), checkpoint.npz (learners + metrics so far, written
-atomically after every chunk), metrics.npz (per game and realization: game_return, model_state_error,
-model_reward_error, policy_entropy, imagined_return, interactions), returns.csv, summary.json.
+atomically after every chunk, see ``checkpoint``), metrics.npz (per game and realization: game_return,
+model_state_error, model_reward_error, policy_entropy, imagined_return, interactions), returns.csv,
+summary.json, and while a run writes, its lock .snnrl.lock (see ``lock``).
 """
 
 from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -18,34 +18,29 @@ import jax.numpy as jnp
 import numpy as np
 
 from snnrl import __version__
-from snnrl.algorithms.game import GameMetrics
 from snnrl.algorithms.learner import Learner
+from snnrl.experiments.checkpoint import (
+    CHECKPOINT, METRIC_NAMES, RunState, check_no_results, check_resumable_without_checkpoint, load_checkpoint,
+    save_checkpoint,
+)
 from snnrl.experiments.config import ExperimentConfig
-from snnrl.experiments.overrides import fit_to_environment
-from snnrl.experiments.progress import ProgressReporter
-from snnrl.experiments.storage import load_pytree, save_pytree, write_atomic, write_json, write_npz
 from snnrl.experiments.hidden_layers import board_session
-from snnrl.experiments.train import init_learners, learner_shapes, make_environment, make_chunk, realization_keys, realization_sharding, shard
+from snnrl.experiments.lock import folder_lock
+from snnrl.experiments.memory import check_compiled_fits, check_learners_fit
+from snnrl.experiments.overrides import fit_to_environment
+from snnrl.experiments.preflight import check_chip, check_out_folder
+from snnrl.experiments.progress import ProgressReporter
+from snnrl.experiments.run_identity import check_same_run
+from snnrl.experiments.signals import sigterm_raises
+from snnrl.experiments.storage import remove_temporaries, write_atomic, write_json, write_npz
+from snnrl.experiments.train import init_learners, learner_shapes, make_chunk, make_environment, realization_keys, realization_sharding, shard
 
-METRIC_NAMES = tuple(GameMetrics.__dataclass_fields__)
-CHECKPOINT = "checkpoint.npz"
+__all__ = ["CHECKPOINT", "METRIC_NAMES", "DivergenceError", "RunState", "load_state", "read_config", "run_experiment",
+           "summarize"]
 
 
 class DivergenceError(RuntimeError):
     """A run produced NaN/inf; the checkpoint before the bad chunk is kept."""
-
-
-@dataclass
-class RunState:
-    """Host-side progress of a run: learners, metrics so far (name -> (R, games_done)), wall seconds."""
-
-    learners: Learner
-    metrics: dict[str, np.ndarray]
-    wall_seconds: float
-
-    @property
-    def games_done(self) -> int:
-        return self.metrics["game_return"].shape[1]
 
 
 def _chunk_function(config: ExperimentConfig, env, env_params) -> Callable:
@@ -80,23 +75,51 @@ def _check_finite(config: ExperimentConfig, metrics: dict[str, np.ndarray], lear
             )
 
 
+# Which config fields set each initial weight (leaf paths of a Learner), for divergences at game 0.
+INITIAL_WEIGHT_FIELDS = {
+    ".agent.w_in": "algorithm.agent.lif.w_in_std",
+    ".agent.weights.w_rec": "algorithm.agent.lif.w_rec_std (or n_neurons)",
+    ".agent.weights.readout": "algorithm.agent.readout_std",
+    ".agent.hidden": "algorithm.agent.hidden (mismatch, threshold, encoder)",
+    ".world_model.w_in": "algorithm.world_model.lif.w_in_std",
+    ".world_model.weights.w_rec": "algorithm.world_model.lif.w_rec_std (or n_neurons)",
+    ".world_model.hidden": "algorithm.world_model.hidden (mismatch, threshold, encoder)",
+}
+
+
+def check_initial_learners(learners: Learner) -> None:
+    """DivergenceError naming the config field that set an initial weight holding NaN/inf (an init scale
+    finite in Python but overflowing float32), before any game is played."""
+    for path, leaf in jax.tree_util.tree_leaves_with_path(learners):
+        if jnp.issubdtype(leaf.dtype, jnp.floating) and not bool(jnp.all(jnp.isfinite(leaf))):
+            name = jax.tree_util.keystr(path)
+            fields = [field for prefix, field in INITIAL_WEIGHT_FIELDS.items() if name.startswith(prefix)]
+            raise DivergenceError(
+                f"the initial weights {name} hold NaN/inf before game 0: the config field "
+                f"{fields[0] if fields else 'setting them'} gives values float32 cannot hold; choose a smaller one")
+
+
 def _fresh_state(config: ExperimentConfig) -> RunState:
     base_keys = realization_keys(config.seed, config.realizations)
     empty = {name: np.zeros((config.realizations, 0), np.float32) for name in METRIC_NAMES}
-    return RunState(init_learners(config, base_keys), empty, 0.0)
+    learners = init_learners(config, base_keys)
+    check_initial_learners(learners)
+    return RunState(learners, empty, 0.0)
 
 
 def load_state(config: ExperimentConfig, folder: Path) -> RunState:
+    """The RunState stored in ``folder``'s checkpoint for ``config`` (checked: see checkpoint.load_checkpoint)."""
     template = learner_shapes(config, realization_keys(config.seed, config.realizations))
-    learners, extra = load_pytree(folder / CHECKPOINT, template)
-    metrics = {name: extra[f"metric_{name}"] for name in METRIC_NAMES}
-    return RunState(jax.tree.map(jnp.asarray, learners), metrics, float(extra["wall_seconds"]))
+    return load_checkpoint(config, Path(folder), template)
 
 
 def _save(config: ExperimentConfig, folder: Path, state: RunState) -> None:
-    extra = {f"metric_{name}": values for name, values in state.metrics.items()}
-    extra["wall_seconds"] = np.asarray(state.wall_seconds)
-    save_pytree(folder / CHECKPOINT, state.learners, extra)
+    save_checkpoint(config, folder, state)
+    _write_results(config, folder, state)
+
+
+def _write_results(config: ExperimentConfig, folder: Path, state: RunState) -> None:
+    """metrics.npz, returns.csv and summary.json of ``state`` (all derived from the checkpoint)."""
     write_npz(folder / "metrics.npz", state.metrics)
     returns = state.metrics["game_return"]
     header = "game," + ",".join(f"realization_{r}" for r in range(returns.shape[0]))
@@ -150,45 +173,93 @@ def read_config(folder: Path) -> ExperimentConfig:
     return ExperimentConfig.from_dict(stored["experiment"])
 
 
-def prepare_folder(config: ExperimentConfig, folder: Path, resume: bool) -> ExperimentConfig:
-    """Create or reopen a results folder. Resuming takes the stored config; a fresh run refuses a folder
-    that already holds a checkpoint."""
-    folder = Path(folder)
-    has_checkpoint = (folder / CHECKPOINT).exists()
-    if resume:
-        return read_config(folder)
-    if has_checkpoint:
-        raise FileExistsError(f"{folder} already holds a run (checkpoint.npz); pass --resume or choose another --out")
+def _write_config(config: ExperimentConfig, folder: Path) -> None:
     write_json(folder / "config.json", {"experiment": config.to_dict(), "snnrl_version": __version__})
-    return config
+
+
+def _open_run(config: ExperimentConfig | None, folder: Path, resume: bool):
+    """Inside the folder's lock: the run's config (fitted to its environment), environment and starting
+    state, every check done before anything is written. For resume: the stored config, with ``games``
+    from ``config`` if one is given (any other difference is refused)."""
+    if resume:
+        stored = read_config(folder)
+        requested = stored if config is None else config
+        check_chip(requested)
+        env, env_params = make_environment(stored)
+        requested = fit_to_environment(requested, env, env_params)
+        check_same_run(stored, requested, str(folder))
+        config = requested
+    else:
+        check_no_results(folder)
+        env, env_params = make_environment(config)
+        config = fit_to_environment(config, env, env_params)
+    check_learners_fit(config, _device_count(config))
+    if resume and (folder / CHECKPOINT).exists():
+        state = load_state(config, folder)
+    else:
+        if resume:
+            check_resumable_without_checkpoint(folder)
+        state = _fresh_state(config)
+    return config, env, env_params, state
+
+
+def _device_count(config: ExperimentConfig) -> int:
+    sharding = realization_sharding(config)
+    return 1 if sharding is None else len(sharding.device_set)
+
+
+def _compiled_chunk(config: ExperimentConfig, env, env_params, learners, base_keys, first: int) -> Callable:
+    """The chunk function; for JAX environments compiled ahead for full chunks and checked by XLA's
+    memory analysis (ValueError if it will not fit). Other chunk lengths compile on first use."""
+    chunk = _chunk_function(config, env, env_params)
+    if not hasattr(chunk, "lower") or first >= config.games:
+        return chunk
+    length = min(config.chunk_games, config.games - first)
+    compiled = chunk.lower(learners, base_keys, jnp.arange(first, first + length)).compile()
+    check_compiled_fits(config, compiled)
+    return lambda learners, keys, games: (compiled if len(games) == length else chunk)(learners, keys, games)
 
 
 def run_experiment(
     config: ExperimentConfig | None, folder: Path | str, resume: bool = False, show_progress: bool = True
 ) -> dict:
     """Run ``config`` into ``folder``, or with resume=True continue the run stored there (its config.json
-    is used; ``config`` may be None). Returns the summary dict. Raises DivergenceError on NaN."""
-    folder = Path(folder)
+    is used; ``config`` may be None, or the stored config with more ``games`` to extend the run). Holds
+    the folder's lock throughout (FolderLockedError if another process writes there). Returns the summary
+    dict. Bad input (folder, config, a checkpoint of another run, a damaged file) raises ValueError /
+    FileExistsError / FileNotFoundError before anything is written; NaN raises DivergenceError; SIGTERM
+    raises signals.Terminated after cleaning up."""
+    folder = check_out_folder(folder)
+    if config is None and not resume:
+        raise ValueError("run_experiment needs a config unless resume=True")
     if resume:
-        config = read_config(folder)
-    env, env_params = make_environment(config)
-    config = prepare_folder(fit_to_environment(config, env, env_params), folder, resume)
-    state = load_state(config, folder) if resume and (folder / CHECKPOINT).exists() else _fresh_state(config)
-    chunk = _chunk_function(config, env, env_params)
-    sharding = realization_sharding(config)
-    base_keys = shard(realization_keys(config.seed, config.realizations), sharding)
-    learners = shard(state.learners, sharding)
-    with board_session(config.algorithm, base_keys), ProgressReporter(config, state.games_done, enabled=show_progress) as progress:
-        while state.games_done < config.games:
-            first = state.games_done
-            games = jnp.arange(first, min(first + config.chunk_games, config.games))
-            started = time.perf_counter()
-            learners, chunk_metrics = chunk(learners, base_keys, games)
-            chunk_metrics = {name: np.asarray(getattr(chunk_metrics, name)) for name in METRIC_NAMES}
-            _check_finite(config, chunk_metrics, learners, first)
-            elapsed = time.perf_counter() - started
-            metrics = {name: np.concatenate([state.metrics[name], chunk_metrics[name]], axis=1) for name in METRIC_NAMES}
-            state = RunState(learners, metrics, state.wall_seconds + elapsed)
-            _save(config, folder, state)
-            progress.update(state.games_done, chunk_metrics["game_return"], len(games) * config.algorithm.awake_steps * config.realizations / elapsed)
+        read_config(folder)  # a folder that is no results folder is refused before the lock creates it
+    else:
+        check_chip(config)
+    with sigterm_raises(), folder_lock(folder):
+        remove_temporaries(folder)
+        config, env, env_params, state = _open_run(config, folder, resume)
+        sharding = realization_sharding(config)
+        base_keys = shard(realization_keys(config.seed, config.realizations), sharding)
+        learners = shard(state.learners, sharding)
+        with board_session(config.algorithm, base_keys):
+            chunk = _compiled_chunk(config, env, env_params, learners, base_keys, state.games_done)
+            _write_config(config, folder)
+            if state.games_done:  # a kill may have left them a chunk behind the checkpoint
+                _write_results(config, folder, state)
+            with ProgressReporter(config, state.games_done, enabled=show_progress) as progress:
+                while state.games_done < config.games:
+                    first = state.games_done
+                    games = jnp.arange(first, min(first + config.chunk_games, config.games))
+                    started = time.perf_counter()
+                    learners, chunk_metrics = chunk(learners, base_keys, games)
+                    chunk_metrics = {name: np.asarray(getattr(chunk_metrics, name)) for name in METRIC_NAMES}
+                    _check_finite(config, chunk_metrics, learners, first)
+                    elapsed = time.perf_counter() - started
+                    metrics = {name: np.concatenate([state.metrics[name], chunk_metrics[name]], axis=1)
+                               for name in METRIC_NAMES}
+                    state = RunState(learners, metrics, state.wall_seconds + elapsed)
+                    _save(config, folder, state)
+                    progress.update(state.games_done, chunk_metrics["game_return"],
+                                    len(games) * config.algorithm.awake_steps * config.realizations / elapsed)
     return summarize(config, state)

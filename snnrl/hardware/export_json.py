@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import tempfile
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +26,18 @@ FORMAT = "snnrl.hardware.mapped_network"
 VERSION = 1
 
 
+def temporary_path(target: Path) -> Path:
+    """A fresh hidden name next to ``target`` for a file to be renamed onto it (not created)."""
+    return target.parent / f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+
+
 def write_text_atomic(path: str | os.PathLike, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file in the same folder and ``os.replace``."""
+    """Write ``text`` to ``path`` via a temporary file in the same folder and ``os.replace``; the file
+    gets the usual permissions (0666 less the umask), the temporary file is removed on any exception."""
     target = Path(path)
-    handle, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    temp = temporary_path(target)
     try:
+        handle = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
             stream.flush()

@@ -11,13 +11,13 @@ constant for all inputs.
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 from typing import Literal
 
 import nir
 import numpy as np
 
+from snnrl.hardware.export_json import temporary_path
 from snnrl.hardware.lif import HiddenLIFParams
 
 NeuronModel = Literal["lif", "cuba_lif"]
@@ -62,8 +62,7 @@ def hidden_layer_to_nir(params: HiddenLIFParams, readout: np.ndarray, dt_ms: flo
 def save_nir(graph: nir.NIRGraph, path: str | os.PathLike) -> None:
     """Write ``graph`` with ``nir.write`` to a temporary file in the same folder, then ``os.replace`` it."""
     target = Path(path)
-    handle, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    os.close(handle)
+    temp = temporary_path(target)  # nir.write creates it with the usual permissions (0666 less the umask)
     try:
         nir.write(temp, graph)
         os.replace(temp, target)

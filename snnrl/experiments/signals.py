@@ -1,0 +1,31 @@
+"""SIGTERM as an exception, so that a terminated run cleans up like an interrupted one (temporary files
+removed, the folder's lock released, the last checkpoint kept)."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+class Terminated(SystemExit):
+    """The process received SIGTERM; exits with status 128 + 15 if not caught."""
+
+
+def _raise_terminated(signum: int, frame) -> None:
+    raise Terminated(128 + signum)
+
+
+@contextmanager
+def sigterm_raises() -> Iterator[None]:
+    """Inside the block SIGTERM raises Terminated (in the main thread; elsewhere it changes nothing:
+    Python lets only the main thread set handlers)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
