@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from snnrl.core.checks import check_flag, check_instance, check_integer, check_real
 from snnrl.models.agent import AgentConfig
+from snnrl.models.neuromorphic import NeuromorphicAgentConfig, NeuromorphicWorldModelConfig
 from snnrl.models.world_model import WorldModelConfig
 
 MODES = ("dream", "plan", "none")
@@ -61,6 +63,13 @@ class DreamingConfig:
     dream_lr_scale: float = 1.0
 
     def __post_init__(self) -> None:
+        check_instance("DreamingConfig", "agent", self.agent, (AgentConfig, NeuromorphicAgentConfig))
+        check_instance("DreamingConfig", "world_model", self.world_model, (WorldModelConfig, NeuromorphicWorldModelConfig))
+        for name in ("agent_learns_awake", "baseline_runs_model", "dream_model_warmup", "dream_eligibility_reset",
+                     "dream_continues_policy_trace", "clip_dream_state"):
+            check_flag("DreamingConfig", name, getattr(self, name))
+        check_integer("DreamingConfig", "model_learning_stop", self.model_learning_stop, minimum=0, optional=True)
+        check_real("DreamingConfig", "dream_lr_scale", self.dream_lr_scale, finite=True)
         for name, allowed in (("mode", MODES), ("model_update", MODEL_UPDATES), ("dream_start", DREAM_STARTS)):
             if getattr(self, name) not in allowed:
                 raise ValueError(f"DreamingConfig.{name}={getattr(self, name)!r} is not allowed; allowed: {list(allowed)}")
@@ -72,6 +81,9 @@ class DreamingConfig:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise ValueError(f"DreamingConfig.{name} must be an integer >= 0, got {value!r}")
+        if self.mode == "plan" and self.n_fut > self.awake_steps:
+            raise ValueError(f"DreamingConfig.n_fut={self.n_fut} looks further ahead than a game lasts "
+                             f"(awake_steps={self.awake_steps}); choose n_fut <= awake_steps")
         start = self.awake_updates_from_game
         if start is not None and (not isinstance(start, int) or isinstance(start, bool) or start < 0):
             raise ValueError(f"DreamingConfig.awake_updates_from_game must be an integer >= 0 or None, got {start!r}")

@@ -20,7 +20,7 @@ import jax.numpy as jnp
 import numpy as np
 from flax import struct
 
-from snnrl.core.checks import check_array
+from snnrl.core.checks import check_actions, check_array, check_probabilities
 from snnrl.core.filters import discounted_returns, low_pass_reverse
 
 
@@ -51,7 +51,22 @@ def _check_episode(record: EpisodeRecord, readout: jax.Array, **per_step: jax.Ar
     expected = {"error": (steps, n_outputs), "cost": (n_outputs,), "actions": (steps,),
                 "probabilities": (steps, n_outputs), "rewards": (steps,)}
     for name, value in per_step.items():
-        check_array(name, value, expected[name])
+        if name == "actions":
+            check_actions(name, value, n_outputs, expected[name])
+        elif name == "probabilities":
+            check_probabilities(name, value, expected[name])
+        else:
+            check_array(name, value, expected[name])
+
+
+def _check_policy_step(readout_trace: jax.Array, actions: jax.Array, probabilities: jax.Array, rewards: jax.Array) -> None:
+    """Shapes of the policy rule's per-step arrays against readout_trace (T, N) and probabilities (T, A);
+    integer actions in [0, A), probabilities in [0, 1], no NaN (values checked when concrete)."""
+    steps = np.shape(readout_trace)[0]
+    check_array("readout_trace", readout_trace, (steps, None))
+    check_probabilities("probabilities", probabilities, (steps, None))
+    check_actions("actions", actions, np.shape(probabilities)[1], (steps,))
+    check_array("rewards", rewards, (steps,))
 
 
 def _recurrent_gradient(
@@ -87,7 +102,8 @@ def policy_readout_gradient(
     readout_trace: jax.Array, actions: jax.Array, probabilities: jax.Array, rewards: jax.Array, beta: float, gamma: float
 ) -> jax.Array:
     """d(-J)/dR of the policy-gradient objective. readout_trace (T, N); actions (T,); probabilities (T, A);
-    rewards (T,). Returns (A, N)."""
+    rewards (T,). Returns (A, N). ValueError naming a mis-shaped, out-of-range or NaN argument."""
+    _check_policy_step(readout_trace, actions, probabilities, rewards)
     weighted = policy_log_derivative(actions, probabilities, beta) * discounted_returns(rewards, gamma)[:, None]
     return -weighted.T @ readout_trace
 
@@ -240,7 +256,9 @@ def policy_step_gradients(
 ) -> PolicyTrace:
     """One online step: the log-policy gradient enters a trace decaying by gamma, and the reward of this
     step multiplies that trace. pseudo_derivative, eligibility, readout_trace (N,); readout (A, N);
-    action () int; probabilities (A,); reward ()."""
+    action () int; probabilities (A,); reward (). ValueError naming a mis-shaped, out-of-range or NaN
+    action, probabilities or reward (values checked when concrete)."""
+    _check_policy_step(readout_trace[None], action[None], probabilities[None], jnp.asarray(reward)[None])
     filtered = _step_eligibility(trace.filtered_eligibility, pseudo_derivative, eligibility, alpha_readout, filter_eligibility)
     log_derivative = policy_log_derivative(action[None], probabilities[None], beta)[0]
     learning_signal = log_derivative @ readout

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, fields, replace
 
+from snnrl.core.checks import check_flag, check_real
 from snnrl.core.pseudo_derivatives import PseudoDerivativeSpec
 
 
@@ -35,6 +36,10 @@ class LIFConfig:
     filter_eligibility: bool = False
 
     def __post_init__(self) -> None:
+        for name in ("dt", "tau_m", "tau_s", "tau_readout", "w_in_std", "v_rest", "v_th", "w_res", "v_init"):
+            check_real("LIFConfig", name, getattr(self, name))
+        check_real("LIFConfig", "w_rec_std", self.w_rec_std, optional=True)
+        check_flag("LIFConfig", "filter_eligibility", self.filter_eligibility)
         if not isinstance(self.n_neurons, int) or isinstance(self.n_neurons, bool) or self.n_neurons < 1:
             raise ValueError(f"LIFConfig.n_neurons must be an integer >= 1, got {self.n_neurons!r}")
         for name in ("dt", "tau_m", "tau_s", "tau_readout", "w_in_std"):
@@ -51,6 +56,8 @@ class LIFConfig:
             raise ValueError(
                 f"LIFConfig.pseudo_derivative must be a PseudoDerivativeSpec, got {type(self.pseudo_derivative).__name__}"
             )
+        if not self.w_res < 0:
+            raise ValueError(f"LIFConfig.w_res is the self-reset per spike and must be < 0 (official -100), got {self.w_res!r}")
 
     @property
     def alpha_m(self) -> float:

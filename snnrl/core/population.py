@@ -21,6 +21,9 @@ from typing import Literal
 import flax.struct
 import jax
 import jax.numpy as jnp
+import numpy as np
+
+from snnrl.core.checks import check_actions, check_array, check_flag, check_real
 
 SpikeMode = Literal["regular", "poisson"]
 SPIKE_MODES: tuple[str, ...] = ("regular", "poisson")
@@ -46,6 +49,9 @@ class PopulationCodeConfig:
     random_initial_phase: bool = False
 
     def __post_init__(self) -> None:
+        for name in ("spacing", "offset", "sigma", "scale", "action_rate_hz", "bin_ms"):
+            check_real("PopulationCodeConfig", name, getattr(self, name))
+        check_flag("PopulationCodeConfig", "random_initial_phase", self.random_initial_phase)
         for name in ("n_per_variable", "bins_per_step"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
@@ -92,7 +98,9 @@ def tuning_centres(config: PopulationCodeConfig) -> jax.Array:
 
 
 def variable_rates(variables: jax.Array, config: PopulationCodeConfig) -> jax.Array:
-    """Rates (Hz) of the variable generators: variables (n_variables,) -> (n_variables * n_per_variable,)."""
+    """Rates (Hz) of the variable generators: variables (n_variables,) -> (n_variables * n_per_variable,).
+    ValueError naming ``variables`` if it is not 1-D or, when concrete, holds NaN/inf."""
+    check_array("variables", variables, (None,))
     x = jnp.asarray(variables, dtype=jnp.float32)[:, None]
     density = jnp.exp(-0.5 * ((x - tuning_centres(config)) / config.sigma) ** 2) / (
         config.sigma * math.sqrt(2.0 * math.pi))
@@ -100,7 +108,9 @@ def variable_rates(variables: jax.Array, config: PopulationCodeConfig) -> jax.Ar
 
 
 def action_rates(action: jax.Array, config: PopulationCodeConfig) -> jax.Array:
-    """Rates (Hz) of the action generators: integer action () -> one-hot * action_rate_hz, (n_actions,)."""
+    """Rates (Hz) of the action generators: integer action () -> one-hot * action_rate_hz, (n_actions,).
+    ValueError naming ``action`` if it is not an integer scalar in [0, n_actions) (checked when concrete)."""
+    check_actions("action", action, config.n_actions, ())
     return jax.nn.one_hot(action, config.n_actions, dtype=jnp.float32) * config.action_rate_hz
 
 
@@ -153,7 +163,9 @@ def encode_step(state: EncoderState, rates: jax.Array, config: PopulationCodeCon
     """Spike counts for one agent step: rates (n,) Hz -> (state, counts (bins_per_step, n) float32).
 
     mode "regular" advances the phase accumulator; "poisson" draws fresh counts and advances the key.
+    ValueError naming ``rates`` if its shape differs from the state's (n,) or, when concrete, it holds NaN/inf.
     """
+    check_array("rates", rates, np.shape(state.phase))
     if mode == "regular":
         phase, counts = regular_spikes(state.phase, rates, config)
         return state.replace(phase=phase), counts

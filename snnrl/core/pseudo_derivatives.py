@@ -15,6 +15,8 @@ from typing import Callable
 import jax
 import jax.numpy as jnp
 
+from snnrl.core.checks import check_real
+
 PseudoDerivative = Callable[[jax.Array], jax.Array]
 
 
@@ -39,7 +41,9 @@ class PseudoDerivativeSpec:
     gamma: float = 0.3
 
     def __post_init__(self) -> None:
-        if self.name not in PSEUDO_DERIVATIVES:
+        check_real("pseudo_derivative", "width", self.width, finite=True)
+        check_real("pseudo_derivative", "gamma", self.gamma, finite=True)
+        if not isinstance(self.name, str) or self.name not in PSEUDO_DERIVATIVES:
             raise ValueError(
                 f"pseudo_derivative.name={self.name!r} is unknown; allowed: {sorted(PSEUDO_DERIVATIVES)}"
             )

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
+from snnrl.core.checks import check_flag, check_integer, check_real
 from snnrl.envs.ale import AleEnv, AleParams
 from snnrl.envs.base import Environment, auto_reset_step, check_action
 from snnrl.envs.gymnax_adapter import GymnaxEnv, gymnax_ids
@@ -37,8 +38,21 @@ def _split_options(name: str, options: dict[str, Any], allowed: tuple[str, ...])
     unknown = sorted(set(options) - set(PROTOCOL_FIELDS) - set(allowed))
     if unknown:
         raise TypeError(f"{name} does not take {', '.join(unknown)}; it takes {', '.join(PROTOCOL_FIELDS + allowed)}")
+    _check_options(name, options)
     protocol = {k: v for k, v in options.items() if k in PROTOCOL_FIELDS}
     return EpisodeProtocol(**protocol), {k: v for k, v in options.items() if k in allowed}
+
+
+def _check_options(name: str, options: dict[str, Any]) -> None:
+    """ValueError naming the first protocol option of ``make(name, ...)`` outside its allowed values."""
+    owner = f"make({name!r})"
+    if "sticky_prob" in options:
+        check_real(owner, "sticky_prob", options["sticky_prob"], minimum=0.0, below=1.0)
+    for option, minimum in (("horizon", 1), ("frameskip", 1), ("noop_warmup", 0), ("batch_size", 1)):
+        if option in options:
+            check_integer(owner, option, options[option], minimum=minimum)
+    if "render_frames" in options:
+        check_flag(owner, "render_frames", options["render_frames"])
 
 
 def make(name: str, **options: Any) -> tuple[Environment, Any]:

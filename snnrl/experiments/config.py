@@ -9,12 +9,17 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 from snnrl.algorithms.config import DreamingConfig
+from snnrl.core.checks import check_instance, check_integer, check_real
 from snnrl.core.lif_config import LIFConfig
 from snnrl.core.pseudo_derivatives import PseudoDerivativeSpec
 from snnrl.models.agent import AgentConfig
 from snnrl.models.world_model import WorldModelConfig
 from snnrl.core.population import PopulationCodeConfig
 from snnrl.models.neuromorphic import FixedHiddenLayerConfig, NeuromorphicAgentConfig, NeuromorphicWorldModelConfig
+
+
+INT32_MAX = 2**31 - 1
+SEED_MAX = 2**32 - 1
 
 
 @dataclass(frozen=True)
@@ -38,16 +43,18 @@ class ExperimentConfig:
     preset: str = "official"
 
     def __post_init__(self) -> None:
-        for name in ("games", "realizations", "chunk_games"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
-        if not isinstance(self.noop_warmup, int) or self.noop_warmup < 0:
-            raise ValueError(f"noop_warmup must be an integer >= 0, got {self.noop_warmup!r}")
-        if not 0.0 <= self.sticky_prob < 1.0:
-            raise ValueError(f"sticky_prob must lie in [0, 1), got {self.sticky_prob!r}")
-        if not isinstance(self.seed, int) or self.seed < 0:
-            raise ValueError(f"seed must be an integer >= 0, got {self.seed!r}")
+        check_instance("ExperimentConfig", "algorithm", self.algorithm, DreamingConfig)
+        if not isinstance(self.env, str) or not self.env:
+            raise ValueError(f"ExperimentConfig.env must be an environment name (see `snnrl list`), got {self.env!r}")
+        check_instance("ExperimentConfig", "preset", self.preset, str)
+        # Game indices and realization counts are int32 in JAX (and 2**31 - 1 tags the initial weights);
+        # jax.random.key folds seeds modulo 2**32, so larger seeds would repeat smaller ones.
+        check_integer("ExperimentConfig", "games", self.games, minimum=1, maximum=INT32_MAX)
+        check_integer("ExperimentConfig", "realizations", self.realizations, minimum=1, maximum=INT32_MAX)
+        check_integer("ExperimentConfig", "seed", self.seed, minimum=0, maximum=SEED_MAX)
+        check_integer("ExperimentConfig", "noop_warmup", self.noop_warmup, minimum=0)
+        check_real("ExperimentConfig", "sticky_prob", self.sticky_prob, minimum=0.0, below=1.0)
+        check_integer("ExperimentConfig", "chunk_games", self.chunk_games, minimum=1)
 
     def replace(self, **changes) -> "ExperimentConfig":
         """A copy with some fields changed (validated again)."""

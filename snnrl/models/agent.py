@@ -15,6 +15,7 @@ import optax
 from flax import struct
 
 from snnrl.core import eprop, lif
+from snnrl.core.checks import check_array, check_flag, check_instance, check_integer, check_real
 from snnrl.core.lif_config import LIFConfig
 from snnrl.core.optim import grouped_optimizer, summed, zero_diagonal_after_update
 
@@ -51,10 +52,14 @@ class AgentConfig:
     recurrent_diagonal: str = "zero_after_update"
 
     def __post_init__(self) -> None:
+        check_instance("AgentConfig", "lif", self.lif, LIFConfig)
         for name in ("n_inputs", "n_actions"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or value < 1:
-                raise ValueError(f"AgentConfig.{name} must be an integer >= 1, got {value!r}")
+            check_integer("AgentConfig", name, getattr(self, name), minimum=1)
+        for name in ("beta", "learning_rate", "adam_eps", "trace_decay", "readout_plain_step"):
+            check_real("AgentConfig", name, getattr(self, name))
+        check_real("AgentConfig", "readout_std", self.readout_std, finite=True, minimum=0.0)
+        check_real("AgentConfig", "logit_clip", self.logit_clip, finite=True, optional=True)
+        check_flag("AgentConfig", "beta_in_gradient", self.beta_in_gradient)
         for name in ("beta", "learning_rate", "adam_eps"):
             value = getattr(self, name)
             if not (math.isfinite(value) and value > 0):
@@ -145,7 +150,9 @@ def policy(config: AgentConfig, readout: jax.Array, readout_trace: jax.Array) ->
 def agent_step(
     config: AgentConfig, agent: Agent, state: lif.LIFState, observation: jax.Array, key: jax.Array
 ) -> tuple[lif.LIFState, AgentStep]:
-    """Feed observation (D,), sample an action. Returns new state and AgentStep."""
+    """Feed observation (D,), sample an action. Returns new state and AgentStep. ValueError naming
+    ``observation`` if its shape is not (n_inputs,) or, when concrete, it holds NaN/inf."""
+    check_array("observation", observation, (config.n_inputs,))
     params = lif.LIFParams(agent.weights.w_rec, config.lif)
     state, output = lif.lif_step(params, state, agent.w_in @ observation)
     probabilities = policy(config, agent.weights.readout, output.readout_trace)

@@ -26,9 +26,11 @@ import optax
 from flax import struct
 
 from snnrl.core import eprop
+from snnrl.core.checks import check_choice, check_instance, check_integer, check_real
 from snnrl.core.optim import grouped_optimizer, stepwise_decay
-from snnrl.core.population import PopulationCodeConfig, agent_rates, encode_step, world_model_rates
+from snnrl.core.population import SPIKE_MODES, PopulationCodeConfig, agent_rates, encode_step, world_model_rates
 from snnrl.hardware.chip_bridge import chip_hidden_step
+from snnrl.hardware.connectivity import CONNECTION_RULES
 from snnrl.hardware.lif import HiddenLIFParams, lif_agent_step
 from snnrl.hardware.lif_backend import HiddenState
 from snnrl.models.agent import AgentStep, policy
@@ -65,6 +67,13 @@ class FixedHiddenLayerConfig:
     threshold: float = 1.0
 
     def __post_init__(self) -> None:
+        for name in ("threshold", "mismatch", "count_decay"):
+            check_real("FixedHiddenLayerConfig", name, getattr(self, name))
+        check_real("FixedHiddenLayerConfig", "ram_scale", self.ram_scale, finite=True, above=0.0)
+        check_integer("FixedHiddenLayerConfig", "n_hidden", self.n_hidden, minimum=1)
+        check_choice("FixedHiddenLayerConfig", "spike_mode", self.spike_mode, SPIKE_MODES)
+        check_choice("FixedHiddenLayerConfig", "connection_rule", self.connection_rule, CONNECTION_RULES)
+        check_instance("FixedHiddenLayerConfig", "encoder", self.encoder, PopulationCodeConfig)
         if not (math.isfinite(self.threshold) and self.threshold > 0):
             raise ValueError(f"threshold must be > 0, got {self.threshold!r}")
         if self.backend not in HIDDEN_BACKENDS:
@@ -192,6 +201,17 @@ class NeuromorphicAgentConfig:
     readout_std: float = 0.1
 
     def __post_init__(self) -> None:
+        owner = "NeuromorphicAgentConfig"
+        check_instance(owner, "hidden", self.hidden, FixedHiddenLayerConfig)
+        for name in ("n_inputs", "n_actions"):
+            check_integer(owner, name, getattr(self, name))
+        for name in ("beta", "learning_rate", "adam_eps", "lr_decay"):
+            check_real(owner, name, getattr(self, name), finite=True)
+        check_real(owner, "dreaming_learning_rate", self.dreaming_learning_rate, finite=True, optional=True)
+        check_real(owner, "logit_clip", self.logit_clip, finite=True, optional=True)
+        check_real(owner, "trace_decay", self.trace_decay, minimum=0.0, maximum=1.0)
+        check_real(owner, "readout_std", self.readout_std, finite=True, minimum=0.0)
+        check_integer(owner, "lr_decay_updates", self.lr_decay_updates, minimum=1)
         if self.n_inputs != 4 or self.n_actions != 3:
             raise ValueError(
                 "the neuromorphic agent encodes the 4 Pong RAM variables and 3 actions; got "
@@ -266,6 +286,10 @@ class NeuromorphicWorldModelConfig(WorldModelTargets):
 
     hidden: FixedHiddenLayerConfig = field(default_factory=FixedHiddenLayerConfig)
     lr_decay: float = 0.99
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_instance("NeuromorphicWorldModelConfig", "hidden", self.hidden, FixedHiddenLayerConfig)
 
     def init(self, key: jax.Array, hidden: HiddenLIFParams | ChipLayer | None = None) -> NeuromorphicWorldModel:
         """World model with the given hidden parameters and zero readouts."""

@@ -13,6 +13,7 @@ import optax
 from flax import struct
 
 from snnrl.core import eprop, lif
+from snnrl.core.checks import check_actions, check_array, check_instance, check_integer, check_real
 from snnrl.core.lif_config import LIFConfig
 from snnrl.core.optim import grouped_optimizer, stepwise_decay
 
@@ -52,9 +53,10 @@ class WorldModelTargets:
     def __post_init__(self) -> None:
         kind = type(self).__name__
         for name in ("n_state", "n_actions", "lr_decay_steps"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or value < 1:
-                raise ValueError(f"{kind}.{name} must be an integer >= 1, got {value!r}")
+            check_integer(kind, name, getattr(self, name), minimum=1)
+        for name in ("cost_state", "cost_reward", "lr_state", "lr_reward", "adam_eps", "jump_threshold", "lr_decay",
+                     "reward_decay"):
+            check_real(kind, name, getattr(self, name))
         if self.target_units not in TARGET_UNITS:
             raise ValueError(f"{kind}.target_units={self.target_units!r} is unknown; allowed: {list(TARGET_UNITS)}")
         for name in ("cost_state", "cost_reward", "lr_state", "lr_reward", "adam_eps", "jump_threshold"):
@@ -104,6 +106,7 @@ class WorldModelConfig(WorldModelTargets):
 
     def __post_init__(self) -> None:
         super().__post_init__()
+        check_instance("WorldModelConfig", "lif", self.lif, LIFConfig)
         for name in ("lr_recurrent", "action_scale", "recurrent_reward_weight"):
             value = getattr(self, name)
             if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
@@ -201,7 +204,11 @@ def _readout(weights: WorldModelWeights) -> jax.Array:
 def world_model_step(
     config: WorldModelConfig, model: WorldModel, state: lif.LIFState, observation: jax.Array, action: jax.Array
 ) -> tuple[lif.LIFState, WorldModelStep]:
-    """Feed observation (D,) and action () int; predict the next change (D,, target units) and the reward ()."""
+    """Feed observation (D,) and action () int; predict the next change (D,, target units) and the reward ().
+    ValueError naming ``observation`` / ``action`` for a wrong shape, NaN/inf or an action outside
+    [0, n_actions) (values checked when concrete)."""
+    check_array("observation", observation, (config.n_state,))
+    check_actions("action", action, config.n_actions, ())
     params = lif.LIFParams(model.weights.w_rec, config.lif)
     current = model.w_in_state @ observation + config.action_scale * model.w_in_action[:, action]
     state, output = lif.lif_step(params, state, current)
