@@ -16,7 +16,9 @@ def test_ale_host_run_equals_jax_pong_run(tmp_path):
     with np.load(tmp_path / "jax" / "metrics.npz") as jax_run, np.load(tmp_path / "ale" / "metrics.npz") as ale_run:
         np.testing.assert_array_equal(jax_run["game_return"], ale_run["game_return"])
         # Same steps, compiled differently (one scanned program vs per-step calls): float32 rounding
-        # differs, and the model's errors in raw RAM units (hundreds) carry it to ~2e-4 relative.
+        # differs, and the model's errors in raw RAM units (hundreds) carry it to ~2e-4 relative; the dream's
+        # predicted rewards (a sum of small, partly cancelling values) differ by up to ~1e-3 absolute.
         for name in METRIC_NAMES:
-            np.testing.assert_allclose(jax_run[name], ale_run[name], rtol=1e-3, atol=1e-6, err_msg=name)
+            atol = 5e-3 if name == "imagined_return" else 1e-6
+            np.testing.assert_allclose(jax_run[name], ale_run[name], rtol=1e-3, atol=atol, err_msg=name)
         assert np.any(jax_run["model_state_error"] > 0)

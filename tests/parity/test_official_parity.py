@@ -117,3 +117,12 @@ def test_the_recorded_trajectory_has_points_and_model_targets():
     assert np.count_nonzero(trajectory.rewards[20:]) >= 1
     changes = np.abs(np.diff(trajectory.ram, axis=0))
     assert np.any((changes > 0) & (changes <= 30)) and np.any(changes > 30)
+
+
+def test_the_dream_warmup_replay_equals_a_fresh_reset():
+    # The official dream resets the environment and replays its NOOPs; snnrl replays the game's own
+    # warm-up observations. Equal because ALE's reset and NOOP steps are deterministic (sticky actions
+    # only ever repeat NOOP there): two resets with other seeds give the same 21 warm-up rows.
+    first, second = record_ale_pong(1, 20, 5, 0), record_ale_pong(1, 20, 5, 12345)
+    np.testing.assert_array_equal(first.ram[:21], second.ram[:21])
+    np.testing.assert_array_equal(first.rewards[:20], second.rewards[:20])
