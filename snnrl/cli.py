@@ -1,10 +1,10 @@
-"""The ``snnrl`` command: train, plot, list."""
+"""The ``snnrl`` command: train, plot, list, config show. How-to: docs/howto/configure.md, docs/howto/logging.md."""
 
 from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -13,6 +13,13 @@ app = typer.Typer(
     no_args_is_help=True,
     help="snnrl: reinforcement learning with spiking neural networks in JAX (dreaming, planning, DYNAP-SE).",
 )
+config_app = typer.Typer(no_args_is_help=True, help="Inspect configurations: `snnrl config show PRESET [KEY=VALUE ...]`.")
+app.add_typer(config_app, name="config")
+
+OVERRIDES_HELP = ("Dotted overrides KEY=VALUE of any config field, applied after --preset and --config, e.g. "
+                  "algorithm.agent.learning_rate=2e-3 world_model.lif.tau_m=5 (a key not found at the top is looked "
+                  "up under algorithm.); `snnrl config show` lists every key.")
+CONFIG_HELP = "Config file (.json, .yaml): a full or partial config tree merged on top of --preset (a results folder's config.json works)."
 
 
 class Mode(str, Enum):
@@ -37,19 +44,36 @@ class HiddenBackendChoice(str, Enum):
     dynapse1 = "dynapse1"
 
 
+class LoggerChoice(str, Enum):
+    csv = "csv"
+    tensorboard = "tensorboard"
+    wandb = "wandb"
+
+
+class ConfigFormat(str, Enum):
+    yaml = "yaml"
+    json = "json"
+
+
 def _fail(message: str, code: int = 2) -> None:
     """Print one error line and exit: 2 for bad usage or input, 1 for a run that failed."""
     typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
     raise typer.Exit(code=code)
 
 
-def _resumed_config(out: Path, preset: str | None, overrides: dict):
-    """The stored config of the run in ``out`` with ``--games`` applied; ValueError naming any other flag
-    that would change the run."""
+def _resumed_config(out: Path, preset: str | None, overrides: dict, config_file: Path | None, assignments: list[str]):
+    """The stored config of the run in ``out`` with ``--games`` (or a games=N override) applied;
+    ValueError naming any other flag, file value or override that would change the run."""
+    from snnrl.experiments.configure import configure
     from snnrl.experiments.overrides import apply_overrides
+    from snnrl.experiments.run_identity import check_same_run
     from snnrl.experiments.runner import read_config
 
     stored = read_config(out)
+    if config_file is not None or assignments:
+        requested = configure(stored, config_file, assignments)
+        check_same_run(stored, requested, str(out))
+        stored = stored.replace(games=requested.games)
     if preset is not None and preset != stored.preset:
         raise ValueError(f"--resume continues the stored run, whose preset is {stored.preset!r}; --preset {preset} "
                          "would change it (only --games may change on --resume)")
@@ -63,29 +87,35 @@ def _resumed_config(out: Path, preset: str | None, overrides: dict):
 @app.command()
 def train(
     out: Annotated[str, typer.Option("--out", help="Results folder (config.json, metrics, checkpoint, summary.json, figures/).")],
-    preset: Annotated[Optional[str], typer.Option(help="Named preset: see `snnrl list`. Default: official.")] = None,
-    env: Annotated[Optional[str], typer.Option(help="Environment, e.g. pong (JAX), ale:pong (real Atari). Default: the preset's.")] = None,
-    mode: Annotated[Optional[Mode], typer.Option(help="dream, plan (look-aheads) or none (baseline). Default: the preset's.")] = None,
-    realizations: Annotated[Optional[int], typer.Option(min=1, max=2**31 - 1, help="Independent realizations trained at once.")] = None,
-    games: Annotated[Optional[int], typer.Option(min=1, max=2**31 - 1, help="Games per realization (with --resume: extend the run to this many).")] = None,
-    seed: Annotated[Optional[int], typer.Option(min=0, max=2**32 - 1, help="Seed: same seed, same numbers.")] = None,
-    n_fut: Annotated[Optional[int], typer.Option("--n-fut", min=1, help="Planning look-ahead steps (mode plan).")] = None,
-    model_update: Annotated[Optional[ModelUpdate], typer.Option(help="World-model optimizer step every env step (official code) or once per game (paper).")] = None,
-    dream_start: Annotated[Optional[DreamStart], typer.Option(help="Dream from the real post-reset state or a random one (mode dream).")] = None,
-    neurons: Annotated[Optional[int], typer.Option(min=1, help="Neurons per network (agent and world model).")] = None,
-    chunk_games: Annotated[Optional[int], typer.Option(min=1, help="Games per compiled chunk (checkpoint interval).")] = None,
-    backend: Annotated[Optional[HiddenBackendChoice], typer.Option(help="Neuromorphic presets: hidden layers on the simulated DYNAP-SE, the mismatch-free JAX reference, or a real DYNAP-SE1 board (needs SynSense's samna; one board holds 4 realizations).")] = None,
-    mismatch: Annotated[Optional[float], typer.Option(min=0.0, help="Neuromorphic presets: device mismatch of the simulated chip (0.2 = 20 %).")] = None,
-    threshold: Annotated[Optional[float], typer.Option(help="Neuromorphic presets: firing threshold of the simulated chip's neurons (its operating point; benchmarks/calibrate_simulator.py fits it to a measured rate).")] = None,
+    overrides_: Annotated[list[str] | None, typer.Argument(metavar="KEY=VALUE", help=OVERRIDES_HELP, show_default=False)] = None,
+    preset: Annotated[str | None, typer.Option(help="Named preset: see `snnrl list`. Default: the preset the --config file names, else official.")] = None,
+    config_file: Annotated[Path | None, typer.Option("--config", help=CONFIG_HELP)] = None,
+    env: Annotated[str | None, typer.Option(help="Environment, e.g. pong (JAX), ale:pong (real Atari). Default: the preset's.")] = None,
+    mode: Annotated[Mode | None, typer.Option(help="dream, plan (look-aheads) or none (baseline). Default: the preset's.")] = None,
+    realizations: Annotated[int | None, typer.Option(min=1, max=2**31 - 1, help="Independent realizations trained at once.")] = None,
+    games: Annotated[int | None, typer.Option(min=1, max=2**31 - 1, help="Games per realization (with --resume: extend the run to this many).")] = None,
+    seed: Annotated[int | None, typer.Option(min=0, max=2**32 - 1, help="Seed: same seed, same numbers.")] = None,
+    n_fut: Annotated[int | None, typer.Option("--n-fut", min=1, help="Planning look-ahead steps (mode plan).")] = None,
+    model_update: Annotated[ModelUpdate | None, typer.Option(help="World-model optimizer step every env step (official code) or once per game (paper).")] = None,
+    dream_start: Annotated[DreamStart | None, typer.Option(help="Dream from the real post-reset state or a random one (mode dream).")] = None,
+    neurons: Annotated[int | None, typer.Option(min=1, help="Neurons per network (agent and world model).")] = None,
+    chunk_games: Annotated[int | None, typer.Option(min=1, help="Games per compiled chunk (checkpoint interval).")] = None,
+    backend: Annotated[HiddenBackendChoice | None, typer.Option(help="Neuromorphic presets: hidden layers on the simulated DYNAP-SE, the mismatch-free JAX reference, or a real DYNAP-SE1 board (needs SynSense's samna; one board holds 4 realizations).")] = None,
+    mismatch: Annotated[float | None, typer.Option(min=0.0, help="Neuromorphic presets: device mismatch of the simulated chip (0.2 = 20 %).")] = None,
+    threshold: Annotated[float | None, typer.Option(help="Neuromorphic presets: firing threshold of the simulated chip's neurons (its operating point; benchmarks/calibrate_simulator.py fits it to a measured rate).")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Continue the run in --out from its last checkpoint (its stored config is used; only --games may change, to extend it).")] = False,
     progress: Annotated[bool, typer.Option(help="Show the live progress bar.")] = True,
     figures: Annotated[bool, typer.Option(help="Write the return figure into OUT/figures at the end.")] = True,
+    log: Annotated[list[LoggerChoice] | None, typer.Option(help="Log every chunk's metrics (repeatable): csv (OUT/metrics.csv, tidy), tensorboard (OUT/tensorboard), wandb (needs snnrl[wandb]).")] = None,
 ) -> None:
     """Train agent and world model (awake + dream / plan / none) and write a results folder.
 
-    Exit status: 0 success, 1 the run failed (divergence, hardware), 2 bad usage or input, 130 / 143
-    interrupted (SIGINT / SIGTERM; the last checkpoint is kept: continue with --resume)."""
-    from snnrl.experiments.config import preset as load_preset
+    The config: --preset, then --config FILE, then the KEY=VALUE overrides, then the flags below (which
+    are shorthands for common fields). Exit status: 0 success, 1 the run failed (divergence, hardware),
+    2 bad usage or input, 130 / 143 interrupted (SIGINT / SIGTERM; the last checkpoint is kept: continue
+    with --resume)."""
+    from snnrl.experiments.configure import run_config
+    from snnrl.experiments.loggers import close_loggers, make_loggers
     from snnrl.experiments.overrides import apply_overrides
     from snnrl.experiments.preflight import check_out_folder
     from snnrl.experiments.runner import DivergenceError, run_experiment
@@ -97,16 +127,18 @@ def train(
         model_update=model_update.value if model_update else None, dream_start=dream_start.value if dream_start else None,
         neurons=neurons, chunk_games=chunk_games, backend=backend.value if backend else None, mismatch=mismatch,
         threshold=threshold).items() if value is not None}
+    assignments = list(overrides_ or [])
     try:
         folder = check_out_folder(out)
         if resume:
-            config = _resumed_config(folder, preset, overrides)
+            config = _resumed_config(folder, preset, overrides, config_file, assignments)
         else:
-            config = apply_overrides(load_preset(preset or "official"), **overrides)
+            config = apply_overrides(run_config(preset, config_file, assignments), **overrides)
+        loggers = make_loggers([choice.value for choice in log or []], folder)
     except (ValueError, FileNotFoundError) as error:
         _fail(str(error))
     try:
-        summary = run_experiment(config, folder, resume=resume, show_progress=progress)
+        summary = run_experiment(config, folder, resume=resume, show_progress=progress, callbacks=loggers)
     except (FileExistsError, FileNotFoundError, ValueError) as error:  # FolderLockedError, MappingError among them
         _fail(str(error))
     except (DivergenceError, SamnaUnavailableError, Dynapse1UnavailableError) as error:
@@ -115,6 +147,8 @@ def train(
         _fail(f"interrupted; the last checkpoint in {folder} is kept: continue with --resume", code=130)
     except Terminated as terminated:
         _fail(f"terminated; the last checkpoint in {folder} is kept: continue with --resume", code=terminated.code)
+    finally:
+        close_loggers(loggers)
     if figures:
         from snnrl.experiments.plots import plot_returns
 
@@ -165,6 +199,28 @@ def list_things() -> None:
     for name in registered_names():
         typer.echo(f"  {name}")
     typer.echo("modes: dream, plan, none")
+
+
+@config_app.command("show")
+def config_show(
+    preset: Annotated[str | None, typer.Argument(help="Named preset (see `snnrl list`). Default: the preset the --config file names, else official.")] = None,
+    overrides_: Annotated[list[str] | None, typer.Argument(metavar="KEY=VALUE", help=OVERRIDES_HELP, show_default=False)] = None,
+    config_file: Annotated[Path | None, typer.Option("--config", help=CONFIG_HELP)] = None,
+    fmt: Annotated[ConfigFormat, typer.Option("--format", help="Output format.")] = ConfigFormat.yaml,
+) -> None:
+    """Print the full config of a preset with a config file and overrides applied (every key there is);
+    the output, saved to a file, is a valid --config."""
+    from snnrl.experiments.config_io import dump
+    from snnrl.experiments.configure import run_config
+
+    assignments = list(overrides_ or [])
+    if preset is not None and "=" in preset:  # only overrides were given
+        preset, assignments = None, [preset, *assignments]
+    try:
+        config = run_config(preset, config_file, assignments)
+    except ValueError as error:
+        _fail(str(error))
+    typer.echo(dump(config.to_dict(), fmt.value), nl=False)
 
 
 if __name__ == "__main__":

@@ -1,10 +1,13 @@
 """A run's checkpoint (learners, metrics so far, wall time, and whose run it is) and the checks that a
 results folder is continued only with its own checkpoint and never half overwritten.
 
-checkpoint.npz holds leaf_0.. (the learners' leaves), metric_<name> (R, games done) per metric,
-wall_seconds, and meta_identity_hash / meta_identity (the run's config without ``games``, see
-run_identity) and meta_snnrl_version. Checkpoints written before the meta_ fields existed (snnrl 0.2.0)
-are checked by their shapes and metrics against config.json only.
+checkpoint.npz holds the learners' leaves, each under its pytree path (learners.agent.w_in,
+learners.agent_opt_state..., see storage.leaf_names; loading matches them by name, so a renamed field
+is reported and a reordered one keeps its arrays instead of swapping them), metric_<name> (R, games
+done) per metric, wall_seconds, and meta_identity_hash / meta_identity (the run's config without ``games``, see
+run_identity) and meta_snnrl_version. Checkpoints of snnrl 0.2.0 (positional leaf_0, leaf_1, ... and no
+meta_ fields) still load: their leaves by position, checked by their shapes and metrics against
+config.json only.
 """
 
 from __future__ import annotations

@@ -5,21 +5,66 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable
+from functools import cache
+from typing import Any
+
+import dacite
 
 from snnrl.algorithms.config import DreamingConfig
 from snnrl.core.checks import check_instance, check_integer, check_real
 from snnrl.core.lif_config import LIFConfig
-from snnrl.core.pseudo_derivatives import PseudoDerivativeSpec
+from snnrl.experiments.config_io import ConfigError, build_dataclass, dacite_config
 from snnrl.models.agent import AgentConfig
+from snnrl.models.neuromorphic import NeuromorphicAgentConfig, NeuromorphicWorldModelConfig
 from snnrl.models.world_model import WorldModelConfig
-from snnrl.core.population import PopulationCodeConfig
-from snnrl.models.neuromorphic import FixedHiddenLayerConfig, NeuromorphicAgentConfig, NeuromorphicWorldModelConfig
-
 
 INT32_MAX = 2**31 - 1
 SEED_MAX = 2**32 - 1
+
+# The classes each network of DreamingConfig may be, by the "kind" tag of config.json.
+NETWORK_KINDS: dict[str, dict[str, type]] = {
+    "agent": {"recurrent": AgentConfig, "neuromorphic": NeuromorphicAgentConfig},
+    "world_model": {"recurrent": WorldModelConfig, "neuromorphic": NeuromorphicWorldModelConfig},
+}
+ANNOTATED_AS = {"agent": "AgentConfig", "world_model": "WorldModelConfig"}  # DreamingConfig's annotations
+
+
+def network_kind(network: Any) -> str:
+    """'recurrent' or 'neuromorphic': the kind tag of an agent or world-model config."""
+    return "neuromorphic" if isinstance(network, (NeuromorphicAgentConfig, NeuromorphicWorldModelConfig)) else "recurrent"
+
+
+@cache
+def _dacite_config() -> dacite.Config:
+    """dacite settings for ExperimentConfig: DreamingConfig's agent / world_model annotations read as the
+    union of their kinds, each built as the class its "kind" tag names."""
+    unions = {role: typing_union(kinds.values()) for role, kinds in NETWORK_KINDS.items()}
+    config = dacite_config(forward_references={ANNOTATED_AS[role]: union for role, union in unions.items()})
+
+    def by_kind(role: str):
+        def build(data: Any) -> Any:
+            if not isinstance(data, dict):
+                return data
+            data = dict(data)
+            kind = data.pop("kind", "recurrent")
+            if kind not in NETWORK_KINDS[role]:
+                raise ConfigError(f"algorithm.{role}.kind={kind!r} is not allowed; allowed: {sorted(NETWORK_KINDS[role])}")
+            return dacite.from_dict(NETWORK_KINDS[role][kind], data, config)
+        return build
+
+    config.type_hooks.update({unions[role]: by_kind(role) for role in NETWORK_KINDS})
+    return config
+
+
+def typing_union(types) -> Any:
+    """``A | B | ...`` of the given classes."""
+    types = list(types)
+    union = types[0]
+    for other in types[1:]:
+        union = union | other
+    return union
 
 
 @dataclass(frozen=True)
@@ -56,37 +101,24 @@ class ExperimentConfig:
         check_real("ExperimentConfig", "sticky_prob", self.sticky_prob, minimum=0.0, below=1.0)
         check_integer("ExperimentConfig", "chunk_games", self.chunk_games, minimum=1)
 
-    def replace(self, **changes) -> "ExperimentConfig":
+    def replace(self, **changes) -> ExperimentConfig:
         """A copy with some fields changed (validated again)."""
         return replace(self, **changes)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain nested dict of every field (what config.json holds); networks carry a "kind" tag."""
+        """Plain nested dict of every field (what config.json holds); networks carry a "kind" tag
+        ('recurrent' or 'neuromorphic')."""
         data = dataclasses.asdict(self)
-        for role in ("agent", "world_model"):
-            neuromorphic = isinstance(getattr(self.algorithm, role), (NeuromorphicAgentConfig, NeuromorphicWorldModelConfig))
-            data["algorithm"][role]["kind"] = "neuromorphic" if neuromorphic else "recurrent"
+        for role in NETWORK_KINDS:
+            data["algorithm"][role]["kind"] = network_kind(getattr(self.algorithm, role))
         return data
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "ExperimentConfig":
-        """Inverse of to_dict."""
-        def lif(d):
-            return LIFConfig(**{**d, "pseudo_derivative": PseudoDerivativeSpec(**d["pseudo_derivative"])})
-
-        def hidden(d):
-            return FixedHiddenLayerConfig(**{**d, "encoder": PopulationCodeConfig(**d["encoder"])})
-
-        def network(d, recurrent, neuromorphic):
-            d = dict(d)
-            if d.pop("kind") == "neuromorphic":
-                return neuromorphic(**{**d, "hidden": hidden(d["hidden"])})
-            return recurrent(**{**d, "lif": lif(d["lif"])})
-
-        algorithm = dict(data["algorithm"])
-        algorithm["agent"] = network(algorithm["agent"], AgentConfig, NeuromorphicAgentConfig)
-        algorithm["world_model"] = network(algorithm["world_model"], WorldModelConfig, NeuromorphicWorldModelConfig)
-        return cls(**{**data, "algorithm": DreamingConfig(**algorithm)})
+    def from_dict(cls, data: dict[str, Any], source: str | None = None) -> ExperimentConfig:
+        """Inverse of to_dict (every field given; networks chosen by their "kind" tag, 'recurrent' if
+        absent). ConfigError (a ValueError) naming the field and ``source`` when a value has the wrong
+        type, a field is unknown or a check fails."""
+        return build_dataclass(cls, data, _dacite_config(), source)
 
     def to_json(self) -> str:
         """config.json text."""
@@ -94,7 +126,7 @@ class ExperimentConfig:
 
 
 def _official() -> ExperimentConfig:
-    """DESIGN 1c, items 1-10: the dreaming code (cristianocapone/biodreaming 8809304) step by step."""
+    """The dreaming code (cristianocapone/biodreaming 8809304) step by step (docs/presets.md)."""
     return ExperimentConfig(preset="official")
 
 
@@ -120,10 +152,10 @@ def _demo() -> ExperimentConfig:
 
 
 def _neuromorphic() -> ExperimentConfig:
-    """DESIGN 1b/1c: the neuromorphic code (blakeyy/neuromorphic_dreaming) on the simulated DYNAP-SE
+    """The neuromorphic code (blakeyy/neuromorphic_dreaming) on the simulated DYNAP-SE
     (510 hidden neurons each, 20 % mismatch): 1 + 17 NOOPs and no model warm-up, sticky actions 0.25,
     agent updates from game 0 with its trace reset after every update, one agent learning rate per run
-    (0.004, 0.002 in runs that dream), a baseline without a world model."""
+    (0.004, 0.002 in runs that dream), a baseline without a world model (docs/presets.md)."""
     algorithm = DreamingConfig(
         agent=NeuromorphicAgentConfig(), world_model=NeuromorphicWorldModelConfig(),
         awake_updates_from_game=0, model_warmup_steps=0, baseline_runs_model=False, dream_model_warmup=False,
@@ -133,9 +165,9 @@ def _neuromorphic() -> ExperimentConfig:
 
 
 PRESETS: dict[str, tuple[Callable[[], ExperimentConfig], str]] = {
-    "official": (_official, "the official dreaming code step by step (DESIGN 1c; N=500, 2000 games, 10 realizations)"),
+    "official": (_official, "the official dreaming code step by step (N=500, 2000 games, 10 realizations)"),
     "paper": (_paper, "values of the dreaming paper's text (w_res -20, v_rest -4, gamma 0.99, per-game model update, random dream start)"),
-    "neuromorphic": (_neuromorphic, "the neuromorphic code step by step (DESIGN 1c): readout-only networks on the simulated DYNAP-SE (510 neurons, 20 % mismatch)"),
+    "neuromorphic": (_neuromorphic, "the neuromorphic code step by step: readout-only networks on the simulated DYNAP-SE (510 neurons, 20 % mismatch)"),
     "demo": (_demo, "the official algorithm small enough for a laptop: N=200, 600 games, 4 realizations"),
 }
 

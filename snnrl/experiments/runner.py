@@ -3,15 +3,16 @@
 Folder layout: config.json (full config), checkpoint.npz (learners + metrics so far, written
 atomically after every chunk, see ``checkpoint``), metrics.npz (per game and realization: game_return,
 model_state_error, model_reward_error, policy_entropy, imagined_return, interactions), returns.csv,
-summary.json, and while a run writes, its lock .snnrl.lock (see ``lock``).
+summary.json (with the library versions, git commit, host and start time, see ``provenance``), and while
+a run writes, its lock .snnrl.lock (see ``lock``). Logging hooks: ``callbacks`` (see ``loggers``).
 """
 
 from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable
 
 import jax
 import jax.numpy as jnp
@@ -20,20 +21,35 @@ import numpy as np
 from snnrl import __version__
 from snnrl.algorithms.learner import Learner
 from snnrl.experiments.checkpoint import (
-    CHECKPOINT, METRIC_NAMES, RunState, check_no_results, check_resumable_without_checkpoint, load_checkpoint,
+    CHECKPOINT,
+    METRIC_NAMES,
+    RunState,
+    check_no_results,
+    check_resumable_without_checkpoint,
+    load_checkpoint,
     save_checkpoint,
 )
 from snnrl.experiments.config import ExperimentConfig
 from snnrl.experiments.hidden_layers import board_session
 from snnrl.experiments.lock import folder_lock
+from snnrl.experiments.loggers import ChunkCallback
 from snnrl.experiments.memory import check_compiled_fits, check_learners_fit
 from snnrl.experiments.overrides import fit_to_environment
 from snnrl.experiments.preflight import check_chip, check_out_folder
 from snnrl.experiments.progress import ProgressReporter
+from snnrl.experiments.provenance import run_provenance
 from snnrl.experiments.run_identity import check_same_run
 from snnrl.experiments.signals import sigterm_raises
 from snnrl.experiments.storage import remove_temporaries, write_atomic, write_json, write_npz
-from snnrl.experiments.train import init_learners, learner_shapes, make_chunk, make_environment, realization_keys, realization_sharding, shard
+from snnrl.experiments.train import (
+    init_learners,
+    learner_shapes,
+    make_chunk,
+    make_environment,
+    realization_keys,
+    realization_sharding,
+    shard,
+)
 
 __all__ = ["CHECKPOINT", "METRIC_NAMES", "DivergenceError", "RunState", "load_state", "read_config", "run_experiment",
            "summarize"]
@@ -113,23 +129,25 @@ def load_state(config: ExperimentConfig, folder: Path) -> RunState:
     return load_checkpoint(config, Path(folder), template)
 
 
-def _save(config: ExperimentConfig, folder: Path, state: RunState) -> None:
+def _save(config: ExperimentConfig, folder: Path, state: RunState, provenance: dict) -> None:
     save_checkpoint(config, folder, state)
-    _write_results(config, folder, state)
+    _write_results(config, folder, state, provenance)
 
 
-def _write_results(config: ExperimentConfig, folder: Path, state: RunState) -> None:
-    """metrics.npz, returns.csv and summary.json of ``state`` (all derived from the checkpoint)."""
+def _write_results(config: ExperimentConfig, folder: Path, state: RunState, provenance: dict) -> None:
+    """metrics.npz, returns.csv and summary.json of ``state`` (all derived from the checkpoint) and
+    ``provenance`` (see provenance.run_provenance)."""
     write_npz(folder / "metrics.npz", state.metrics)
     returns = state.metrics["game_return"]
     header = "game," + ",".join(f"realization_{r}" for r in range(returns.shape[0]))
     rows = [f"{g}," + ",".join(f"{v:g}" for v in returns[:, g]) for g in range(returns.shape[1])]
     write_atomic(folder / "returns.csv", ("\n".join([header, *rows]) + "\n").encode())
-    write_json(folder / "summary.json", summarize(config, state))
+    write_json(folder / "summary.json", summarize(config, state, provenance))
 
 
-def summarize(config: ExperimentConfig, state: RunState) -> dict:
-    """summary.json: final performance per realization and the run's bookkeeping."""
+def summarize(config: ExperimentConfig, state: RunState, provenance: dict | None = None) -> dict:
+    """summary.json: final performance per realization and the run's bookkeeping, plus ``provenance``
+    (library versions, git commit, host, start time: provenance.run_provenance) when given."""
     returns = state.metrics["game_return"]
     last = lambda n: returns[:, -n:].mean(axis=1).tolist() if returns.shape[1] else []  # noqa: E731
     return {
@@ -147,6 +165,7 @@ def summarize(config: ExperimentConfig, state: RunState) -> dict:
         "model_update": config.algorithm.model_update,
         "snnrl_version": __version__,
         "devices": [str(d) for d in jax.devices()],
+        **(provenance or {}),
     }
 
 
@@ -209,10 +228,15 @@ def _device_count(config: ExperimentConfig) -> int:
 
 
 def _compiled_chunk(config: ExperimentConfig, env, env_params, learners, base_keys, first: int) -> Callable:
-    """The chunk function; for JAX environments compiled ahead for full chunks and checked by XLA's
-    memory analysis (ValueError if it will not fit). Other chunk lengths compile on first use."""
+    """The chunk function; for JAX environments with the learners' buffers donated (a chunk updates them
+    in place instead of holding two copies: the learners passed in must not be used again), compiled
+    ahead for full chunks and checked by XLA's memory analysis (ValueError if it will not fit). Other
+    chunk lengths compile on first use."""
     chunk = _chunk_function(config, env, env_params)
-    if not hasattr(chunk, "lower") or first >= config.games:
+    if not hasattr(chunk, "lower"):
+        return chunk
+    chunk = jax.jit(chunk, donate_argnums=0)
+    if first >= config.games:
         return chunk
     length = min(config.chunk_games, config.games - first)
     compiled = chunk.lower(learners, base_keys, jnp.arange(first, first + length)).compile()
@@ -221,15 +245,20 @@ def _compiled_chunk(config: ExperimentConfig, env, env_params, learners, base_ke
 
 
 def run_experiment(
-    config: ExperimentConfig | None, folder: Path | str, resume: bool = False, show_progress: bool = True
+    config: ExperimentConfig | None, folder: Path | str, resume: bool = False, show_progress: bool = True,
+    callbacks: Sequence[ChunkCallback] = (),
 ) -> dict:
     """Run ``config`` into ``folder``, or with resume=True continue the run stored there (its config.json
     is used; ``config`` may be None, or the stored config with more ``games`` to extend the run). Holds
     the folder's lock throughout (FolderLockedError if another process writes there). Returns the summary
-    dict. Bad input (folder, config, a checkpoint of another run, a damaged file) raises ValueError /
+    dict. After every chunk, before its checkpoint is written, each of ``callbacks`` is called with
+    (games done, the chunk's metrics as name -> (R, games in chunk) NumPy arrays, the run's config): an
+    exception there stops the run with the previous checkpoint kept, and a resumed run calls them again
+    for the games after its checkpoint (see loggers). Bad input (folder, config, a checkpoint of another run, a damaged file) raises ValueError /
     FileExistsError / FileNotFoundError before anything is written; NaN raises DivergenceError; SIGTERM
     raises signals.Terminated after cleaning up."""
     folder = check_out_folder(folder)
+    provenance = run_provenance()
     if config is None and not resume:
         raise ValueError("run_experiment needs a config unless resume=True")
     if resume:
@@ -246,7 +275,7 @@ def run_experiment(
             chunk = _compiled_chunk(config, env, env_params, learners, base_keys, state.games_done)
             _write_config(config, folder)
             if state.games_done:  # a kill may have left them a chunk behind the checkpoint
-                _write_results(config, folder, state)
+                _write_results(config, folder, state, provenance)
             with ProgressReporter(config, state.games_done, enabled=show_progress) as progress:
                 while state.games_done < config.games:
                     first = state.games_done
@@ -259,7 +288,9 @@ def run_experiment(
                     metrics = {name: np.concatenate([state.metrics[name], chunk_metrics[name]], axis=1)
                                for name in METRIC_NAMES}
                     state = RunState(learners, metrics, state.wall_seconds + elapsed)
-                    _save(config, folder, state)
+                    for callback in callbacks:
+                        callback(state.games_done, chunk_metrics, config)
+                    _save(config, folder, state, provenance)
                     progress.update(state.games_done, chunk_metrics["game_return"],
                                     len(games) * config.algorithm.awake_steps * config.realizations / elapsed)
-    return summarize(config, state)
+    return summarize(config, state, provenance)

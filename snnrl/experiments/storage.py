@@ -8,8 +8,9 @@ import json
 import os
 import secrets
 import zipfile
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import jax
 import numpy as np
@@ -82,31 +83,63 @@ def read_npz(path: Path, required: Iterable[str] = ()) -> dict[str, np.ndarray]:
     return arrays
 
 
+LEAF_PREFIX = "learners"  # checkpoint arrays of the pytree: LEAF_PREFIX + keystr(path), e.g. learners.agent.w_in
+LEGACY_LEAF = "leaf_"  # snnrl 0.2.0 stored leaves by position: leaf_0, leaf_1, ...
+
+
+def leaf_names(tree: Any) -> dict[str, Any]:
+    """The pytree's leaves by name: LEAF_PREFIX + their path (jax.tree_util.keystr), in flattening order."""
+    return {LEAF_PREFIX + jax.tree_util.keystr(path): leaf for path, leaf in jax.tree_util.tree_leaves_with_path(tree)}
+
+
 def save_pytree(path: Path, tree: Any, extra: dict[str, np.ndarray]) -> None:
-    """Atomic .npz of a pytree's leaves (leaf_0, leaf_1, ...) plus extra named arrays."""
-    leaves = {f"leaf_{i}": np.asarray(leaf) for i, leaf in enumerate(jax.tree.leaves(tree))}
-    overlap = set(leaves) & set(extra)
-    if overlap:
-        raise ValueError(f"extra array names clash with leaf names: {sorted(overlap)}")
+    """Atomic .npz of a pytree's leaves, each under its path's name (see leaf_names), plus extra named
+    arrays (whose names must not start with LEAF_PREFIX or LEGACY_LEAF)."""
+    clashing = sorted(name for name in extra if name.startswith((LEAF_PREFIX, LEGACY_LEAF)))
+    if clashing:
+        raise ValueError(f"extra array names must not start with {LEAF_PREFIX!r} or {LEGACY_LEAF!r}: {clashing}")
+    leaves = {name: np.asarray(leaf) for name, leaf in leaf_names(tree).items()}
     write_npz(path, {**leaves, **extra})
 
 
 def load_pytree(path: Path, template: Any, required: Iterable[str] = ()) -> tuple[Any, dict[str, np.ndarray]]:
-    """Inverse of save_pytree: leaves poured into ``template``'s structure (shapes checked) and the extra
-    arrays. CorruptFileError (see read_npz) if the file is damaged or lacks a leaf or a ``required``
-    extra name; ValueError if a leaf's shape differs from the template's."""
+    """Inverse of save_pytree: the stored leaves matched to ``template``'s leaves by name (or, for files
+    of snnrl 0.2.0, by position) and poured into its structure, plus the extra arrays. CorruptFileError
+    (see read_npz) if the file is damaged or lacks a ``required`` extra name; ValueError naming every
+    missing, unexpected and shape-mismatched leaf if the stored tree is not the template's."""
+    files = read_npz(path, required)
+    expected = leaf_names(template)
+    if f"{LEGACY_LEAF}0" in files:
+        return _load_positional(path, template, files)
+    stored = {name: files.pop(name) for name in list(files) if name.startswith(LEAF_PREFIX)}
+    missing = [name for name in expected if name not in stored]
+    unexpected = [name for name in stored if name not in expected]
+    mismatched = [f"{name} (stored {stored[name].shape}, expected {np.shape(leaf)})" for name, leaf in expected.items()
+                  if name in stored and stored[name].shape != np.shape(leaf)]
+    problems = [f"{label}: {', '.join(names)}" for label, names in
+                (("missing", missing), ("unexpected", unexpected), ("shape mismatch", mismatched)) if names]
+    if problems:
+        raise ValueError(f"checkpoint {path} does not match this configuration's learners; " + "; ".join(problems))
+    treedef = jax.tree.structure(template)
+    return jax.tree.unflatten(treedef, [stored[name] for name in expected]), files
+
+
+def _load_positional(path: Path, template: Any, files: dict[str, np.ndarray]) -> tuple[Any, dict[str, np.ndarray]]:
+    """load_pytree for the positional leaf_0, leaf_1, ... files of snnrl 0.2.0 (shapes and count checked)."""
     template_leaves, treedef = jax.tree.flatten(template)
-    files = read_npz(path, [f"leaf_{i}" for i in range(len(template_leaves))] + list(required))
+    absent = [f"{LEGACY_LEAF}{i}" for i in range(len(template_leaves)) if f"{LEGACY_LEAF}{i}" not in files]
+    if absent:
+        raise CorruptFileError(f"{path} is incomplete: it lacks {', '.join(absent)}")
     leaves = []
     for i, expected in enumerate(template_leaves):
-        stored = files.pop(f"leaf_{i}")
+        stored = files.pop(f"{LEGACY_LEAF}{i}")
         if stored.shape != np.shape(expected):
             raise ValueError(
                 f"checkpoint {path} does not match this configuration (leaf {i}: stored {stored.shape}, "
                 f"expected {np.shape(expected)})"
             )
         leaves.append(stored)
-    surplus = sorted(name for name in files if name.startswith("leaf_"))
+    surplus = sorted(name for name in files if name.startswith(LEGACY_LEAF))
     if surplus:
         raise ValueError(f"checkpoint {path} does not match this configuration: it holds {len(surplus)} more "
                          f"array(s) of learners ({', '.join(surplus[:3])}...) than this configuration has")
