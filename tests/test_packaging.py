@@ -43,8 +43,12 @@ def test_no_extra_installs_the_samna_stub():
 def test_version_has_one_source():
     assert PROJECT["dynamic"] == ["version"] and "version" not in PROJECT
     assert PYPROJECT["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "snnrl.__version__"}
-    written = [path.relative_to(ROOT) for folder in ("snnrl", "benchmarks") for path in (ROOT / folder).rglob("*.py")
-               if re.search(r"^\s*__version__\s*=", path.read_text(), re.M)]
+    written = [
+        path.relative_to(ROOT)
+        for folder in ("snnrl", "benchmarks")
+        for path in (ROOT / folder).rglob("*.py")
+        if re.search(r"^\s*__version__\s*=", path.read_text(), re.M)
+    ]
     assert written == [Path("snnrl/__init__.py")]
 
 
@@ -60,6 +64,10 @@ def test_changelog_names_this_version():
 
 @pytest.mark.parametrize("command", [["check"], ["format", "--check"]], ids=["lint", "format"])
 def test_ruff(command):
-    result = subprocess.run([sys.executable, "-m", "ruff", *command, "snnrl", "tests", "benchmarks"], cwd=ROOT,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "ruff", *command, "snnrl", "tests", "benchmarks"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]

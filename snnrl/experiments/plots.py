@@ -1,4 +1,5 @@
-"""Figures of a results folder (matplotlib, PNG and PDF)."""
+"""Figures of results folders (matplotlib, PNG and PDF): return curves of arms, their aggregate
+comparison, and a dream against reality. How to read them: docs/howto/plot.md."""
 
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from snnrl.experiments.config import ExperimentConfig  # noqa: E402
 from snnrl.experiments.checkpoint import METRIC_NAMES  # noqa: E402
+from snnrl.experiments.config import ExperimentConfig  # noqa: E402
 from snnrl.experiments.runner import read_config  # noqa: E402
-from snnrl.experiments.statistics import moving_average  # noqa: E402
+from snnrl.experiments.statistics import interquartile_mean, moving_average, probability_of_improvement  # noqa: E402
 from snnrl.experiments.storage import read_npz  # noqa: E402
 
 OBSERVATION_NAMES = ("ball x", "ball y", "enemy y", "player y")
@@ -22,6 +23,17 @@ OBSERVATION_NAMES = ("ball x", "ball y", "enemy y", "player y")
 def load_folder(folder: Path) -> tuple[ExperimentConfig, dict[str, np.ndarray]]:
     """The config and metrics (name -> (R, games)) of a results folder."""
     return read_config(folder), read_npz(folder / "metrics.npz", METRIC_NAMES)
+
+
+def arm_labels(folders: list[Path]) -> list[str]:
+    """One distinct name per folder: its last path part, or as many trailing parts as make the names differ
+    (runs/a/dream and runs/b/dream -> a/dream, b/dream). ValueError if a folder is given twice."""
+    paths = [Path(folder).resolve() for folder in folders]
+    if len(set(paths)) != len(paths):
+        raise ValueError(f"each results folder may be plotted once, got {[str(folder) for folder in folders]}")
+    deepest = max(len(path.parts) for path in paths)
+    candidates = (["/".join(path.parts[-depth:]) for path in paths] for depth in range(1, deepest + 1))
+    return next(labels for labels in candidates if len(set(labels)) == len(labels))
 
 
 def _save(figure, out: Path) -> list[Path]:
@@ -33,35 +45,136 @@ def _save(figure, out: Path) -> list[Path]:
     return paths
 
 
-def plot_returns(folders: list[Path], out: Path, window: int = 50) -> list[Path]:
-    """Return (moving mean over ``window`` games, drawn from the first full window on) vs real interactions
-    for each folder: single runs thin, median thick, 80th percentile dashed, mean +- standard error
-    shaded. Returns the PNG and PDF paths."""
-    figure, axis = plt.subplots(figsize=(6.4, 4.0))
-    for index, folder in enumerate(folders):
-        config, metrics = load_folder(Path(folder))
-        start = min(window, metrics["game_return"].shape[1]) - 1
-        returns = moving_average(metrics["game_return"], window)[:, start:]
-        interactions = np.arange(start + 1, start + 1 + returns.shape[1]) * config.algorithm.awake_steps
-        color = f"C{index}"
-        mode = config.algorithm.mode + (f" n_fut={config.algorithm.n_fut}" if config.algorithm.mode == "plan" else "")
-        label = f"{mode} ({config.env}, R={returns.shape[0]})"
-        for run in returns:
-            axis.plot(interactions, run, color=color, lw=0.4, alpha=0.35)
-        mean = returns.mean(axis=0)
-        error = returns.std(axis=0, ddof=1) / np.sqrt(returns.shape[0]) if returns.shape[0] > 1 else np.zeros_like(mean)
-        axis.fill_between(interactions, mean - error, mean + error, color=color, alpha=0.25, lw=0, label=f"{label}: mean ± s.e.")
-        axis.plot(interactions, np.median(returns, axis=0), color=color, lw=2.0, label=f"{label}: median")
-        axis.plot(interactions, np.percentile(returns, 80, axis=0), color=color, lw=1.0, ls="--", label=f"{label}: 80th percentile")
+def _describe(config: ExperimentConfig) -> str:
+    algorithm = config.algorithm
+    return algorithm.mode + (f" n_fut={algorithm.n_fut}" if algorithm.mode == "plan" else "") + f", {config.env}"
+
+
+def _draw_curves(axis, label: str, config: ExperimentConfig, returns: np.ndarray, window: int, color: str) -> None:
+    """Moving means (R, G - window + 1) of one arm against real interactions: single runs, median, 80th
+    percentile and the mean ± standard error band, every legend entry named by the arm."""
+    realizations = returns.shape[0]
+    games = np.arange(window, window + returns.shape[1])
+    interactions = games * config.algorithm.awake_steps
+    for index, run in enumerate(returns):
+        axis.plot(
+            interactions,
+            run,
+            color=color,
+            lw=0.4,
+            alpha=0.35,
+            label=f"{label}: single realizations" if index == 0 else None,
+        )
+    mean = returns.mean(axis=0)
+    error = returns.std(axis=0, ddof=1) / np.sqrt(realizations) if realizations > 1 else np.zeros_like(mean)
+    axis.fill_between(
+        interactions,
+        mean - error,
+        mean + error,
+        color=color,
+        alpha=0.25,
+        lw=0,
+        label=f"{label}: band = mean ± s.e. over {realizations} realizations",
+    )
+    axis.plot(
+        interactions,
+        np.median(returns, axis=0),
+        color=color,
+        lw=2.0,
+        label=f"{label} ({_describe(config)}): median over {realizations} realizations",
+    )
+    axis.plot(
+        interactions,
+        np.percentile(returns, 80, axis=0),
+        color=color,
+        lw=1.0,
+        ls="--",
+        label=f"{label}: 80th percentile over realizations",
+    )
+
+
+def _draw_aggregate(axis, labels: list[str], finals: list[np.ndarray], final_games: int) -> None:
+    """IQM of each arm's final returns with its 95 % stratified bootstrap interval, and the probability
+    that a run of each arm beats a run of the last arm (the reference)."""
+    reference = finals[-1]
+    for row, (label, final) in enumerate(zip(labels, finals, strict=True)):
+        color = f"C{row}"
+        if final.size < 2:
+            axis.plot([final.mean()], [row], "o", color=color)
+            axis.annotate(
+                "1 realization: no interval",
+                (final.mean(), row),
+                xytext=(0, 6),
+                textcoords="offset points",
+                fontsize=6,
+                ha="center",
+            )
+            continue
+        iqm = interquartile_mean(final)
+        axis.plot([iqm.low, iqm.high], [row, row], color=color, lw=6, alpha=0.4, solid_capstyle="butt")
+        axis.plot([iqm.point], [row], "|", color=color, ms=12, mew=2)
+        if row < len(finals) - 1 and reference.size >= 2:
+            improvement = probability_of_improvement(final, reference)
+            axis.annotate(
+                f"P({label} > {labels[-1]}) = {improvement.point:.2f} [{improvement.low:.2f}, {improvement.high:.2f}]",
+                (iqm.point, row),
+                xytext=(0, 8),
+                textcoords="offset points",
+                fontsize=6,
+                ha="center",
+            )
+    axis.set_yticks(range(len(labels)), labels, fontsize=7)
+    axis.set_ylim(-0.7, len(labels) - 0.3)
+    axis.set_xlabel(
+        f"IQM of the return per game over the last {final_games} games\n"
+        "(bar: 95 % stratified bootstrap interval over realizations)",
+        fontsize=7,
+    )
+    axis.grid(alpha=0.2, axis="x")
+
+
+def returns_figure(folders: list[Path], window: int = 50, final_games: int = 250):
+    """The matplotlib figure of ``plot_returns`` (not saved)."""
+    if not folders:
+        raise ValueError("plot_returns needs at least one results folder")
+    labels = arm_labels(folders)
+    loaded = [load_folder(Path(folder)) for folder in folders]
+    games = min(metrics["game_return"].shape[1] for _, metrics in loaded)
+    window, final_games = min(window, games), min(final_games, games)
+    if len(folders) > 1:
+        figure, (axis, aggregate) = plt.subplots(1, 2, figsize=(10.0, 4.0), gridspec_kw={"width_ratios": [3, 2]})
+    else:
+        figure, axis = plt.subplots(figsize=(6.4, 4.0))
+    for index, (label, (config, metrics)) in enumerate(zip(labels, loaded, strict=True)):
+        returns = moving_average(metrics["game_return"], window)
+        _draw_curves(axis, label, config, returns, window, f"C{index}")
     axis.set_xlabel("real interactions (agent steps)")
-    axis.set_ylabel(f"return per game (mean over {window} games)")
+    axis.set_ylabel(f"return per game (moving mean over {window} games)")
     axis.legend(fontsize=6, frameon=False)
     axis.grid(alpha=0.2)
-    return _save(figure, Path(out))
+    if len(folders) > 1:
+        finals = [metrics["game_return"][:, -final_games:].mean(axis=1) for _, metrics in loaded]
+        _draw_aggregate(aggregate, labels, finals, final_games)
+        figure.tight_layout()
+    return figure
 
 
-def plot_dream_rollout(observations_dreamt: np.ndarray, observations_real: np.ndarray, agent_spikes: np.ndarray,
-                       model_spikes: np.ndarray, out: Path) -> list[Path]:
+def plot_returns(folders: list[Path], out: Path, window: int = 50, final_games: int = 250) -> list[Path]:
+    """Return (moving mean over ``window`` games, drawn only where the window is full) vs real
+    interactions for each folder (an arm, named by its folder): single runs thin, median thick, 80th
+    percentile dashed, mean ± standard error shaded. With two or more arms a second panel compares them
+    rliable-style on the mean return of the last ``final_games`` games: IQM with a bootstrap interval and
+    the probability of improvement over the last folder (the reference). Returns the PNG and PDF paths."""
+    return _save(returns_figure(folders, window, final_games), Path(out))
+
+
+def plot_dream_rollout(
+    observations_dreamt: np.ndarray,
+    observations_real: np.ndarray,
+    agent_spikes: np.ndarray,
+    model_spikes: np.ndarray,
+    out: Path,
+) -> list[Path]:
     """Predicted vs real trajectories (S, D) of a dream under the same actions, and spike rasters (S, N)
     of both networks during the dream."""
     figure, axes = plt.subplots(3, 1, figsize=(6.4, 7.0), gridspec_kw={"height_ratios": [2, 1, 1]})

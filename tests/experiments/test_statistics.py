@@ -4,8 +4,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from scipy.stats import mannwhitneyu
 
-from snnrl.experiments.statistics import compare_arms, first_reaching
+from snnrl.experiments.statistics import (
+    compare_arms,
+    first_reaching,
+    interquartile_mean,
+    moving_average,
+    probability_of_improvement,
+)
 
 REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "neuromorphic_dreaming"
 
@@ -42,3 +49,71 @@ def test_published_neuromorphic_curves_give_the_published_numbers():
     assert np.std(result.final_arm) == pytest.approx(0.482, abs=1e-3)
     assert np.mean(result.final_baseline) == pytest.approx(-0.238, abs=1e-3)
     assert result.p_value == pytest.approx(0.007, abs=0.004)
+
+
+def test_moving_average_uses_full_windows_only():
+    values = np.array([[10.0, 0.0, 0.0, 0.0, 4.0]])
+    np.testing.assert_allclose(moving_average(values, 2), [[5.0, 0.0, 0.0, 2.0]])
+    np.testing.assert_allclose(moving_average(values, 5), [[2.8]])
+    for window in (0, 6, 2.0, True):
+        with pytest.raises(ValueError, match="window"):
+            moving_average(values, window)
+
+
+def test_a_spike_in_the_first_game_does_not_count_as_reaching_the_level():
+    baseline = np.tile(np.concatenate([np.linspace(-1.0, 0.0, 50), np.zeros(50)]), (4, 1))
+    arm = baseline.copy()
+    arm[:, 0] = 5.0  # one lucky first game: a partial window would put the arm at the baseline's level at once
+    result = compare_arms(arm, baseline, steps_per_game=10, final_games=10, window=20)
+    assert result.games_to_baseline_arm == result.games_to_baseline_baseline == 69  # window of games 50..69 all 0
+
+
+def test_interquartile_mean_trims_a_quarter_at_each_end():
+    interval = interquartile_mean(np.arange(1.0, 9.0))
+    assert interval.point == pytest.approx(4.5)  # mean of 3, 4, 5, 6
+    assert interval.low <= interval.point <= interval.high and interval.confidence == 0.95
+    outlier = interquartile_mean([0.0, 0.0, 1.0, 1.0, 1.0, 1.0, 2.0, 1000.0])
+    assert outlier.point == pytest.approx(1.0)
+
+
+def test_bootstrap_resamples_runs_within_each_task():
+    # Task 0 scores near 0, task 1 near 10. Stratified resamples keep 4 runs of each, so the pooled IQM
+    # stays between 5 and 6; resampling the 8 pooled runs would often draw mostly one task (IQM near 0 or 10).
+    scores = np.array([[0.0, 10.0], [0.0, 10.0], [0.0, 10.0], [1.0, 11.0]])
+    interval = interquartile_mean(scores, resamples=500)
+    assert 5.0 <= interval.low <= interval.point <= interval.high <= 6.0
+
+
+def test_probability_of_improvement_is_the_normalized_mann_whitney_statistic():
+    rng = np.random.default_rng(1)
+    x, y = rng.normal(1.0, 1.0, 10), rng.normal(0.0, 1.0, 12)
+    interval = probability_of_improvement(x, y)
+    assert interval.point == pytest.approx(mannwhitneyu(x, y).statistic / (10 * 12))
+    assert interval.low < interval.point < interval.high
+    assert probability_of_improvement([1.0, 2.0], [0.0, 3.0]).point == pytest.approx(0.5)
+    assert probability_of_improvement([1.0, 1.0], [1.0, 1.0]).point == pytest.approx(0.5)  # ties count half
+    tasks = probability_of_improvement(np.array([[1.0, 0.0], [2.0, 0.0]]), np.array([[0.0, 1.0], [0.0, 1.0]]))
+    assert tasks.point == pytest.approx(0.5)  # task 0: always better, task 1: always worse
+
+
+@pytest.mark.parametrize(
+    ("x", "y", "message"),
+    [
+        ([1.0], [0.0, 1.0], "at least 2 runs"),
+        ([1.0, np.nan], [0.0, 1.0], "NaN"),
+        (np.zeros((3, 2)), np.zeros((3, 1)), "same tasks"),
+        (np.zeros((3, 2, 1)), np.zeros(3), "runs, tasks"),
+    ],
+)
+def test_bad_scores_are_rejected(x, y, message):
+    with pytest.raises(ValueError, match=message):
+        probability_of_improvement(x, y)
+
+
+def test_arm_comparison_carries_the_aggregates():
+    rng = np.random.default_rng(0)
+    better, worse = rng.normal(1.0, 0.1, (6, 50)), rng.normal(0.0, 0.1, (6, 50))
+    result = compare_arms(better, worse, steps_per_game=100, final_games=10, window=5)
+    assert result.probability_of_improvement.point == 1.0
+    assert result.iqm_arm.low > result.iqm_baseline.high
+    assert result.to_dict()["iqm_arm"]["point"] == result.iqm_arm.point
