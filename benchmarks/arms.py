@@ -7,10 +7,10 @@ the baseline's final level, one-sided Mann-Whitney test. Writes comparison.json 
     python benchmarks/arms.py --name fig3 --arm plan:n_fut=1 --arm plan:n_fut=8 --arm none ...
     python benchmarks/arms.py --name fig2d --arm dream:agent_learns_awake=false --arm none ...
 
-An arm is MODE[:key=value,...]; keys are DreamingConfig fields (agent_learns_awake, model_learning_stop,
-n_fut, model_update, dream_start, ...), fields of its networks (agent.learning_rate, world_model.lr_state,
-...) or the hidden-layer options backend, mismatch and threshold. The last arm
-is the baseline.
+An arm is MODE[:key=value,...]; keys are dotted overrides of any config field, as on the snnrl command line
+(docs/howto/configure.md): DreamingConfig fields (agent_learns_awake, model_learning_stop, n_fut, model_update,
+dream_start, ...), fields of its networks (agent.learning_rate, world_model.lr_state, world_model.lif.tau_m, ...),
+or the hidden-layer options backend, mismatch and threshold (set in both networks). The last arm is the baseline.
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ from pathlib import Path
 import numpy as np
 
 from snnrl.experiments.config import preset
+from snnrl.experiments.config_io import parse_assignments
+from snnrl.experiments.configure import configure
 from snnrl.experiments.overrides import apply_overrides
 from snnrl.experiments.plots import plot_returns
 from snnrl.experiments.runner import run_experiment
@@ -33,33 +35,15 @@ from snnrl.experiments.storage import write_json
 HIDDEN_KEYS = ("backend", "mismatch", "threshold")
 
 
-def parse_value(text: str):
-    """'true'/'false'/'none', ints, floats, else the string."""
-    lowered = text.lower()
-    if lowered in ("true", "false"):
-        return lowered == "true"
-    if lowered == "none":
-        return None
-    for cast in (int, float):
-        try:
-            return cast(text)
-        except ValueError:
-            pass
-    return text
-
-
 def arm_config(base, arm: str):
-    """The experiment config of one arm 'MODE[:key=value,...]'."""
+    """The experiment config of one arm 'MODE[:key=value,...]': the mode, the hidden-layer options of both
+    networks (backend, mismatch, threshold) and every other key as a dotted override (snnrl.experiments.configure:
+    any field of the config tree, short forms under ``algorithm.`` such as n_fut or agent.learning_rate)."""
     mode, _, options = arm.partition(":")
-    pairs = dict(item.split("=", 1) for item in options.split(",") if item)
-    values = {key: parse_value(value) for key, value in pairs.items()}
-    hidden = {key: values.pop(key) for key in HIDDEN_KEYS if key in values}
+    assignments = [item for item in options.split(",") if item]
+    hidden = parse_assignments([item for item in assignments if item.partition("=")[0] in HIDDEN_KEYS])
     config = apply_overrides(base, mode=mode, **hidden)
-    algorithm = config.algorithm
-    for key in [key for key in values if key.startswith(("agent.", "world_model."))]:
-        role, field = key.split(".", 1)
-        algorithm = algorithm.replace(**{role: getattr(algorithm, role).replace(**{field: values.pop(key)})})
-    return config.replace(algorithm=algorithm.replace(**values))
+    return configure(config, assignments=[item for item in assignments if item.partition("=")[0] not in HIDDEN_KEYS])
 
 
 def arm_folder(arm: str) -> str:

@@ -76,7 +76,7 @@ class CSVLogger:
         for name, values in metrics.items():
             for realization in range(values.shape[0]):
                 writer.writerows((self.run, realization, int(game), name, repr(float(value)))
-                                 for game, value in zip(games, values[realization]))
+                                 for game, value in zip(games, values[realization], strict=True))
         with self.path.open("a", encoding="utf-8", newline="") as handle:
             handle.write(buffer.getvalue())
 
@@ -113,7 +113,7 @@ class TensorBoardLogger:
         if self._writer is None:
             self._writer = self._writer_class(logdir=str(self.logdir), purge_step=int(games[0]) or None)
         for name, means in realization_means(metrics).items():
-            for game, value in zip(games, means):
+            for game, value in zip(games, means, strict=True):
                 self._writer.add_scalar(name, float(value), global_step=int(game))
         self._writer.flush()
 
