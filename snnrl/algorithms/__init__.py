@@ -1,1 +1,1 @@
-"""Learning algorithms built on the models: awake, dream, plan (DESIGN 1a)."""
+"""Learning algorithms built on the models: awake, dream, plan (docs/science.md, "Dreaming and planning")."""

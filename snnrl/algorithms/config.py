@@ -16,7 +16,8 @@ DREAM_STARTS = ("reset", "random")
 
 @dataclass(frozen=True)
 class DreamingConfig:
-    """The algorithm of DESIGN 1a. Defaults follow the official code step by step (DESIGN 1c).
+    """The algorithm of docs/science.md ("Dreaming and planning"). Defaults follow the official code step by
+    step (docs/presets.md).
 
     mode: 'dream' (awake then a dream each game), 'plan' (look-aheads of n_fut steps every 2 n_fut real
     steps), 'none' (baseline: no model use). awake_steps: T real agent steps per game. dream_steps:

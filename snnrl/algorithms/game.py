@@ -1,5 +1,5 @@
 """One game of the model-based experiment, split into pure pieces that a compiled JAX-environment loop
-and a host-driven (ALE) loop call alike (DESIGN 1c):
+and a host-driven (ALE) loop call alike (docs/science.md, "What the official codes compute"):
 
     carry = begin_game(...)
     for w in range(W):  env NOOP step;  learner, carry, rec = awake_learn(..., warmup=True)   # model warm-up
@@ -213,7 +213,7 @@ def finish_game(
     model's per-game update (warm-up, None without one, and awake steps), the planning update, then the dream (from
     start_observation (D,), the first awake observation; ``dream_actions`` (S,) forces its actions).
     Rewards count for the agent from agent_learning_start on; before, its optimizer still steps with zero
-    gradients from awake_updates_from_game on (DESIGN 1c item 6)."""
+    gradients from awake_updates_from_game on (docs/presets.md, item 6)."""
     learns = _agent_learns(config, learner)
     agent_inputs = (learner.agent, record.agent.network, record.agent.action, record.agent.probabilities)
     awake_rewards = record.reward * (learns & config.agent_learns_awake)

@@ -1,4 +1,4 @@
-"""e-prop: the two local learning rules of DESIGN 1a, in two evaluation forms with the same numbers.
+"""e-prop: the two local learning rules of docs/science.md ("e-prop"), in two evaluation forms with the same numbers.
 
 Sign convention: every function returns the *gradient of a loss to minimise* (feed it to optax):
 - supervised (world model): E = 1/2 sum_t sum_k cost_k (target_k[t] - y_k[t])^2, y = R s_bar;

@@ -1,6 +1,6 @@
-"""Recurrent LIF network in discrete time (DESIGN 1a) as a pure step function over pytrees.
+"""Recurrent LIF network in discrete time (docs/science.md, "LIF network") as a pure step function over pytrees.
 
-Order of one step t (the official code's order; the DESIGN's ``s[t+1] = H(v[t])`` names the same spike):
+Order of one step t (the official code's order; the papers' ``s[t+1] = H(v[t])`` names the same spike):
 
     e[t]  = a_m e[t-1] + (1-a_m) s_hat[t-1]                      presynaptic eligibility, O(N)
     v[t]  = a_m v[t-1] + (1-a_m)(W s_hat[t-1] + I[t] + v_rest) + w_res s[t-1]

@@ -1,4 +1,4 @@
-"""LIF network constants as a frozen, validated dataclass with named presets (DESIGN 1a)."""
+"""LIF network constants as a frozen, validated dataclass with named presets (docs/science.md, "LIF network")."""
 
 from __future__ import annotations
 

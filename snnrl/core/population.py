@@ -1,4 +1,5 @@
-"""Population (place-cell) coding of world variables into spike-generator rates and spike trains (DESIGN 1b).
+"""Population (place-cell) coding of world variables into spike-generator rates and spike trains
+(docs/science.md, "The neuromorphic variant").
 
 Each world variable x (raw RAM units) drives ``n_per_variable`` generators with Gaussian tuning:
 generator i has centre ``i * spacing + offset`` and rate ``scale * N(x; centre, sigma)`` Hz (defaults:
