@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import dacite
+import yaml
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
@@ -28,8 +29,11 @@ class ConfigError(ValueError):
 
 
 def _to_float(value: Any) -> Any:
-    """An int (not a bool) given for a float field becomes that float; anything else is left to the type check."""
-    return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
+    """An int given for a float field becomes that float; a bool is refused (dacite's numeric tower would
+    accept it); anything else is left to the type check."""
+    if isinstance(value, bool):
+        raise dacite.WrongTypeError(field_type=float, value=value)
+    return float(value) if isinstance(value, int) else value
 
 
 def _optional(inner: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -164,7 +168,7 @@ def read_config_file(path: Path | str) -> dict[str, Any]:
             data = json.loads(text)
         else:
             data = OmegaConf.to_container(OmegaConf.create(text), resolve=True) if text.strip() else {}
-    except (json.JSONDecodeError, OmegaConfBaseException, ValueError) as error:
+    except (json.JSONDecodeError, yaml.YAMLError, OmegaConfBaseException, ValueError) as error:
         raise ConfigError(f"config file {path} cannot be read as {kind}: {error}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"config file {path} must hold a mapping of config keys at its top level, "
