@@ -203,7 +203,7 @@ def list_things() -> None:
 
 @config_app.command("show")
 def config_show(
-    preset: Annotated[str | None, typer.Argument(help="Named preset (see `snnrl list`). Default: the preset the --config file names, else official.")] = None,
+    preset: Annotated[str | None, typer.Argument(metavar="PRESET", help="Named preset (see `snnrl list`). Default: the preset the --config file names, else official.")] = None,
     overrides_: Annotated[list[str] | None, typer.Argument(metavar="KEY=VALUE", help=OVERRIDES_HELP, show_default=False)] = None,
     config_file: Annotated[Path | None, typer.Option("--config", help=CONFIG_HELP)] = None,
     fmt: Annotated[ConfigFormat, typer.Option("--format", help="Output format.")] = ConfigFormat.yaml,

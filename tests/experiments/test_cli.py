@@ -13,9 +13,11 @@ runner = CliRunner()
 
 
 @pytest.mark.parametrize("command, expected", [
-    ([], ["train", "plot", "list"]),
+    ([], ["train", "plot", "list", "config"]),
     (["train"], ["--env", "--mode", "--realizations", "--games", "--seed", "--out", "--preset", "--resume",
-                 "--n-fut", "--model-update", "--dream-start", "--backend", "--mismatch"]),
+                 "--n-fut", "--model-update", "--dream-start", "--backend", "--mismatch", "--config", "--log",
+                 "KEY=VALUE"]),
+    (["config", "show"], ["PRESET", "KEY=VALUE", "--config", "--format"]),
     (["plot"], ["folders", "--out", "--dream"]),
     (["list"], ["presets"]),
 ])
@@ -44,6 +46,9 @@ def test_list_shows_presets_and_environments():
     (["--env", "gymnax:Pendulum-v1"], "continuous action space"),
     (["--preset", "neuromorphic", "--backend", "dynapse1", "--realizations", "5"], "do not fit on one dynapse1 board"),
     (["--preset", "neuromorphic", "--threshold", "0"], "threshold must be > 0"),
+    (["agent.learning_rat=0.1"], "did you mean 'algorithm.agent.learning_rate'?"),
+    (["world_model.lif.tau_m=fast"], 'field "algorithm.world_model.lif.tau_m" - should be "float"'),
+    (["--config", "absent.yaml"], "config file absent.yaml does not exist"),
 ])
 def test_bad_input_is_rejected_before_compiling(tmp_path, arguments, message):
     out = tmp_path / "run"
@@ -64,3 +69,52 @@ def test_tiny_run_then_plot(tmp_path):
     assert plotted.exit_code == 0, plotted.output
     assert (tmp_path / "figure.pdf").exists()
     assert runner.invoke(app, ["plot", str(tmp_path), "--out", str(tmp_path / "x")]).exit_code == 2
+
+
+def test_config_show_prints_the_full_config_that_train_reads_back(tmp_path):
+    from snnrl.experiments.config import preset
+    from snnrl.experiments.configure import configure
+    from snnrl.experiments.runner import read_config
+
+    shown = runner.invoke(app, ["config", "show", "demo", "agent.learning_rate=2e-3", "--format", "json"])
+    assert shown.exit_code == 0, shown.output
+    expected = configure(preset("demo"), assignments=["agent.learning_rate=2e-3"])
+    assert json.loads(shown.output) == expected.to_dict()
+    (tmp_path / "demo.yaml").write_text(runner.invoke(app, ["config", "show", "demo", "agent.learning_rate=2e-3"]).output)
+    again = runner.invoke(app, ["config", "show", "--config", str(tmp_path / "demo.yaml"), "--format", "json"])
+    assert json.loads(again.output) == expected.to_dict()
+    only_overrides = runner.invoke(app, ["config", "show", "games=3", "--format", "json"])
+    assert json.loads(only_overrides.output)["games"] == 3 and json.loads(only_overrides.output)["preset"] == "official"
+    bad = runner.invoke(app, ["config", "show", "demo", "gmes=3"])
+    assert bad.exit_code == 2 and "did you mean 'games'?" in bad.output
+
+    out = tmp_path / "run"
+    result = runner.invoke(app, ["train", "--config", str(tmp_path / "demo.yaml"), "--env", TINY_ENV, "--games", "1",
+                                 "--realizations", "1", "agent.lif.n_neurons=20", "world_model.lif.n_neurons=20",
+                                 "--out", str(out), "--no-progress", "--no-figures", "--log", "csv"])
+    assert result.exit_code == 0, result.output
+    stored = read_config(out)
+    assert stored.algorithm.agent.learning_rate == 0.002 and stored.algorithm.agent.lif.n_neurons == 20
+    assert (out / "metrics.csv").read_text().startswith("run,realization,game,metric,value")
+    # The run's config.json as --config gives the same config.
+    shown = runner.invoke(app, ["config", "show", "--config", str(out / "config.json"), "--format", "json"])
+    assert ExperimentConfig_from(shown.output) == stored
+    refused = runner.invoke(app, ["train", "--out", str(out), "--resume", "agent.learning_rate=0.1", "--no-progress",
+                                  "--no-figures"])
+    assert refused.exit_code == 2 and "algorithm.agent.learning_rate: 0.002 != 0.1" in refused.output
+
+
+def ExperimentConfig_from(text):
+    from snnrl.experiments.config import ExperimentConfig
+
+    return ExperimentConfig.from_dict(json.loads(text))
+
+
+def test_a_missing_wandb_fails_before_the_run(tmp_path, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "wandb", None)
+    out = tmp_path / "run"
+    result = runner.invoke(app, ["train", "--preset", "demo", "--env", TINY_ENV, "--out", str(out), "--log", "wandb"])
+    assert result.exit_code == 2 and "pip install 'snnrl[wandb]'" in result.output
+    assert not (out / "config.json").exists()
