@@ -46,15 +46,17 @@ def chip_roles(algorithm: DreamingConfig) -> tuple[str, ...]:
 
 
 def hidden_layer_parameters(algorithm: DreamingConfig, base_keys: jax.Array):
-    """Host-side: (agent, world model) hidden-layer parameters of every realization, stacked (leading axis R)."""
+    """(agent, world model) hidden-layer parameters of every realization, stacked (leading axis R), drawn
+    in JAX (``base_keys`` (R,) may be traced, so a jitted ``train`` builds them)."""
     roles = chip_roles(algorithm)
-    per_realization = []
-    for r, key in enumerate(init_keys(base_keys)):
-        per_realization.append(tuple(
+
+    def one_realization(key: jax.Array, r: jax.Array):
+        return tuple(
             hidden_parameters(_hidden_config(algorithm, role), role, jax.random.fold_in(key, ROLE_TAGS[role]),
                               chip_layer=r * len(roles) + roles.index(role) if role in roles else None)
-            for role in ROLES))
-    return jax.tree.map(lambda *leaves: jnp.stack(leaves), *per_realization)
+            for role in ROLES)
+
+    return jax.vmap(one_realization)(init_keys(base_keys), jnp.arange(len(base_keys)))
 
 
 def _cores_per_layer(hidden: FixedHiddenLayerConfig, chip: ChipDescription) -> int:

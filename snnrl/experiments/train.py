@@ -31,27 +31,22 @@ def realization_keys(seed: int, realizations: int) -> jax.Array:
 
 def init_learners(config: ExperimentConfig, base_keys: jax.Array) -> Learner:
     """Fresh learners, one per realization (leading axis R). Readout-only (neuromorphic) networks get
-    their fixed hidden layers built on the host first, each realization its own connectivity and
-    mismatch (see ``hidden_layers``)."""
-    return _init_from_hidden(config.algorithm, base_keys, _host_hidden_layers(config, base_keys))
+    their fixed hidden layers first, each realization its own connectivity and mismatch, drawn in JAX
+    (see ``hidden_layers``): ``base_keys`` may be traced."""
+    hidden = hidden_layer_parameters(config.algorithm, base_keys) if _readout_only(config) else None
+    if hidden is None:
+        return jax.vmap(lambda k: init_learner(k, config.algorithm))(init_keys(base_keys))
+    return jax.vmap(lambda k, h: init_learner(k, config.algorithm, h))(init_keys(base_keys), hidden)
 
 
 def learner_shapes(config: ExperimentConfig, base_keys: jax.Array) -> Learner:
     """Shapes and dtypes of ``init_learners(config, base_keys)`` (jax.ShapeDtypeStruct leaves) without
-    computing the weights; only the host-side hidden layers of neuromorphic networks are built."""
-    return jax.eval_shape(partial(_init_from_hidden, config.algorithm), base_keys, _host_hidden_layers(config, base_keys))
+    computing anything."""
+    return jax.eval_shape(partial(init_learners, config), base_keys)
 
 
-def _host_hidden_layers(config: ExperimentConfig, base_keys: jax.Array):
-    if not isinstance(config.algorithm.agent, NeuromorphicAgentConfig):
-        return None
-    return hidden_layer_parameters(config.algorithm, base_keys)
-
-
-def _init_from_hidden(algorithm, base_keys: jax.Array, hidden) -> Learner:
-    if hidden is None:
-        return jax.vmap(lambda k: init_learner(k, algorithm))(init_keys(base_keys))
-    return jax.vmap(lambda k, h: init_learner(k, algorithm, h))(init_keys(base_keys), hidden)
+def _readout_only(config: ExperimentConfig) -> bool:
+    return isinstance(config.algorithm.agent, NeuromorphicAgentConfig)
 
 
 def make_chunk(config: ExperimentConfig, env, env_params) -> Callable[[Learner, jax.Array, jax.Array], tuple[Learner, GameMetrics]]:
@@ -105,6 +100,9 @@ def make_train(config: ExperimentConfig) -> Callable[[jax.Array], tuple[Learner,
     sharding = realization_sharding(config)
 
     def train(key: jax.Array) -> tuple[Learner, GameMetrics]:
+        if chip_roles(config.algorithm) and isinstance(key, jax.core.Tracer):
+            raise ValueError("a run with hidden layers on the real chip (backend 'dynapse1') is driven from the host "
+                             "and cannot be jitted: call make_train(config)(key) without jax.jit")
         base_keys = shard(jax.random.split(key, config.realizations), sharding)
         learners = shard(init_learners(config, base_keys), sharding)
         with board_session(config.algorithm, base_keys):

@@ -18,7 +18,7 @@ import numpy as np
 from snnrl.hardware.chip import DYNAPSE1, ChipDescription, SynapseType
 from snnrl.hardware.spec import BiasGroup, CoreParameters, HiddenLayerSpec, MappingError, SourceAddress, integer_multiplicities
 
-__all__ = ["MappedNetwork", "MappingError", "map_hidden_layer", "default_cores"]
+__all__ = ["MappedNetwork", "MappingError", "map_hidden_layer", "default_cores", "check_layer_fits"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -140,6 +140,27 @@ def _check_aliasing(sources: tuple[SourceAddress, ...], multiplicity: np.ndarray
                     f"({sources[first].describe()}, chip {sources[first].chip}) also reaches this core with the same "
                     f"CAM tag (core {tag[0]}, neuron {tag[1]}); a CAM entry matches only (core, neuron)")
             by_tag[tag] = int(i)
+
+
+def check_layer_fits(sources: tuple[SourceAddress, ...], n_hidden: int, fan_in_bound: int, biases: BiasGroup,
+                     chip: ChipDescription = DYNAPSE1, cores: tuple[tuple[int, int], ...] | None = None) -> None:
+    """Before any weight is drawn: MappingError (naming the limit) unless every layer with these sources,
+    ``n_hidden`` neurons and at most ``fan_in_bound`` CAM entries per neuron can be placed on ``chip``
+    by ``map_hidden_layer``: valid and distinct source addresses, biases, cores, fan-in, and distinct
+    CAM tags among all sources (so no draw can alias). What this accepts, ``map_hidden_layer`` maps."""
+    biases.validate(chip)
+    _check_sources(sources, chip)
+    cores = default_cores(n_hidden, chip) if cores is None else tuple((int(c), int(k)) for c, k in cores)
+    _check_cores(cores, n_hidden, chip)
+    if fan_in_bound > chip.cam_entries_per_neuron:
+        raise MappingError(f"a hidden neuron may need up to {fan_in_bound} CAM entries, more than the "
+                           f"{chip.cam_entries_per_neuron} per neuron of {chip.name} (fan-in limit)")
+    tags: dict[tuple[int, int], int] = {}
+    for i, source in enumerate(sources):
+        if source.tag in tags:
+            raise MappingError(f"sources {tags[source.tag]} and {i} share the CAM tag (core {source.tag[0]}, neuron "
+                               f"{source.tag[1]}); a neuron listening to both would alias them")
+        tags[source.tag] = i
 
 
 def map_hidden_layer(spec: HiddenLayerSpec, chip: ChipDescription = DYNAPSE1,

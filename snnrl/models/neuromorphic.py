@@ -1,24 +1,25 @@
-"""Readout-only agent and world model on a fixed random hidden layer (DESIGN 1b, "neuromorphic dreaming").
+"""Readout-only agent and world model on a fixed random hidden layer ("neuromorphic dreaming"; docs/science.md).
 
 Each network: the observation (RAM units) is population coded into spike generators (the world model
 also gets one-hot action generators), a fixed hidden layer of 510 LIF neurons with integer
 multiplicities (the simulated DYNAP-SE chip, or its mismatch-free JAX reference) counts spikes over one
 10 ms agent step, the counts are filtered (s_bar <- 0.6065 s_bar + 0.3935 count) and read out. Only the
 readouts learn: policy gradient for the agent, supervised for the world model, as on the computer in
-the loop of the paper. Both classes implement the same interface as the recurrent AgentConfig and
-WorldModelConfig, so the awake/dream/plan loop is shared.
+the loop of the paper. Both classes implement the interface of ``snnrl.models.protocol`` (AgentNetwork,
+WorldModelNetwork), as the recurrent AgentConfig and WorldModelConfig do, so the awake/dream/plan loop
+is shared.
 
-Hidden-layer parameters (connectivity, mismatch) are built on the host per realization with the
-hardware layer's mapper (``hidden_parameters``) and handed to ``init``. On the real chip (backend
-'dynapse1') the parameters are only the layer's index on the open board: each step calls the board
-through ``snnrl.hardware.chip_bridge`` (the encoder and the readouts stay in JAX).
+Hidden-layer parameters (connectivity, mismatch) are drawn in JAX per realization
+(``hidden_parameters``, so a compiled ``train`` builds them itself) and handed to ``init``; the same
+layer as a spec for the mapper is ``layer_spec``. On the real chip (backend 'dynapse1') the parameters
+are only the layer's index on the open board: each step calls the board through
+``snnrl.hardware.chip_bridge`` (the encoder and the readouts stay in JAX).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
 
 import jax
 import jax.numpy as jnp
@@ -29,15 +30,15 @@ from snnrl.core import eprop
 from snnrl.core.checks import check_choice, check_instance, check_integer, check_real
 from snnrl.core.optim import grouped_optimizer, stepwise_decay
 from snnrl.core.population import SPIKE_MODES, PopulationCodeConfig, agent_rates, encode_step, world_model_rates
+from snnrl.hardware.chip import DYNAPSE1
 from snnrl.hardware.chip_bridge import chip_hidden_step
 from snnrl.hardware.connectivity import CONNECTION_RULES
 from snnrl.hardware.lif import HiddenLIFParams, lif_agent_step
-from snnrl.hardware.lif_backend import HiddenState
+from snnrl.hardware.lif_backend import HiddenState, apply_mismatch
+from snnrl.hardware.presets import layer_lif_params
+from snnrl.hardware.spec import CoreParameters, HiddenLayerSpec
 from snnrl.models.agent import AgentStep, policy
 from snnrl.models.world_model import WorldModelStep, WorldModelTargets
-
-if TYPE_CHECKING:
-    from snnrl.hardware.spec import HiddenLayerSpec
 
 HIDDEN_BACKENDS = ("jax", "simulated", "dynapse1")
 
@@ -91,31 +92,33 @@ class FixedHiddenLayerConfig:
 
 
 def layer_spec(hidden: FixedHiddenLayerConfig, role: str, key: jax.Array) -> HiddenLayerSpec:
-    """Host-side: this realization's hidden layer (connectivity drawn from ``key``'s first split; the
-    second draws the simulated chip's mismatch). role: 'agent' or 'world_model'."""
-    from snnrl.hardware import CoreParameters, agent_layer_spec, world_model_layer_spec
+    """Host-side: this realization's hidden layer as a spec for the mapper and the real chip (connectivity
+    drawn from ``key``'s first split, as ``hidden_parameters`` draws it). role: 'agent' or 'world_model'."""
+    from snnrl.hardware.presets import layer_spec as role_layer_spec
 
-    spec_for = {"agent": agent_layer_spec, "world_model": world_model_layer_spec}[role]
-    return spec_for(jax.random.split(key)[0], encoder=hidden.encoder, parameters=CoreParameters(threshold=hidden.threshold),
-                    rule=hidden.connection_rule, n_hidden=hidden.n_hidden)
+    return role_layer_spec(role, jax.random.split(key)[0], encoder=hidden.encoder,
+                           parameters=CoreParameters(threshold=hidden.threshold), rule=hidden.connection_rule,
+                           n_hidden=hidden.n_hidden)
 
 
 def hidden_parameters(hidden: FixedHiddenLayerConfig, role: str, key: jax.Array,
-                      chip_layer: int | None = None) -> HiddenLIFParams | ChipLayer:
-    """Host-side: draw this realization's connectivity from ``key``, map it onto the chip (simulated
-    backend: chip limits checked) and draw its mismatch. role: 'agent' or 'world_model'. For the
-    'dynapse1' backend: the layer's index ``chip_layer`` on the board session (the layer itself is
-    mapped when the session opens, from the same ``layer_spec``)."""
-    from snnrl.hardware import make_hidden_backend
-
+                      chip_layer: int | jax.Array | None = None) -> HiddenLIFParams | ChipLayer:
+    """This realization's fixed hidden layer, in JAX (``key`` may be traced: jit and vmap work): the
+    connectivity drawn from ``key``'s first split, the simulated chip's mismatch from its second. The
+    'simulated' backend checks first that every such layer fits on the DYNAP-SE1 (MappingError); 'jax'
+    is the same layer without chip or mismatch. role: 'agent' or 'world_model'. For the 'dynapse1'
+    backend: the layer's index ``chip_layer`` on the board session (the layer itself is mapped when the
+    session opens, from ``layer_spec``, the same connectivity)."""
     if hidden.backend == "dynapse1":
         if chip_layer is None:
             raise ValueError("a dynapse1 hidden layer needs its index on the board session (chip_layer)")
         return ChipLayer(jnp.asarray(chip_layer, jnp.int32))
-    spec = layer_spec(hidden, role, key)
-    options = {"mismatch": hidden.mismatch} if hidden.backend == "simulated" else {}
-    backend = make_hidden_backend(hidden.backend, spec, encoder=hidden.encoder, spike_mode=hidden.spike_mode, **options)
-    return backend.init_params(jax.random.split(key)[1])
+    simulated = hidden.backend == "simulated"
+    connectivity_key, mismatch_key = jax.random.split(key)
+    params = layer_lif_params(role, connectivity_key, encoder=hidden.encoder,
+                              parameters=CoreParameters(threshold=hidden.threshold), rule=hidden.connection_rule,
+                              n_hidden=hidden.n_hidden, chip=DYNAPSE1 if simulated else None)
+    return apply_mismatch(params, mismatch_key, hidden.mismatch) if simulated and hidden.mismatch else params
 
 
 @struct.dataclass
@@ -178,7 +181,7 @@ class NeuromorphicAgent:
 
 @dataclass(frozen=True)
 class NeuromorphicAgentConfig:
-    """Readout-only agent (DESIGN 1b, 1c): logits beta R s_bar clipped above at logit_clip (the code
+    """Readout-only agent (docs/science.md; docs/presets.md): logits beta R s_bar clipped above at logit_clip (the code
     filters 5 x the counts and reads out without a factor: the same logits and gradients); Adam (eps
     adam_eps) at learning_rate, or dreaming_learning_rate for every update of a run that dreams,
     multiplied by lr_decay from every lr_decay_updates-th optimizer step on; trace_decay is the policy
@@ -279,7 +282,7 @@ class NeuromorphicWorldModel:
 
 @dataclass(frozen=True)
 class NeuromorphicWorldModelConfig(WorldModelTargets):
-    """Readout-only world model (DESIGN 1b, 1c): the targets and readouts of WorldModelTargets on a fixed
+    """Readout-only world model (docs/science.md; docs/presets.md): the targets and readouts of WorldModelTargets on a fixed
     hidden layer. The encoder sees the observation in RAM units (hidden.ram_scale); the readouts predict
     the change in target units (raw RAM bytes in the neuromorphic code). Defaults: the code's readout
     Adams (eps 1e-5, x0.99 every 10000 steps)."""

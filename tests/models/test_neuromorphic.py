@@ -7,8 +7,10 @@ import pytest
 
 from snnrl.experiments.config import ExperimentConfig, preset
 from snnrl.experiments.overrides import apply_overrides
+from snnrl.experiments.hidden_layers import hidden_layer_parameters, init_keys
 from snnrl.experiments.train import init_learners, make_train, realization_keys
-from snnrl.models.neuromorphic import FixedHiddenLayerConfig, NeuromorphicAgentConfig, hidden_parameters
+from snnrl.hardware import MappingError, make_hidden_backend
+from snnrl.models.neuromorphic import FixedHiddenLayerConfig, NeuromorphicAgentConfig, hidden_parameters, layer_spec
 
 
 def tiny(**overrides):
@@ -53,6 +55,44 @@ def test_simulated_chip_without_mismatch_equals_the_jax_reference():
     reference = hidden_parameters(FixedHiddenLayerConfig(backend="jax", n_hidden=60), "world_model", key)
     for a, b in zip(jax.tree.leaves(simulated), jax.tree.leaves(reference)):
         np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+
+
+def _mapped_layer(hidden: FixedHiddenLayerConfig, role: str, key: jax.Array):
+    """The layer built on the host: spec -> mapper -> backend -> init_params (how snnrl <= 0.2 built it)."""
+    options = {"mismatch": hidden.mismatch} if hidden.backend == "simulated" else {}
+    backend = make_hidden_backend(hidden.backend, layer_spec(hidden, role, key), encoder=hidden.encoder,
+                                  spike_mode=hidden.spike_mode, **options)
+    return backend.init_params(jax.random.split(key)[1])
+
+
+@pytest.mark.parametrize("role", ["agent", "world_model"])
+@pytest.mark.parametrize("hidden", [FixedHiddenLayerConfig(n_hidden=60), FixedHiddenLayerConfig(n_hidden=300, mismatch=0.3, connection_rule="budget"),
+                                    FixedHiddenLayerConfig(backend="jax", n_hidden=60, threshold=0.7)],
+                         ids=["simulated", "simulated-budget", "jax"])
+def test_hidden_layers_drawn_in_jax_equal_the_mapped_layers(hidden, role):
+    # Same keys, same random numbers, same float32 products: the runs of the host-built layers are unchanged.
+    key = jax.random.key(11)
+    drawn, mapped = hidden_parameters(hidden, role, key), _mapped_layer(hidden, role, key)
+    for a, b in zip(jax.tree.leaves(drawn), jax.tree.leaves(mapped), strict=True):
+        assert a.dtype == b.dtype
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+
+
+def test_every_realizations_hidden_layers_are_drawn_together_as_one_by_one():
+    config = tiny()
+    keys = realization_keys(4, 2)
+    agents, models = hidden_layer_parameters(config.algorithm, keys)
+    for r, key in enumerate(init_keys(keys)):
+        for stacked, role, tag in ((agents, "agent", 1), (models, "world_model", 2)):
+            alone = _mapped_layer(getattr(config.algorithm, role).hidden, role, jax.random.fold_in(key, tag))
+            for a, b in zip(jax.tree.leaves(stacked), jax.tree.leaves(alone), strict=True):
+                np.testing.assert_array_equal(np.asarray(a)[r], np.asarray(b))
+
+
+def test_a_layer_the_chip_cannot_hold_is_refused_before_drawing():
+    too_big = FixedHiddenLayerConfig(n_hidden=4 * 4 * 255 + 1)
+    with pytest.raises(MappingError, match="do not fit on dynapse1"):
+        hidden_parameters(too_big, "agent", jax.random.key(0))
 
 
 @pytest.mark.parametrize("mode", ["dream", "none"])
