@@ -40,7 +40,7 @@ def main() -> None:
         for curves, label, color in ((dream, "dreaming", "C0"), (none, "no dreaming", "C1")):
             games = (np.arange(curves.shape[1]) + 1) * BLOCK
             mean, error = curves.mean(axis=0), curves.std(axis=0, ddof=1) / np.sqrt(curves.shape[0])
-            axis.plot(games, mean, color=color, label=label)
+            axis.plot(games, mean, color=color, label=f"{label}: mean, band ± SEM over {curves.shape[0]} runs")
             axis.fill_between(games, mean - error, mean + error, color=color, alpha=0.2, lw=0)
         axis.set_title(f"mismatch {100 * mismatch:.0f} %")
         axis.set_xlabel("game")
@@ -51,7 +51,7 @@ def main() -> None:
     for suffix in (".png", ".pdf"):
         figure.savefig(args.out.parent / f"{args.out.name}{suffix}", dpi=150, bbox_inches="tight")
     print(json.dumps(results, indent=2))
-    (args.out.parent.parent / "results" / "mismatch_comparison.json").write_text(json.dumps(results, indent=2))
+    (args.out.parent.parent / "results" / f"{args.out.name}_comparison.json").write_text(json.dumps(results, indent=2))
 
 
 if __name__ == "__main__":
