@@ -1,40 +1,69 @@
-"""mkdocs hook: one API reference page per snnrl subpackage, listing every public module found on disk,
-so the reference follows the code without a hand-kept list (rendered by mkdocstrings from docstrings)."""
+"""mkdocs hook: the API reference follows the code. Every subpackage of snnrl found on disk gets a page
+(docs/api/<name>.md, one mkdocstrings directive per public module) and a nav entry under "API reference";
+docs/api/index.md lists them with the first line of their docstrings. Nothing is imported."""
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 from mkdocs.structure.files import File, Files
 
 PACKAGE = Path(__file__).resolve().parents[1] / "snnrl"
-SUBPACKAGES = {
-    "core": "Spiking core: LIF step, surrogate spike, pseudo-derivatives, eligibility traces, e-prop, encoders.",
-    "envs": "Environments: JAX Pong, ALE from the host, gymnax.",
-    "models": "Networks: agent and world model, recurrent and readout-only.",
-    "algorithms": "Awake, dream and plan games and their configuration.",
-    "experiments": "Presets, make_train, the resumable runner, figures and statistics.",
-    "hardware": "DYNAP-SE description, mapper, simulated chip, samna bridge, JSON and NIR export.",
-}
+SECTION = "API reference"
+
+
+def subpackages() -> list[str]:
+    """Names of snnrl's subpackages (folders with an __init__.py), sorted."""
+    return sorted(path.parent.name for path in PACKAGE.glob("*/__init__.py"))
+
+
+def summary(path: Path) -> str:
+    """First line of a module's docstring ('' without one)."""
+    docstring = ast.get_docstring(ast.parse(path.read_text())) or ""
+    return docstring.strip().splitlines()[0] if docstring.strip() else ""
 
 
 def modules(subpackage: str) -> list[str]:
-    """Dotted names of the package and its public modules (no leading underscore), sorted."""
-    folder = PACKAGE / subpackage
-    names = sorted(path.stem for path in folder.glob("*.py") if not path.stem.startswith("_"))
+    """Dotted names of a subpackage and its public modules (no leading underscore), sorted."""
+    names = sorted(path.stem for path in (PACKAGE / subpackage).glob("*.py") if not path.stem.startswith("_"))
     return [f"snnrl.{subpackage}"] + [f"snnrl.{subpackage}.{name}" for name in names]
 
 
 def page(subpackage: str) -> str:
     """Markdown of one reference page: a mkdocstrings directive per module."""
-    lines = [f"# snnrl.{subpackage}", "", SUBPACKAGES[subpackage], ""]
+    lines = [f"# snnrl.{subpackage}", ""]
     for name in modules(subpackage):
         lines += [f"::: {name}", "    options:", "      show_submodules: false", ""]
     return "\n".join(lines)
 
 
+def index() -> str:
+    """Markdown of the reference's overview page."""
+    lines = [
+        "# API reference",
+        "",
+        "Generated from the docstrings of every public module.",
+        "",
+        "| package | what |",
+        "|---|---|",
+    ]
+    lines += [f"| [snnrl.{name}]({name}.md) | {summary(PACKAGE / name / '__init__.py')} |" for name in subpackages()]
+    return "\n".join(lines) + "\n"
+
+
+def on_config(config):
+    """Replace the nav's "API reference" entry with the overview and one entry per subpackage."""
+    entries = [{"Overview": "api/index.md"}] + [{f"snnrl.{name}": f"api/{name}.md"} for name in subpackages()]
+    for position, item in enumerate(config.nav or []):
+        if isinstance(item, dict) and SECTION in item:
+            config.nav[position] = {SECTION: entries}
+    return config
+
+
 def on_files(files: Files, config) -> Files:
-    """Add docs/api/<subpackage>.md for every subpackage."""
-    for subpackage in SUBPACKAGES:
-        files.append(File.generated(config, f"api/{subpackage}.md", content=page(subpackage)))
+    """Add the generated pages."""
+    files.append(File.generated(config, "api/index.md", content=index()))
+    for name in subpackages():
+        files.append(File.generated(config, f"api/{name}.md", content=page(name)))
     return files
