@@ -8,8 +8,8 @@ numbers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
-from typing import Callable
 
 import jax
 import jax.numpy as jnp
@@ -19,8 +19,8 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec
 from snnrl.algorithms.game import GameMetrics, play_game
 from snnrl.algorithms.learner import Learner, init_learner
 from snnrl.experiments.config import ExperimentConfig
-from snnrl.experiments.overrides import fit_to_environment
 from snnrl.experiments.hidden_layers import board_session, chip_roles, hidden_layer_parameters, init_keys
+from snnrl.experiments.overrides import fit_to_environment
 from snnrl.models.neuromorphic import NeuromorphicAgentConfig
 
 

@@ -1,4 +1,4 @@
-"""Neuromorphic chips described as data (DESIGN 3): limits the mapper checks and the backends honour.
+"""Neuromorphic chips described as data (docs/howto/chip.md): limits the mapper checks and the backends honour.
 
 A chip is a frozen ``ChipDescription``; DYNAP-SE1 is the instance ``DYNAPSE1``. Another chip (e.g.
 DYNAP-SE2) is added as another instance and an entry in ``CHIPS``; nothing else branches on the name.

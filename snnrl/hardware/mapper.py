@@ -16,7 +16,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from snnrl.hardware.chip import DYNAPSE1, ChipDescription, SynapseType
-from snnrl.hardware.spec import BiasGroup, CoreParameters, HiddenLayerSpec, MappingError, SourceAddress, integer_multiplicities
+from snnrl.hardware.spec import (
+    BiasGroup,
+    CoreParameters,
+    HiddenLayerSpec,
+    MappingError,
+    SourceAddress,
+    integer_multiplicities,
+)
 
 __all__ = ["MappedNetwork", "MappingError", "map_hidden_layer", "default_cores", "check_layer_fits"]
 
@@ -72,7 +79,7 @@ class MappedNetwork:
     def _generator_targets(self) -> dict[int, dict[int, int]]:
         lookup = self.source_index_by_tag()
         targets: dict[int, dict[int, int]] = {}
-        for (chip, core, _), entries in zip(self.placement, self.cam_entries):
+        for (chip, core, _), entries in zip(self.placement, self.cam_entries, strict=True):
             for listen_core, listen_neuron, _ in entries:
                 i = lookup[(int(listen_core), int(listen_neuron))]
                 if self.sources[i].is_generator:
@@ -186,7 +193,7 @@ def map_hidden_layer(spec: HiddenLayerSpec, chip: ChipDescription = DYNAPSE1,
                            f"{placement[j, 2]}) needs {int(fan_in[j])} CAM entries, more than the "
                            f"{chip.cam_entries_per_neuron} per neuron of {chip.name} (fan-in limit)")
     _check_aliasing(spec.sources, multiplicity, placement, cores)
-    rows = np.array([(s.core, s.neuron, t.index) for s, t in zip(spec.sources, spec.source_types)], dtype=np.int64)
+    rows = np.array([(s.core, s.neuron, t.index) for s, t in zip(spec.sources, spec.source_types, strict=True)], dtype=np.int64)
     cam_entries = tuple(np.repeat(rows, multiplicity[:, j], axis=0) for j in range(spec.n_hidden))
     used = tuple(c for c in cores if ((placement[:, 0] == c[0]) & (placement[:, 1] == c[1])).any())
     return MappedNetwork(chip=chip, sources=spec.sources, source_types=spec.source_types, placement=placement,

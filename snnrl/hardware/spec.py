@@ -69,7 +69,8 @@ def generator_sources(n_sources: int, first_generator_id: int = 1,
                       chip: ChipDescription = DYNAPSE1) -> tuple[SourceAddress, ...]:
     """FPGA generators ``first_generator_id .. first_generator_id + n_sources - 1`` as source addresses.
 
-    The default starts at 1, leaving the tag (core 0, neuron 0) unused, as DESIGN 3 advises for neuron 0.
+    The default starts at 1, leaving the tag (core 0, neuron 0) unused: neuron 0 of a core is best left free
+    on the DYNAP-SE1 (docs/howto/chip.md).
     """
     last = first_generator_id + n_sources - 1
     if first_generator_id < 0 or last >= chip.n_fpga_generators:
@@ -87,7 +88,7 @@ class CoreParameters:
     weight) with leak exp(-dt/tau_mem), spikes at ``threshold`` and resets to 0.
     synapse_weight / synapse_tau_ms: per type in SYNAPSE_TYPES order (AMPA, NMDA, GABA_A, GABA_B);
     weights are magnitudes, GABA types enter with a minus sign. The defaults (not a chip calibration)
-    give the 510-neuron agent layer of DESIGN 1b ≈ 44 Hz mean rate, ≈ 41 % of neurons spiking per step
+    give the 510-neuron agent layer of the neuromorphic study (docs/science.md) ≈ 44 Hz mean rate, ≈ 41 % of neurons spiking per step
     over uniformly random Pong states, with regular input trains.
     """
 

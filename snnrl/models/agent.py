@@ -1,7 +1,8 @@
 """The agent: a recurrent LIF network with a softmax policy readout, learning by policy-gradient e-prop.
 
 pi = softmax(beta * R s_bar) over the actions; the gradients (episode form, one product per game) are
-those of -sum_t G[t] log pi(a[t]) with G the returns discounted by ``trace_decay`` (DESIGN 1a).
+those of -sum_t G[t] log pi(a[t]) with G the returns discounted by ``trace_decay`` (docs/science.md,
+"e-prop"). ``AgentConfig`` implements ``snnrl.models.protocol.AgentNetwork``.
 """
 
 from __future__ import annotations
@@ -19,13 +20,13 @@ from snnrl.core.checks import check_array, check_flag, check_instance, check_int
 from snnrl.core.lif_config import LIFConfig
 from snnrl.core.optim import grouped_optimizer, summed, zero_diagonal_after_update
 
-
 AGENT_DIAGONALS = ("zero_after_update", "zero")
 
 
 @dataclass(frozen=True)
 class AgentConfig:
-    """Agent constants. Defaults are the official code's values (DESIGN 1a, 1c).
+    """Agent constants. Defaults are the official code's values (docs/science.md, "What the official codes
+    compute"; docs/presets.md).
 
     beta: policy inverse temperature. trace_decay: gamma of the discounted policy trace. readout_std:
     std of the initial policy readout. learning_rate / adam_eps: Adam on recurrent and readout weights.
@@ -73,12 +74,12 @@ class AgentConfig:
                 f"AgentConfig.recurrent_diagonal={self.recurrent_diagonal!r} is unknown; allowed: {list(AGENT_DIAGONALS)}"
             )
 
-    def replace(self, **changes) -> "AgentConfig":
+    def replace(self, **changes) -> AgentConfig:
         """A copy with some fields changed (validated again)."""
         return replace(self, **changes)
 
-    # The agent interface the algorithms call (shared with snnrl.models.neuromorphic).
-    def init(self, key: jax.Array, hidden=None) -> "Agent":
+    # The AgentNetwork interface (snnrl.models.protocol) that the algorithms call.
+    def init(self, key: jax.Array, hidden=None) -> Agent:
         """A fresh agent (``hidden`` is unused: the recurrent agent draws its own weights)."""
         return init_agent(key, self)
 
@@ -86,11 +87,11 @@ class AgentConfig:
         """Network state at a game start (the key is unused: LIF dynamics are deterministic)."""
         return lif.init_state(self.lif)
 
-    def step(self, agent: "Agent", state: lif.LIFState, observation: jax.Array, key: jax.Array):
+    def step(self, agent: Agent, state: lif.LIFState, observation: jax.Array, key: jax.Array):
         """See ``agent_step``."""
         return agent_step(self, agent, state, observation, key)
 
-    def gradients(self, agent: "Agent", network, actions, probabilities, rewards) -> "AgentWeights":
+    def gradients(self, agent: Agent, network, actions, probabilities, rewards) -> AgentWeights:
         """See ``agent_gradients``."""
         return agent_gradients(self, agent, network, actions, probabilities, rewards)
 

@@ -86,7 +86,7 @@ class FixedHiddenLayerConfig:
         if not 0.0 <= self.count_decay < 1.0:
             raise ValueError(f"count_decay must lie in [0, 1), got {self.count_decay!r}")
 
-    def replace(self, **changes) -> "FixedHiddenLayerConfig":
+    def replace(self, **changes) -> FixedHiddenLayerConfig:
         """A copy with some fields changed (validated again)."""
         return replace(self, **changes)
 
@@ -228,7 +228,7 @@ class NeuromorphicAgentConfig:
         if not 0.0 < self.lr_decay <= 1.0:
             raise ValueError(f"NeuromorphicAgentConfig.lr_decay must lie in (0, 1], got {self.lr_decay!r}")
 
-    def replace(self, **changes) -> "NeuromorphicAgentConfig":
+    def replace(self, **changes) -> NeuromorphicAgentConfig:
         """A copy with some fields changed (validated again)."""
         return replace(self, **changes)
 

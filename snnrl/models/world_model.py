@@ -1,6 +1,7 @@
 """The world model: a recurrent LIF network fed the observation and the action, reading out the change
 of the observed variables (raw RAM bytes in the official code) and the (low-passed) reward, learning by
-supervised e-prop (DESIGN 1a, 1c)."""
+supervised e-prop (docs/science.md, "LIF network" and "e-prop"). ``WorldModelConfig`` implements
+``snnrl.models.protocol.WorldModelNetwork``."""
 
 from __future__ import annotations
 
@@ -17,7 +18,6 @@ from snnrl.core.checks import check_actions, check_array, check_instance, check_
 from snnrl.core.lif_config import LIFConfig
 from snnrl.core.optim import grouped_optimizer, stepwise_decay
 
-
 TARGET_UNITS = ("ram", "observation")
 RAM_UNITS_PER_OBSERVATION = 255.0  # Pong/Atari observations are RAM bytes / 255 (snnrl.envs.protocol)
 MODEL_DIAGONALS = ("learned", "zero")
@@ -26,7 +26,7 @@ MODEL_DIAGONALS = ("learned", "zero")
 @dataclass(frozen=True)
 class WorldModelTargets:
     """What a world model predicts and how its readouts learn, shared by the recurrent and the
-    readout-only (neuromorphic) world models. Defaults are the official code's values (DESIGN 1c).
+    readout-only (neuromorphic) world models. Defaults are the official code's values (docs/presets.md).
 
     target_units: 'ram' = the model predicts the change of the raw RAM bytes (255 x the observation; both
     official codes), 'observation' = the change of the observation itself (snnrl before 0.2; any
@@ -122,8 +122,8 @@ class WorldModelConfig(WorldModelTargets):
         reward's recurrent_reward_weight."""
         return jnp.array([1.0] * self.n_state + [self.recurrent_reward_weight])
 
-    # The world-model interface the algorithms call (shared with snnrl.models.neuromorphic).
-    def init(self, key: jax.Array, hidden=None) -> "WorldModel":
+    # The WorldModelNetwork interface (snnrl.models.protocol) that the algorithms call.
+    def init(self, key: jax.Array, hidden=None) -> WorldModel:
         """A fresh world model (``hidden`` is unused: the recurrent model draws its own weights)."""
         return init_world_model(key, self)
 
@@ -131,15 +131,15 @@ class WorldModelConfig(WorldModelTargets):
         """Network state at a game start (the key is unused)."""
         return lif.init_state(self.lif)
 
-    def step(self, model: "WorldModel", state: lif.LIFState, observation: jax.Array, action: jax.Array):
+    def step(self, model: WorldModel, state: lif.LIFState, observation: jax.Array, action: jax.Array):
         """See ``world_model_step``."""
         return world_model_step(self, model, state, observation, action)
 
-    def step_gradients(self, model: "WorldModel", trace, step, delta_target_value, reward_target):
+    def step_gradients(self, model: WorldModel, trace, step, delta_target_value, reward_target):
         """See ``world_model_step_gradients``."""
         return world_model_step_gradients(self, model, trace, step, delta_target_value, reward_target)
 
-    def episode_gradients(self, model: "WorldModel", network, error) -> "WorldModelWeights":
+    def episode_gradients(self, model: WorldModel, network, error) -> WorldModelWeights:
         """See ``world_model_episode_gradients``."""
         return world_model_episode_gradients(self, model, network, error)
 

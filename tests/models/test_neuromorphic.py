@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from snnrl.experiments.config import ExperimentConfig, preset
-from snnrl.experiments.overrides import apply_overrides
 from snnrl.experiments.hidden_layers import hidden_layer_parameters, init_keys
+from snnrl.experiments.overrides import apply_overrides
 from snnrl.experiments.train import init_learners, make_train, realization_keys
 from snnrl.hardware import MappingError, make_hidden_backend
 from snnrl.models.neuromorphic import FixedHiddenLayerConfig, NeuromorphicAgentConfig, hidden_parameters, layer_spec
@@ -53,7 +53,7 @@ def test_simulated_chip_without_mismatch_equals_the_jax_reference():
     key = jax.random.key(3)
     simulated = hidden_parameters(FixedHiddenLayerConfig(mismatch=0.0, n_hidden=60), "world_model", key)
     reference = hidden_parameters(FixedHiddenLayerConfig(backend="jax", n_hidden=60), "world_model", key)
-    for a, b in zip(jax.tree.leaves(simulated), jax.tree.leaves(reference)):
+    for a, b in zip(jax.tree.leaves(simulated), jax.tree.leaves(reference), strict=True):
         np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
 
 
@@ -100,7 +100,7 @@ def test_only_the_readouts_learn(mode):
     config = tiny(mode=mode)
     initial = init_learners(config, realization_keys(config.seed, config.realizations))
     learners, metrics = make_train(config)(jax.random.key(config.seed))
-    for a, b in zip(jax.tree.leaves(initial.agent.hidden), jax.tree.leaves(learners.agent.hidden)):
+    for a, b in zip(jax.tree.leaves(initial.agent.hidden), jax.tree.leaves(learners.agent.hidden), strict=True):
         np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
     assert not np.array_equal(np.asarray(initial.agent.weights.readout), np.asarray(learners.agent.weights.readout))
     model_learned = not np.array_equal(np.asarray(initial.world_model.weights.readout_state), np.asarray(learners.world_model.weights.readout_state))
