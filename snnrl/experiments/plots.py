@@ -45,9 +45,11 @@ def _save(figure, out: Path) -> list[Path]:
     return paths
 
 
-def _describe(config: ExperimentConfig) -> str:
+def _describe(label: str, config: ExperimentConfig) -> str:
+    """The arm's mode (unless its label is just that) and environment, e.g. 'plan n_fut=4, pong'."""
     algorithm = config.algorithm
-    return algorithm.mode + (f" n_fut={algorithm.n_fut}" if algorithm.mode == "plan" else "") + f", {config.env}"
+    mode = algorithm.mode + (f" n_fut={algorithm.n_fut}" if algorithm.mode == "plan" else "")
+    return config.env if label.rsplit("/", 1)[-1] == mode else f"{mode}, {config.env}"
 
 
 def _draw_curves(axis, label: str, config: ExperimentConfig, returns: np.ndarray, window: int, color: str) -> None:
@@ -81,7 +83,7 @@ def _draw_curves(axis, label: str, config: ExperimentConfig, returns: np.ndarray
         np.median(returns, axis=0),
         color=color,
         lw=2.0,
-        label=f"{label} ({_describe(config)}): median over {realizations} realizations",
+        label=f"{label} ({_describe(label, config)}): median over {realizations} realizations",
     )
     axis.plot(
         interactions,
@@ -124,7 +126,7 @@ def _draw_aggregate(axis, labels: list[str], finals: list[np.ndarray], final_gam
                 ha="center",
             )
     axis.set_yticks(range(len(labels)), labels, fontsize=7)
-    axis.set_ylim(-0.7, len(labels) - 0.3)
+    axis.set_ylim(len(labels) - 0.3, -0.7)  # the first arm on top, as in the legend
     axis.set_xlabel(
         f"IQM of the return per game over the last {final_games} games\n"
         "(bar: 95 % stratified bootstrap interval over realizations)",

@@ -25,7 +25,7 @@ def folders(monkeypatch):
 
 
 def test_every_legend_entry_names_its_arm_once(folders):
-    paths, _ = folders
+    paths, config = folders
     figure = plots.returns_figure(paths, window=WINDOW)
     labels = [text.get_text() for text in figure.axes[0].get_legend().get_texts()]
     assert len(labels) == len(set(labels)) == 8
@@ -34,6 +34,7 @@ def test_every_legend_entry_names_its_arm_once(folders):
         assert len(entries) == 4, labels
         assert f"{arm}: band = mean ± s.e. over 3 realizations" in entries
         assert f"{arm}: 80th percentile over realizations" in entries
+        assert f"{arm} ({config.env}): median over 3 realizations" in entries  # the mode is the arm's name
     assert len([label for label in labels if "80th percentile" in label]) == 2
 
 
