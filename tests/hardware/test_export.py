@@ -83,15 +83,17 @@ def test_nir_round_trip_keeps_the_weights(agent_spec, tmp_path):
     assert set(graph.nodes) == {"input", "linear", "lif", "readout", "output"}
     assert sorted(graph.edges) == sorted([("input", "linear"), ("linear", "lif"), ("lif", "readout"),
                                           ("readout", "output")])
-    expected_input = (np.asarray(params.weights) * np.asarray(params.gain)[None, :]).T
-    np.testing.assert_allclose(graph.nodes["linear"].weight, expected_input, rtol=1e-6)
+    np.testing.assert_array_equal(graph.nodes["linear"].weight, np.asarray(params.weights).T)
     np.testing.assert_array_equal(graph.nodes["readout"].weight, readout)
+    assert graph.metadata["dt"] == 1e-3
     lif = graph.nodes["lif"]
     assert isinstance(lif, nir.LIF)
     np.testing.assert_allclose(lif.v_threshold, params.threshold, rtol=1e-6)
-    tau = -1e-3 / np.log(np.asarray(params.membrane_decay, dtype=np.float64))
-    np.testing.assert_allclose(lif.tau, tau, rtol=1e-6)
-    assert np.ptp(lif.tau) > 0  # the realization's mismatch is exported
+    decay = np.asarray(params.membrane_decay, dtype=np.float64)
+    np.testing.assert_allclose(lif.tau, -1e-3 / np.log(decay), rtol=1e-6)
+    # Zero-order hold: v <- a v + (1 - a) r I equals the layer's v <- a v + gain I.
+    np.testing.assert_allclose(lif.r * (1 - decay), params.gain, rtol=1e-6)
+    assert np.ptp(lif.tau) > 0 and np.ptp(lif.r) > 0  # the realization's mismatch is exported
     assert [p.name for p in tmp_path.iterdir()] == ["agent.nir"]
 
 
@@ -101,6 +103,7 @@ def test_nir_cuba_lif_needs_one_synaptic_time_constant(agent_spec, tmp_path):
     cuba = nir.read(tmp_path / "c.nir").nodes["lif"]
     assert isinstance(cuba, nir.CubaLIF)
     np.testing.assert_allclose(cuba.tau_syn, 5e-3, rtol=1e-5)  # NMDA
+    np.testing.assert_allclose(cuba.w_in, 1 / (1 - np.exp(-1 / 5)), rtol=1e-6)  # each input spike adds 1 to the trace
     mixed = hidden_layer_spec(np.ones((2, 3), dtype=int), source_types=("AMPA", "NMDA"))
     mixed_params = make_simulated_chip(map_hidden_layer(mixed), mismatch=0.0).init_params(jax.random.PRNGKey(0))
     with pytest.raises(ValueError, match="one synaptic time constant"):

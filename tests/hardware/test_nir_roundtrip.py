@@ -13,7 +13,11 @@ import numpy as np
 import pytest
 
 from snnrl.core.lif_config import LIFConfig
-from snnrl.hardware.export_nir import save_nir
+from snnrl.hardware.export_nir import hidden_layer_to_nir, save_nir
+from snnrl.hardware.import_nir import hidden_layer_from_nir
+from snnrl.hardware.lif import init_lif_state, lif_agent_step
+from snnrl.hardware.mapper import map_hidden_layer
+from snnrl.hardware.simulated_chip import make_simulated_chip
 from snnrl.interop import agent_from_nir, agent_to_nir, world_model_from_nir, world_model_to_nir
 from snnrl.models.agent import AgentConfig, init_agent
 from snnrl.models.world_model import WorldModelConfig, init_world_model
@@ -204,3 +208,53 @@ def test_export_refuses_a_stack_of_realizations():
     stacked = jax.tree.map(lambda x: jnp.stack([x, x]), agent)
     with pytest.raises(ValueError, match=r"agent.w_in must have shape \(24, 4\), got \(2, 24, 4\) \(pass one realization"):
         agent_to_nir(config, stacked)
+
+
+def hidden_case(agent_spec):
+    params = make_simulated_chip(map_hidden_layer(agent_spec), mismatch=0.2).init_params(jax.random.key(3))
+    readout = np.random.default_rng(0).normal(0.0, 0.1, size=(3, agent_spec.n_hidden)).astype(np.float32)
+    return params, readout
+
+
+def run_hidden(params, readout, n_steps: int = 30):
+    """Spike counts (steps, H) and readouts (steps, outputs) of the layer fed the same random input spikes."""
+    spikes_in = jax.random.bernoulli(jax.random.key(9), 0.15, (n_steps, 10, params.weights.shape[0])).astype(jnp.float32)
+    counts = np.asarray(jax.lax.scan(lambda state, step: lif_agent_step(params, state, step),
+                                     init_lif_state(*params.weights.shape), spikes_in)[1])
+    return counts, counts @ readout.T
+
+
+def test_hidden_layer_round_trip_gives_the_same_spikes_and_readouts(agent_spec, tmp_path):
+    params, readout = hidden_case(agent_spec)
+    graph = through_file(hidden_layer_to_nir(params, readout, neuron_model="cuba_lif"), tmp_path)
+    imported, imported_readout = hidden_layer_from_nir(graph)
+    for a, b in zip(jax.tree.leaves(imported), jax.tree.leaves(params), strict=True):
+        assert a.dtype == b.dtype
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    counts, readouts = run_hidden(params, readout)
+    again_counts, again_readouts = run_hidden(imported, imported_readout)
+    assert counts.sum() > 0
+    np.testing.assert_array_equal(again_counts, counts)
+    np.testing.assert_array_equal(again_readouts, readouts)
+
+
+def test_hidden_layer_without_input_filter_is_a_plain_lif(agent_spec, tmp_path):
+    params, readout = hidden_case(agent_spec)
+    unfiltered = params.replace(input_decay=jnp.zeros_like(params.input_decay))
+    imported, _ = hidden_layer_from_nir(through_file(hidden_layer_to_nir(unfiltered, readout, neuron_model="lif"), tmp_path))
+    for a, b in zip(jax.tree.leaves(imported), jax.tree.leaves(unfiltered), strict=True):
+        np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+
+
+def test_hidden_layer_graphs_of_another_form_are_refused(agent_spec):
+    params, readout = hidden_case(agent_spec)
+    graph = hidden_layer_to_nir(params, readout, neuron_model="cuba_lif")
+    with pytest.raises(ValueError, match=r"node 'lif' of the hidden-layer graph is a nir.LI; allowed here: nir.LIF or nir.CubaLIF"):
+        hidden_layer_from_nir(_with_node(graph, "lif", nir.LI(tau=np.ones(510), r=np.ones(510), v_leak=np.zeros(510))))
+    with pytest.raises(ValueError, match="the hidden-layer graph has no node 'linear'"):
+        hidden_layer_from_nir(agent_to_nir(*agent_case()))
+    cuba = graph.nodes["lif"]
+    leaky = nir.CubaLIF(tau_syn=cuba.tau_syn, tau_mem=cuba.tau_mem, r=cuba.r, v_leak=np.full(510, -1.0),
+                        v_threshold=cuba.v_threshold, w_in=cuba.w_in)
+    with pytest.raises(ValueError, match="v_leak != 0; snnrl's hidden layer rests and resets at 0"):
+        hidden_layer_from_nir(_with_node(graph, "lif", leaky))
