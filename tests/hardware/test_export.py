@@ -34,7 +34,7 @@ def test_json_round_trip_restores_every_field(agent_spec, tmp_path):
     assert loaded.chip == mapped.chip
     assert loaded.sources == mapped.sources and loaded.source_types == mapped.source_types
     np.testing.assert_array_equal(loaded.placement, mapped.placement)
-    assert all(np.array_equal(a, b) for a, b in zip(loaded.cam_entries, mapped.cam_entries))
+    assert all(np.array_equal(a, b) for a, b in zip(loaded.cam_entries, mapped.cam_entries, strict=True))
     assert loaded.cores == mapped.cores
     assert loaded.parameters == mapped.parameters and loaded.biases == mapped.biases
     assert json.loads(json.dumps(mapped_network_to_dict(loaded, {"connectivity_seed": 0}))) == data
