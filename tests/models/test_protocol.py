@@ -12,8 +12,9 @@ from snnrl.models.neuromorphic import NeuromorphicAgentConfig, NeuromorphicWorld
 from snnrl.models.protocol import AgentNetwork, Network, WorldModelNetwork
 from snnrl.models.world_model import WorldModelConfig
 
-AGENTS = [AgentConfig(), NeuromorphicAgentConfig()]
-WORLD_MODELS = [WorldModelConfig(), NeuromorphicWorldModelConfig()]
+# Typed: a static type checker (mypy, pyright) verifies here that each config class implements its protocol.
+AGENTS: list[AgentNetwork] = [AgentConfig(), NeuromorphicAgentConfig()]
+WORLD_MODELS: list[WorldModelNetwork] = [WorldModelConfig(), NeuromorphicWorldModelConfig()]
 
 
 def _members(protocol: type) -> list[str]:
@@ -71,7 +72,7 @@ def test_the_algorithm_config_holds_networks_of_the_protocols():
 
 
 def uses_the_protocol(agent: AgentNetwork, model: WorldModelNetwork) -> tuple[int, int]:
-    """A typed consumer: a type checker accepts every config class here (AGENTS, WORLD_MODELS below)."""
+    """A typed consumer of the protocols."""
     return agent.n_actions, model.n_state
 
 
