@@ -22,7 +22,7 @@ def tiny(**overrides):
 def test_preset_has_the_design_values():
     algorithm = preset("neuromorphic").algorithm
     assert algorithm.agent.hidden.n_hidden == 510 and algorithm.agent.hidden.mismatch == 0.2
-    # DESIGN 1c: one agent rate for every update of a run (0.004; 0.002 in runs that dream), x0.99 every
+    # docs/presets.md: one agent rate for every update of a run (0.004; 0.002 in runs that dream), x0.99 every
     # 10 000 steps, eps 1e-5 everywhere; model readouts 0.002 / 0.0004 with the same decay.
     assert algorithm.agent.learning_rate == 0.004 and algorithm.agent.dreaming_learning_rate == 0.002
     assert algorithm.dream_lr_scale == 1.0 and algorithm.agent.adam_eps == algorithm.world_model.adam_eps == 1e-5
@@ -104,7 +104,7 @@ def test_only_the_readouts_learn(mode):
         np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
     assert not np.array_equal(np.asarray(initial.agent.weights.readout), np.asarray(learners.agent.weights.readout))
     model_learned = not np.array_equal(np.asarray(initial.world_model.weights.readout_state), np.asarray(learners.world_model.weights.readout_state))
-    # The neuromorphic code's baseline runs no world model (DESIGN 1c): its errors are NaN, not measured.
+    # The neuromorphic code's baseline runs no world model (docs/presets.md): its errors are NaN, not measured.
     assert model_learned == (mode == "dream")
     assert np.all(np.isfinite(np.asarray(metrics.model_state_error)) == (mode == "dream"))
     imagined = np.asarray(metrics.imagined_return)
