@@ -5,17 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from snnrl.experiments.checkpoint import METRIC_NAMES  # noqa: E402
-from snnrl.experiments.config import ExperimentConfig  # noqa: E402
-from snnrl.experiments.runner import read_config  # noqa: E402
-from snnrl.experiments.statistics import interquartile_mean, moving_average, probability_of_improvement  # noqa: E402
-from snnrl.experiments.storage import read_npz  # noqa: E402
+from snnrl.experiments.checkpoint import METRIC_NAMES
+from snnrl.experiments.config import ExperimentConfig
+from snnrl.experiments.runner import read_config
+from snnrl.experiments.statistics import interquartile_mean, moving_average, probability_of_improvement
+from snnrl.experiments.storage import read_npz
 
 OBSERVATION_NAMES = ("ball x", "ball y", "enemy y", "player y")
 
@@ -41,7 +38,6 @@ def _save(figure, out: Path) -> list[Path]:
     paths = [out.parent / f"{out.name}.png", out.parent / f"{out.name}.pdf"]  # names may hold dots
     for path in paths:
         figure.savefig(path, dpi=150, bbox_inches="tight")
-    plt.close(figure)
     return paths
 
 
@@ -144,9 +140,11 @@ def returns_figure(folders: list[Path], window: int = 50, final_games: int = 250
     games = min(metrics["game_return"].shape[1] for _, metrics in loaded)
     window, final_games = min(window, games), min(final_games, games)
     if len(folders) > 1:
-        figure, (axis, aggregate) = plt.subplots(1, 2, figsize=(10.0, 4.0), gridspec_kw={"width_ratios": [3, 2]})
+        figure = Figure(figsize=(10.0, 4.0))
+        axis, aggregate = figure.subplots(1, 2, gridspec_kw={"width_ratios": [3, 2]})
     else:
-        figure, axis = plt.subplots(figsize=(6.4, 4.0))
+        figure = Figure(figsize=(6.4, 4.0))
+        axis = figure.subplots()
     for index, (label, (config, metrics)) in enumerate(zip(labels, loaded, strict=True)):
         returns = moving_average(metrics["game_return"], window)
         _draw_curves(axis, label, config, returns, window, f"C{index}")
@@ -179,7 +177,8 @@ def plot_dream_rollout(
 ) -> list[Path]:
     """Predicted vs real trajectories (S, D) of a dream under the same actions, and spike rasters (S, N)
     of both networks during the dream."""
-    figure, axes = plt.subplots(3, 1, figsize=(6.4, 7.0), gridspec_kw={"height_ratios": [2, 1, 1]})
+    figure = Figure(figsize=(6.4, 7.0))
+    axes = figure.subplots(3, 1, gridspec_kw={"height_ratios": [2, 1, 1]})
     steps = np.arange(observations_dreamt.shape[0])
     for d in range(observations_dreamt.shape[1]):
         name = OBSERVATION_NAMES[d] if d < len(OBSERVATION_NAMES) else f"x{d}"
