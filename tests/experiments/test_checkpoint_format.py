@@ -9,8 +9,8 @@ import pytest
 from flax import struct
 
 from snnrl.experiments.checkpoint import CHECKPOINT, METRIC_NAMES
-from snnrl.experiments.runner import _compiled_chunk, load_state, read_config, run_experiment
 from snnrl.experiments.overrides import fit_to_environment
+from snnrl.experiments.runner import _compiled_chunk, load_state, read_config, run_experiment
 from snnrl.experiments.storage import LEAF_PREFIX, leaf_names, load_pytree, read_npz, save_pytree, write_npz
 from snnrl.experiments.train import init_learners, make_environment, realization_keys
 

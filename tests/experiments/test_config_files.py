@@ -9,7 +9,12 @@ import pytest
 
 from snnrl.experiments.config import PRESETS, ExperimentConfig, preset
 from snnrl.experiments.config_io import (
-    ConfigError, build_dataclass, dump, flatten, parse_assignments, read_config_file,
+    ConfigError,
+    build_dataclass,
+    dump,
+    flatten,
+    parse_assignments,
+    read_config_file,
 )
 from snnrl.experiments.configure import configure, run_config
 from snnrl.models.neuromorphic import NeuromorphicAgentConfig
