@@ -6,14 +6,22 @@ of the same seed see the same random numbers."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from functools import partial
-from typing import Callable
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from snnrl.algorithms.game import AwakeStepRecord, GameMetrics, WarmupRecord, awake_act, awake_learn, begin_game, finish_game
+from snnrl.algorithms.game import (
+    AwakeStepRecord,
+    GameMetrics,
+    WarmupRecord,
+    awake_act,
+    awake_learn,
+    begin_game,
+    finish_game,
+)
 from snnrl.algorithms.imagination import NOOP
 from snnrl.algorithms.learner import Learner
 from snnrl.experiments.config import ExperimentConfig
