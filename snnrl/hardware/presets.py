@@ -87,7 +87,7 @@ def layer_lif_params(role: str, key: jax.Array, encoder: PopulationCodeConfig = 
     naming the limit); None for the JAX reference, which is placed on no chip. Weights (n_inputs, n_hidden)."""
     n_inputs, first_generator_id, biases = _layout(role, encoder)
     check_connectivity_arguments(n_inputs, n_hidden, rule=rule)
-    sources = generator_sources(n_inputs, first_generator_id, chip or DYNAPSE1)
+    sources = generator_sources(n_inputs, first_generator_id, chip or DYNAPSE1)  # checks the ids, as layer_spec does
     if chip is not None:
         check_layer_fits(sources, n_hidden, max_fan_in(rule=rule), biases, chip)
     # Per-source signed synaptic weights, tau_syn, tau_mem and threshold come from the static parameters;

@@ -36,6 +36,7 @@ from snnrl.hardware.connectivity import CONNECTION_RULES
 from snnrl.hardware.lif import HiddenLIFParams, lif_agent_step
 from snnrl.hardware.lif_backend import HiddenState, apply_mismatch
 from snnrl.hardware.presets import layer_lif_params
+from snnrl.hardware.presets import layer_spec as role_layer_spec
 from snnrl.hardware.spec import CoreParameters, HiddenLayerSpec
 from snnrl.models.agent import AgentStep, policy
 from snnrl.models.world_model import WorldModelStep, WorldModelTargets
@@ -94,8 +95,6 @@ class FixedHiddenLayerConfig:
 def layer_spec(hidden: FixedHiddenLayerConfig, role: str, key: jax.Array) -> HiddenLayerSpec:
     """Host-side: this realization's hidden layer as a spec for the mapper and the real chip (connectivity
     drawn from ``key``'s first split, as ``hidden_parameters`` draws it). role: 'agent' or 'world_model'."""
-    from snnrl.hardware.presets import layer_spec as role_layer_spec
-
     return role_layer_spec(role, jax.random.split(key)[0], encoder=hidden.encoder,
                            parameters=CoreParameters(threshold=hidden.threshold), rule=hidden.connection_rule,
                            n_hidden=hidden.n_hidden)
