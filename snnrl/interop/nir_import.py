@@ -2,8 +2,8 @@
 (docs/howto/nir.md).
 
 The network's fields (sizes, dt, tau_m, tau_s, tau_readout, v_rest, v_th, w_res, v_init, beta,
-action_scale) come from the graph; everything NIR does not describe (learning rates, pseudo-derivative,
-logit clip, target units, ...) from ``base``. The input projections may be nir.Affine: a bias that is
+action_scale, and the world model's target units when its metadata has them) come from the graph;
+everything NIR does not describe (learning rates, pseudo-derivative, logit clip, ...) from ``base``. The input projections may be nir.Affine: a bias that is
 the same for every neuron is a constant drive and joins v_rest. The Scale nodes are optional (absent:
 beta = 1, action_scale = 1). Any other form raises ValueError naming the node and the type found.
 """
@@ -104,6 +104,7 @@ def world_model_from_nir(graph: nir.NIRGraph, base: WorldModelConfig = WorldMode
                         v_rest=lif.v_rest + state_bias + action_bias),
         n_state=w_in_state.shape[1], n_actions=w_in_action.shape[1],
         action_scale=_scale(graph, "action_scale", w_in_action.shape[1]),
+        target_units=str((graph.metadata or {}).get("target_units", base.target_units)),
     )
     weights = WorldModelWeights(w_rec=jnp.asarray(w_rec), readout_state=jnp.asarray(readout_state),
                                 readout_reward=jnp.asarray(readout_reward))

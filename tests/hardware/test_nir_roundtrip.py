@@ -33,7 +33,7 @@ def agent_case():
 
 
 def model_case():
-    config = WorldModelConfig(lif=LIFConfig(n_neurons=N, tau_readout=2.0), action_scale=4.0)
+    config = WorldModelConfig(lif=LIFConfig(n_neurons=N, tau_readout=2.0), action_scale=4.0, target_units="observation")
     model = init_world_model(jax.random.key(2), config)
     readouts = jax.random.normal(jax.random.key(3), (5, N))
     return config, model.replace(weights=model.weights.replace(readout_state=readouts[:4], readout_reward=readouts[4:]))
