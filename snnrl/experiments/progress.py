@@ -19,7 +19,8 @@ class ProgressReporter:
 
     def __init__(self, config: ExperimentConfig, games_done: int, enabled: bool = True, stream: TextIO | None = None):
         self._stream = stream or sys.stdout
-        self._plain = enabled and not self._stream.isatty()
+        isatty = getattr(self._stream, "isatty", None)
+        self._plain = enabled and not (isatty is not None and isatty())
         self._total = config.games
         self._label = f"{config.env} · {config.algorithm.mode} · R={config.realizations}"
         self._started = time.perf_counter()
