@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+HOWTOS = ("train", "configure", "logging", "sweep", "plot", "chip", "nir")
 
 
 def test_docs_build_strict(tmp_path):
@@ -22,7 +23,9 @@ def test_docs_build_strict(tmp_path):
     assert result.returncode == 0, result.stderr[-6000:]
     site = tmp_path / "site"
     assert "snnrl.core.lif.lif_step" in (site / "api" / "core" / "index.html").read_text()
-    for page in ("science", "howto/train", "howto/sweep", "howto/plot", "howto/chip", "presets", "changelog"):
+    packages = [f"api/{path.parent.name}" for path in (ROOT / "snnrl").glob("*/__init__.py")]
+    pages = ["science", "presets", "changelog", *packages] + [f"howto/{name}" for name in HOWTOS]
+    for page in pages:
         assert (site / page / "index.html").exists(), page
 
 
