@@ -48,13 +48,24 @@ def index() -> str:
         "| package | what |",
         "|---|---|",
     ]
+    lines.append(f"| [snnrl, snnrl.cli](snnrl.md) | {summary(PACKAGE / '__init__.py')} The command line. |")
     lines += [f"| [snnrl.{name}]({name}.md) | {summary(PACKAGE / name / '__init__.py')} |" for name in subpackages()]
     return "\n".join(lines) + "\n"
 
 
+def top_level() -> str:
+    """Markdown of the page for snnrl itself and its top-level modules (the command line)."""
+    names = sorted(path.stem for path in PACKAGE.glob("*.py") if not path.stem.startswith("_"))
+    lines = ["# snnrl", ""]
+    for name in ["snnrl"] + [f"snnrl.{name}" for name in names]:
+        lines += [f"::: {name}", "    options:", "      show_submodules: false", ""]
+    return "\n".join(lines)
+
+
 def on_config(config):
     """Replace the nav's "API reference" entry with the overview and one entry per subpackage."""
-    entries = [{"Overview": "api/index.md"}] + [{f"snnrl.{name}": f"api/{name}.md"} for name in subpackages()]
+    entries = [{"Overview": "api/index.md"}, {"snnrl, snnrl.cli": "api/snnrl.md"}]
+    entries += [{f"snnrl.{name}": f"api/{name}.md"} for name in subpackages()]
     for position, item in enumerate(config.nav or []):
         if isinstance(item, dict) and SECTION in item:
             config.nav[position] = {SECTION: entries}
@@ -64,6 +75,7 @@ def on_config(config):
 def on_files(files: Files, config) -> Files:
     """Add the generated pages."""
     files.append(File.generated(config, "api/index.md", content=index()))
+    files.append(File.generated(config, "api/snnrl.md", content=top_level()))
     for name in subpackages():
         files.append(File.generated(config, f"api/{name}.md", content=page(name)))
     return files
