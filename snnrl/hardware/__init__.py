@@ -4,7 +4,7 @@ Nothing here imports samna; only opening a board (the "dynapse1" backend or a ``
 (see ``samna_loader``). Several layers share one board through ``Dynapse1Session``; compiled JAX code
 calls it through ``chip_bridge.chip_hidden_step`` inside ``use_session``.
 
-Typical use (DESIGN 1b agent layer on the simulated chip, 10 realizations)::
+Typical use (the neuromorphic agent layer of docs/science.md on the simulated chip, 10 realizations)::
 
     from snnrl.core.population import PopulationCodeConfig, agent_rates
     from snnrl.hardware import agent_layer_spec, make_hidden_backend
@@ -30,6 +30,7 @@ from snnrl.hardware.dynapse1_backend import Dynapse1Backend, Dynapse1Unavailable
 from snnrl.hardware.dynapse1_session import Dynapse1Session
 from snnrl.hardware.export_json import load_mapped_network, save_mapped_network
 from snnrl.hardware.export_nir import hidden_layer_to_nir, save_nir
+from snnrl.hardware.import_nir import hidden_layer_from_nir
 from snnrl.hardware.jax_backend import make_jax_backend
 from snnrl.hardware.lif import HiddenLIFParams, HiddenLIFState
 from snnrl.hardware.lif_backend import HiddenState, LIFBackend
@@ -53,7 +54,7 @@ __all__ = [
     "BiasGroup", "ChipDescription", "Connectivity", "CoreParameters", "Dynapse1Backend", "Dynapse1Session", "Dynapse1UnavailableError",
     "HiddenBackend", "HiddenLIFParams", "HiddenLIFState", "HiddenLayerSpec", "HiddenState", "LIFBackend",
     "MappedNetwork", "MappingError", "SamnaUnavailableError", "SourceAddress", "SynapseType", "default_cores",
-    "get_chip", "hidden_layer_spec", "hidden_layer_to_nir", "load_mapped_network", "make_hidden_backend",
+    "get_chip", "hidden_layer_from_nir", "hidden_layer_spec", "hidden_layer_to_nir", "load_mapped_network", "make_hidden_backend",
     "make_jax_backend", "make_simulated_chip", "map_hidden_layer", "random_connectivity", "save_mapped_network",
     "save_nir", "chip_hidden_step", "use_session",
 ]

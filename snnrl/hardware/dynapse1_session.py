@@ -1,7 +1,7 @@
 """One DYNAP-SE1 board session shared by several fixed hidden layers (e.g. the agent and the world model of
 every realization), through ``samna.dynapse1`` (imported only when a session is opened).
 
-Opening (DESIGN 3): find the real samna (``load_samna``: fails in well under a second, never the PyPI
+Opening (docs/howto/chip.md): find the real samna (``load_samna``: fails in well under a second, never the PyPI
 stub's install) -> find and open a DYNAP-SE1 board -> ``apply_configuration`` (the CAM entries of all
 layers in one configuration) -> ``update_parameter_group`` per used core -> FPGA spike generator in
 variable-ISI, repeat mode with the ISI multiplier -> ``EventFilterGraph`` source ->

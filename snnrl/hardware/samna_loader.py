@@ -1,7 +1,7 @@
 """Find and import the real ``samna`` only on request, failing fast (never the PyPI stub's network install).
 
 The ``samna`` on PyPI is a small pure-Python stub that pip-installs the real samna from another index
-when imported (≈ 50 s hang offline, DESIGN 3). The real samna is a compiled (pybind) library. The check,
+when imported (≈ 50 s hang offline, see docs/howto/chip.md). The real samna is a compiled (pybind) library. The check,
 done without executing any samna code:
 
 1. ``samna`` already in ``sys.modules`` (imported by the user, or a test double): use it if it has
