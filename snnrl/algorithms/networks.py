@@ -39,7 +39,8 @@ class NetworkConfig:
     """kind: 'lif' or 'mlp'. n_hidden: neurons (LIF) or units per hidden layer (MLP, 2 layers, tanh).
     LIF only: recurrent, readout ('rate' | 'membrane'), n_substeps (LIF steps per decision), tau_m,
     tau_readout (ms, dt = 1), v_th (threshold; reset subtracts it), w_in_std / w_rec_std (init std times
-    1/sqrt(fan-in)), b_in (initial input bias), surrogate ('sigmoid' | 'triangle') and its width,
+    1/sqrt(fan-in)), b_in / b_in_std (mean and std of the initial input bias: about half the neurons
+    fire tonically at zero input, so the readouts see spikes for every observation), surrogate ('sigmoid' | 'triangle') and its width,
     detach_reset (stop the gradient through the reset term)."""
 
     kind: str = "lif"
@@ -52,7 +53,8 @@ class NetworkConfig:
     v_th: float = 1.0
     w_in_std: float = 2.0
     w_rec_std: float = 0.5
-    b_in: float = 0.5
+    b_in: float = 1.0
+    b_in_std: float = 0.5
     surrogate: str = "sigmoid"
     surrogate_width: float = 0.5
     detach_reset: bool = True
@@ -67,7 +69,7 @@ class NetworkConfig:
         check_integer("NetworkConfig", "n_substeps", self.n_substeps, minimum=1)
         for name in ("tau_m", "tau_readout", "v_th", "surrogate_width"):
             check_real("NetworkConfig", name, getattr(self, name), above=0.0)
-        for name in ("w_in_std", "w_rec_std", "out_std"):
+        for name in ("w_in_std", "w_rec_std", "out_std", "b_in_std"):
             check_real("NetworkConfig", name, getattr(self, name), minimum=0.0)
         check_real("NetworkConfig", "b_in", self.b_in, finite=True)
         check_flag("NetworkConfig", "recurrent", self.recurrent)
@@ -121,7 +123,7 @@ class Network:
         n = c.n_hidden
         params = {
             "w_in": jax.random.normal(keys[0], (n, d)) * c.w_in_std / math.sqrt(d),
-            "b_in": jnp.full((n,), c.b_in),
+            "b_in": c.b_in + c.b_in_std * jax.random.normal(keys[3], (n,)),
             "w_out": jax.random.normal(keys[2], (o, n)) * c.out_std,
             "b_out": jnp.zeros(o),
         }

@@ -180,11 +180,13 @@ def make_train(config: PPOConfig) -> Callable[[jax.Array], tuple[dict, dict[str,
 
 
 def policy_value(config: PPOConfig, params: dict[str, Any], obs: jax.Array) -> tuple[jax.Array, jax.Array]:
-    """Action probabilities (n_actions,) and value () of one observation from an episode's start state."""
+    """Action probabilities (T, n_actions) and values (T,) along one episode's observations obs
+    (T, *obs_shape), from the episode-start state."""
     env, env_params = make_env(config.env)
     shape = observation_shape(env, env_params)
     actor = make_network(config.network, shape, discrete_actions(env, env_params, "PPO"))
     critic = make_network(config.network, shape, 1)
-    _, logits, _ = actor.apply(params["actor"], actor.initial_state(), obs)
-    _, value, _ = critic.apply(params["critic"], critic.initial_state(), obs)
-    return jax.nn.softmax(logits), value[0]
+    starts = jnp.zeros(obs.shape[0], bool).at[0].set(True)
+    _, logits, _ = actor.apply_sequence(params["actor"], actor.initial_state(), obs, starts)
+    _, values, _ = critic.apply_sequence(params["critic"], critic.initial_state(), obs, starts)
+    return jax.nn.softmax(logits), values[:, 0]
