@@ -22,8 +22,7 @@ import numpy as np
 
 from snnrl.envs import fidelity
 from snnrl.envs.ale import AleEnv, AleParams
-from snnrl.envs.pong import PongParams
-from snnrl.envs.pong import frame_unless_over
+from snnrl.envs.pong import PongParams, frame_unless_over
 from snnrl.envs.pong_render import render
 from snnrl.envs.pong_state import ram_from_state, reset_state, state_from_ram
 from snnrl.envs.protocol import EpisodeProtocol
@@ -56,7 +55,9 @@ def frame_level(frames: int) -> None:
         "random, held 1-30 frames": _held_actions(rng, frames, 30),
         "ball tracker + 20% random": fidelity.ale_tracker_actions(frames, noise=0.2, seed=0),
     }
-    print("| game | frames | points (player-enemy) | frames with any byte differing | pixels differing | min IoU paddles+ball |")
+    print(
+        "| game | frames | points (player-enemy) | frames with any byte differing | pixels differing | min IoU paddles+ball |"
+    )
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
     for name, actions in games.items():
         recorded = fidelity.record_ale_frames(actions, screens=True)
@@ -66,10 +67,14 @@ def frame_level(frames: int) -> None:
             wrong |= np.asarray(values) != recorded["rams"][1:, index]
         wrong |= np.asarray(resistance) != recorded["resistance"][1:]
         shown = slice(3, None)  # ALE's first two frames after reset use the attract palette
-        rendered = np.asarray(_render_all(state_from_ram(recorded["rams"][shown], recorded["resistance"][shown]))).astype(bool)
+        rendered = np.asarray(
+            _render_all(state_from_ram(recorded["rams"][shown], recorded["resistance"][shown]))
+        ).astype(bool)
         truth = recorded["screens"][shown] != 87
         field_iou = [
-            (r & t).sum() / (r | t).sum() for r, t, y in zip(rendered[:, 34:194], truth[:, 34:194], recorded["rams"][shown, 54]) if y
+            (r & t).sum() / (r | t).sum()
+            for r, t, y in zip(rendered[:, 34:194], truth[:, 34:194], recorded["rams"][shown, 54], strict=False)
+            if y
         ]
         final = recorded["rams"][-1]
         print(
@@ -94,17 +99,29 @@ def episode_level(episodes: int, warmups: list[int], batch: int) -> None:
             paired = fidelity.ale_rollouts(policy, keys, AleParams(protocol=protocol, batch_size=batch), env=ale_env)
             native = fidelity.ale_native_rollouts(policy, keys, AleParams(protocol=protocol, batch_size=batch))
             identical = np.mean(np.all(ours.frame_bytes == paired.frame_bytes, axis=(1, 2, 3)))
-            outcomes = {name: fidelity.outcome_distribution(r.points) for name, r in
-                        (("ours", ours), ("paired", paired), ("native", native), ("ours2", ours_independent))}
-            moves = {name: fidelity.displacement_distribution(r.frame_bytes) for name, r in
-                     (("ours", ours), ("paired", paired), ("native", native), ("ours2", ours_independent))}
+            outcomes = {
+                name: fidelity.outcome_distribution(r.points)
+                for name, r in (("ours", ours), ("paired", paired), ("native", native), ("ours2", ours_independent))
+            }
+            moves = {
+                name: fidelity.displacement_distribution(r.frame_bytes)
+                for name, r in (("ours", ours), ("paired", paired), ("native", native), ("ours2", ours_independent))
+            }
             tv = fidelity.total_variation
-            print(f"\nwarm-up {warmup} NOOP steps, {policy_name} policy, {episodes} episodes each ({time.perf_counter() - started:.0f} s)")
-            print(f"  paired with ALE: identical trajectories {identical:.1%}; TV outcomes {tv(outcomes['ours'], outcomes['paired']):.4f}, "
-                  f"TV ball moves {tv(moves['ours'], moves['paired']):.4f}")
-            print(f"  ALE's own sticky actions vs JAX Pong (independent keys): TV outcomes {tv(outcomes['ours2'], outcomes['native']):.4f}, "
-                  f"TV ball moves {tv(moves['ours2'], moves['native']):.4f}")
-            print(f"  same JAX Pong, two key sets (sampling noise): TV outcomes {tv(outcomes['ours'], outcomes['ours2']):.4f}")
+            print(
+                f"\nwarm-up {warmup} NOOP steps, {policy_name} policy, {episodes} episodes each ({time.perf_counter() - started:.0f} s)"
+            )
+            print(
+                f"  paired with ALE: identical trajectories {identical:.1%}; TV outcomes {tv(outcomes['ours'], outcomes['paired']):.4f}, "
+                f"TV ball moves {tv(moves['ours'], moves['paired']):.4f}"
+            )
+            print(
+                f"  ALE's own sticky actions vs JAX Pong (independent keys): TV outcomes {tv(outcomes['ours2'], outcomes['native']):.4f}, "
+                f"TV ball moves {tv(moves['ours2'], moves['native']):.4f}"
+            )
+            print(
+                f"  same JAX Pong, two key sets (sampling noise): TV outcomes {tv(outcomes['ours'], outcomes['ours2']):.4f}"
+            )
             print(f"  ALE (own sticky) outcomes (player, enemy): {_top(outcomes['native'])}")
             print(f"  JAX Pong outcomes:                        {_top(outcomes['ours2'])}")
             print(f"  ball moves per frame (dx, dy), ALE:       {_top(moves['native'], 6)}")

@@ -25,7 +25,17 @@ def reset_bytes() -> None:
     ale = new_emulator("pong", 0)
     ale.reset_game()
     ram = ale.getRAM()
-    names = {8: "frame", 49: "ball x", 54: "ball y", 50: "enemy y", 51: "player y", 60: "smoothed pot", 4: "pot", 11: "countdown", 18: "last side"}
+    names = {
+        8: "frame",
+        49: "ball x",
+        54: "ball y",
+        50: "enemy y",
+        51: "player y",
+        60: "smoothed pot",
+        4: "pot",
+        11: "countdown",
+        18: "last side",
+    }
     print("after reset_game():", ", ".join(f"{name} (RAM {i}) = {ram[i]}" for i, name in names.items()))
 
 
@@ -60,7 +70,9 @@ def pot_reading_steps() -> None:
         cycles.append(int(1.6 * high * 0.01e-6 * 1.19e6))
         low = high
     steps = np.diff(cycles)
-    print(f"pot reading: {len(cycles)} steps of 2 lines, first at {cycles[0]} charge cycles, then every {sorted(set(steps.tolist()))} cycles")
+    print(
+        f"pot reading: {len(cycles)} steps of 2 lines, first at {cycles[0]} charge cycles, then every {sorted(set(steps.tolist()))} cycles"
+    )
 
 
 def paddle_speed() -> None:
@@ -81,7 +93,9 @@ def serve_and_enemy() -> None:
             runs.append(absent)
             absent = 0
     in_play = (ball_y[:-1] != 0) & (ball_y[1:] != 0)
-    print(f"ball absent between points for {sorted(set(runs[1:]))} frames; enemy moves {sorted(set(np.abs(np.diff(enemy_y))[in_play].tolist()))} px per frame")
+    print(
+        f"ball absent between points for {sorted(set(runs[1:]))} frames; enemy moves {sorted(set(np.abs(np.diff(enemy_y))[in_play].tolist()))} px per frame"
+    )
 
 
 def ball_enable_columns() -> None:
@@ -89,7 +103,7 @@ def ball_enable_columns() -> None:
     seen = defaultdict(lambda: [None, None])
     for actions in (np.random.default_rng(1).integers(0, 3, 6000), ale_tracker_actions(6000, noise=0.2, seed=1)):
         recorded = record_ale_frames(actions, screens=True)
-        for ram, screen in zip(recorded["rams"][3:].astype(int), recorded["screens"][3:]):
+        for ram, screen in zip(recorded["rams"][3:].astype(int), recorded["screens"][3:], strict=False):
             ball_y, ball_x, pot, player_y, enemy_y = ram[54], ram[49], ram[4], ram[51], ram[50]
             if not 50 <= ball_y <= 190 or ball_y % 2 == 0:
                 continue
@@ -99,7 +113,7 @@ def ball_enable_columns() -> None:
                 rows = np.nonzero(screen[34:194, column] == 236)[0]
                 if rows.size:
                     early = int(rows[0] + 34 == ball_y - 15)
-                    best = (min if early else max)
+                    best = min if early else max
                     bound = seen[int(k)]
                     bound[early] = column if bound[early] is None else best(bound[early], column)
     for k in sorted(seen):

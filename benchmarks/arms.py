@@ -54,7 +54,11 @@ def arm_folder(arm: str) -> str:
 def machine() -> str:
     """CPU model and core count (lscpu), for the records."""
     try:
-        model = next(line.split(":", 1)[1].strip() for line in subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines() if line.startswith("Model name"))
+        model = next(
+            line.split(":", 1)[1].strip()
+            for line in subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines()
+            if line.startswith("Model name")
+        )
     except (StopIteration, FileNotFoundError):
         model = platform.processor()
     import os
@@ -77,15 +81,26 @@ def numpy_interactions_per_second(config, games: int, seed: int) -> float:
     algorithm = config.algorithm.replace(mode="dream")
     learner = init_learner(jax.random.key(seed), algorithm)
     agent, model = learner.agent, learner.world_model
-    reference = OfficialReference(agent.w_in, agent.weights.w_rec, agent.weights.readout, model.w_in_state,
-                                  model.w_in_action, model.weights.w_rec, model.weights.readout_state,
-                                  model.weights.readout_reward)
+    reference = OfficialReference(
+        agent.w_in,
+        agent.weights.w_rec,
+        agent.weights.readout,
+        model.w_in_state,
+        model.w_in_action,
+        model.weights.w_rec,
+        model.weights.readout_state,
+        model.weights.readout_reward,
+    )
     rng = np.random.default_rng(seed)
     started = time.perf_counter()
     for game in range(games):
-        trajectory = record_ale_pong.__wrapped__(config.noop_warmup, algorithm.model_warmup_steps, algorithm.awake_steps, seed + game)
-        awake = trajectory.actions[algorithm.model_warmup_steps:]
-        reference.play_game(game, trajectory.ram, trajectory.rewards, awake, True, rng.integers(0, 3, algorithm.dream_steps))
+        trajectory = record_ale_pong.__wrapped__(
+            config.noop_warmup, algorithm.model_warmup_steps, algorithm.awake_steps, seed + game
+        )
+        awake = trajectory.actions[algorithm.model_warmup_steps :]
+        reference.play_game(
+            game, trajectory.ram, trajectory.rewards, awake, True, rng.integers(0, 3, algorithm.dream_steps)
+        )
     return games * algorithm.awake_steps / (time.perf_counter() - started)
 
 
@@ -104,24 +119,45 @@ def main() -> None:
     parser.add_argument("--numpy-games", type=int, default=0, help="also time this many NumPy-reference games on ALE")
     args = parser.parse_args()
 
-    base = apply_overrides(preset(args.preset), env=args.env, games=args.games, realizations=args.realizations,
-                           seed=args.seed, chunk_games=args.chunk_games)
+    base = apply_overrides(
+        preset(args.preset),
+        env=args.env,
+        games=args.games,
+        realizations=args.realizations,
+        seed=args.seed,
+        chunk_games=args.chunk_games,
+    )
     folder = args.root / args.name
     summaries = {}
     for arm in args.arm:
         arm_path = folder / arm_folder(arm)
         resume = (arm_path / "checkpoint.npz").exists()
         started = time.perf_counter()
-        summaries[arm] = run_experiment(None if resume else arm_config(base, arm), arm_path, resume=resume, show_progress=False)
-        print(f"{arm}: {summaries[arm]['games']} games x {summaries[arm]['realizations']} in "
-              f"{summaries[arm]['wall_seconds']:.0f} s (this call {time.perf_counter() - started:.0f} s)", flush=True)
+        summaries[arm] = run_experiment(
+            None if resume else arm_config(base, arm), arm_path, resume=resume, show_progress=False
+        )
+        print(
+            f"{arm}: {summaries[arm]['games']} games x {summaries[arm]['realizations']} in "
+            f"{summaries[arm]['wall_seconds']:.0f} s (this call {time.perf_counter() - started:.0f} s)",
+            flush=True,
+        )
     baseline = args.arm[-1]
     with np.load(folder / arm_folder(baseline) / "metrics.npz") as data:
         baseline_returns = data["game_return"]
     steps = base.algorithm.awake_steps
-    comparison = {"machine": machine(), "preset": args.preset, "env": args.env, "games": args.games,
-                  "realizations": args.realizations, "seed": args.seed, "baseline": baseline, "arms": {}}
-    print(f"| arm | mean return, last {args.final_games} games (mean ± SD over runs) | interactions to baseline level | Mann-Whitney p (arm > baseline) | wall s |")
+    comparison = {
+        "machine": machine(),
+        "preset": args.preset,
+        "env": args.env,
+        "games": args.games,
+        "realizations": args.realizations,
+        "seed": args.seed,
+        "baseline": baseline,
+        "arms": {},
+    }
+    print(
+        f"| arm | mean return, last {args.final_games} games (mean ± SD over runs) | interactions to baseline level | Mann-Whitney p (arm > baseline) | wall s |"
+    )
     print("|---|---|---|---|---|")
     for arm in args.arm:
         with np.load(folder / arm_folder(arm) / "metrics.npz") as data:
@@ -129,12 +165,16 @@ def main() -> None:
         result = compare_arms(returns, baseline_returns, steps, final_games=min(args.final_games, returns.shape[1]))
         comparison["arms"][arm] = {**result.to_dict(), "wall_seconds": summaries[arm]["wall_seconds"]}
         final = np.array(result.final_arm)
-        print(f"| {arm} | {final.mean():+.3f} ± {final.std():.3f} | {result.interactions_to_baseline_arm} | "
-              f"{'—' if arm == baseline else f'{result.p_value:.3g}'} | {summaries[arm]['wall_seconds']:.0f} |")
+        print(
+            f"| {arm} | {final.mean():+.3f} ± {final.std():.3f} | {result.interactions_to_baseline_arm} | "
+            f"{'—' if arm == baseline else f'{result.p_value:.3g}'} | {summaries[arm]['wall_seconds']:.0f} |"
+        )
     if args.numpy_games:
         numpy_rate = numpy_interactions_per_second(base, args.numpy_games, args.seed)
         comparison["numpy_reference"] = {"games": args.numpy_games, "interactions_per_second": numpy_rate}
-        print(f"NumPy transcription of the official code (1 realization, ALE, dream): {numpy_rate:.0f} real interactions/s")
+        print(
+            f"NumPy transcription of the official code (1 realization, ALE, dream): {numpy_rate:.0f} real interactions/s"
+        )
         for arm, summary in summaries.items():
             rate = summary["interactions"] * summary["realizations"] / summary["wall_seconds"]
             comparison["arms"][arm]["interactions_per_second"] = rate

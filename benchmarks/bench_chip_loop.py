@@ -25,7 +25,6 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from arms import machine  # noqa: E402
-from tests.hardware.fake_samna import Spike, make_fake_samna  # noqa: E402
 
 from snnrl.experiments.config import preset  # noqa: E402
 from snnrl.experiments.hidden_layers import board_layers  # noqa: E402
@@ -33,6 +32,7 @@ from snnrl.experiments.overrides import apply_overrides, fit_to_environment  # n
 from snnrl.experiments.train import init_learners, make_chunk, make_environment, realization_keys  # noqa: E402
 from snnrl.hardware.chip_bridge import use_session  # noqa: E402
 from snnrl.hardware.dynapse1_session import Dynapse1Session  # noqa: E402
+from tests.hardware.fake_samna import Spike, make_fake_samna  # noqa: E402
 
 
 def stand_in_board(active_fraction: float, seed: int = 0):
@@ -55,14 +55,18 @@ def time_games(realizations: int, games: int, active_fraction: float) -> dict:
     """Seconds per game (all realizations together) and board steps per game, with wait = 0."""
     samna, board = stand_in_board(active_fraction)
     sys.modules["samna"] = samna
-    config = apply_overrides(preset("neuromorphic"), env="pong", realizations=realizations, games=2 * games,
-                             backend="dynapse1")
+    config = apply_overrides(
+        preset("neuromorphic"), env="pong", realizations=realizations, games=2 * games, backend="dynapse1"
+    )
     env, env_params = make_environment(config)
     config = fit_to_environment(config, env, env_params)
     keys = realization_keys(config.seed, realizations)
     learners = init_learners(config, keys)
     chunk = make_chunk(config, env, env_params)
-    with Dynapse1Session(board_layers(config.algorithm, keys), wait=lambda seconds: None) as session, use_session(session):
+    with (
+        Dynapse1Session(board_layers(config.algorithm, keys), wait=lambda seconds: None) as session,
+        use_session(session),
+    ):
         learners, _ = jax.block_until_ready(chunk(learners, keys, jnp.arange(games)))  # compile + warm-up games
         starts = len([c for c in board.calls if c[0] == "fpga.start"])
         started = time.perf_counter()
@@ -70,8 +74,13 @@ def time_games(realizations: int, games: int, active_fraction: float) -> dict:
         seconds = (time.perf_counter() - started) / games
         board_steps = (len([c for c in board.calls if c[0] == "fpga.start"]) - starts) / games
     del sys.modules["samna"]
-    return {"realizations": realizations, "seconds_per_game": seconds, "board_steps_per_game": board_steps,
-            "chip_seconds_per_game": board_steps * 0.010, "host_ms_per_board_step": 1000 * seconds / board_steps}
+    return {
+        "realizations": realizations,
+        "seconds_per_game": seconds,
+        "board_steps_per_game": board_steps,
+        "chip_seconds_per_game": board_steps * 0.010,
+        "host_ms_per_board_step": 1000 * seconds / board_steps,
+    }
 
 
 def main() -> None:
@@ -82,14 +91,24 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("benchmarks/results/chip_loop.json"))
     args = parser.parse_args()
     rows = [time_games(r, args.games, args.active_fraction) for r in args.realizations]
-    print("| realizations on the board | board steps per game | host s per game (wait 0) | host ms per board step | "
-          "board time per game (10 ms a step) |")
+    print(
+        "| realizations on the board | board steps per game | host s per game (wait 0) | host ms per board step | "
+        "board time per game (10 ms a step) |"
+    )
     print("|---|---|---|---|---|")
     for row in rows:
-        print(f"| {row['realizations']} | {row['board_steps_per_game']:.0f} | {row['seconds_per_game']:.3f} | "
-              f"{row['host_ms_per_board_step']:.2f} | {row['chip_seconds_per_game']:.2f} s |")
-    record = {"machine": machine(), "load_average_1min": os.getloadavg()[0], "jax": jax.__version__,
-              "active_fraction": args.active_fraction, "games": args.games, "rows": rows}
+        print(
+            f"| {row['realizations']} | {row['board_steps_per_game']:.0f} | {row['seconds_per_game']:.3f} | "
+            f"{row['host_ms_per_board_step']:.2f} | {row['chip_seconds_per_game']:.2f} s |"
+        )
+    record = {
+        "machine": machine(),
+        "load_average_1min": os.getloadavg()[0],
+        "jax": jax.__version__,
+        "active_fraction": args.active_fraction,
+        "games": args.games,
+        "rows": rows,
+    }
     args.out.write_text(json.dumps(record, indent=2) + "\n")
     print(f"{record['machine']}, load average {record['load_average_1min']:.1f}")
 

@@ -62,8 +62,14 @@ class NumpyGames:
         learner = init_learner(jax.random.key(seed), config)
         agent, model = learner.agent, learner.world_model
         self.reference = OfficialReference(
-            agent.w_in, agent.weights.w_rec, agent.weights.readout, model.w_in_state, model.w_in_action,
-            model.weights.w_rec, model.weights.readout_state, model.weights.readout_reward,
+            agent.w_in,
+            agent.weights.w_rec,
+            agent.weights.readout,
+            model.w_in_state,
+            model.w_in_action,
+            model.weights.w_rec,
+            model.weights.readout_state,
+            model.weights.readout_reward,
         )
         self.trajectory = record_ale_pong(1, config.model_warmup_steps, config.awake_steps, seed)
         self.rng = np.random.default_rng(seed)
@@ -72,7 +78,7 @@ class NumpyGames:
     def play(self) -> float:
         """One game; returns its wall-clock seconds."""
         config, trajectory = self.config, self.trajectory
-        awake = trajectory.actions[config.model_warmup_steps:]
+        awake = trajectory.actions[config.model_warmup_steps :]
         dream = self.rng.integers(0, 3, config.dream_steps)
         start = time.perf_counter()
         self.reference.play_game(self.games, trajectory.ram, trajectory.rewards, awake, config.mode == "dream", dream)
@@ -80,7 +86,9 @@ class NumpyGames:
         return time.perf_counter() - start
 
 
-def time_batch(experiment, batch: int, games: int, numpy_games: NumpyGames, numpy_per_game: int, max_gb: float, seed: int) -> dict:
+def time_batch(
+    experiment, batch: int, games: int, numpy_games: NumpyGames, numpy_per_game: int, max_gb: float, seed: int
+) -> dict:
     """Compile for B = batch, check XLA's memory estimate, run one untimed game, then time ``games`` JAX
     games (learning carries on), each followed by ``numpy_per_game`` NumPy games. Seconds per game are
     wall-clock, JAX's with block_until_ready."""
@@ -92,7 +100,12 @@ def time_batch(experiment, batch: int, games: int, numpy_games: NumpyGames, nump
     compiled = batched_game(experiment).lower(abstract, keys).compile()
     compile_s = time.perf_counter() - start
     memory = compiled.memory_analysis()
-    needed = memory.argument_size_in_bytes + memory.output_size_in_bytes + memory.temp_size_in_bytes - memory.alias_size_in_bytes
+    needed = (
+        memory.argument_size_in_bytes
+        + memory.output_size_in_bytes
+        + memory.temp_size_in_bytes
+        - memory.alias_size_in_bytes
+    )
     row = {"batch": batch, "compile_s": compile_s, "estimated_bytes": int(needed)}
     if needed > max_gb * 2**30:
         return row | {"skipped": f"needs ~{needed / 2**30:.1f} GiB > --max-gb {max_gb}"}
@@ -107,9 +120,14 @@ def time_batch(experiment, batch: int, games: int, numpy_games: NumpyGames, nump
         numpy_s.extend(numpy_games.play() for _ in range(numpy_per_game))
     if not np.all(np.isfinite(np.asarray(metrics.model_state_error))):
         raise RuntimeError(f"B={batch}: non-finite model error")
-    return row | {"game_s": jax_s, "median_game_s": statistics.median(jax_s), "min_game_s": min(jax_s),
-                  "numpy_game_s": numpy_s, "numpy_median_game_s": statistics.median(numpy_s),
-                  "numpy_min_game_s": min(numpy_s)}
+    return row | {
+        "game_s": jax_s,
+        "median_game_s": statistics.median(jax_s),
+        "min_game_s": min(jax_s),
+        "numpy_game_s": numpy_s,
+        "numpy_median_game_s": statistics.median(numpy_s),
+        "numpy_min_game_s": min(numpy_s),
+    }
 
 
 def lscpu_model() -> str:
@@ -149,11 +167,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--batches", type=int, nargs="+", default=[1, 10, 100, 1000], help="realizations B")
     parser.add_argument("--games", type=int, default=3, help="timed JAX games per B (after one untimed)")
-    parser.add_argument("--numpy-games", type=int, default=3, help="timed NumPy games (one realization) after each JAX game")
-    parser.add_argument("--max-gb", type=float, default=20.0, help="skip a B whose compiled memory estimate exceeds this")
+    parser.add_argument(
+        "--numpy-games", type=int, default=3, help="timed NumPy games (one realization) after each JAX game"
+    )
+    parser.add_argument(
+        "--max-gb", type=float, default=20.0, help="skip a B whose compiled memory estimate exceeds this"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device-tag", default=None, help="tag of the output file name (default: backend and device)")
-    parser.add_argument("--out", type=Path, default=None, help="JSON path (default benchmarks/results/core_throughput_<tag>.json)")
+    parser.add_argument(
+        "--out", type=Path, default=None, help="JSON path (default benchmarks/results/core_throughput_<tag>.json)"
+    )
     args = parser.parse_args()
 
     experiment = preset("official")
@@ -162,7 +186,9 @@ def main() -> None:
     tag = args.device_tag or default_tag()
     out = args.out or Path(__file__).resolve().parent / "results" / f"core_throughput_{tag}.json"
     machine = machine_info()
-    print(f"{machine['device']} | {machine['cpu_model']} x{machine['cpu_cores']} | jax {machine['jax']} | {steps} steps/game")
+    print(
+        f"{machine['device']} | {machine['cpu_model']} x{machine['cpu_cores']} | jax {machine['jax']} | {steps} steps/game"
+    )
 
     numpy_games = NumpyGames(config, args.seed)
     numpy_games.play()
@@ -173,11 +199,17 @@ def main() -> None:
             rate = batch * steps / row["median_game_s"]
             numpy_rate = steps / row["numpy_median_game_s"]
             best_ratio = batch * row["numpy_min_game_s"] / row["min_game_s"]
-            row |= {"realization_steps_per_s": rate, "numpy_realization_steps_per_s": numpy_rate,
-                    "ratio_vs_numpy": rate / numpy_rate, "ratio_vs_numpy_best_games": best_ratio}
-            print(f"B={batch:5d}: compile {row['compile_s']:.1f} s | JAX {row['median_game_s']:.3f} s/game, "
-                  f"{rate:.0f} realization-steps/s | NumPy (1 realization) {row['numpy_median_game_s']:.3f} s/game, "
-                  f"{numpy_rate:.0f} realization-steps/s | ratio {rate / numpy_rate:.2f} (best games: {best_ratio:.2f})")
+            row |= {
+                "realization_steps_per_s": rate,
+                "numpy_realization_steps_per_s": numpy_rate,
+                "ratio_vs_numpy": rate / numpy_rate,
+                "ratio_vs_numpy_best_games": best_ratio,
+            }
+            print(
+                f"B={batch:5d}: compile {row['compile_s']:.1f} s | JAX {row['median_game_s']:.3f} s/game, "
+                f"{rate:.0f} realization-steps/s | NumPy (1 realization) {row['numpy_median_game_s']:.3f} s/game, "
+                f"{numpy_rate:.0f} realization-steps/s | ratio {rate / numpy_rate:.2f} (best games: {best_ratio:.2f})"
+            )
         else:
             print(f"B={batch:5d}: {row['skipped']}")
         rows.append(row)
@@ -186,9 +218,17 @@ def main() -> None:
             "machine": machine,
             "load_average_after_last_row": os.getloadavg(),
             "options": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
-            "game": {"preset": "official", "model_warmup_steps": config.model_warmup_steps, "awake_steps": config.awake_steps,
-                     "dream_steps": config.dream_steps, "network_steps": steps, "n_neurons": config.agent.lif.n_neurons,
-                     "mode": config.mode, "model_update": config.model_update, "environment": "JAX Pong / recorded ALE Pong"},
+            "game": {
+                "preset": "official",
+                "model_warmup_steps": config.model_warmup_steps,
+                "awake_steps": config.awake_steps,
+                "dream_steps": config.dream_steps,
+                "network_steps": steps,
+                "n_neurons": config.agent.lif.n_neurons,
+                "mode": config.mode,
+                "model_update": config.model_update,
+                "environment": "JAX Pong / recorded ALE Pong",
+            },
             "jax": rows,
         }
         out.write_text(json.dumps(result, indent=2) + "\n")

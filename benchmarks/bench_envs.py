@@ -117,7 +117,9 @@ def main() -> None:
     rows = [(f"JAX Pong, {n} games", jax_pong_steps_per_second(n, args.block, args.seconds)) for n in args.sizes]
     rows.append(("ALE Pong via snnrl host env, 1 emulator", ale_env_steps_per_second(args.seconds)))
     rows.append(("ale-py alone, 1 emulator", raw_ale_steps_per_second(args.seconds)))
-    rows.append((f"ale-py alone, 1 emulator per core ({cores} processes)", ale_per_core_steps_per_second(args.seconds, cores)))
+    rows.append(
+        (f"ale-py alone, 1 emulator per core ({cores} processes)", ale_per_core_steps_per_second(args.seconds, cores))
+    )
     reference = rows[len(args.sizes) + 1][1]
     print("| environment | agent steps/s | vs one bare ALE |")
     print("| --- | ---: | ---: |")

@@ -85,9 +85,11 @@ def main() -> None:
     if target is not None:
         found = calibrate_threshold(spec_for, target, rates, key, mismatch=args.mismatch, encoder=encoder)
         record["calibration"] = {"target_rate_hz": target, "threshold": found.threshold, **found.activity.__dict__}
-        print(f"threshold {found.threshold:.3f} gives {found.activity.mean_rate_hz:.2f} Hz "
-              f"({100 * found.activity.active_fraction:.1f} % spiking per step); train with\n"
-              f"  snnrl train --preset neuromorphic --threshold {found.threshold:.3f} --out runs/calibrated")
+        print(
+            f"threshold {found.threshold:.3f} gives {found.activity.mean_rate_hz:.2f} Hz "
+            f"({100 * found.activity.active_fraction:.1f} % spiking per step); train with\n"
+            f"  snnrl train --preset neuromorphic --threshold {found.threshold:.3f} --out runs/calibrated"
+        )
     args.out.write_text(json.dumps(record, indent=2) + "\n")
 
 

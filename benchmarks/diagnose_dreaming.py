@@ -32,7 +32,9 @@ def game_gradients(config, env, env_params, learner, key):
     algorithm = config.algorithm.replace(mode="dream")
     _, _, record = play_game(algorithm, env, env_params, learner, key)
     awake = record.awake
-    real = algorithm.agent.gradients(learner.agent, awake.agent.network, awake.agent.action, awake.agent.probabilities, awake.reward)
+    real = algorithm.agent.gradients(
+        learner.agent, awake.agent.network, awake.agent.action, awake.agent.probabilities, awake.reward
+    )
     imagined = record.dream.imagined
     return real, imagined_gradients(algorithm, learner, imagined, imagined.rewards), awake, imagined.rewards
 
@@ -58,16 +60,25 @@ def diagnose(folder: Path, games: int, seed: int) -> dict:
         return grad_a, grad_b, grad_dream, record_a, dream_rewards
 
     keys = jax.random.split(jax.random.key(seed), games)
-    results = {"real_vs_real": [], "real_vs_dream": [], "dream_over_real_norm": [], "reward_correlation": [], "dream_reward_mean": [], "dream_reward_std": [],
-               "awake_target_std": []}
+    results = {
+        "real_vs_real": [],
+        "real_vs_dream": [],
+        "dream_over_real_norm": [],
+        "reward_correlation": [],
+        "dream_reward_mean": [],
+        "dream_reward_std": [],
+        "awake_target_std": [],
+    }
     run = jax.jit(jax.vmap(one, in_axes=(0, None)))
     for key in keys:
         grad_a, grad_b, grad_dream, record, dream_rewards = run(learners, key)
         for r in range(config.realizations):
-            pick = lambda tree: jax.tree.map(lambda x: x[r], tree)  # noqa: E731
+            pick = lambda tree, r=r: jax.tree.map(lambda x: x[r], tree)  # noqa: E731
             results["real_vs_real"].append(float(cosine(pick(grad_a), pick(grad_b))))
             results["real_vs_dream"].append(float(cosine(pick(grad_a), pick(grad_dream))))
-            results["dream_over_real_norm"].append(float(jnp.linalg.norm(flat(pick(grad_dream))) / (jnp.linalg.norm(flat(pick(grad_a))) + 1e-30)))
+            results["dream_over_real_norm"].append(
+                float(jnp.linalg.norm(flat(pick(grad_dream))) / (jnp.linalg.norm(flat(pick(grad_a))) + 1e-30))
+            )
             rewards = np.asarray(record.reward[r])
             target = np.zeros_like(rewards)
             level = 0.0
@@ -80,7 +91,10 @@ def diagnose(folder: Path, games: int, seed: int) -> dict:
             results["awake_target_std"].append(float(target.std()))
             results["dream_reward_mean"].append(float(np.mean(dream_rewards[r])))
             results["dream_reward_std"].append(float(np.std(dream_rewards[r])))
-    return {name: (float(np.mean(values)), float(np.std(values)), float(np.median(values)), len(values)) for name, values in results.items()}
+    return {
+        name: (float(np.mean(values)), float(np.std(values)), float(np.median(values)), len(values))
+        for name, values in results.items()
+    }
 
 
 def main() -> None:

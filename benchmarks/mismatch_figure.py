@@ -17,7 +17,6 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-
 from neuromorphic_figure import BLOCK, ours, summary  # noqa: E402
 
 
@@ -34,7 +33,7 @@ def main() -> None:
     levels = [(float(item.split("=", 1)[0]), Path(item.split("=", 1)[1])) for item in args.levels]
     figure, axes = plt.subplots(1, len(levels), figsize=(3.2 * len(levels), 3.2), sharey=True)
     results = {}
-    for axis, (mismatch, folder) in zip(np.atleast_1d(axes), levels):
+    for axis, (mismatch, folder) in zip(np.atleast_1d(axes), levels, strict=False):
         dream, none = ours(arm(folder, "dream")), ours(arm(folder, "none"))
         results[f"{mismatch:.2f}"] = summary(dream, none)
         for curves, label, color in ((dream, "dreaming", "C0"), (none, "no dreaming", "C1")):

@@ -48,8 +48,12 @@ def summary(dream: np.ndarray, none: np.ndarray) -> dict:
         "final_dream": [float(final_dream.mean()), float(final_dream.std())],
         "final_none": [float(final_none.mean()), float(final_none.std())],
         "p_value": result.p_value,
-        "games_to_none_final_dream": None if result.games_to_baseline_arm is None else result.games_to_baseline_arm * BLOCK,
-        "games_to_none_final_none": None if result.games_to_baseline_baseline is None else result.games_to_baseline_baseline * BLOCK,
+        "games_to_none_final_dream": None
+        if result.games_to_baseline_arm is None
+        else result.games_to_baseline_arm * BLOCK,
+        "games_to_none_final_none": None
+        if result.games_to_baseline_baseline is None
+        else result.games_to_baseline_baseline * BLOCK,
     }
 
 
@@ -63,10 +67,12 @@ def main() -> None:
     our_dream, our_none = ours(args.folder / args.dream), ours(args.folder / args.none)
     their_dream, their_none = published()
     figure, axis = plt.subplots(figsize=(6.4, 4.0))
-    for curves, label, color, style in ((their_dream, "published chip, dreaming", "C0", "--"),
-                                        (their_none, "published chip, no dreaming", "C1", "--"),
-                                        (our_dream, "snnrl simulated chip, dreaming", "C0", "-"),
-                                        (our_none, "snnrl simulated chip, no dreaming", "C1", "-")):
+    for curves, label, color, style in (
+        (their_dream, "published chip, dreaming", "C0", "--"),
+        (their_none, "published chip, no dreaming", "C1", "--"),
+        (our_dream, "snnrl simulated chip, dreaming", "C0", "-"),
+        (our_none, "snnrl simulated chip, no dreaming", "C1", "-"),
+    ):
         games = (np.arange(curves.shape[1]) + 1) * BLOCK
         mean, error = curves.mean(axis=0), curves.std(axis=0, ddof=1) / np.sqrt(curves.shape[0])
         axis.plot(games, mean, color=color, ls=style, lw=1.8, label=f"{label} (n={curves.shape[0]})")

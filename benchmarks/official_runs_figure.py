@@ -53,8 +53,15 @@ def compare(ours: np.ndarray, official: np.ndarray) -> list[dict]:
         a, b = ours[:, window].mean(axis=1), official[:, window].mean(axis=1)
         test = mannwhitneyu(a, b, alternative="two-sided")
         first = 1 + index * BLOCK * BLOCKS_PER_TEST
-        rows.append({"games": [first, first + BLOCK * BLOCKS_PER_TEST - 1], "snnrl": [float(a.mean()), float(a.std())],
-                     "official": [float(b.mean()), float(b.std())], "u": float(test.statistic), "p": float(test.pvalue)})
+        rows.append(
+            {
+                "games": [first, first + BLOCK * BLOCKS_PER_TEST - 1],
+                "snnrl": [float(a.mean()), float(a.std())],
+                "official": [float(b.mean()), float(b.std())],
+                "u": float(test.statistic),
+                "p": float(test.pvalue),
+            }
+        )
     return rows
 
 
@@ -65,17 +72,25 @@ def main() -> None:
     args = parser.parse_args()
     figure, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True)
     result = {"reference": str(REFERENCE), "block_games": BLOCK * BLOCKS_PER_TEST, "arms": {}}
-    for axis, (arm, flag) in zip(axes, ARMS.items()):
+    for axis, (arm, flag) in zip(axes, ARMS.items(), strict=False):
         official = official_blocks(flag)
         ours = our_blocks(args.folder / arm, official.shape[1])
-        result["arms"][arm] = {"snnrl_runs": ours.shape[0], "official_seeds": official.shape[0], "blocks": compare(ours, official)}
+        result["arms"][arm] = {
+            "snnrl_runs": ours.shape[0],
+            "official_seeds": official.shape[0],
+            "blocks": compare(ours, official),
+        }
         games = BLOCK * np.arange(1, official.shape[1] + 1)
-        for curves, color, name in ((ours, "C0", f"snnrl official preset, JAX Pong ({ours.shape[0]} runs)"),
-                                    (official, "C3", f"official code, ALE ({official.shape[0]} seeds)")):
+        for curves, color, name in (
+            (ours, "C0", f"snnrl official preset, JAX Pong ({ours.shape[0]} runs)"),
+            (official, "C3", f"official code, ALE ({official.shape[0]} seeds)"),
+        ):
             for run in curves:
                 axis.plot(games, run, color=color, lw=0.4, alpha=0.3)
             mean, error = curves.mean(axis=0), curves.std(axis=0, ddof=1) / np.sqrt(len(curves))
-            axis.fill_between(games, mean - error, mean + error, color=color, alpha=0.25, lw=0, label=f"{name}: mean ± s.e.")
+            axis.fill_between(
+                games, mean - error, mean + error, color=color, alpha=0.25, lw=0, label=f"{name}: mean ± s.e."
+            )
             axis.plot(games, mean, color=color, lw=2.0)
         axis.set_title({"dream": "dreaming", "none": "baseline (no dreams)"}[arm])
         axis.set_xlabel("game (end of 50-game block)")
@@ -89,8 +104,10 @@ def main() -> None:
     for arm, data in result["arms"].items():
         print(f"{arm}: games | snnrl mean ± SD | official mean ± SD | U | p (two-sided)")
         for row in data["blocks"]:
-            print(f"  {row['games'][0]}-{row['games'][1]} | {row['snnrl'][0]:+.2f} ± {row['snnrl'][1]:.2f} | "
-                  f"{row['official'][0]:+.2f} ± {row['official'][1]:.2f} | {row['u']:.0f} | {row['p']:.3f}")
+            print(
+                f"  {row['games'][0]}-{row['games'][1]} | {row['snnrl'][0]:+.2f} ± {row['snnrl'][1]:.2f} | "
+                f"{row['official'][0]:+.2f} ± {row['official'][1]:.2f} | {row['u']:.0f} | {row['p']:.3f}"
+            )
 
 
 if __name__ == "__main__":

@@ -65,15 +65,25 @@ class DreamingConfig:
 
     def __post_init__(self) -> None:
         check_instance("DreamingConfig", "agent", self.agent, (AgentConfig, NeuromorphicAgentConfig))
-        check_instance("DreamingConfig", "world_model", self.world_model, (WorldModelConfig, NeuromorphicWorldModelConfig))
-        for name in ("agent_learns_awake", "baseline_runs_model", "dream_model_warmup", "dream_eligibility_reset",
-                     "dream_continues_policy_trace", "clip_dream_state"):
+        check_instance(
+            "DreamingConfig", "world_model", self.world_model, (WorldModelConfig, NeuromorphicWorldModelConfig)
+        )
+        for name in (
+            "agent_learns_awake",
+            "baseline_runs_model",
+            "dream_model_warmup",
+            "dream_eligibility_reset",
+            "dream_continues_policy_trace",
+            "clip_dream_state",
+        ):
             check_flag("DreamingConfig", name, getattr(self, name))
         check_integer("DreamingConfig", "model_learning_stop", self.model_learning_stop, minimum=0, optional=True)
         check_real("DreamingConfig", "dream_lr_scale", self.dream_lr_scale, finite=True)
         for name, allowed in (("mode", MODES), ("model_update", MODEL_UPDATES), ("dream_start", DREAM_STARTS)):
             if getattr(self, name) not in allowed:
-                raise ValueError(f"DreamingConfig.{name}={getattr(self, name)!r} is not allowed; allowed: {list(allowed)}")
+                raise ValueError(
+                    f"DreamingConfig.{name}={getattr(self, name)!r} is not allowed; allowed: {list(allowed)}"
+                )
         for name in ("awake_steps", "dream_steps", "n_fut"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
@@ -83,21 +93,29 @@ class DreamingConfig:
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise ValueError(f"DreamingConfig.{name} must be an integer >= 0, got {value!r}")
         if self.mode == "plan" and self.n_fut > self.awake_steps:
-            raise ValueError(f"DreamingConfig.n_fut={self.n_fut} looks further ahead than a game lasts "
-                             f"(awake_steps={self.awake_steps}); choose n_fut <= awake_steps")
+            raise ValueError(
+                f"DreamingConfig.n_fut={self.n_fut} looks further ahead than a game lasts "
+                f"(awake_steps={self.awake_steps}); choose n_fut <= awake_steps"
+            )
         start = self.awake_updates_from_game
         if start is not None and (not isinstance(start, int) or isinstance(start, bool) or start < 0):
             raise ValueError(f"DreamingConfig.awake_updates_from_game must be an integer >= 0 or None, got {start!r}")
         if self.model_learning_stop is not None and self.model_learning_stop < 0:
-            raise ValueError(f"DreamingConfig.model_learning_stop must be >= 0 or None, got {self.model_learning_stop!r}")
+            raise ValueError(
+                f"DreamingConfig.model_learning_stop must be >= 0 or None, got {self.model_learning_stop!r}"
+            )
         if not self.dream_lr_scale > 0:
             raise ValueError(f"DreamingConfig.dream_lr_scale must be > 0, got {self.dream_lr_scale!r}")
         if self.dream_model_warmup and self.model_warmup_steps == 0:
-            raise ValueError("DreamingConfig.dream_model_warmup replays the game's warm-up, but model_warmup_steps is 0; "
-                             "set dream_model_warmup=False or model_warmup_steps >= 1")
+            raise ValueError(
+                "DreamingConfig.dream_model_warmup replays the game's warm-up, but model_warmup_steps is 0; "
+                "set dream_model_warmup=False or model_warmup_steps >= 1"
+            )
         if self.dream_eligibility_reset and not isinstance(self.agent, AgentConfig):
-            raise ValueError("DreamingConfig.dream_eligibility_reset needs a recurrent agent (AgentConfig); "
-                             f"{type(self.agent).__name__} has no eligibility: set dream_eligibility_reset=False")
+            raise ValueError(
+                "DreamingConfig.dream_eligibility_reset needs a recurrent agent (AgentConfig); "
+                f"{type(self.agent).__name__} has no eligibility: set dream_eligibility_reset=False"
+            )
         if self.agent.n_actions != self.world_model.n_actions or self.agent.n_inputs != self.world_model.n_state:
             raise ValueError(
                 "agent and world model disagree: agent (n_inputs, n_actions) = "
@@ -110,6 +128,6 @@ class DreamingConfig:
         """Whether the world model steps (and learns) in the real game."""
         return self.mode != "none" or self.baseline_runs_model
 
-    def replace(self, **changes) -> "DreamingConfig":
+    def replace(self, **changes) -> DreamingConfig:
         """A copy with some fields changed (validated again)."""
         return replace(self, **changes)

@@ -128,7 +128,9 @@ def begin_game(config: DreamingConfig, learner: Learner, key: jax.Array) -> Awak
     )
 
 
-def _plan(config: DreamingConfig, learner: Learner, carry: AwakeCarry, observation: jax.Array, key: jax.Array) -> AwakeCarry:
+def _plan(
+    config: DreamingConfig, learner: Learner, carry: AwakeCarry, observation: jax.Array, key: jax.Array
+) -> AwakeCarry:
     imagined = imagine(config, learner, carry.agent_state, carry.model_state, observation, key, config.n_fut)
     rewards = imagined.rewards * _agent_learns(config, learner)
     gradients = imagined_gradients(config, learner, imagined, rewards)
@@ -139,7 +141,12 @@ def _plan(config: DreamingConfig, learner: Learner, carry: AwakeCarry, observati
 
 
 def awake_act(
-    config: DreamingConfig, learner: Learner, carry: AwakeCarry, observation: jax.Array, step: jax.Array, key: jax.Array,
+    config: DreamingConfig,
+    learner: Learner,
+    carry: AwakeCarry,
+    observation: jax.Array,
+    step: jax.Array,
+    key: jax.Array,
     forced_action: jax.Array | None = None,
 ) -> tuple[AwakeCarry, AgentStep]:
     """Real step ``step`` (() int): in plan mode, every 2 n_fut steps first look n_fut steps ahead from
@@ -188,8 +195,9 @@ def awake_learn(
     if config.model_update == "step":
         trace, gradients = model.step_gradients(learner.world_model, trace, predicted, target, reward_target)
         learner = apply_model_update(config, learner, gradients, _model_learns(config, learner))
-    carry = carry.replace(model_state=model_state, model_trace=trace,
-                          reward_target=carry.reward_target if warmup else reward_target)
+    carry = carry.replace(
+        model_state=model_state, model_trace=trace, reward_target=carry.reward_target if warmup else reward_target
+    )
     prediction = jnp.concatenate([predicted.delta, predicted.reward[None]])
     error = jnp.concatenate([target, reward_target[None]]) - prediction
     return learner, carry, ModelStepRecord(predicted.network, prediction, error)
@@ -295,13 +303,16 @@ def play_game(
         carry, acted = awake_act(config, learner, carry, observation, step, key_act, forced_action)
         next_observation, env_state, reward, _, _, _ = env.step(key_env, env_state, acted.action, env_params)
         reward = jnp.asarray(reward, observation.dtype)
-        learner, carry, model_record = awake_learn(config, learner, carry, observation, acted.action, next_observation, reward)
+        learner, carry, model_record = awake_learn(
+            config, learner, carry, observation, acted.action, next_observation, reward
+        )
         record = AwakeStepRecord(acted, reward, model_record)
         return (learner, carry, env_state, next_observation), record
 
     steps = jnp.arange(config.awake_steps)
     (learner, carry, _, _), record = jax.lax.scan(
-        real_step, (learner, carry, env_state, observation),
+        real_step,
+        (learner, carry, env_state, observation),
         (steps, jax.random.split(key_steps, config.awake_steps), None if forced is None else forced.awake),
     )
     warmup = WarmupRecord(warmup_observations, warmup_model)

@@ -66,7 +66,13 @@ def imagine(
         state = state + predicted.delta
         if config.clip_dream_state:
             state = jnp.clip(state, 0.0, units)
-        return (agent_state, model_state, state), (acted, obs, predicted.delta, predicted.reward, predicted.network.spikes)
+        return (agent_state, model_state, state), (
+            acted,
+            obs,
+            predicted.delta,
+            predicted.reward,
+            predicted.network.spikes,
+        )
 
     _, (acted, observations, deltas, rewards, spikes) = jax.lax.scan(
         step, (agent_state, model_state, observation * units), (jax.random.split(key, steps), actions)
@@ -102,13 +108,22 @@ def dream(
     if config.dream_model_warmup:
         model_state, warmup_spikes = warm_up_model(config, learner, model_state, warmup_observations)
     dreamt = imagine(
-        config, learner, config.agent.initial_state(key_agent), model_state, start, key_dream, config.dream_steps,
-        reset_eligibility=config.dream_eligibility_reset, actions=actions,
+        config,
+        learner,
+        config.agent.initial_state(key_agent),
+        model_state,
+        start,
+        key_dream,
+        config.dream_steps,
+        reset_eligibility=config.dream_eligibility_reset,
+        actions=actions,
     )
     return dreamt, warmup_spikes
 
 
-def imagined_gradients(config: DreamingConfig, learner: Learner, imagined: Imagined, rewards: jax.Array) -> AgentWeights:
+def imagined_gradients(
+    config: DreamingConfig, learner: Learner, imagined: Imagined, rewards: jax.Array
+) -> AgentWeights:
     """Policy-gradient e-prop of the agent on an imagined trajectory with the given rewards (S,) (the
     predicted ones, masked before learning starts)."""
     return config.agent.gradients(

@@ -53,7 +53,9 @@ def apply_agent_update(
 ) -> Learner:
     """One Adam step of the agent if ``enabled`` (() bool); ``simulated``: the gradients come from dreams or
     plans (see ``agent_optimizer``)."""
-    updates, opt_state = agent_optimizer(config, simulated).update(gradients, learner.agent_opt_state, learner.agent.weights)
+    updates, opt_state = agent_optimizer(config, simulated).update(
+        gradients, learner.agent_opt_state, learner.agent.weights
+    )
     select = lambda new, old: jnp.where(enabled, new, old)  # noqa: E731
     weights = jax.tree.map(select, optax.apply_updates(learner.agent.weights, updates), learner.agent.weights)
     return learner.replace(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import jax
 import numpy as np
@@ -15,7 +15,9 @@ def check_array(name: str, value, shape: Sequence[int | None] | None = None, fin
     actual = tuple(np.shape(value))
     if shape is not None:
         expected = tuple(shape)
-        if len(actual) != len(expected) or any(e is not None and e != a for e, a in zip(expected, actual)):
+        if len(actual) != len(expected) or any(
+            e is not None and e != a for e, a in zip(expected, actual, strict=False)
+        ):
             wanted = "(" + ", ".join("any" if e is None else str(e) for e in expected) + ")"
             raise ValueError(f"{name} must have shape {wanted}, got {actual}")
     if finite and not isinstance(value, jax.core.Tracer):
@@ -29,15 +31,27 @@ def _is_real(value) -> bool:
     return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
 
 
-def check_real(owner: str, name: str, value, *, finite: bool = False, minimum: float | None = None,
-               maximum: float | None = None, above: float | None = None, below: float | None = None,
-               optional: bool = False) -> None:
+def check_real(
+    owner: str,
+    name: str,
+    value,
+    *,
+    finite: bool = False,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    above: float | None = None,
+    below: float | None = None,
+    optional: bool = False,
+) -> None:
     """ValueError ``owner.name must be ...`` unless ``value`` is a real number (not a bool), finite if
     asked, >= minimum / <= maximum / > above / < below when given; None passes if ``optional``."""
     if optional and value is None:
         return
-    bounds = [f"{op} {limit}" for op, limit in ((">=", minimum), ("<=", maximum), (">", above), ("<", below))
-              if limit is not None]
+    bounds = [
+        f"{op} {limit}"
+        for op, limit in ((">=", minimum), ("<=", maximum), (">", above), ("<", below))
+        if limit is not None
+    ]
     wanted = "a finite number" if finite or bounds else "a number"
     wanted += (" " + " and ".join(bounds) if bounds else "") + (" or None" if optional else "")
     ok = _is_real(value) and (not (finite or bounds) or math.isfinite(value))
@@ -47,8 +61,9 @@ def check_real(owner: str, name: str, value, *, finite: bool = False, minimum: f
         raise ValueError(f"{owner}.{name} must be {wanted}, got {value!r}")
 
 
-def check_integer(owner: str, name: str, value, *, minimum: int | None = None, maximum: int | None = None,
-                  optional: bool = False) -> None:
+def check_integer(
+    owner: str, name: str, value, *, minimum: int | None = None, maximum: int | None = None, optional: bool = False
+) -> None:
     """ValueError unless ``value`` is an int (not a bool) within [minimum, maximum]; None passes if ``optional``."""
     if optional and value is None:
         return
@@ -56,8 +71,10 @@ def check_integer(owner: str, name: str, value, *, minimum: int | None = None, m
     ok = ok and (minimum is None or value >= minimum) and (maximum is None or value <= maximum)
     if not ok:
         bounds = " and ".join(f"{op} {limit}" for op, limit in ((">=", minimum), ("<=", maximum)) if limit is not None)
-        raise ValueError(f"{owner}.{name} must be an integer{' ' + bounds if bounds else ''}"
-                         f"{' or None' if optional else ''}, got {value!r}")
+        raise ValueError(
+            f"{owner}.{name} must be an integer{' ' + bounds if bounds else ''}"
+            f"{' or None' if optional else ''}, got {value!r}"
+        )
 
 
 def check_flag(owner: str, name: str, value) -> None:

@@ -48,8 +48,13 @@ def _check_episode(record: EpisodeRecord, readout: jax.Array, **per_step: jax.Ar
     check_array("readout", readout, (n_outputs, n_neurons))
     for name in ("pseudo_derivative", "readout_trace"):
         check_array(f"record.{name}", getattr(record, name), (steps, n_neurons))
-    expected = {"error": (steps, n_outputs), "cost": (n_outputs,), "actions": (steps,),
-                "probabilities": (steps, n_outputs), "rewards": (steps,)}
+    expected = {
+        "error": (steps, n_outputs),
+        "cost": (n_outputs,),
+        "actions": (steps,),
+        "probabilities": (steps, n_outputs),
+        "rewards": (steps,),
+    }
     for name, value in per_step.items():
         if name == "actions":
             check_actions(name, value, n_outputs, expected[name])
@@ -59,7 +64,9 @@ def _check_episode(record: EpisodeRecord, readout: jax.Array, **per_step: jax.Ar
             check_array(name, value, expected[name])
 
 
-def _check_policy_step(readout_trace: jax.Array, actions: jax.Array, probabilities: jax.Array, rewards: jax.Array) -> None:
+def _check_policy_step(
+    readout_trace: jax.Array, actions: jax.Array, probabilities: jax.Array, rewards: jax.Array
+) -> None:
     """Shapes of the policy rule's per-step arrays against readout_trace (T, N) and probabilities (T, A);
     integer actions in [0, A), probabilities in [0, 1], no NaN (values checked when concrete)."""
     steps = np.shape(readout_trace)[0]
@@ -79,7 +86,11 @@ def _recurrent_gradient(
 
 
 def _step_eligibility(
-    filtered: jax.Array | None, pseudo_derivative: jax.Array, eligibility: jax.Array, alpha_readout: float, filter_eligibility: bool
+    filtered: jax.Array | None,
+    pseudo_derivative: jax.Array,
+    eligibility: jax.Array,
+    alpha_readout: float,
+    filter_eligibility: bool,
 ) -> jax.Array:
     """This step's eligibility p_i e_j (N, N), low-pass filtered with the previous ``filtered`` if asked
     (``filtered`` is unused otherwise)."""
@@ -99,7 +110,12 @@ def supervised_readout_gradient(readout_trace: jax.Array, error: jax.Array, cost
 
 
 def policy_readout_gradient(
-    readout_trace: jax.Array, actions: jax.Array, probabilities: jax.Array, rewards: jax.Array, beta: float, gamma: float
+    readout_trace: jax.Array,
+    actions: jax.Array,
+    probabilities: jax.Array,
+    rewards: jax.Array,
+    beta: float,
+    gamma: float,
 ) -> jax.Array:
     """d(-J)/dR of the policy-gradient objective. readout_trace (T, N); actions (T,); probabilities (T, A);
     rewards (T,). Returns (A, N). ValueError naming a mis-shaped, out-of-range or NaN argument."""
@@ -158,7 +174,9 @@ def supervised_step_gradients(
     pseudo_derivative, eligibility, readout_trace: (N,); readout (D, N); error, cost, signal_weights (D,)
     (as in ``supervised_gradients_episode``). Returns the new filtered eligibility and this step's
     Gradients (their sum over a game is the episode form's result)."""
-    eligibility_now = _step_eligibility(filtered_eligibility, pseudo_derivative, eligibility, alpha_readout, filter_eligibility)
+    eligibility_now = _step_eligibility(
+        filtered_eligibility, pseudo_derivative, eligibility, alpha_readout, filter_eligibility
+    )
     weighted_error = error * cost
     learning_signal = (error * _signal_cost(cost, signal_weights)) @ readout
     step = Gradients(
@@ -178,7 +196,9 @@ def supervised_gradients_online(
     """The online form scanned over a recorded episode (for checks; in training call the step inside
     the environment loop). Same arguments and result as ``supervised_gradients_episode``."""
     n_outputs, n_neurons = readout.shape
-    zeros = Gradients(jnp.zeros((n_neurons, n_neurons), readout.dtype), jnp.zeros((n_outputs, n_neurons), readout.dtype))
+    zeros = Gradients(
+        jnp.zeros((n_neurons, n_neurons), readout.dtype), jnp.zeros((n_outputs, n_neurons), readout.dtype)
+    )
 
     def step(carry, inputs):
         filtered, total = carry
@@ -189,7 +209,9 @@ def supervised_gradients_online(
         return (filtered, jax.tree.map(jnp.add, total, gradients)), None
 
     inputs = (record.pseudo_derivative, record.eligibility, record.readout_trace, error)
-    (_, total), _ = jax.lax.scan(step, (supervised_trace_init(n_neurons, filter_eligibility, readout.dtype), zeros), inputs)
+    (_, total), _ = jax.lax.scan(
+        step, (supervised_trace_init(n_neurons, filter_eligibility, readout.dtype), zeros), inputs
+    )
     return total
 
 
@@ -259,12 +281,12 @@ def policy_step_gradients(
     action () int; probabilities (A,); reward (). ValueError naming a mis-shaped, out-of-range or NaN
     action, probabilities or reward (values checked when concrete)."""
     _check_policy_step(readout_trace[None], action[None], probabilities[None], jnp.asarray(reward)[None])
-    filtered = _step_eligibility(trace.filtered_eligibility, pseudo_derivative, eligibility, alpha_readout, filter_eligibility)
+    filtered = _step_eligibility(
+        trace.filtered_eligibility, pseudo_derivative, eligibility, alpha_readout, filter_eligibility
+    )
     log_derivative = policy_log_derivative(action[None], probabilities[None], beta)[0]
     learning_signal = log_derivative @ readout
-    step = Gradients(
-        w_rec=-learning_signal[:, None] * filtered, readout=-jnp.outer(log_derivative, readout_trace)
-    )
+    step = Gradients(w_rec=-learning_signal[:, None] * filtered, readout=-jnp.outer(log_derivative, readout_trace))
     discounted = jax.tree.map(lambda d, s: gamma * d + s, trace.discounted, step)
     gradients = jax.tree.map(lambda g, d: g + reward * d, trace.gradients, discounted)
     return PolicyTrace(filtered if filter_eligibility else trace.filtered_eligibility, discounted, gradients)
@@ -289,13 +311,28 @@ def policy_gradients_online(
     def step(carry, inputs):
         pseudo, elig, rtrace, action, probs, reward = inputs
         carry = policy_step_gradients(
-            carry, pseudo, elig, rtrace, readout, action, probs, reward, beta, gamma, alpha_readout,
+            carry,
+            pseudo,
+            elig,
+            rtrace,
+            readout,
+            action,
+            probs,
+            reward,
+            beta,
+            gamma,
+            alpha_readout,
             filter_eligibility,
         )
         return carry, None
 
     inputs = (
-        record.pseudo_derivative, record.eligibility, record.readout_trace, actions, probabilities, rewards,
+        record.pseudo_derivative,
+        record.eligibility,
+        record.readout_trace,
+        actions,
+        probabilities,
+        rewards,
     )
     trace, _ = jax.lax.scan(step, trace, inputs)
     return trace.gradients

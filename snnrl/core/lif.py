@@ -77,7 +77,11 @@ def init_recurrent_weights(key: jax.Array, config: LIFConfig, zero_diagonal: boo
 
 
 def lif_step(
-    params: LIFParams, state: LIFState, current: jax.Array, *, detach_recurrent: bool = False,
+    params: LIFParams,
+    state: LIFState,
+    current: jax.Array,
+    *,
+    detach_recurrent: bool = False,
     detach_reset: bool = False,
 ) -> tuple[LIFState, LIFOutput]:
     """One time step. current: input I[t] (N,). detach_recurrent=True stops the gradient through the
@@ -108,7 +112,11 @@ def lif_step(
 
 
 def run(
-    params: LIFParams, state: LIFState, currents: jax.Array, *, detach_recurrent: bool = False,
+    params: LIFParams,
+    state: LIFState,
+    currents: jax.Array,
+    *,
+    detach_recurrent: bool = False,
     detach_reset: bool = False,
 ) -> tuple[LIFState, LIFOutput]:
     """Scan ``lif_step`` over time. currents: (T, N). Returns final state and LIFOutput with fields (T, N).

@@ -57,7 +57,9 @@ class LIFConfig:
                 f"LIFConfig.pseudo_derivative must be a PseudoDerivativeSpec, got {type(self.pseudo_derivative).__name__}"
             )
         if not self.w_res < 0:
-            raise ValueError(f"LIFConfig.w_res is the self-reset per spike and must be < 0 (official -100), got {self.w_res!r}")
+            raise ValueError(
+                f"LIFConfig.w_res is the self-reset per spike and must be < 0 (official -100), got {self.w_res!r}"
+            )
 
     @property
     def alpha_m(self) -> float:
@@ -79,7 +81,7 @@ class LIFConfig:
         """Std of the initial recurrent weights."""
         return 1.0 / math.sqrt(self.n_neurons) if self.w_rec_std is None else self.w_rec_std
 
-    def replace(self, **changes) -> "LIFConfig":
+    def replace(self, **changes) -> LIFConfig:
         """A copy with some fields changed (validated again)."""
         known = {f.name for f in fields(self)}
         unknown = sorted(set(changes) - known)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -19,7 +20,7 @@ def summed(*transforms: optax.GradientTransformation) -> optax.GradientTransform
         return tuple(t.init(params) for t in transforms)
 
     def update(gradients, state, params=None):
-        results = [t.update(gradients, s, params) for t, s in zip(transforms, state)]
+        results = [t.update(gradients, s, params) for t, s in zip(transforms, state, strict=False)]
         updates = jax.tree.map(lambda *u: sum(u), *[r[0] for r in results])
         return updates, tuple(r[1] for r in results)
 
@@ -48,9 +49,7 @@ def stepwise_decay(learning_rate: float, decay: float, every: int) -> optax.Scal
     return lambda count: learning_rate * decay ** ((count + 1) // every)
 
 
-def grouped_optimizer(
-    groups: Mapping[str, optax.GradientTransformation], labels: Any
-) -> optax.GradientTransformation:
+def grouped_optimizer(groups: Mapping[str, optax.GradientTransformation], labels: Any) -> optax.GradientTransformation:
     """One transformation per named group; ``labels`` is a pytree like the params whose leaves are group
     names (see optax.multi_transform). Unknown group names raise ValueError."""
     unknown = sorted({leaf for leaf in jax.tree.leaves(labels)} - set(groups))

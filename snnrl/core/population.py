@@ -104,7 +104,8 @@ def variable_rates(variables: jax.Array, config: PopulationCodeConfig) -> jax.Ar
     check_array("variables", variables, (None,))
     x = jnp.asarray(variables, dtype=jnp.float32)[:, None]
     density = jnp.exp(-0.5 * ((x - tuning_centres(config)) / config.sigma) ** 2) / (
-        config.sigma * math.sqrt(2.0 * math.pi))
+        config.sigma * math.sqrt(2.0 * math.pi)
+    )
     return (config.scale * density).reshape(-1)
 
 
@@ -159,8 +160,9 @@ def poisson_spikes(key: jax.Array, rates: jax.Array, config: PopulationCodeConfi
     return jax.random.poisson(key, jnp.broadcast_to(lam, shape), shape).astype(jnp.float32)
 
 
-def encode_step(state: EncoderState, rates: jax.Array, config: PopulationCodeConfig,
-                mode: SpikeMode = "regular") -> tuple[EncoderState, jax.Array]:
+def encode_step(
+    state: EncoderState, rates: jax.Array, config: PopulationCodeConfig, mode: SpikeMode = "regular"
+) -> tuple[EncoderState, jax.Array]:
     """Spike counts for one agent step: rates (n,) Hz -> (state, counts (bins_per_step, n) float32).
 
     mode "regular" advances the phase accumulator; "poisson" draws fresh counts and advances the key.

@@ -9,8 +9,8 @@ Each pseudo-derivative is a pure function ``x -> p`` of the distance to threshol
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import jax
 import jax.numpy as jnp
@@ -44,9 +44,7 @@ class PseudoDerivativeSpec:
         check_real("pseudo_derivative", "width", self.width, finite=True)
         check_real("pseudo_derivative", "gamma", self.gamma, finite=True)
         if not isinstance(self.name, str) or self.name not in PSEUDO_DERIVATIVES:
-            raise ValueError(
-                f"pseudo_derivative.name={self.name!r} is unknown; allowed: {sorted(PSEUDO_DERIVATIVES)}"
-            )
+            raise ValueError(f"pseudo_derivative.name={self.name!r} is unknown; allowed: {sorted(PSEUDO_DERIVATIVES)}")
         if not self.width > 0:
             raise ValueError(f"pseudo_derivative.width must be > 0, got {self.width}")
         if not self.gamma > 0:

@@ -25,4 +25,3 @@ def _spike_backward(pseudo_derivative: PseudoDerivativeSpec, x: jax.Array, cotan
 
 
 spike.defvjp(_spike_forward, _spike_backward)
-

@@ -173,7 +173,7 @@ class AleEnv:
                 for _ in range(warmup_frames):
                     ale.act(self.spec.ale_actions[0])
             self._start_states[warmup_frames] = [ale.cloneState() for ale in self.emulators]
-        for ale, start in zip(self.emulators, self._start_states[warmup_frames]):
+        for ale, start in zip(self.emulators, self._start_states[warmup_frames], strict=False):
             ale.restoreState(start)
         zeros = np.zeros(params.batch_size, np.int32)
         return self._observation(), AleState(previous_action=zeros, time=zeros.copy())

@@ -10,7 +10,7 @@ reference for the protocol's stickiness.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Callable
+from collections.abc import Callable
 
 import jax
 import jax.numpy as jnp
@@ -77,7 +77,9 @@ def jax_rollouts(policy: Policy, keys: jax.Array, params: PongParams) -> Rollout
             return (observation, state), info["frame_bytes"]
 
         (_, final), frame_bytes = jax.lax.scan(body, (observation, state), jnp.arange(horizon))
-        points = jnp.stack([final.ram.player_score - state.ram.player_score, final.ram.enemy_score - state.ram.enemy_score])
+        points = jnp.stack(
+            [final.ram.player_score - state.ram.player_score, final.ram.enemy_score - state.ram.enemy_score]
+        )
         return points, frame_bytes
 
     points, frame_bytes = jax.jit(jax.vmap(episode))(keys)
@@ -96,7 +98,9 @@ def ale_rollouts(policy: Policy, keys: jax.Array, params: AleParams, env: AleEnv
     """The same episodes in real ALE, ``params.batch_size`` emulators at a time (pass ``env`` to reuse
     its emulators)."""
     env = AleEnv("pong") if env is None else env
-    decide = jax.jit(jax.vmap(lambda k, t, obs: (policy(_step_keys(k, t)[0], obs), _step_keys(k, t)[1]), in_axes=(0, None, 0)))
+    decide = jax.jit(
+        jax.vmap(lambda k, t, obs: (policy(_step_keys(k, t)[0], obs), _step_keys(k, t)[1]), in_axes=(0, None, 0))
+    )
     points, frame_bytes = [], []
     for batch in _batches(keys, params.batch_size):
         observation, state = env.reset(batch[0], params)

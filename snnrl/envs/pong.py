@@ -107,7 +107,9 @@ class JaxPong:
         check_action(action, self.num_actions)
         protocol = params.protocol
         action = jnp.clip(jnp.asarray(action, jnp.int32), 0, self.num_actions - 1)
-        frame_actions = sticky_frame_actions(key, state.previous_action, action, protocol.frameskip, protocol.sticky_prob)
+        frame_actions = sticky_frame_actions(
+            key, state.previous_action, action, protocol.frameskip, protocol.sticky_prob
+        )
         ram, reward, frame_bytes = run_frames(state.ram, frame_actions)
         state = PongState(ram=ram, previous_action=frame_actions[-1], time=state.time + 1)
         info = {

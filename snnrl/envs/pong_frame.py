@@ -111,7 +111,9 @@ def frame_step(state: PongRam, action: jnp.ndarray) -> tuple[PongRam, jnp.ndarra
         paddle_smooth=paddle_smooth,
         pot_reading=pot,
         countdown=countdown,
-        last_side=jnp.where(goal, jnp.where(enemy_point, 0, 1), jnp.where(hit_paddle, hit_player.astype(jnp.int32), state.last_side)),
+        last_side=jnp.where(
+            goal, jnp.where(enemy_point, 0, 1), jnp.where(hit_paddle, hit_player.astype(jnp.int32), state.last_side)
+        ),
         enemy_score=state.enemy_score + enemy_point.astype(jnp.int32),
         player_score=state.player_score + player_point.astype(jnp.int32),
         resistance=resistance,

@@ -64,8 +64,12 @@ def _delayed_column(x, pot, player_y):
 def ball_rows(ball_y, column, pot, player_y, enemy_y) -> tuple[jnp.ndarray, jnp.ndarray]:
     """Scanlines [first, end) on which the ball is drawn in a given screen column (int32 arrays)."""
     odd = (ball_y & 1) == 1
-    on_threshold = jnp.where(odd, _enable_column(ball_y - 1, pot, player_y, enemy_y), _delayed_column(ball_y, pot, player_y))
-    off_threshold = jnp.where(odd, _enable_column(ball_y + 3, pot, player_y, enemy_y), _delayed_column(ball_y + 4, pot, player_y))
+    on_threshold = jnp.where(
+        odd, _enable_column(ball_y - 1, pot, player_y, enemy_y), _delayed_column(ball_y, pot, player_y)
+    )
+    off_threshold = jnp.where(
+        odd, _enable_column(ball_y + 3, pot, player_y, enemy_y), _delayed_column(ball_y + 4, pot, player_y)
+    )
     first = ball_y - 15 + (column < on_threshold).astype(jnp.int32)
     end = ball_y - 11 + (column < off_threshold).astype(jnp.int32)
     return jnp.maximum(first, KERNEL_ROWS[0]), jnp.minimum(end, KERNEL_ROWS[1])
@@ -104,7 +108,5 @@ def collisions(ball_x, ball_y, player_y, enemy_y, pot) -> tuple[jnp.ndarray, jnp
 
     enemy = hits(ENEMY_COLUMNS, enemy_rows(enemy_y))
     player = hits(PLAYER_COLUMNS, player_rows(player_y))
-    wall = jnp.any(
-        visible & (_overlap(first, end, *TOP_WALL_ROWS) | _overlap(first, end, *BOTTOM_WALL_ROWS)), axis=-1
-    )
+    wall = jnp.any(visible & (_overlap(first, end, *TOP_WALL_ROWS) | _overlap(first, end, *BOTTOM_WALL_ROWS)), axis=-1)
     return enemy, player, wall

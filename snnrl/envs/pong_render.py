@@ -18,10 +18,20 @@ from snnrl.envs.pong_state import SERVE_DELAY, PongRam
 
 HEIGHT, WIDTH = 210, 160
 _FONT_ROWS = {  # 3 bits per row, bit 2 = left cell
-    0: (7, 5, 5, 5, 7), 1: (2, 2, 2, 2, 2), 2: (7, 1, 7, 4, 7), 3: (7, 1, 3, 1, 7), 4: (5, 5, 7, 1, 1),
-    5: (7, 4, 7, 1, 7), 6: (4, 4, 7, 5, 7), 7: (7, 1, 1, 1, 1), 8: (7, 5, 7, 5, 7), 9: (7, 5, 7, 1, 1),
+    0: (7, 5, 5, 5, 7),
+    1: (2, 2, 2, 2, 2),
+    2: (7, 1, 7, 4, 7),
+    3: (7, 1, 3, 1, 7),
+    4: (5, 5, 7, 1, 1),
+    5: (7, 4, 7, 1, 7),
+    6: (4, 4, 7, 5, 7),
+    7: (7, 1, 1, 1, 1),
+    8: (7, 5, 7, 5, 7),
+    9: (7, 5, 7, 1, 1),
 }
-FONT = jnp.asarray(np.array([[[(row >> (2 - c)) & 1 for c in range(3)] for row in _FONT_ROWS[d]] for d in range(10)], np.uint8))
+FONT = jnp.asarray(
+    np.array([[[(row >> (2 - c)) & 1 for c in range(3)] for row in _FONT_ROWS[d]] for d in range(10)], np.uint8)
+)
 SCORE_TOP = 1
 CELL = 4
 DIGIT_COLUMNS = {"enemy_tens": 20, "enemy_ones": 36, "player_tens": 100, "player_ones": 116}

@@ -33,7 +33,9 @@ ANNOTATED_AS = {"agent": "AgentConfig", "world_model": "WorldModelConfig"}  # Dr
 
 def network_kind(network: Any) -> str:
     """'recurrent' or 'neuromorphic': the kind tag of an agent or world-model config."""
-    return "neuromorphic" if isinstance(network, (NeuromorphicAgentConfig, NeuromorphicWorldModelConfig)) else "recurrent"
+    return (
+        "neuromorphic" if isinstance(network, (NeuromorphicAgentConfig, NeuromorphicWorldModelConfig)) else "recurrent"
+    )
 
 
 @cache
@@ -50,8 +52,11 @@ def _dacite_config() -> dacite.Config:
             data = dict(data)
             kind = data.pop("kind", "recurrent")
             if kind not in NETWORK_KINDS[role]:
-                raise ConfigError(f"algorithm.{role}.kind={kind!r} is not allowed; allowed: {sorted(NETWORK_KINDS[role])}")
+                raise ConfigError(
+                    f"algorithm.{role}.kind={kind!r} is not allowed; allowed: {sorted(NETWORK_KINDS[role])}"
+                )
             return dacite.from_dict(NETWORK_KINDS[role][kind], data, config)
+
         return build
 
     config.type_hooks.update({unions[role]: by_kind(role) for role in NETWORK_KINDS})
@@ -135,8 +140,13 @@ def _paper() -> ExperimentConfig:
     lif = LIFConfig(v_rest=-4.0, w_res=-20.0, w_in_std=math.sqrt(5.0))
     agent = AgentConfig(lif=lif.replace(tau_readout=1.0), trace_decay=0.99, learning_rate=1e-3)
     model = WorldModelConfig(
-        lif=lif.replace(tau_readout=2.0), cost_state=1.0, cost_reward=0.1, recurrent_reward_weight=1.0,
-        lr_recurrent=1e-3, lr_state=1e-3, lr_reward=1e-3,
+        lif=lif.replace(tau_readout=2.0),
+        cost_state=1.0,
+        cost_reward=0.1,
+        recurrent_reward_weight=1.0,
+        lr_recurrent=1e-3,
+        lr_state=1e-3,
+        lr_reward=1e-3,
     )
     algorithm = DreamingConfig(agent=agent, world_model=model, model_update="game", dream_start="random")
     return ExperimentConfig(algorithm=algorithm, preset="paper")
@@ -157,17 +167,28 @@ def _neuromorphic() -> ExperimentConfig:
     agent updates from game 0 with its trace reset after every update, one agent learning rate per run
     (0.004, 0.002 in runs that dream), a baseline without a world model (docs/presets.md)."""
     algorithm = DreamingConfig(
-        agent=NeuromorphicAgentConfig(), world_model=NeuromorphicWorldModelConfig(),
-        awake_updates_from_game=0, model_warmup_steps=0, baseline_runs_model=False, dream_model_warmup=False,
-        dream_eligibility_reset=False, dream_continues_policy_trace=False,
+        agent=NeuromorphicAgentConfig(),
+        world_model=NeuromorphicWorldModelConfig(),
+        awake_updates_from_game=0,
+        model_warmup_steps=0,
+        baseline_runs_model=False,
+        dream_model_warmup=False,
+        dream_eligibility_reset=False,
+        dream_continues_policy_trace=False,
     )
     return ExperimentConfig(algorithm=algorithm, noop_warmup=18, preset="neuromorphic")
 
 
 PRESETS: dict[str, tuple[Callable[[], ExperimentConfig], str]] = {
     "official": (_official, "the official dreaming code step by step (N=500, 2000 games, 10 realizations)"),
-    "paper": (_paper, "values of the dreaming paper's text (w_res -20, v_rest -4, gamma 0.99, per-game model update, random dream start)"),
-    "neuromorphic": (_neuromorphic, "the neuromorphic code step by step: readout-only networks on the simulated DYNAP-SE (510 neurons, 20 % mismatch)"),
+    "paper": (
+        _paper,
+        "values of the dreaming paper's text (w_res -20, v_rest -4, gamma 0.99, per-game model update, random dream start)",
+    ),
+    "neuromorphic": (
+        _neuromorphic,
+        "the neuromorphic code step by step: readout-only networks on the simulated DYNAP-SE (510 neurons, 20 % mismatch)",
+    ),
     "demo": (_demo, "the official algorithm small enough for a laptop: N=200, 600 games, 4 realizations"),
 }
 

@@ -45,8 +45,9 @@ def _keep(value: Any) -> Any:
     return value
 
 
-def dacite_config(forward_references: Mapping[str, Any] | None = None,
-                  type_hooks: Mapping[Any, Callable[[Any], Any]] | None = None) -> dacite.Config:
+def dacite_config(
+    forward_references: Mapping[str, Any] | None = None, type_hooks: Mapping[Any, Callable[[Any], Any]] | None = None
+) -> dacite.Config:
     """The strict dacite settings of snnrl configs: unknown fields refused, types checked, lists cast to
     tuple fields, ints accepted for float fields, 'none' for optional fields. ``forward_references`` may
     map a class name in an annotation to another type (e.g. a union of the classes a field accepts)."""
@@ -54,12 +55,17 @@ def dacite_config(forward_references: Mapping[str, Any] | None = None,
     for inner, hook in ((float, _to_float), (int, _keep), (str, _keep)):
         hooks[inner | None] = _optional(hook)  # also the key of typing.Optional[inner] (equal, same hash)
     hooks.update(type_hooks or {})
-    return dacite.Config(type_hooks=hooks, cast=[tuple], strict=True,
-                         forward_references=dict(forward_references) if forward_references else None)
+    return dacite.Config(
+        type_hooks=hooks,
+        cast=[tuple],
+        strict=True,
+        forward_references=dict(forward_references) if forward_references else None,
+    )
 
 
-def build_dataclass(cls: type[T], data: Mapping[str, Any], config: dacite.Config | None = None,
-                    source: str | None = None) -> T:
+def build_dataclass(
+    cls: type[T], data: Mapping[str, Any], config: dacite.Config | None = None, source: str | None = None
+) -> T:
     """``cls`` built from the nested dict ``data`` (strict: see dacite_config); the class's own
     ``__post_init__`` checks run as usual. ConfigError naming the field path and ``source`` (a file,
     'overrides', ...) when a value has the wrong type, a field is unknown or a check fails."""
@@ -117,11 +123,15 @@ def resolve_key(key: str, leaves: Iterable[str], source: str, prefixes: Sequence
     for candidate in (key, *(prefix + key for prefix in prefixes)):
         members = [leaf for leaf in leaves if leaf.startswith(candidate + ".")]
         if members:
-            raise ConfigError(f"{candidate} (in {source}) is a group of fields, not a value; set its fields, "
-                              f"e.g. {', '.join(members[:3])}")
+            raise ConfigError(
+                f"{candidate} (in {source}) is a group of fields, not a value; set its fields, "
+                f"e.g. {', '.join(members[:3])}"
+            )
     endings = [leaf for leaf in leaves if leaf.endswith("." + key)]
     if endings:
-        raise ConfigError(f"config key {key!r} (in {source}) is ambiguous; write the full key: {', '.join(endings[:6])}")
+        raise ConfigError(
+            f"config key {key!r} (in {source}) is ambiguous; write the full key: {', '.join(endings[:6])}"
+        )
     close = max(leaves, key=lambda leaf: _similarity(key, leaf, prefixes), default=None)
     hint = f"; did you mean {close!r}?" if close else ""
     raise ConfigError(f"unknown config key {key!r} (in {source}){hint} (`snnrl config show` lists every key)")
@@ -130,7 +140,7 @@ def resolve_key(key: str, leaves: Iterable[str], source: str, prefixes: Sequence
 def _similarity(key: str, leaf: str, prefixes: Sequence[str]) -> float:
     """How close ``key`` is to the leaf path ``leaf``: the best difflib ratio against the whole path,
     the path's last as many parts as ``key`` has, and ``prefix + key`` for each prefix."""
-    tail = ".".join(leaf.split(".")[-(key.count(".") + 1):])
+    tail = ".".join(leaf.split(".")[-(key.count(".") + 1) :])
     pairs = [(key, leaf), (key, tail), *((prefix + key, leaf) for prefix in prefixes)]
     return max(difflib.SequenceMatcher(None, first, second).ratio() for first, second in pairs)
 
@@ -171,8 +181,9 @@ def read_config_file(path: Path | str) -> dict[str, Any]:
     except (json.JSONDecodeError, yaml.YAMLError, OmegaConfBaseException, ValueError) as error:
         raise ConfigError(f"config file {path} cannot be read as {kind}: {error}") from None
     if not isinstance(data, dict):
-        raise ConfigError(f"config file {path} must hold a mapping of config keys at its top level, "
-                          f"not {type(data).__name__}")
+        raise ConfigError(
+            f"config file {path} must hold a mapping of config keys at its top level, not {type(data).__name__}"
+        )
     return data
 
 

@@ -62,7 +62,9 @@ def _switch_kinds(tree: dict[str, Any], flat: Mapping[str, Any]) -> dict[str, An
     return tree
 
 
-def configure(base: ExperimentConfig, file: Path | str | None = None, assignments: Sequence[str] = ()) -> ExperimentConfig:
+def configure(
+    base: ExperimentConfig, file: Path | str | None = None, assignments: Sequence[str] = ()
+) -> ExperimentConfig:
     """``base`` with the config file ``file`` (JSON or YAML, full or partial tree) merged on top, then the
     dotted ``KEY=VALUE`` ``assignments``. ConfigError (a ValueError) naming the key and the closest valid
     one for an unknown key, the field and the file (or 'overrides') for a value of the wrong type, or the
@@ -92,8 +94,9 @@ def _build(tree: dict[str, Any], origin: Mapping[str, str]) -> ExperimentConfig:
         raise ConfigError(f"{error}{' (from ' + ', '.join(sources) + ')' if sources else ''}") from None
 
 
-def run_config(preset_name: str | None = None, file: Path | str | None = None,
-               assignments: Sequence[str] = ()) -> ExperimentConfig:
+def run_config(
+    preset_name: str | None = None, file: Path | str | None = None, assignments: Sequence[str] = ()
+) -> ExperimentConfig:
     """The config of a new run: the preset ``preset_name`` (default: the ``preset`` a config file names,
     else 'official'), then ``file``, then ``assignments`` (see configure)."""
     if preset_name is None and file is not None:

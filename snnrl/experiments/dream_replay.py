@@ -44,5 +44,12 @@ def dream_against_reality(folder: Path, realization: int = 0, seed: int = 0):
         next_obs, env_state, _, _, _, _ = env.step(step_key, env_state, action, env_params)
         return (env_state, next_obs), obs
 
-    _, real = jax.lax.scan(replay, (env_state, observation), (dreamt.agent.action, jax.random.split(key_env, algorithm.dream_steps)))
-    return (np.asarray(dreamt.observations), np.asarray(real), np.asarray(dreamt.agent.network.spikes), np.asarray(dreamt.model_spikes))
+    _, real = jax.lax.scan(
+        replay, (env_state, observation), (dreamt.agent.action, jax.random.split(key_env, algorithm.dream_steps))
+    )
+    return (
+        np.asarray(dreamt.observations),
+        np.asarray(real),
+        np.asarray(dreamt.agent.network.spikes),
+        np.asarray(dreamt.model_spikes),
+    )

@@ -52,9 +52,14 @@ def hidden_layer_parameters(algorithm: DreamingConfig, base_keys: jax.Array):
 
     def one_realization(key: jax.Array, r: jax.Array):
         return tuple(
-            hidden_parameters(_hidden_config(algorithm, role), role, jax.random.fold_in(key, ROLE_TAGS[role]),
-                              chip_layer=r * len(roles) + roles.index(role) if role in roles else None)
-            for role in ROLES)
+            hidden_parameters(
+                _hidden_config(algorithm, role),
+                role,
+                jax.random.fold_in(key, ROLE_TAGS[role]),
+                chip_layer=r * len(roles) + roles.index(role) if role in roles else None,
+            )
+            for role in ROLES
+        )
 
     return jax.vmap(one_realization)(init_keys(base_keys), jnp.arange(len(base_keys)))
 
@@ -72,10 +77,13 @@ def check_board_fits(algorithm: DreamingConfig, realizations: int, chip: ChipDes
         raise MappingError(
             f"{realizations} realizations do not fit on one {chip.name} board: their {len(roles)} chip "
             f"layer(s) need {sum(needed)} core(s) per realization and the board has {chip.n_cores}; run at most "
-            f"{chip.n_cores // sum(needed)} realizations per board")
+            f"{chip.n_cores // sum(needed)} realizations per board"
+        )
 
 
-def board_layers(algorithm: DreamingConfig, base_keys: jax.Array, chip: ChipDescription = DYNAPSE1) -> list[MappedNetwork]:
+def board_layers(
+    algorithm: DreamingConfig, base_keys: jax.Array, chip: ChipDescription = DYNAPSE1
+) -> list[MappedNetwork]:
     """The mapped layers of all realizations on one board, in session order; MappingError if they do not fit."""
     check_board_fits(algorithm, len(base_keys), chip)
     roles = chip_roles(algorithm)
@@ -107,8 +115,10 @@ def _open_board(algorithm: DreamingConfig, base_keys: jax.Array) -> Iterator[obj
     encoders = {_hidden_config(algorithm, role).encoder for role in chip_roles(algorithm)}
     timing = {(encoder.bins_per_step, encoder.bin_ms) for encoder in encoders}
     if len(timing) != 1:
-        raise ValueError(f"the chip layers of agent and world model must share the agent-step timing (bins per "
-                         f"step, bin ms); got {sorted(timing)}")
+        raise ValueError(
+            f"the chip layers of agent and world model must share the agent-step timing (bins per "
+            f"step, bin ms); got {sorted(timing)}"
+        )
     layers = board_layers(algorithm, base_keys)
     with Dynapse1Session(layers, encoder=encoders.pop()) as session, use_session(session):
         yield session

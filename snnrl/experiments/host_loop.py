@@ -32,7 +32,9 @@ def host_env_params(config: ExperimentConfig, env_params):
     return dataclasses.replace(env_params, batch_size=config.realizations)
 
 
-def make_host_chunk(config: ExperimentConfig, env, env_params) -> Callable[[Learner, jax.Array, jax.Array], tuple[Learner, GameMetrics]]:
+def make_host_chunk(
+    config: ExperimentConfig, env, env_params
+) -> Callable[[Learner, jax.Array, jax.Array], tuple[Learner, GameMetrics]]:
     """``chunk(learners, base_keys, games) -> (learners, metrics)`` like ``make_chunk``, stepping the host
     environment between compiled per-step calls. metrics fields (R, C)."""
     algorithm = config.algorithm
@@ -40,7 +42,9 @@ def make_host_chunk(config: ExperimentConfig, env, env_params) -> Callable[[Lear
     env_params = host_env_params(config, env_params)
 
     def game_keys(base_key: jax.Array, game: jax.Array):
-        key_reset, key_steps, key_finish, key_begin, key_warmup = jax.random.split(jax.random.fold_in(base_key, game), 5)
+        key_reset, key_steps, key_finish, key_begin, key_warmup = jax.random.split(
+            jax.random.fold_in(base_key, game), 5
+        )
         act_keys, env_keys = jax.vmap(jax.random.split, out_axes=1)(jax.random.split(key_steps, steps))
         return key_reset, act_keys, env_keys, key_finish, key_begin, jax.random.split(key_warmup, warmup_steps)
 
@@ -68,7 +72,9 @@ def make_host_chunk(config: ExperimentConfig, env, env_params) -> Callable[[Lear
             warmup_observations, warmup_records = [], []
             for step in range(warmup_steps):
                 next_observation, env_state, reward = env_step(warmup_keys[:, step], env_state, noops)
-                learners, carry, model_record = learn_warmup(learners, carry, observation, noops, next_observation, reward)
+                learners, carry, model_record = learn_warmup(
+                    learners, carry, observation, noops, next_observation, reward
+                )
                 warmup_observations.append(observation)
                 warmup_records.append(model_record)
                 observation = next_observation
@@ -76,7 +82,9 @@ def make_host_chunk(config: ExperimentConfig, env, env_params) -> Callable[[Lear
             for step in range(steps):
                 carry, acted = act(learners, carry, observation, jnp.int32(step), act_keys[:, step])
                 next_observation, env_state, reward = env_step(env_keys[:, step], env_state, acted.action)
-                learners, carry, model_record = learn(learners, carry, observation, acted.action, next_observation, reward)
+                learners, carry, model_record = learn(
+                    learners, carry, observation, acted.action, next_observation, reward
+                )
                 records.append(AwakeStepRecord(acted, reward, model_record))
                 observation = next_observation
             warmup = _warmup_record(warmup_observations, warmup_records, stack)

@@ -75,8 +75,10 @@ class CSVLogger:
         writer = csv.writer(buffer, lineterminator="\n")
         for name, values in metrics.items():
             for realization in range(values.shape[0]):
-                writer.writerows((self.run, realization, int(game), name, repr(float(value)))
-                                 for game, value in zip(games, values[realization], strict=True))
+                writer.writerows(
+                    (self.run, realization, int(game), name, repr(float(value)))
+                    for game, value in zip(games, values[realization], strict=True)
+                )
         with self.path.open("a", encoding="utf-8", newline="") as handle:
             handle.write(buffer.getvalue())
 
@@ -87,10 +89,15 @@ class CSVLogger:
             with self.path.open(encoding="utf-8", newline="") as handle:
                 rows = list(csv.reader(handle))
             if rows and tuple(rows[0]) != CSV_COLUMNS:
-                raise ValueError(f"{self.path} is not a snnrl metrics CSV (its header is {rows[0]}); "
-                                 "move it away or log elsewhere")
+                raise ValueError(
+                    f"{self.path} is not a snnrl metrics CSV (its header is {rows[0]}); move it away or log elsewhere"
+                )
             # A row cut short by a kill belongs to a chunk that is computed again: it is dropped too.
-            kept += [row for row in rows[1:] if len(row) == len(CSV_COLUMNS) and row[2].isdigit() and int(row[2]) < first_game]
+            kept += [
+                row
+                for row in rows[1:]
+                if len(row) == len(CSV_COLUMNS) and row[2].isdigit() and int(row[2]) < first_game
+            ]
         buffer = io.StringIO()
         csv.writer(buffer, lineterminator="\n").writerows(kept)
         write_atomic(self.path, buffer.getvalue().encode())
@@ -128,8 +135,9 @@ def import_wandb() -> Any:
     try:
         return importlib.import_module("wandb")
     except ImportError:
-        raise LoggerUnavailableError("--log wandb needs Weights & Biases: pip install 'snnrl[wandb]' "
-                                     "(or pip install wandb)") from None
+        raise LoggerUnavailableError(
+            "--log wandb needs Weights & Biases: pip install 'snnrl[wandb]' (or pip install wandb)"
+        ) from None
 
 
 class WandbLogger:
@@ -146,8 +154,14 @@ class WandbLogger:
         """Log the chunk's per-game means (the wandb run starts at the first call)."""
         if self._run is None:
             run_id = hashlib.sha256(str(self.folder.resolve()).encode()).hexdigest()[:16]
-            self._run = self._wandb.init(project=self.project, name=self.folder.name, id=run_id, resume="allow",
-                                         dir=str(self.folder), config=config.to_dict())
+            self._run = self._wandb.init(
+                project=self.project,
+                name=self.folder.name,
+                id=run_id,
+                resume="allow",
+                dir=str(self.folder),
+                config=config.to_dict(),
+            )
         means = realization_means(metrics)
         for index, game in enumerate(chunk_games(games_done, metrics)):
             self._run.log({name: float(values[index]) for name, values in means.items()}, step=int(game))
@@ -165,9 +179,11 @@ def make_loggers(names: list[str], folder: Path) -> list[Callable]:
     unknown = [name for name in names if name not in LOGGER_NAMES]
     if unknown:
         raise ValueError(f"unknown logger(s) {unknown}; allowed: {list(LOGGER_NAMES)}")
-    makers = {"csv": lambda: CSVLogger(folder / "metrics.csv", run=folder.name),
-              "tensorboard": lambda: TensorBoardLogger(folder / "tensorboard"),
-              "wandb": lambda: WandbLogger(folder)}
+    makers = {
+        "csv": lambda: CSVLogger(folder / "metrics.csv", run=folder.name),
+        "tensorboard": lambda: TensorBoardLogger(folder / "tensorboard"),
+        "wandb": lambda: WandbLogger(folder),
+    }
     return [makers[name]() for name in dict.fromkeys(names)]
 
 

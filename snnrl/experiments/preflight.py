@@ -47,5 +47,6 @@ def check_chip(config: ExperimentConfig) -> None:
     samna = load_samna()
     boards = [d for d in samna.device.get_unopened_devices() if "dynapse1" in str(d.device_type_name).lower()]
     if not boards:
-        raise Dynapse1UnavailableError("samna found no unopened DYNAP-SE1 board (is it plugged in, powered, "
-                                       "and not opened by another process?)")
+        raise Dynapse1UnavailableError(
+            "samna found no unopened DYNAP-SE1 board (is it plugged in, powered, and not opened by another process?)"
+        )

@@ -35,7 +35,9 @@ class ProgressReporter:
             TimeRemainingColumn(),
             disable=not enabled or self._plain,
         )
-        self._task = self._progress.add_task("train", total=config.games, completed=games_done, mean_return="–", rate="–")
+        self._task = self._progress.add_task(
+            "train", total=config.games, completed=games_done, mean_return="–", rate="–"
+        )
 
     def __enter__(self) -> ProgressReporter:
         self._started = time.perf_counter()
@@ -51,7 +53,11 @@ class ProgressReporter:
         rate = f"{interactions_per_second:,.0f}"
         if self._plain:
             elapsed = time.perf_counter() - self._started
-            print(f"{self._label} · games {games_done}/{self._total} · mean return {mean_return} · {rate} interactions/s "
-                  f"· elapsed {elapsed:.1f} s", file=self._stream, flush=True)
+            print(
+                f"{self._label} · games {games_done}/{self._total} · mean return {mean_return} · {rate} interactions/s "
+                f"· elapsed {elapsed:.1f} s",
+                file=self._stream,
+                flush=True,
+            )
             return
         self._progress.update(self._task, completed=games_done, mean_return=mean_return, rate=rate)

@@ -30,8 +30,13 @@ def git_commit() -> str | None:
     is not run from a checkout, git is missing or fails."""
     package = Path(snnrl.__file__).resolve()
     try:
-        top = subprocess.run(["git", "-C", str(package.parent), "rev-parse", "--show-toplevel", "HEAD"],
-                             capture_output=True, text=True, timeout=10, check=True).stdout.split()
+        top = subprocess.run(
+            ["git", "-C", str(package.parent), "rev-parse", "--show-toplevel", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.split()
     except (OSError, subprocess.SubprocessError):
         return None
     if len(top) != 2 or (Path(top[0]) / "snnrl" / "__init__.py").resolve() != package:

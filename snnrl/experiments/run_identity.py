@@ -43,8 +43,11 @@ def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
 def differing_fields(first: dict[str, Any], second: dict[str, Any]) -> list[str]:
     """'path: a != b' for every dotted field whose value differs between two nested dicts."""
     a, b = _flatten(first), _flatten(second)
-    return [f"{name}: {a.get(name, '(absent)')!r} != {b.get(name, '(absent)')!r}"
-            for name in sorted(set(a) | set(b)) if a.get(name) != b.get(name)]
+    return [
+        f"{name}: {a.get(name, '(absent)')!r} != {b.get(name, '(absent)')!r}"
+        for name in sorted(set(a) | set(b))
+        if a.get(name) != b.get(name)
+    ]
 
 
 def check_same_run(stored: ExperimentConfig, requested: ExperimentConfig, where: str) -> None:
@@ -54,4 +57,5 @@ def check_same_run(stored: ExperimentConfig, requested: ExperimentConfig, where:
     if differences:
         raise ValueError(
             f"--resume continues the run stored in {where}; only --games may change, but these fields differ "
-            f"(stored != requested): {'; '.join(differences)}")
+            f"(stored != requested): {'; '.join(differences)}"
+        )

@@ -24,8 +24,8 @@ Training runs put the hidden layers on the board with ``--backend dynapse1`` (se
 
 from snnrl.hardware.backend import BACKEND_NAMES, HiddenBackend, make_hidden_backend
 from snnrl.hardware.chip import CHIPS, DYNAPSE1, SYNAPSE_TYPES, ChipDescription, SynapseType, get_chip
-from snnrl.hardware.connectivity import Connectivity, random_connectivity
 from snnrl.hardware.chip_bridge import chip_hidden_step, use_session
+from snnrl.hardware.connectivity import Connectivity, random_connectivity
 from snnrl.hardware.dynapse1_backend import Dynapse1Backend, Dynapse1UnavailableError
 from snnrl.hardware.dynapse1_session import Dynapse1Session
 from snnrl.hardware.export_json import load_mapped_network, save_mapped_network
@@ -49,12 +49,47 @@ from snnrl.hardware.spec import (
 )
 
 __all__ = [
-    "AGENT_CORES", "WORLD_MODEL_CORES", "agent_layer_spec", "world_model_layer_spec",
-    "BACKEND_NAMES", "CHIPS", "DYNAPSE1", "PAPER_AGENT_BIASES", "PAPER_WORLD_MODEL_BIASES", "SYNAPSE_TYPES",
-    "BiasGroup", "ChipDescription", "Connectivity", "CoreParameters", "Dynapse1Backend", "Dynapse1Session", "Dynapse1UnavailableError",
-    "HiddenBackend", "HiddenLIFParams", "HiddenLIFState", "HiddenLayerSpec", "HiddenState", "LIFBackend",
-    "MappedNetwork", "MappingError", "SamnaUnavailableError", "SourceAddress", "SynapseType", "default_cores",
-    "get_chip", "hidden_layer_from_nir", "hidden_layer_spec", "hidden_layer_to_nir", "load_mapped_network", "make_hidden_backend",
-    "make_jax_backend", "make_simulated_chip", "map_hidden_layer", "random_connectivity", "save_mapped_network",
-    "save_nir", "chip_hidden_step", "use_session",
+    "AGENT_CORES",
+    "WORLD_MODEL_CORES",
+    "agent_layer_spec",
+    "world_model_layer_spec",
+    "BACKEND_NAMES",
+    "CHIPS",
+    "DYNAPSE1",
+    "PAPER_AGENT_BIASES",
+    "PAPER_WORLD_MODEL_BIASES",
+    "SYNAPSE_TYPES",
+    "BiasGroup",
+    "ChipDescription",
+    "Connectivity",
+    "CoreParameters",
+    "Dynapse1Backend",
+    "Dynapse1Session",
+    "Dynapse1UnavailableError",
+    "HiddenBackend",
+    "HiddenLIFParams",
+    "HiddenLIFState",
+    "HiddenLayerSpec",
+    "HiddenState",
+    "LIFBackend",
+    "MappedNetwork",
+    "MappingError",
+    "SamnaUnavailableError",
+    "SourceAddress",
+    "SynapseType",
+    "default_cores",
+    "get_chip",
+    "hidden_layer_from_nir",
+    "hidden_layer_spec",
+    "hidden_layer_to_nir",
+    "load_mapped_network",
+    "make_hidden_backend",
+    "make_jax_backend",
+    "make_simulated_chip",
+    "map_hidden_layer",
+    "random_connectivity",
+    "save_mapped_network",
+    "save_nir",
+    "chip_hidden_step",
+    "use_session",
 ]

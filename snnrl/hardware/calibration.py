@@ -39,8 +39,9 @@ class Calibration:
     target_rate_hz: float
 
 
-def layer_activity(backend: HiddenBackend, params, rates: np.ndarray, key: jax.Array,
-                   step_ms: float | None = None) -> Activity:
+def layer_activity(
+    backend: HiddenBackend, params, rates: np.ndarray, key: jax.Array, step_ms: float | None = None
+) -> Activity:
     """Drive ``backend`` with input rates (T, n_inputs) Hz, one agent step each, from its initial state.
     Works with the JAX backends (jitted step) and the chip backend (host step)."""
     rates = np.asarray(rates, np.float32)
@@ -64,11 +65,17 @@ def _scan_counts(backend: HiddenBackend, params, rates: jax.Array, key: jax.Arra
     return jax.lax.scan(lambda state, row: backend.step(params, state, row), backend.init(key), rates)[1]
 
 
-def calibrate_threshold(spec_for: Callable[[float], HiddenLayerSpec], target_rate_hz: float, rates: np.ndarray,
-                        key: jax.Array, mismatch: float = 0.2,
-                        encoder: PopulationCodeConfig = PopulationCodeConfig(),
-                        bounds: tuple[float, float] = (0.05, 50.0), relative_tolerance: float = 0.02,
-                        max_iterations: int = 40) -> Calibration:
+def calibrate_threshold(
+    spec_for: Callable[[float], HiddenLayerSpec],
+    target_rate_hz: float,
+    rates: np.ndarray,
+    key: jax.Array,
+    mismatch: float = 0.2,
+    encoder: PopulationCodeConfig = PopulationCodeConfig(),
+    bounds: tuple[float, float] = (0.05, 50.0),
+    relative_tolerance: float = 0.02,
+    max_iterations: int = 40,
+) -> Calibration:
     """The simulated-chip threshold whose mean rate under ``rates`` (T, n_inputs) matches ``target_rate_hz``.
 
     spec_for(threshold) -> the layer spec at that threshold (same connectivity every time); key draws the
@@ -87,14 +94,18 @@ def calibrate_threshold(spec_for: Callable[[float], HiddenLayerSpec], target_rat
     low, high = bounds
     at_low, at_high = activity(low), activity(high)
     if not at_high.mean_rate_hz <= target_rate_hz <= at_low.mean_rate_hz:
-        raise ValueError(f"target rate {target_rate_hz:g} Hz is outside what thresholds {low:g}..{high:g} give "
-                         f"under these inputs ({at_high.mean_rate_hz:.3g}..{at_low.mean_rate_hz:.3g} Hz)")
+        raise ValueError(
+            f"target rate {target_rate_hz:g} Hz is outside what thresholds {low:g}..{high:g} give "
+            f"under these inputs ({at_high.mean_rate_hz:.3g}..{at_low.mean_rate_hz:.3g} Hz)"
+        )
     for _ in range(max_iterations):
         middle = math.sqrt(low * high)
         measured = activity(middle)
         if abs(measured.mean_rate_hz - target_rate_hz) <= relative_tolerance * target_rate_hz:
             return Calibration(middle, measured, target_rate_hz)
         low, high = (middle, high) if measured.mean_rate_hz > target_rate_hz else (low, middle)
-    raise ValueError(f"no threshold within {relative_tolerance:.0%} of {target_rate_hz:g} Hz after {max_iterations} "
-                     f"bisection steps (the rate jumps between thresholds {low:.4g} and {high:.4g}); raise "
-                     f"relative_tolerance or use longer inputs")
+    raise ValueError(
+        f"no threshold within {relative_tolerance:.0%} of {target_rate_hz:g} Hz after {max_iterations} "
+        f"bisection steps (the rate jumps between thresholds {low:.4g} and {high:.4g}); raise "
+        f"relative_tolerance or use longer inputs"
+    )

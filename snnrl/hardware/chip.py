@@ -42,12 +42,31 @@ def synapse_type(value: str | SynapseType) -> SynapseType:
 
 
 DYNAPSE1_BIAS_NAMES: tuple[str, ...] = (
-    "IF_AHTAU_N", "IF_AHTHR_N", "IF_AHW_P", "IF_BUF_P", "IF_CASC_N", "IF_DC_P", "IF_NMDA_N",
-    "IF_RFR_N", "IF_TAU1_N", "IF_TAU2_N", "IF_THR_N",
-    "NPDPIE_TAU_F_P", "NPDPIE_TAU_S_P", "NPDPIE_THR_F_P", "NPDPIE_THR_S_P",
-    "NPDPII_TAU_F_P", "NPDPII_TAU_S_P", "NPDPII_THR_F_P", "NPDPII_THR_S_P",
-    "PS_WEIGHT_EXC_F_N", "PS_WEIGHT_EXC_S_N", "PS_WEIGHT_INH_F_N", "PS_WEIGHT_INH_S_N",
-    "PULSE_PWLK_P", "R2R_P",
+    "IF_AHTAU_N",
+    "IF_AHTHR_N",
+    "IF_AHW_P",
+    "IF_BUF_P",
+    "IF_CASC_N",
+    "IF_DC_P",
+    "IF_NMDA_N",
+    "IF_RFR_N",
+    "IF_TAU1_N",
+    "IF_TAU2_N",
+    "IF_THR_N",
+    "NPDPIE_TAU_F_P",
+    "NPDPIE_TAU_S_P",
+    "NPDPIE_THR_F_P",
+    "NPDPIE_THR_S_P",
+    "NPDPII_TAU_F_P",
+    "NPDPII_TAU_S_P",
+    "NPDPII_THR_F_P",
+    "NPDPII_THR_S_P",
+    "PS_WEIGHT_EXC_F_N",
+    "PS_WEIGHT_EXC_S_N",
+    "PS_WEIGHT_INH_F_N",
+    "PS_WEIGHT_INH_S_N",
+    "PULSE_PWLK_P",
+    "R2R_P",
 )
 
 
@@ -80,15 +99,25 @@ class ChipDescription:
     timestamp_unit_us: float
 
     def __post_init__(self) -> None:
-        for name in ("n_chips", "cores_per_chip", "neurons_per_core", "cam_entries_per_neuron",
-                     "sram_destinations_per_neuron", "n_fpga_generators", "fpga_isi_bits",
-                     "fpga_max_preloaded_events", "timestamp_bits"):
+        for name in (
+            "n_chips",
+            "cores_per_chip",
+            "neurons_per_core",
+            "cam_entries_per_neuron",
+            "sram_destinations_per_neuron",
+            "n_fpga_generators",
+            "fpga_isi_bits",
+            "fpga_max_preloaded_events",
+            "timestamp_bits",
+        ):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 raise ValueError(f"ChipDescription.{name} must be an integer >= 1, got {value!r}")
         if any(not 0 <= n < self.neurons_per_core for n in self.reserved_neuron_ids):
-            raise ValueError(f"ChipDescription.reserved_neuron_ids must lie in [0, {self.neurons_per_core}), "
-                             f"got {self.reserved_neuron_ids}")
+            raise ValueError(
+                f"ChipDescription.reserved_neuron_ids must lie in [0, {self.neurons_per_core}), "
+                f"got {self.reserved_neuron_ids}"
+            )
 
     @property
     def n_cores(self) -> int:
@@ -117,8 +146,9 @@ class ChipDescription:
     def generator_tag(self, generator_id: int) -> tuple[int, int]:
         """(core, neuron) tag that FPGA generator ``generator_id`` carries into the CAMs."""
         if not 0 <= generator_id < self.n_fpga_generators:
-            raise ValueError(f"FPGA generator id must lie in [0, {self.n_fpga_generators}) on {self.name}, "
-                             f"got {generator_id}")
+            raise ValueError(
+                f"FPGA generator id must lie in [0, {self.n_fpga_generators}) on {self.name}, got {generator_id}"
+            )
         return divmod(generator_id, self.neurons_per_core)
 
 

@@ -46,7 +46,8 @@ def active_session() -> Dynapse1Session:
         raise RuntimeError(
             "the dynapse1 hidden backend needs an open DYNAP-SE1 session: train through "
             "snnrl.experiments.run_experiment / `snnrl train --backend dynapse1` (they open one board for all "
-            "layers), or wrap the call in `with use_session(Dynapse1Session(layers)):`")
+            "layers), or wrap the call in `with use_session(Dynapse1Session(layers)):`"
+        )
     return _sessions[-1]
 
 
@@ -87,7 +88,9 @@ def _host_step(n_hidden: int, layers: np.ndarray, spikes: np.ndarray) -> np.ndar
         raise ValueError(f"one board step stimulates each layer once; layers {indices} repeat")
     wrong = [i for i in indices if 0 <= i < len(session.layers) and session.layers[i].n_hidden != n_hidden]
     if wrong:
-        raise ValueError(f"layer {wrong[0]} has {session.layers[wrong[0]].n_hidden} hidden neurons on the board, "
-                         f"the network expects {n_hidden}")
-    counts = session.step(dict(zip(indices, np.asarray(spikes))))
+        raise ValueError(
+            f"layer {wrong[0]} has {session.layers[wrong[0]].n_hidden} hidden neurons on the board, "
+            f"the network expects {n_hidden}"
+        )
+    counts = session.step(dict(zip(indices, np.asarray(spikes), strict=False)))
     return np.stack([counts[i] for i in indices]).astype(np.float32)

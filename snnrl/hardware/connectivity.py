@@ -60,8 +60,14 @@ def _check_count(name: str, value: int, minimum: int) -> None:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
 
 
-def random_multiplicity(key: jax.Array, n_generators: int, n_hidden: int, n_slots: int = 8, max_multiplicity: int = 4,
-                        rule: ConnectionRule = "slots") -> tuple[jax.Array, jax.Array, jax.Array]:
+def random_multiplicity(
+    key: jax.Array,
+    n_generators: int,
+    n_hidden: int,
+    n_slots: int = 8,
+    max_multiplicity: int = 4,
+    rule: ConnectionRule = "slots",
+) -> tuple[jax.Array, jax.Array, jax.Array]:
     """The draw in JAX (jit- and vmap-able): key -> (multiplicity (n_generators, n_hidden), slot_sources
     (n_hidden, n_slots), slot_multiplicity (n_hidden, n_slots)), all int32. Counts are static Python ints,
     checked by ``random_connectivity``; ``random_connectivity`` returns the same numbers as NumPy arrays."""
@@ -78,8 +84,9 @@ def random_multiplicity(key: jax.Array, n_generators: int, n_hidden: int, n_slot
     return multiplicity, slot_sources, slot_multiplicity
 
 
-def check_connectivity_arguments(n_generators: int, n_hidden: int, n_slots: int = 8, max_multiplicity: int = 4,
-                                 rule: ConnectionRule = "slots") -> None:
+def check_connectivity_arguments(
+    n_generators: int, n_hidden: int, n_slots: int = 8, max_multiplicity: int = 4, rule: ConnectionRule = "slots"
+) -> None:
     """ValueError naming the argument if a count is not an integer >= 1, n_slots > n_generators (the slots
     need distinct generators) or the rule is unknown."""
     _check_count("n_generators", n_generators, 1)
@@ -98,8 +105,14 @@ def max_fan_in(n_slots: int = 8, max_multiplicity: int = 4, rule: ConnectionRule
     return n_slots * max_multiplicity if rule == "slots" else n_slots
 
 
-def random_connectivity(seed: int | jax.Array, n_generators: int, n_hidden: int, n_slots: int = 8,
-                        max_multiplicity: int = 4, rule: ConnectionRule = "slots") -> Connectivity:
+def random_connectivity(
+    seed: int | jax.Array,
+    n_generators: int,
+    n_hidden: int,
+    n_slots: int = 8,
+    max_multiplicity: int = 4,
+    rule: ConnectionRule = "slots",
+) -> Connectivity:
     """Draw a connectivity: seed (int or jax key) -> Connectivity with (n_generators, n_hidden) multiplicities.
 
     Same seed, same arguments -> same matrix (that of ``random_multiplicity``). Raises ValueError if
@@ -107,7 +120,10 @@ def random_connectivity(seed: int | jax.Array, n_generators: int, n_hidden: int,
     """
     check_connectivity_arguments(n_generators, n_hidden, n_slots, max_multiplicity, rule)
     multiplicity, slot_sources, slot_multiplicity = random_multiplicity(
-        _as_key(seed), n_generators, n_hidden, n_slots, max_multiplicity, rule)
-    return Connectivity(multiplicity=np.asarray(multiplicity, dtype=np.int32),
-                        slot_sources=np.asarray(slot_sources, dtype=np.int32),
-                        slot_multiplicity=np.asarray(slot_multiplicity, dtype=np.int32))
+        _as_key(seed), n_generators, n_hidden, n_slots, max_multiplicity, rule
+    )
+    return Connectivity(
+        multiplicity=np.asarray(multiplicity, dtype=np.int32),
+        slot_sources=np.asarray(slot_sources, dtype=np.int32),
+        slot_multiplicity=np.asarray(slot_multiplicity, dtype=np.int32),
+    )

@@ -28,12 +28,19 @@ class Dynapse1Backend:
 
     name = "dynapse1"
 
-    def __init__(self, mapped: MappedNetwork, encoder: PopulationCodeConfig = PopulationCodeConfig(),
-                 spike_mode: SpikeMode = "regular", isi_multiplier: int = 900, device_index: int = 0,
-                 wait: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        mapped: MappedNetwork,
+        encoder: PopulationCodeConfig = PopulationCodeConfig(),
+        spike_mode: SpikeMode = "regular",
+        isi_multiplier: int = 900,
+        device_index: int = 0,
+        wait: Callable[[float], None] = time.sleep,
+    ) -> None:
         """Open the board and configure it for ``mapped``; raise SamnaUnavailableError / Dynapse1UnavailableError."""
-        self.session = Dynapse1Session([mapped], encoder=encoder, isi_multiplier=isi_multiplier,
-                                       device_index=device_index, wait=wait)
+        self.session = Dynapse1Session(
+            [mapped], encoder=encoder, isi_multiplier=isi_multiplier, device_index=device_index, wait=wait
+        )
         self.mapped = mapped
         self.encoder = encoder
         self.spike_mode = spike_mode
@@ -58,8 +65,10 @@ class Dynapse1Backend:
         elif inputs.shape == (self.encoder.bins_per_step, self.n_inputs):
             spikes = inputs
         else:
-            raise ValueError(f"dynapse1 backend inputs must be rates ({self.n_inputs},) or spike counts "
-                             f"({self.encoder.bins_per_step}, {self.n_inputs}), got shape {inputs.shape}")
+            raise ValueError(
+                f"dynapse1 backend inputs must be rates ({self.n_inputs},) or spike counts "
+                f"({self.encoder.bins_per_step}, {self.n_inputs}), got shape {inputs.shape}"
+            )
         return state, self.session.step({0: spikes})[0]
 
     def close(self) -> None:

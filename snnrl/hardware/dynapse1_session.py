@@ -45,16 +45,22 @@ def check_layers_share_a_board(layers: Sequence[MappedNetwork]) -> None:
     owner: dict[tuple[int, int], int] = {}
     for index, layer in enumerate(layers):
         if layer.chip != chip:
-            raise ValueError(f"layer {index} is mapped for {layer.chip.name}, layer 0 for {chip.name}; one board "
-                             f"holds one kind of chip")
+            raise ValueError(
+                f"layer {index} is mapped for {layer.chip.name}, layer 0 for {chip.name}; one board "
+                f"holds one kind of chip"
+            )
         not_generators = [i for i, s in enumerate(layer.sources) if not s.is_generator]
         if not_generators:
-            raise ValueError(f"the dynapse1 backend drives hidden layers from FPGA generators only; sources "
-                             f"{not_generators[:5]} of layer {index} are on-chip neurons")
+            raise ValueError(
+                f"the dynapse1 backend drives hidden layers from FPGA generators only; sources "
+                f"{not_generators[:5]} of layer {index} are on-chip neurons"
+            )
         for core in layer.cores:
             if core in owner:
-                raise MappingError(f"layers {owner[core]} and {index} both use chip {core[0]} core {core[1]}; layers "
-                                   f"sharing a board need distinct cores (their biases are per core)")
+                raise MappingError(
+                    f"layers {owner[core]} and {index} both use chip {core[0]} core {core[1]}; layers "
+                    f"sharing a board need distinct cores (their biases are per core)"
+                )
             owner[core] = index
 
 
@@ -62,9 +68,14 @@ class Dynapse1Session:
     """An open DYNAP-SE1 board holding ``layers`` (indexed by position); ``step`` returns numpy float32
     counts (n_hidden,) per stepped layer. Use as a context manager, or call ``close``."""
 
-    def __init__(self, layers: Sequence[MappedNetwork], encoder: PopulationCodeConfig = PopulationCodeConfig(),
-                 isi_multiplier: int = 900, device_index: int = 0,
-                 wait: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        layers: Sequence[MappedNetwork],
+        encoder: PopulationCodeConfig = PopulationCodeConfig(),
+        isi_multiplier: int = 900,
+        device_index: int = 0,
+        wait: Callable[[float], None] = time.sleep,
+    ) -> None:
         """Open the board and configure it for all layers; raise SamnaUnavailableError / Dynapse1UnavailableError."""
         self.layers = tuple(layers)
         check_layers_share_a_board(self.layers)
@@ -102,14 +113,18 @@ class Dynapse1Session:
             self._hidden_of[tuple(layer.placement.T)] = np.arange(layer.n_hidden)
 
     def _open_device(self, device_index: int) -> Any:
-        devices = [d for d in self._samna.device.get_unopened_devices()
-                   if "dynapse1" in str(d.device_type_name).lower()]
+        devices = [
+            d for d in self._samna.device.get_unopened_devices() if "dynapse1" in str(d.device_type_name).lower()
+        ]
         if not devices:
-            raise Dynapse1UnavailableError("samna found no unopened DYNAP-SE1 board (is it plugged in, powered, "
-                                           "and not opened by another process?)")
+            raise Dynapse1UnavailableError(
+                "samna found no unopened DYNAP-SE1 board (is it plugged in, powered, "
+                "and not opened by another process?)"
+            )
         if not 0 <= device_index < len(devices):
-            raise Dynapse1UnavailableError(f"device_index {device_index} is out of range: {len(devices)} DYNAP-SE1 "
-                                           f"board(s) found")
+            raise Dynapse1UnavailableError(
+                f"device_index {device_index} is out of range: {len(devices)} DYNAP-SE1 board(s) found"
+            )
         return self._samna.device.open_device(devices[device_index])
 
     def step(self, stimuli: Mapping[int, np.ndarray]) -> dict[int, np.ndarray]:
@@ -118,8 +133,9 @@ class Dynapse1Session:
         with self._lock:
             for index, spikes in checked.items():
                 self._stimulus[index] = spikes
-            events = fpga_events_for_layers(list(zip(self._stimulus, self.layers)), self.encoder.bin_ms,
-                                            self.isi_multiplier)
+            events = fpga_events_for_layers(
+                list(zip(self._stimulus, self.layers, strict=False)), self.encoder.bin_ms, self.isi_multiplier
+            )
             self._generator.stop()
             self._sink.get_events()
             if events:
@@ -135,8 +151,10 @@ class Dynapse1Session:
         spikes = np.asarray(spikes, dtype=np.float32)
         expected = (self.encoder.bins_per_step, self.layers[index].n_sources)
         if spikes.shape != expected:
-            raise ValueError(f"layer {index} input must be spike counts of shape {expected} (bins per step, "
-                             f"sources), got {spikes.shape}")
+            raise ValueError(
+                f"layer {index} input must be spike counts of shape {expected} (bins per step, "
+                f"sources), got {spikes.shape}"
+            )
         return spikes
 
     def _count(self, events: list[Any], indices: list[int]) -> dict[int, np.ndarray]:
@@ -149,7 +167,9 @@ class Dynapse1Session:
         layer = self._layer_of[tuple(address[valid].T)]
         hidden = self._hidden_of[tuple(address[valid].T)]
         for index in indices:
-            counts[index] = np.bincount(hidden[layer == index], minlength=self.layers[index].n_hidden).astype(np.float32)
+            counts[index] = np.bincount(hidden[layer == index], minlength=self.layers[index].n_hidden).astype(
+                np.float32
+            )
         return counts
 
     def close(self) -> None:

@@ -66,27 +66,50 @@ def mapped_network_to_dict(mapped: MappedNetwork, metadata: dict[str, Any] | Non
     """The JSON-ready description of ``mapped`` (see module docstring)."""
     type_names = [t.value for t in mapped.chip.synapse_types]
     sources = []
-    for i, (source, kind) in enumerate(zip(mapped.sources, mapped.source_types)):
-        entry = {"index": i, "kind": "generator" if source.is_generator else "neuron", "chip": source.chip,
-                 "core": source.core, "neuron": source.neuron, "synapse_type": kind.value}
+    for i, (source, kind) in enumerate(zip(mapped.sources, mapped.source_types, strict=False)):
+        entry = {
+            "index": i,
+            "kind": "generator" if source.is_generator else "neuron",
+            "chip": source.chip,
+            "core": source.core,
+            "neuron": source.neuron,
+            "synapse_type": kind.value,
+        }
         if source.is_generator:
             entry["generator_id"] = mapped.generator_id(i)
         sources.append(entry)
-    neurons = [{"hidden_index": j, "chip": int(chip), "core": int(core), "neuron": int(neuron),
-                "cam": [[int(c), int(n), type_names[int(t)]] for c, n, t in entries]}
-               for j, ((chip, core, neuron), entries) in enumerate(zip(mapped.placement, mapped.cam_entries))]
-    fpga = [{"source": i, "generator_id": mapped.generator_id(i),
-             "targets": [{"chip": chip, "core_mask": mask} for chip, mask in sorted(targets.items())]}
-            for i, targets in sorted(mapped.generator_targets().items())]
+    neurons = [
+        {
+            "hidden_index": j,
+            "chip": int(chip),
+            "core": int(core),
+            "neuron": int(neuron),
+            "cam": [[int(c), int(n), type_names[int(t)]] for c, n, t in entries],
+        }
+        for j, ((chip, core, neuron), entries) in enumerate(zip(mapped.placement, mapped.cam_entries, strict=False))
+    ]
+    fpga = [
+        {
+            "source": i,
+            "generator_id": mapped.generator_id(i),
+            "targets": [{"chip": chip, "core_mask": mask} for chip, mask in sorted(targets.items())],
+        }
+        for i, targets in sorted(mapped.generator_targets().items())
+    ]
     return {
         "format": FORMAT,
         "version": VERSION,
         "chip": _chip_to_dict(mapped.chip),
         "parameters": dataclasses.asdict(mapped.parameters),
         "sources": sources,
-        "cores": [{"chip": chip, "core": core,
-                   "biases": {name: [coarse, fine] for name, (coarse, fine) in mapped.biases.as_dict().items()}}
-                  for chip, core in mapped.cores],
+        "cores": [
+            {
+                "chip": chip,
+                "core": core,
+                "biases": {name: [coarse, fine] for name, (coarse, fine) in mapped.biases.as_dict().items()},
+            }
+            for chip, core in mapped.cores
+        ],
         "neurons": neurons,
         "fpga": {"generators": fpga},
         "metadata": metadata or {},
@@ -108,21 +131,26 @@ def mapped_network_from_dict(data: dict[str, Any]) -> MappedNetwork:
     neurons = sorted(data["neurons"], key=lambda n: n["hidden_index"])
     return MappedNetwork(
         chip=chip,
-        sources=tuple(SourceAddress(s["chip"], s["core"], s["neuron"], s["kind"] == "generator") for s in data["sources"]),
+        sources=tuple(
+            SourceAddress(s["chip"], s["core"], s["neuron"], s["kind"] == "generator") for s in data["sources"]
+        ),
         source_types=tuple(SynapseType(s["synapse_type"]) for s in data["sources"]),
         placement=np.array([[n["chip"], n["core"], n["neuron"]] for n in neurons], dtype=np.int64).reshape(-1, 3),
-        cam_entries=tuple(np.array([[c, k, type_index[t]] for c, k, t in n["cam"]], dtype=np.int64).reshape(-1, 3)
-                          for n in neurons),
+        cam_entries=tuple(
+            np.array([[c, k, type_index[t]] for c, k, t in n["cam"]], dtype=np.int64).reshape(-1, 3) for n in neurons
+        ),
         cores=tuple((core["chip"], core["core"]) for core in data["cores"]),
-        parameters=CoreParameters(tau_mem_ms=parameters["tau_mem_ms"], threshold=parameters["threshold"],
-                                  synapse_weight=tuple(parameters["synapse_weight"]),
-                                  synapse_tau_ms=tuple(parameters["synapse_tau_ms"])),
+        parameters=CoreParameters(
+            tau_mem_ms=parameters["tau_mem_ms"],
+            threshold=parameters["threshold"],
+            synapse_weight=tuple(parameters["synapse_weight"]),
+            synapse_tau_ms=tuple(parameters["synapse_tau_ms"]),
+        ),
         biases=BiasGroup(core_biases[0] if core_biases else ()),
     )
 
 
-def save_mapped_network(mapped: MappedNetwork, path: str | os.PathLike,
-                        metadata: dict[str, Any] | None = None) -> None:
+def save_mapped_network(mapped: MappedNetwork, path: str | os.PathLike, metadata: dict[str, Any] | None = None) -> None:
     """Write the JSON description of ``mapped`` to ``path`` atomically."""
     write_text_atomic(path, json.dumps(mapped_network_to_dict(mapped, metadata), separators=(",", ":")))
 

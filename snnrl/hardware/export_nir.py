@@ -32,8 +32,9 @@ NEURON_MODELS: tuple[str, ...] = ("lif", "cuba_lif")
 SECONDS_PER_MS = 1e-3
 
 
-def hidden_layer_to_nir(params: HiddenLIFParams, readout: np.ndarray, dt_ms: float = 1.0,
-                        neuron_model: NeuronModel = "lif") -> nir.NIRGraph:
+def hidden_layer_to_nir(
+    params: HiddenLIFParams, readout: np.ndarray, dt_ms: float = 1.0, neuron_model: NeuronModel = "lif"
+) -> nir.NIRGraph:
     """Graph for one realization: params of (n_inputs, n_hidden), readout (n_outputs, n_hidden)."""
     weights = np.asarray(params.weights)
     if weights.ndim != 2:
@@ -55,10 +56,19 @@ def hidden_layer_to_nir(params: HiddenLIFParams, readout: np.ndarray, dt_ms: flo
     else:
         input_decay = np.asarray(params.input_decay, dtype=np.float64)
         if not np.all(input_decay == input_decay[0]):
-            raise ValueError("neuron_model 'cuba_lif' needs one synaptic time constant for all inputs; "
-                             "these inputs mix synapse types with different time constants (use 'lif')")
-        neurons = nir.CubaLIF(tau_syn=np.full(n_hidden, -dt / np.log(input_decay[0])), tau_mem=tau, r=r, v_leak=zeros,
-                              v_threshold=threshold, v_reset=zeros, w_in=np.full(n_hidden, 1.0 / (1.0 - input_decay[0])))
+            raise ValueError(
+                "neuron_model 'cuba_lif' needs one synaptic time constant for all inputs; "
+                "these inputs mix synapse types with different time constants (use 'lif')"
+            )
+        neurons = nir.CubaLIF(
+            tau_syn=np.full(n_hidden, -dt / np.log(input_decay[0])),
+            tau_mem=tau,
+            r=r,
+            v_leak=zeros,
+            v_threshold=threshold,
+            v_reset=zeros,
+            w_in=np.full(n_hidden, 1.0 / (1.0 - input_decay[0])),
+        )
     nodes = {
         "input": nir.Input(input_type=np.array([n_inputs])),
         "linear": nir.Linear(weight=weights.T),

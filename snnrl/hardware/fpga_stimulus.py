@@ -27,14 +27,16 @@ class FpgaEvent:
     isi: int
 
 
-def fpga_events_for_step(spike_counts: np.ndarray, mapped: MappedNetwork, bin_ms: float,
-                         isi_multiplier: int = 900) -> list[FpgaEvent]:
+def fpga_events_for_step(
+    spike_counts: np.ndarray, mapped: MappedNetwork, bin_ms: float, isi_multiplier: int = 900
+) -> list[FpgaEvent]:
     """spike_counts (n_bins, n_sources) -> time-ordered events; ValueError if the chip's limits are exceeded."""
     return fpga_events_for_layers([(spike_counts, mapped)], bin_ms, isi_multiplier)
 
 
-def fpga_events_for_layers(stimuli: Sequence[tuple[np.ndarray, MappedNetwork]], bin_ms: float,
-                           isi_multiplier: int = 900) -> list[FpgaEvent]:
+def fpga_events_for_layers(
+    stimuli: Sequence[tuple[np.ndarray, MappedNetwork]], bin_ms: float, isi_multiplier: int = 900
+) -> list[FpgaEvent]:
     """One generator program for several layers on one board, stimulated in the same agent step.
 
     stimuli: (spike_counts (n_bins, n_sources of that layer), mapped layer) pairs, all with the same
@@ -52,22 +54,29 @@ def fpga_events_for_layers(stimuli: Sequence[tuple[np.ndarray, MappedNetwork]], 
     period_units = int(round(n_bins.pop() * bin_ms * 1000.0 / unit_us))
     timed = [event for counts, mapped in stimuli for event in _timed_events(counts, mapped, bin_ms, unit_us)]
     if len(timed) > chip.fpga_max_preloaded_events:
-        raise ValueError(f"{len(timed)} FPGA events in one step exceed the {chip.fpga_max_preloaded_events} "
-                         f"that {chip.name} can preload")
+        raise ValueError(
+            f"{len(timed)} FPGA events in one step exceed the {chip.fpga_max_preloaded_events} "
+            f"that {chip.name} can preload"
+        )
     timed.sort()
     times = np.array([t for t, *_ in timed], dtype=np.int64)
     if times.size == 0:
         return []
     isi = np.diff(times, prepend=times[-1] - period_units)
     if isi.max() > chip.max_isi:
-        raise ValueError(f"an inter-spike interval of {int(isi.max())} units exceeds the {chip.fpga_isi_bits}-bit "
-                         f"maximum {chip.max_isi}; use a smaller isi_multiplier")
-    return [FpgaEvent(generator_id=g, target_chip=c, core_mask=mask, isi=int(d))
-            for (_, g, c, mask), d in zip(timed, isi)]
+        raise ValueError(
+            f"an inter-spike interval of {int(isi.max())} units exceeds the {chip.fpga_isi_bits}-bit "
+            f"maximum {chip.max_isi}; use a smaller isi_multiplier"
+        )
+    return [
+        FpgaEvent(generator_id=g, target_chip=c, core_mask=mask, isi=int(d))
+        for (_, g, c, mask), d in zip(timed, isi, strict=False)
+    ]
 
 
-def _timed_events(spike_counts: np.ndarray, mapped: MappedNetwork, bin_ms: float,
-                  unit_us: float) -> list[tuple[int, int, int, int]]:
+def _timed_events(
+    spike_counts: np.ndarray, mapped: MappedNetwork, bin_ms: float, unit_us: float
+) -> list[tuple[int, int, int, int]]:
     """(time in ISI units, generator id, target chip, core mask) for each spike of one layer."""
     counts = np.asarray(spike_counts)
     if counts.ndim != 2 or counts.shape[1] != mapped.n_sources:
@@ -77,7 +86,7 @@ def _timed_events(spike_counts: np.ndarray, mapped: MappedNetwork, bin_ms: float
     bin_us = bin_ms * 1000.0
     targets = mapped.generator_targets()
     timed: list[tuple[int, int, int, int]] = []
-    for b, i in zip(*np.nonzero(counts)):
+    for b, i in zip(*np.nonzero(counts), strict=False):
         k = int(counts[b, i])
         for m in range(k):
             time_units = int(round((b * bin_us + m * bin_us / k) / unit_us))

@@ -12,31 +12,42 @@ from snnrl.hardware.export_nir import SECONDS_PER_MS
 from snnrl.hardware.lif import HiddenLIFParams
 
 FORM = "input -> linear (nir.Linear) -> lif (nir.LIF or nir.CubaLIF) -> readout (nir.Linear) -> output"
-NODES: dict[str, tuple[type, ...]] = {"input": (nir.Input,), "linear": (nir.Linear,), "lif": (nir.LIF, nir.CubaLIF),
-                                      "readout": (nir.Linear,), "output": (nir.Output,)}
+NODES: dict[str, tuple[type, ...]] = {
+    "input": (nir.Input,),
+    "linear": (nir.Linear,),
+    "lif": (nir.LIF, nir.CubaLIF),
+    "readout": (nir.Linear,),
+    "output": (nir.Output,),
+}
 EDGES = {("input", "linear"), ("linear", "lif"), ("lif", "readout"), ("readout", "output")}
 
 
 def _check_form(graph: nir.NIRGraph) -> None:
     for name, kinds in NODES.items():
         if name not in graph.nodes:
-            raise ValueError(f"the hidden-layer graph has no node {name!r}; its nodes: {sorted(graph.nodes)}; "
-                             f"allowed form: {FORM}")
+            raise ValueError(
+                f"the hidden-layer graph has no node {name!r}; its nodes: {sorted(graph.nodes)}; allowed form: {FORM}"
+            )
         if not isinstance(graph.nodes[name], kinds):
-            raise ValueError(f"node {name!r} of the hidden-layer graph is a nir.{type(graph.nodes[name]).__name__}; "
-                             f"allowed here: {' or '.join('nir.' + k.__name__ for k in kinds)} (form: {FORM})")
+            raise ValueError(
+                f"node {name!r} of the hidden-layer graph is a nir.{type(graph.nodes[name]).__name__}; "
+                f"allowed here: {' or '.join('nir.' + k.__name__ for k in kinds)} (form: {FORM})"
+            )
     extra = sorted(set(graph.nodes) - set(NODES))
     found = {(str(a), str(b)) for a, b in graph.edges}
     if extra or found != EDGES:
-        raise ValueError(f"the hidden-layer graph has nodes {sorted(graph.nodes)} and edges {sorted(found)}; "
-                         f"allowed form: {FORM}")
+        raise ValueError(
+            f"the hidden-layer graph has nodes {sorted(graph.nodes)} and edges {sorted(found)}; allowed form: {FORM}"
+        )
 
 
 def _dt(graph: nir.NIRGraph, dt_ms: float | None) -> float:
     stored = (graph.metadata or {}).get("dt")
     if stored is None and dt_ms is None:
-        raise ValueError("the graph's metadata has no 'dt' (seconds) and no dt_ms was given: pass dt_ms, the bin the "
-                         "hidden layer steps by")
+        raise ValueError(
+            "the graph's metadata has no 'dt' (seconds) and no dt_ms was given: pass dt_ms, the bin the "
+            "hidden layer steps by"
+        )
     return float(stored) if stored is not None else dt_ms * SECONDS_PER_MS
 
 
@@ -63,13 +74,17 @@ def hidden_layer_from_nir(graph: nir.NIRGraph, dt_ms: float | None = None) -> tu
     if isinstance(neurons, nir.CubaLIF):
         tau_syn = np.asarray(neurons.tau_syn, dtype=np.float64)
         if not np.all(tau_syn == tau_syn[0]):
-            raise ValueError("node 'lif' has per-neuron synaptic time constants; snnrl's hidden layer filters each "
-                             "input with one time constant (all inputs of one synapse type)")
+            raise ValueError(
+                "node 'lif' has per-neuron synaptic time constants; snnrl's hidden layer filters each "
+                "input with one time constant (all inputs of one synapse type)"
+            )
         input_decay = float(np.exp(-dt / tau_syn[0]))
         w_in = np.asarray(neurons.w_in, dtype=np.float64)
         if not np.allclose(w_in, 1.0 / (1.0 - input_decay), rtol=1e-6):
-            raise ValueError(f"node 'lif' has w_in {np.unique(w_in)[:3]}; snnrl's synaptic trace adds each spike whole: "
-                             f"w_in = 1 / (1 - exp(-dt / tau_syn)) = {1.0 / (1.0 - input_decay)}")
+            raise ValueError(
+                f"node 'lif' has w_in {np.unique(w_in)[:3]}; snnrl's synaptic trace adds each spike whole: "
+                f"w_in = 1 / (1 - exp(-dt / tau_syn)) = {1.0 / (1.0 - input_decay)}"
+            )
     params = HiddenLIFParams(
         weights=jnp.asarray(weights, jnp.float32),
         input_decay=jnp.full((n_inputs,), input_decay, jnp.float32),

@@ -8,9 +8,11 @@ from snnrl.hardware.lif_backend import LIFBackend
 from snnrl.hardware.spec import HiddenLayerSpec, integer_multiplicities
 
 
-def make_jax_backend(spec: HiddenLayerSpec, encoder: PopulationCodeConfig = PopulationCodeConfig(),
-                     spike_mode: SpikeMode = "regular") -> LIFBackend:
+def make_jax_backend(
+    spec: HiddenLayerSpec, encoder: PopulationCodeConfig = PopulationCodeConfig(), spike_mode: SpikeMode = "regular"
+) -> LIFBackend:
     """Reference backend for ``spec`` (n_sources inputs, n_hidden neurons); dt = encoder.bin_ms."""
-    params = nominal_lif_params(integer_multiplicities(spec.weights), spec.source_types, spec.parameters,
-                                encoder.bin_ms)
+    params = nominal_lif_params(
+        integer_multiplicities(spec.weights), spec.source_types, spec.parameters, encoder.bin_ms
+    )
     return LIFBackend(name="jax", nominal=params, mismatch=0.0, encoder=encoder, spike_mode=spike_mode)

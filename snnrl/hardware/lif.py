@@ -43,15 +43,17 @@ class HiddenLIFState:
     v: jax.Array
 
 
-def effective_weights(multiplicity: np.ndarray, source_types: tuple[SynapseType, ...],
-                      parameters: CoreParameters) -> np.ndarray:
+def effective_weights(
+    multiplicity: np.ndarray, source_types: tuple[SynapseType, ...], parameters: CoreParameters
+) -> np.ndarray:
     """Multiplicities (n_inputs, n_hidden) times each source type's signed weight -> float32 (n_inputs, n_hidden)."""
     per_source = np.array([parameters.signed_weight(t) for t in source_types], dtype=np.float32)
     return np.asarray(multiplicity, dtype=np.float32) * per_source[:, None]
 
 
-def nominal_lif_params(multiplicity: np.ndarray, source_types: tuple[SynapseType, ...],
-                       parameters: CoreParameters, dt_ms: float) -> HiddenLIFParams:
+def nominal_lif_params(
+    multiplicity: np.ndarray, source_types: tuple[SynapseType, ...], parameters: CoreParameters, dt_ms: float
+) -> HiddenLIFParams:
     """Parameters without mismatch: every neuron gets the core's tau_mem and threshold, gain 1."""
     n_hidden = int(np.shape(multiplicity)[1])
     tau_syn = np.array([parameters.synapse_tau_ms[t.index] for t in source_types], dtype=np.float32)
@@ -69,8 +71,9 @@ def init_lif_state(n_inputs: int, n_hidden: int) -> HiddenLIFState:
     return HiddenLIFState(trace=jnp.zeros((n_inputs,), jnp.float32), v=jnp.zeros((n_hidden,), jnp.float32))
 
 
-def lif_bin(params: HiddenLIFParams, state: HiddenLIFState,
-            input_spikes: jax.Array) -> tuple[HiddenLIFState, jax.Array]:
+def lif_bin(
+    params: HiddenLIFParams, state: HiddenLIFState, input_spikes: jax.Array
+) -> tuple[HiddenLIFState, jax.Array]:
     """One bin: input spike counts (n_inputs,) -> (state, hidden spikes (n_hidden,) float32 0/1)."""
     trace = params.input_decay * state.trace + input_spikes
     v = jnp.maximum(params.membrane_decay * state.v + params.gain * (trace @ params.weights), 0.0)
@@ -78,8 +81,9 @@ def lif_bin(params: HiddenLIFParams, state: HiddenLIFState,
     return HiddenLIFState(trace=trace, v=jnp.where(spikes > 0, 0.0, v)), spikes
 
 
-def lif_agent_step(params: HiddenLIFParams, state: HiddenLIFState,
-                   input_spikes: jax.Array) -> tuple[HiddenLIFState, jax.Array]:
+def lif_agent_step(
+    params: HiddenLIFParams, state: HiddenLIFState, input_spikes: jax.Array
+) -> tuple[HiddenLIFState, jax.Array]:
     """One agent step: input spike counts (n_bins, n_inputs) -> (state, hidden spike counts (n_hidden,) float32)."""
 
     def one_bin(carry: HiddenLIFState, spikes_in: jax.Array) -> tuple[HiddenLIFState, jax.Array]:

@@ -15,7 +15,14 @@ import flax.struct
 import jax
 import jax.numpy as jnp
 
-from snnrl.core.population import SPIKE_MODES, EncoderState, PopulationCodeConfig, SpikeMode, encode_step, init_encoder_state
+from snnrl.core.population import (
+    SPIKE_MODES,
+    EncoderState,
+    PopulationCodeConfig,
+    SpikeMode,
+    encode_step,
+    init_encoder_state,
+)
 from snnrl.hardware.lif import HiddenLIFParams, HiddenLIFState, init_lif_state, lif_agent_step
 
 MIN_MISMATCH_FACTOR = 0.1
@@ -83,11 +90,12 @@ class LIFBackend:
 
     def init(self, key: jax.Array) -> HiddenState:
         """Resting LIF layer and a fresh encoder state (key used for Poisson trains / random phases)."""
-        return HiddenState(lif=init_lif_state(self.n_inputs, self.n_hidden),
-                           encoder=init_encoder_state(key, self.n_inputs, self.encoder))
+        return HiddenState(
+            lif=init_lif_state(self.n_inputs, self.n_hidden),
+            encoder=init_encoder_state(key, self.n_inputs, self.encoder),
+        )
 
-    def step(self, params: HiddenLIFParams, state: HiddenState,
-             inputs: jax.Array) -> tuple[HiddenState, jax.Array]:
+    def step(self, params: HiddenLIFParams, state: HiddenState, inputs: jax.Array) -> tuple[HiddenState, jax.Array]:
         """inputs (n_inputs,) rates Hz or (bins_per_step, n_inputs) spike counts -> (state, counts (n_hidden,) float32)."""
         inputs = jnp.asarray(inputs, jnp.float32)
         if inputs.shape == (self.n_inputs,):
@@ -95,7 +103,9 @@ class LIFBackend:
         elif inputs.shape == (self.encoder.bins_per_step, self.n_inputs):
             encoder, spikes = state.encoder, inputs
         else:
-            raise ValueError(f"{self.name} backend inputs must be rates ({self.n_inputs},) or spike counts "
-                             f"({self.encoder.bins_per_step}, {self.n_inputs}), got shape {inputs.shape}")
+            raise ValueError(
+                f"{self.name} backend inputs must be rates ({self.n_inputs},) or spike counts "
+                f"({self.encoder.bins_per_step}, {self.n_inputs}), got shape {inputs.shape}"
+            )
         lif, counts = lif_agent_step(params, state.lif, spikes)
         return HiddenState(lif=lif, encoder=encoder), counts

@@ -100,39 +100,52 @@ def default_cores(n_hidden: int, chip: ChipDescription = DYNAPSE1) -> tuple[tupl
     per_core = len(chip.usable_neuron_ids)
     needed = -(-n_hidden // per_core)
     if needed > chip.n_cores:
-        raise MappingError(f"{n_hidden} hidden neurons do not fit on {chip.name}: its {chip.n_cores} cores hold "
-                           f"{chip.n_cores * per_core} usable neurons ({per_core} per core)")
+        raise MappingError(
+            f"{n_hidden} hidden neurons do not fit on {chip.name}: its {chip.n_cores} cores hold "
+            f"{chip.n_cores * per_core} usable neurons ({per_core} per core)"
+        )
     return tuple(divmod(k, chip.cores_per_chip) for k in range(needed))
 
 
 def _check_cores(cores: tuple[tuple[int, int], ...], n_hidden: int, chip: ChipDescription) -> None:
     for chip_id, core in cores:
         if not (0 <= chip_id < chip.n_chips and 0 <= core < chip.cores_per_chip):
-            raise MappingError(f"core (chip {chip_id}, core {core}) does not exist on {chip.name} "
-                               f"({chip.n_chips} chips x {chip.cores_per_chip} cores)")
+            raise MappingError(
+                f"core (chip {chip_id}, core {core}) does not exist on {chip.name} "
+                f"({chip.n_chips} chips x {chip.cores_per_chip} cores)"
+            )
     if len(set(cores)) != len(cores):
         raise MappingError(f"cores must be distinct, got {cores}")
     per_core = len(chip.usable_neuron_ids)
     if n_hidden > len(cores) * per_core:
-        raise MappingError(f"{n_hidden} hidden neurons do not fit: the {len(cores)} given core(s) hold "
-                           f"{len(cores) * per_core} ({chip.neurons_per_core} neurons per core, reserved ids "
-                           f"{chip.reserved_neuron_ids}); hidden neuron {len(cores) * per_core} is the first without a place")
+        raise MappingError(
+            f"{n_hidden} hidden neurons do not fit: the {len(cores)} given core(s) hold "
+            f"{len(cores) * per_core} ({chip.neurons_per_core} neurons per core, reserved ids "
+            f"{chip.reserved_neuron_ids}); hidden neuron {len(cores) * per_core} is the first without a place"
+        )
 
 
 def _check_sources(sources: tuple[SourceAddress, ...], chip: ChipDescription) -> None:
     seen: dict[SourceAddress, int] = {}
     for i, source in enumerate(sources):
         chips = 1 if source.is_generator else chip.n_chips
-        if not (0 <= source.chip < chips and 0 <= source.core < chip.cores_per_chip
-                and 0 <= source.neuron < chip.neurons_per_core):
+        if not (
+            0 <= source.chip < chips
+            and 0 <= source.core < chip.cores_per_chip
+            and 0 <= source.neuron < chip.neurons_per_core
+        ):
             raise MappingError(f"source {i} has an invalid address: {source.describe()} on chip {source.chip}")
         if source in seen:
             raise MappingError(f"sources {seen[source]} and {i} have the same address: {source.describe()}")
         seen[source] = i
 
 
-def _check_aliasing(sources: tuple[SourceAddress, ...], multiplicity: np.ndarray, placement: np.ndarray,
-                    cores: tuple[tuple[int, int], ...]) -> None:
+def _check_aliasing(
+    sources: tuple[SourceAddress, ...],
+    multiplicity: np.ndarray,
+    placement: np.ndarray,
+    cores: tuple[tuple[int, int], ...],
+) -> None:
     for chip_id, core in cores:
         in_core = np.flatnonzero((placement[:, 0] == chip_id) & (placement[:, 1] == core))
         by_tag: dict[tuple[int, int], int] = {}
@@ -145,12 +158,19 @@ def _check_aliasing(sources: tuple[SourceAddress, ...], multiplicity: np.ndarray
                     f"aliasing on chip {chip_id} core {core}: hidden neuron {neuron} listens to source {i} "
                     f"({sources[i].describe()}, chip {sources[i].chip}), but source {first} "
                     f"({sources[first].describe()}, chip {sources[first].chip}) also reaches this core with the same "
-                    f"CAM tag (core {tag[0]}, neuron {tag[1]}); a CAM entry matches only (core, neuron)")
+                    f"CAM tag (core {tag[0]}, neuron {tag[1]}); a CAM entry matches only (core, neuron)"
+                )
             by_tag[tag] = int(i)
 
 
-def check_layer_fits(sources: tuple[SourceAddress, ...], n_hidden: int, fan_in_bound: int, biases: BiasGroup,
-                     chip: ChipDescription = DYNAPSE1, cores: tuple[tuple[int, int], ...] | None = None) -> None:
+def check_layer_fits(
+    sources: tuple[SourceAddress, ...],
+    n_hidden: int,
+    fan_in_bound: int,
+    biases: BiasGroup,
+    chip: ChipDescription = DYNAPSE1,
+    cores: tuple[tuple[int, int], ...] | None = None,
+) -> None:
     """Before any weight is drawn: MappingError (naming the limit) unless every layer with these sources,
     ``n_hidden`` neurons and at most ``fan_in_bound`` CAM entries per neuron can be placed on ``chip``
     by ``map_hidden_layer``: valid and distinct source addresses, biases, cores, fan-in, and distinct
@@ -160,23 +180,30 @@ def check_layer_fits(sources: tuple[SourceAddress, ...], n_hidden: int, fan_in_b
     cores = default_cores(n_hidden, chip) if cores is None else tuple((int(c), int(k)) for c, k in cores)
     _check_cores(cores, n_hidden, chip)
     if fan_in_bound > chip.cam_entries_per_neuron:
-        raise MappingError(f"a hidden neuron may need up to {fan_in_bound} CAM entries, more than the "
-                           f"{chip.cam_entries_per_neuron} per neuron of {chip.name} (fan-in limit)")
+        raise MappingError(
+            f"a hidden neuron may need up to {fan_in_bound} CAM entries, more than the "
+            f"{chip.cam_entries_per_neuron} per neuron of {chip.name} (fan-in limit)"
+        )
     tags: dict[tuple[int, int], int] = {}
     for i, source in enumerate(sources):
         if source.tag in tags:
-            raise MappingError(f"sources {tags[source.tag]} and {i} share the CAM tag (core {source.tag[0]}, neuron "
-                               f"{source.tag[1]}); a neuron listening to both would alias them")
+            raise MappingError(
+                f"sources {tags[source.tag]} and {i} share the CAM tag (core {source.tag[0]}, neuron "
+                f"{source.tag[1]}); a neuron listening to both would alias them"
+            )
         tags[source.tag] = i
 
 
-def map_hidden_layer(spec: HiddenLayerSpec, chip: ChipDescription = DYNAPSE1,
-                     cores: tuple[tuple[int, int], ...] | None = None) -> MappedNetwork:
+def map_hidden_layer(
+    spec: HiddenLayerSpec, chip: ChipDescription = DYNAPSE1, cores: tuple[tuple[int, int], ...] | None = None
+) -> MappedNetwork:
     """Place ``spec`` on ``chip``; cores: (chip, core) pairs to fill in order (default: ``default_cores``)."""
     multiplicity = integer_multiplicities(spec.weights)
     if len(spec.sources) != spec.n_sources or len(spec.source_types) != spec.n_sources:
-        raise MappingError(f"the spec has {spec.n_sources} weight rows but {len(spec.sources)} sources and "
-                           f"{len(spec.source_types)} source types; they must match")
+        raise MappingError(
+            f"the spec has {spec.n_sources} weight rows but {len(spec.sources)} sources and "
+            f"{len(spec.source_types)} source types; they must match"
+        )
     spec.biases.validate(chip)
     _check_sources(spec.sources, chip)
     cores = default_cores(spec.n_hidden, chip) if cores is None else tuple((int(c), int(k)) for c, k in cores)
@@ -189,12 +216,24 @@ def map_hidden_layer(spec: HiddenLayerSpec, chip: ChipDescription = DYNAPSE1,
     placement = np.column_stack([core_of, usable[hidden % len(usable)]]).astype(np.int64)
     if over.size:
         j = int(over[0])
-        raise MappingError(f"hidden neuron {j} (chip {placement[j, 0]}, core {placement[j, 1]}, neuron "
-                           f"{placement[j, 2]}) needs {int(fan_in[j])} CAM entries, more than the "
-                           f"{chip.cam_entries_per_neuron} per neuron of {chip.name} (fan-in limit)")
+        raise MappingError(
+            f"hidden neuron {j} (chip {placement[j, 0]}, core {placement[j, 1]}, neuron "
+            f"{placement[j, 2]}) needs {int(fan_in[j])} CAM entries, more than the "
+            f"{chip.cam_entries_per_neuron} per neuron of {chip.name} (fan-in limit)"
+        )
     _check_aliasing(spec.sources, multiplicity, placement, cores)
-    rows = np.array([(s.core, s.neuron, t.index) for s, t in zip(spec.sources, spec.source_types, strict=True)], dtype=np.int64)
+    rows = np.array(
+        [(s.core, s.neuron, t.index) for s, t in zip(spec.sources, spec.source_types, strict=True)], dtype=np.int64
+    )
     cam_entries = tuple(np.repeat(rows, multiplicity[:, j], axis=0) for j in range(spec.n_hidden))
     used = tuple(c for c in cores if ((placement[:, 0] == c[0]) & (placement[:, 1] == c[1])).any())
-    return MappedNetwork(chip=chip, sources=spec.sources, source_types=spec.source_types, placement=placement,
-                         cam_entries=cam_entries, cores=used, parameters=spec.parameters, biases=spec.biases)
+    return MappedNetwork(
+        chip=chip,
+        sources=spec.sources,
+        source_types=spec.source_types,
+        placement=placement,
+        cam_entries=cam_entries,
+        cores=used,
+        parameters=spec.parameters,
+        biases=spec.biases,
+    )

@@ -55,32 +55,51 @@ def _layout(role: str, encoder: PopulationCodeConfig) -> tuple[int, int, BiasGro
     return encoder.n_generators(N_WORLD_VARIABLES, with_actions=True), 1 + agent_inputs, PAPER_WORLD_MODEL_BIASES
 
 
-def layer_spec(role: str, seed: int | jax.Array, encoder: PopulationCodeConfig = PopulationCodeConfig(),
-               parameters: CoreParameters = CoreParameters(), rule: ConnectionRule = "slots",
-               n_hidden: int = N_HIDDEN) -> HiddenLayerSpec:
+def layer_spec(
+    role: str,
+    seed: int | jax.Array,
+    encoder: PopulationCodeConfig = PopulationCodeConfig(),
+    parameters: CoreParameters = CoreParameters(),
+    rule: ConnectionRule = "slots",
+    n_hidden: int = N_HIDDEN,
+) -> HiddenLayerSpec:
     """The role's ('agent' or 'world_model') hidden layer as a spec, connectivity from ``seed`` (host-side)."""
     n_inputs, first_generator_id, biases = _layout(role, encoder)
     connectivity = random_connectivity(seed, n_inputs, n_hidden, rule=rule)
     return hidden_layer_spec(connectivity, SYNAPSE, parameters, biases, first_generator_id=first_generator_id)
 
 
-def agent_layer_spec(seed: int | jax.Array, encoder: PopulationCodeConfig = PopulationCodeConfig(),
-                     parameters: CoreParameters = CoreParameters(), rule: ConnectionRule = "slots",
-                     n_hidden: int = N_HIDDEN) -> HiddenLayerSpec:
+def agent_layer_spec(
+    seed: int | jax.Array,
+    encoder: PopulationCodeConfig = PopulationCodeConfig(),
+    parameters: CoreParameters = CoreParameters(),
+    rule: ConnectionRule = "slots",
+    n_hidden: int = N_HIDDEN,
+) -> HiddenLayerSpec:
     """The agent's hidden layer: (4 * n_per_variable) generators -> n_hidden neurons, connectivity from ``seed``."""
     return layer_spec("agent", seed, encoder, parameters, rule, n_hidden)
 
 
-def world_model_layer_spec(seed: int | jax.Array, encoder: PopulationCodeConfig = PopulationCodeConfig(),
-                           parameters: CoreParameters = CoreParameters(), rule: ConnectionRule = "slots",
-                           n_hidden: int = N_HIDDEN) -> HiddenLayerSpec:
+def world_model_layer_spec(
+    seed: int | jax.Array,
+    encoder: PopulationCodeConfig = PopulationCodeConfig(),
+    parameters: CoreParameters = CoreParameters(),
+    rule: ConnectionRule = "slots",
+    n_hidden: int = N_HIDDEN,
+) -> HiddenLayerSpec:
     """The world model's hidden layer: (4 * n_per_variable + n_actions) generators -> n_hidden neurons."""
     return layer_spec("world_model", seed, encoder, parameters, rule, n_hidden)
 
 
-def layer_lif_params(role: str, key: jax.Array, encoder: PopulationCodeConfig = PopulationCodeConfig(),
-                     parameters: CoreParameters = CoreParameters(), rule: ConnectionRule = "slots",
-                     n_hidden: int = N_HIDDEN, chip: ChipDescription | None = DYNAPSE1) -> HiddenLIFParams:
+def layer_lif_params(
+    role: str,
+    key: jax.Array,
+    encoder: PopulationCodeConfig = PopulationCodeConfig(),
+    parameters: CoreParameters = CoreParameters(),
+    rule: ConnectionRule = "slots",
+    n_hidden: int = N_HIDDEN,
+    chip: ChipDescription | None = DYNAPSE1,
+) -> HiddenLIFParams:
     """The role's layer as nominal LIF parameters (no mismatch; dt = encoder.bin_ms), in JAX: ``key`` may
     be traced (jit, vmap). Equal to ``nominal_lif_params`` of ``layer_spec(role, key, ...)`` mapped on
     ``chip``. chip: checked first, before anything is drawn, with ``check_layer_fits`` (MappingError
@@ -92,7 +111,8 @@ def layer_lif_params(role: str, key: jax.Array, encoder: PopulationCodeConfig = 
         check_layer_fits(sources, n_hidden, max_fan_in(rule=rule), biases, chip)
     # Per-source signed synaptic weights, tau_syn, tau_mem and threshold come from the static parameters;
     # the weights are multiplicity x signed weight in float32, the product nominal_lif_params computes.
-    unit = nominal_lif_params(np.ones((n_inputs, n_hidden), np.int32), (synapse_type(SYNAPSE),) * n_inputs,
-                              parameters, encoder.bin_ms)
+    unit = nominal_lif_params(
+        np.ones((n_inputs, n_hidden), np.int32), (synapse_type(SYNAPSE),) * n_inputs, parameters, encoder.bin_ms
+    )
     multiplicity, _, _ = random_multiplicity(key, n_inputs, n_hidden, rule=rule)
     return unit.replace(weights=multiplicity.astype(jnp.float32) * unit.weights)

@@ -20,7 +20,7 @@ def build_configuration(dynapse1: ModuleType, mapped: MappedNetwork | Sequence[M
     config = dynapse1.Dynapse1Configuration()
     for layer in [mapped] if isinstance(mapped, MappedNetwork) else mapped:
         type_names = [t.value for t in layer.chip.synapse_types]
-        for (chip, core, neuron), entries in zip(layer.placement, layer.cam_entries):
+        for (chip, core, neuron), entries in zip(layer.placement, layer.cam_entries, strict=False):
             synapses = config.chips[int(chip)].cores[int(core)].neurons[int(neuron)].synapses
             for slot, (listen_core, listen_neuron, kind) in enumerate(entries):
                 synapse = synapses[slot]

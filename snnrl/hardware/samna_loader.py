@@ -22,8 +22,10 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
-INSTALL_HINT = ("install SynSense's real samna wheel (with DYNAP-SE1 support) into this environment; "
-                "the 'samna' package on PyPI is only a stub that downloads it when imported")
+INSTALL_HINT = (
+    "install SynSense's real samna wheel (with DYNAP-SE1 support) into this environment; "
+    "the 'samna' package on PyPI is only a stub that downloads it when imported"
+)
 
 
 class SamnaUnavailableError(RuntimeError):
@@ -48,12 +50,15 @@ def locate_samna() -> str:
         origin = spec.origin or ""
         if origin.endswith(tuple(importlib.machinery.EXTENSION_SUFFIXES)):
             return origin
-        raise SamnaUnavailableError(f"samna at {origin} is a single pure-Python module, not the real samna: {INSTALL_HINT}")
+        raise SamnaUnavailableError(
+            f"samna at {origin} is a single pure-Python module, not the real samna: {INSTALL_HINT}"
+        )
     folders = list(spec.submodule_search_locations)
     if not _has_compiled_extension(folders):
         raise SamnaUnavailableError(
             f"the samna installed at {', '.join(folders)} has no compiled extension, so it is the PyPI stub "
-            f"(importing it would pip-install over the network); refusing to import it: {INSTALL_HINT}")
+            f"(importing it would pip-install over the network); refusing to import it: {INSTALL_HINT}"
+        )
     return folders[0]
 
 
@@ -70,6 +75,8 @@ def load_samna() -> ModuleType:
         try:
             importlib.import_module("samna.dynapse1")
         except ImportError as error:
-            raise SamnaUnavailableError(f"this samna has no dynapse1 submodule ({error}); DYNAP-SE1 needs a samna "
-                                        f"release with DYNAP-SE1 support") from error
+            raise SamnaUnavailableError(
+                f"this samna has no dynapse1 submodule ({error}); DYNAP-SE1 needs a samna "
+                f"release with DYNAP-SE1 support"
+            ) from error
     return module

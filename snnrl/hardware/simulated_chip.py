@@ -9,9 +9,12 @@ from snnrl.hardware.lif_backend import LIFBackend
 from snnrl.hardware.mapper import MappedNetwork
 
 
-def make_simulated_chip(mapped: MappedNetwork, mismatch: float = 0.2,
-                        encoder: PopulationCodeConfig = PopulationCodeConfig(),
-                        spike_mode: SpikeMode = "regular") -> LIFBackend:
+def make_simulated_chip(
+    mapped: MappedNetwork,
+    mismatch: float = 0.2,
+    encoder: PopulationCodeConfig = PopulationCodeConfig(),
+    spike_mode: SpikeMode = "regular",
+) -> LIFBackend:
     """Backend for ``mapped`` (n_sources inputs, n_hidden outputs in hidden order); mismatch: relative std
     of tau_mem, threshold and gain per neuron, drawn in ``init_params(key)`` (0.2 = 20 %)."""
     params = nominal_lif_params(mapped.multiplicity(), mapped.source_types, mapped.parameters, encoder.bin_ms)

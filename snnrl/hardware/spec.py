@@ -27,19 +27,25 @@ def integer_multiplicities(weights: np.ndarray) -> np.ndarray:
     Raises MappingError naming the first offending (source, hidden neuron) and its value.
     """
     matrix = np.asarray(weights)
-    if matrix.dtype == bool or not (np.issubdtype(matrix.dtype, np.integer) or np.issubdtype(matrix.dtype, np.floating)):
+    if matrix.dtype == bool or not (
+        np.issubdtype(matrix.dtype, np.integer) or np.issubdtype(matrix.dtype, np.floating)
+    ):
         raise MappingError(f"weights must be an integer matrix of multiplicities, got dtype {matrix.dtype}")
     if np.issubdtype(matrix.dtype, np.floating):
         bad = ~np.isfinite(matrix) | (matrix != np.round(matrix))
         if bad.any():
             source, neuron = (int(i) for i in np.argwhere(bad)[0])
-            raise MappingError(f"weights[{source}, {neuron}] = {matrix[source, neuron].item()!r} (source {source} -> hidden "
-                               f"neuron {neuron}) is not an integer; the chip only repeats CAM entries (integer weights)")
+            raise MappingError(
+                f"weights[{source}, {neuron}] = {matrix[source, neuron].item()!r} (source {source} -> hidden "
+                f"neuron {neuron}) is not an integer; the chip only repeats CAM entries (integer weights)"
+            )
     negative = matrix < 0
     if negative.any():
         source, neuron = (int(i) for i in np.argwhere(negative)[0])
-        raise MappingError(f"weights[{source}, {neuron}] = {matrix[source, neuron].item()!r} (source {source} -> hidden "
-                           f"neuron {neuron}) is negative; multiplicities must be >= 0 (inhibition is a synapse type)")
+        raise MappingError(
+            f"weights[{source}, {neuron}] = {matrix[source, neuron].item()!r} (source {source} -> hidden "
+            f"neuron {neuron}) is negative; multiplicities must be >= 0 (inhibition is a synapse type)"
+        )
     return matrix.astype(np.int64)
 
 
@@ -65,8 +71,9 @@ class SourceAddress:
         return f"neuron (chip {self.chip}, core {self.core}, neuron {self.neuron})"
 
 
-def generator_sources(n_sources: int, first_generator_id: int = 1,
-                      chip: ChipDescription = DYNAPSE1) -> tuple[SourceAddress, ...]:
+def generator_sources(
+    n_sources: int, first_generator_id: int = 1, chip: ChipDescription = DYNAPSE1
+) -> tuple[SourceAddress, ...]:
     """FPGA generators ``first_generator_id .. first_generator_id + n_sources - 1`` as source addresses.
 
     The default starts at 1, leaving the tag (core 0, neuron 0) unused: neuron 0 of a core is best left free
@@ -74,8 +81,10 @@ def generator_sources(n_sources: int, first_generator_id: int = 1,
     """
     last = first_generator_id + n_sources - 1
     if first_generator_id < 0 or last >= chip.n_fpga_generators:
-        raise ValueError(f"generator ids {first_generator_id}..{last} exceed the {chip.n_fpga_generators} FPGA "
-                         f"generators of {chip.name}")
+        raise ValueError(
+            f"generator ids {first_generator_id}..{last} exceed the {chip.n_fpga_generators} FPGA "
+            f"generators of {chip.name}"
+        )
     return tuple(SourceAddress(0, *chip.generator_tag(first_generator_id + i), True) for i in range(n_sources))
 
 
@@ -105,10 +114,14 @@ class CoreParameters:
         for name in ("synapse_weight", "synapse_tau_ms"):
             value = getattr(self, name)
             if len(value) != len(SYNAPSE_TYPES) or not all(math.isfinite(v) for v in value):
-                raise ValueError(f"CoreParameters.{name} must hold {len(SYNAPSE_TYPES)} finite values "
-                                 f"(AMPA, NMDA, GABA_A, GABA_B), got {value!r}")
+                raise ValueError(
+                    f"CoreParameters.{name} must hold {len(SYNAPSE_TYPES)} finite values "
+                    f"(AMPA, NMDA, GABA_A, GABA_B), got {value!r}"
+                )
         if any(w < 0 for w in self.synapse_weight):
-            raise ValueError(f"CoreParameters.synapse_weight are magnitudes and must be >= 0, got {self.synapse_weight}")
+            raise ValueError(
+                f"CoreParameters.synapse_weight are magnitudes and must be >= 0, got {self.synapse_weight}"
+            )
         if any(t <= 0 for t in self.synapse_tau_ms):
             raise ValueError(f"CoreParameters.synapse_tau_ms must be > 0, got {self.synapse_tau_ms}")
 
@@ -134,7 +147,9 @@ class BiasGroup:
                 raise ValueError(f"bias {name!r} is given twice")
             seen.add(name)
             if not (isinstance(coarse, int) and 0 <= coarse <= chip.bias_coarse_max):
-                raise ValueError(f"bias {name}: coarse value must be an integer in 0..{chip.bias_coarse_max}, got {coarse!r}")
+                raise ValueError(
+                    f"bias {name}: coarse value must be an integer in 0..{chip.bias_coarse_max}, got {coarse!r}"
+                )
             if not (isinstance(fine, int) and 0 <= fine <= chip.bias_fine_max):
                 raise ValueError(f"bias {name}: fine value must be an integer in 0..{chip.bias_fine_max}, got {fine!r}")
 
@@ -145,16 +160,27 @@ class BiasGroup:
 
 # Bias values of the neuromorphic dreaming study (agent cores 0-1 and world-model cores 2-3).
 _PAPER_COMMON = (
-    ("IF_THR_N", 0, 0), ("IF_RFR_N", 2, 128), ("IF_TAU1_N", 3, 150), ("IF_TAU2_N", 3, 150), ("IF_DC_P", 0, 0),
-    ("NPDPIE_TAU_F_P", 7, 255), ("NPDPIE_THR_F_P", 5, 200), ("PS_WEIGHT_EXC_F_N", 6, 200),
-    ("NPDPIE_TAU_S_P", 2, 100), ("NPDPIE_THR_S_P", 5, 200),
-    ("NPDPII_THR_F_P", 5, 200), ("PS_WEIGHT_INH_F_N", 6, 120),
-    ("NPDPII_THR_S_P", 5, 200), ("PS_WEIGHT_INH_S_N", 7, 255),
+    ("IF_THR_N", 0, 0),
+    ("IF_RFR_N", 2, 128),
+    ("IF_TAU1_N", 3, 150),
+    ("IF_TAU2_N", 3, 150),
+    ("IF_DC_P", 0, 0),
+    ("NPDPIE_TAU_F_P", 7, 255),
+    ("NPDPIE_THR_F_P", 5, 200),
+    ("PS_WEIGHT_EXC_F_N", 6, 200),
+    ("NPDPIE_TAU_S_P", 2, 100),
+    ("NPDPIE_THR_S_P", 5, 200),
+    ("NPDPII_THR_F_P", 5, 200),
+    ("PS_WEIGHT_INH_F_N", 6, 120),
+    ("NPDPII_THR_S_P", 5, 200),
+    ("PS_WEIGHT_INH_S_N", 7, 255),
 )
-PAPER_AGENT_BIASES = BiasGroup(_PAPER_COMMON + (
-    ("PS_WEIGHT_EXC_S_N", 5, 47), ("NPDPII_TAU_F_P", 7, 255), ("NPDPII_TAU_S_P", 7, 255)))
-PAPER_WORLD_MODEL_BIASES = BiasGroup(_PAPER_COMMON + (
-    ("PS_WEIGHT_EXC_S_N", 4, 50), ("NPDPII_TAU_F_P", 3, 150), ("NPDPII_TAU_S_P", 3, 150)))
+PAPER_AGENT_BIASES = BiasGroup(
+    _PAPER_COMMON + (("PS_WEIGHT_EXC_S_N", 5, 47), ("NPDPII_TAU_F_P", 7, 255), ("NPDPII_TAU_S_P", 7, 255))
+)
+PAPER_WORLD_MODEL_BIASES = BiasGroup(
+    _PAPER_COMMON + (("PS_WEIGHT_EXC_S_N", 4, 50), ("NPDPII_TAU_F_P", 3, 150), ("NPDPII_TAU_S_P", 3, 150))
+)
 
 
 @dataclass(frozen=True, eq=False)
@@ -184,10 +210,15 @@ class HiddenLayerSpec:
         return int(np.shape(self.weights)[1])
 
 
-def hidden_layer_spec(weights: np.ndarray | Connectivity, source_types: str | SynapseType | tuple = "NMDA",
-                      parameters: CoreParameters | None = None, biases: BiasGroup = PAPER_AGENT_BIASES,
-                      sources: tuple[SourceAddress, ...] | None = None, first_generator_id: int = 1,
-                      chip: ChipDescription = DYNAPSE1) -> HiddenLayerSpec:
+def hidden_layer_spec(
+    weights: np.ndarray | Connectivity,
+    source_types: str | SynapseType | tuple = "NMDA",
+    parameters: CoreParameters | None = None,
+    biases: BiasGroup = PAPER_AGENT_BIASES,
+    sources: tuple[SourceAddress, ...] | None = None,
+    first_generator_id: int = 1,
+    chip: ChipDescription = DYNAPSE1,
+) -> HiddenLayerSpec:
     """Build a spec from weights (n_sources, n_hidden) or a Connectivity; one type for all sources or one each.
 
     The weights are kept as given (the mapper reports non-integer or negative entries); shapes and
@@ -207,5 +238,10 @@ def hidden_layer_spec(weights: np.ndarray | Connectivity, source_types: str | Sy
         sources = generator_sources(n_sources, first_generator_id, chip)
     if len(sources) != n_sources:
         raise ValueError(f"sources must hold one address per source ({n_sources}), got {len(sources)}")
-    return HiddenLayerSpec(weights=matrix, source_types=types, sources=tuple(sources),
-                           parameters=parameters or CoreParameters(), biases=biases)
+    return HiddenLayerSpec(
+        weights=matrix,
+        source_types=types,
+        sources=tuple(sources),
+        parameters=parameters or CoreParameters(),
+        biases=biases,
+    )

@@ -23,7 +23,11 @@ from snnrl.models.world_model import WorldModel, WorldModelConfig
 def _array(name: str, value, shape: tuple[int, ...]) -> np.ndarray:
     array = np.asarray(value)
     if array.shape != shape:
-        hint = " (pass one realization, e.g. jax.tree.map(lambda x: x[r], learners.agent))" if array.ndim == len(shape) + 1 else ""
+        hint = (
+            " (pass one realization, e.g. jax.tree.map(lambda x: x[r], learners.agent))"
+            if array.ndim == len(shape) + 1
+            else ""
+        )
         raise ValueError(f"{name} must have shape {shape}, got {array.shape}{hint}")
     return array
 
@@ -40,8 +44,14 @@ def agent_to_nir(config: AgentConfig, agent: Agent) -> nir.NIRGraph:
         "beta": nir.Scale(scale=np.full((a,), float(config.beta))),
         "output": nir.Output(output_type=np.array([a])),
     }
-    edges = [("input", "w_in"), ("w_in", "recurrent"), ("recurrent", "readout_filter"), ("readout_filter", "readout"),
-             ("readout", "beta"), ("beta", "output")]
+    edges = [
+        ("input", "w_in"),
+        ("w_in", "recurrent"),
+        ("recurrent", "readout_filter"),
+        ("readout_filter", "readout"),
+        ("readout", "beta"),
+        ("beta", "output"),
+    ]
     return nir.NIRGraph(nodes=nodes, edges=edges, metadata={"dt": config.lif.dt * SECONDS_PER_MS, "network": "agent"})
 
 
@@ -57,13 +67,23 @@ def world_model_to_nir(config: WorldModelConfig, model: WorldModel) -> nir.NIRGr
         "recurrent": recurrent_subgraph(config.lif, _array("model.weights.w_rec", model.weights.w_rec, (n, n))),
         "readout_filter": leaky_filter(n, config.lif.tau_readout),
         "readout_state": nir.Linear(weight=_array("model.weights.readout_state", model.weights.readout_state, (d, n))),
-        "readout_reward": nir.Linear(weight=_array("model.weights.readout_reward", model.weights.readout_reward, (1, n))),
+        "readout_reward": nir.Linear(
+            weight=_array("model.weights.readout_reward", model.weights.readout_reward, (1, n))
+        ),
         "delta": nir.Output(output_type=np.array([d])),
         "reward": nir.Output(output_type=np.array([1])),
     }
-    edges = [("observation", "w_in_state"), ("action", "action_scale"), ("action_scale", "w_in_action"),
-             ("w_in_state", "recurrent"), ("w_in_action", "recurrent"), ("recurrent", "readout_filter"),
-             ("readout_filter", "readout_state"), ("readout_filter", "readout_reward"), ("readout_state", "delta"),
-             ("readout_reward", "reward")]
+    edges = [
+        ("observation", "w_in_state"),
+        ("action", "action_scale"),
+        ("action_scale", "w_in_action"),
+        ("w_in_state", "recurrent"),
+        ("w_in_action", "recurrent"),
+        ("recurrent", "readout_filter"),
+        ("readout_filter", "readout_state"),
+        ("readout_filter", "readout_reward"),
+        ("readout_state", "delta"),
+        ("readout_reward", "reward"),
+    ]
     metadata = {"dt": config.lif.dt * SECONDS_PER_MS, "network": "world_model", "target_units": config.target_units}
     return nir.NIRGraph(nodes=nodes, edges=edges, metadata=metadata)

@@ -27,8 +27,10 @@ def _dt_ms(graph: nir.NIRGraph, dt_ms: float | None) -> float:
     stored = (graph.metadata or {}).get("dt")
     if stored is None:
         if dt_ms is None:
-            raise ValueError("the graph's metadata has no 'dt' (seconds) and no dt_ms was given: snnrl's networks step "
-                             "in discrete time; pass dt_ms, the step the graph was made for")
+            raise ValueError(
+                "the graph's metadata has no 'dt' (seconds) and no dt_ms was given: snnrl's networks step "
+                "in discrete time; pass dt_ms, the step the graph was made for"
+            )
         return float(dt_ms)
     stored_ms = float(stored) / SECONDS_PER_MS
     if dt_ms is not None and not math.isclose(stored_ms, dt_ms):
@@ -51,48 +53,97 @@ def _projection(graph: nir.NIRGraph, name: str, shape: tuple[int | None, int | N
     node = graph.nodes[name]
     weight = np.asarray(node.weight)
     if weight.ndim != 2 or any(s is not None and s != w for s, w in zip(shape, weight.shape, strict=True)):
-        raise ValueError(f"node {name!r} must have a weight of shape {tuple('any' if s is None else s for s in shape)}, "
-                         f"got {weight.shape}")
+        raise ValueError(
+            f"node {name!r} must have a weight of shape {tuple('any' if s is None else s for s in shape)}, "
+            f"got {weight.shape}"
+        )
     bias = uniform(node.bias, "bias", name) if isinstance(node, nir.Affine) else 0.0
     return weight, bias
 
 
-def agent_from_nir(graph: nir.NIRGraph, base: AgentConfig = AgentConfig(),
-                   dt_ms: float | None = None) -> tuple[AgentConfig, Agent]:
+def agent_from_nir(
+    graph: nir.NIRGraph, base: AgentConfig = AgentConfig(), dt_ms: float | None = None
+) -> tuple[AgentConfig, Agent]:
     """(config, agent) from a graph of the form of ``agent_to_nir``; dt_ms: the step when the graph's
     metadata has none."""
     optional = {"beta": nir.Scale} if "beta" in graph.nodes else {}
     tail = [("readout", "beta"), ("beta", "output")] if optional else [("readout", "output")]
-    nodes = {"input": nir.Input, "w_in": PROJECTION, "recurrent": nir.NIRGraph, "readout_filter": nir.LI,
-             "readout": nir.Linear, "output": nir.Output, **optional}
-    check_form(graph, nodes, {("input", "w_in"), ("w_in", "recurrent"), ("recurrent", "readout_filter"),
-                              ("readout_filter", "readout"), *tail}, "the agent graph")
+    nodes = {
+        "input": nir.Input,
+        "w_in": PROJECTION,
+        "recurrent": nir.NIRGraph,
+        "readout_filter": nir.LI,
+        "readout": nir.Linear,
+        "output": nir.Output,
+        **optional,
+    }
+    check_form(
+        graph,
+        nodes,
+        {
+            ("input", "w_in"),
+            ("w_in", "recurrent"),
+            ("recurrent", "readout_filter"),
+            ("readout_filter", "readout"),
+            *tail,
+        },
+        "the agent graph",
+    )
     lif, w_rec = read_recurrent_subgraph(graph.nodes["recurrent"], "recurrent", _dt_ms(graph, dt_ms), base.lif)
     n = lif.n_neurons
     w_in, bias = _projection(graph, "w_in", (n, None))
     readout, _ = _projection(graph, "readout", (None, n))
     config = base.replace(
-        lif=lif.replace(tau_readout=read_filter_tau_ms(graph.nodes["readout_filter"], "readout_filter"),
-                        v_rest=lif.v_rest + bias),
-        n_inputs=w_in.shape[1], n_actions=readout.shape[0], beta=_scale(graph, "beta", readout.shape[0]),
+        lif=lif.replace(
+            tau_readout=read_filter_tau_ms(graph.nodes["readout_filter"], "readout_filter"), v_rest=lif.v_rest + bias
+        ),
+        n_inputs=w_in.shape[1],
+        n_actions=readout.shape[0],
+        beta=_scale(graph, "beta", readout.shape[0]),
     )
-    return config, Agent(w_in=jnp.asarray(w_in), weights=AgentWeights(w_rec=jnp.asarray(w_rec), readout=jnp.asarray(readout)))
+    return config, Agent(
+        w_in=jnp.asarray(w_in), weights=AgentWeights(w_rec=jnp.asarray(w_rec), readout=jnp.asarray(readout))
+    )
 
 
-def world_model_from_nir(graph: nir.NIRGraph, base: WorldModelConfig = WorldModelConfig(),
-                         dt_ms: float | None = None) -> tuple[WorldModelConfig, WorldModel]:
+def world_model_from_nir(
+    graph: nir.NIRGraph, base: WorldModelConfig = WorldModelConfig(), dt_ms: float | None = None
+) -> tuple[WorldModelConfig, WorldModel]:
     """(config, model) from a graph of the form of ``world_model_to_nir``; dt_ms: the step when the graph's
     metadata has none."""
     scaled = "action_scale" in graph.nodes
-    action_path = [("action", "action_scale"), ("action_scale", "w_in_action")] if scaled else [("action", "w_in_action")]
-    nodes = {"observation": nir.Input, "action": nir.Input, "w_in_state": PROJECTION, "w_in_action": PROJECTION,
-             "recurrent": nir.NIRGraph, "readout_filter": nir.LI, "readout_state": nir.Linear,
-             "readout_reward": nir.Linear, "delta": nir.Output, "reward": nir.Output,
-             **({"action_scale": nir.Scale} if scaled else {})}
-    check_form(graph, nodes, {("observation", "w_in_state"), *action_path, ("w_in_state", "recurrent"),
-                              ("w_in_action", "recurrent"), ("recurrent", "readout_filter"),
-                              ("readout_filter", "readout_state"), ("readout_filter", "readout_reward"),
-                              ("readout_state", "delta"), ("readout_reward", "reward")}, "the world-model graph")
+    action_path = (
+        [("action", "action_scale"), ("action_scale", "w_in_action")] if scaled else [("action", "w_in_action")]
+    )
+    nodes = {
+        "observation": nir.Input,
+        "action": nir.Input,
+        "w_in_state": PROJECTION,
+        "w_in_action": PROJECTION,
+        "recurrent": nir.NIRGraph,
+        "readout_filter": nir.LI,
+        "readout_state": nir.Linear,
+        "readout_reward": nir.Linear,
+        "delta": nir.Output,
+        "reward": nir.Output,
+        **({"action_scale": nir.Scale} if scaled else {}),
+    }
+    check_form(
+        graph,
+        nodes,
+        {
+            ("observation", "w_in_state"),
+            *action_path,
+            ("w_in_state", "recurrent"),
+            ("w_in_action", "recurrent"),
+            ("recurrent", "readout_filter"),
+            ("readout_filter", "readout_state"),
+            ("readout_filter", "readout_reward"),
+            ("readout_state", "delta"),
+            ("readout_reward", "reward"),
+        },
+        "the world-model graph",
+    )
     lif, w_rec = read_recurrent_subgraph(graph.nodes["recurrent"], "recurrent", _dt_ms(graph, dt_ms), base.lif)
     n = lif.n_neurons
     w_in_state, state_bias = _projection(graph, "w_in_state", (n, None))
@@ -100,12 +151,16 @@ def world_model_from_nir(graph: nir.NIRGraph, base: WorldModelConfig = WorldMode
     readout_state, _ = _projection(graph, "readout_state", (None, n))
     readout_reward, _ = _projection(graph, "readout_reward", (1, n))
     config = base.replace(
-        lif=lif.replace(tau_readout=read_filter_tau_ms(graph.nodes["readout_filter"], "readout_filter"),
-                        v_rest=lif.v_rest + state_bias + action_bias),
-        n_state=w_in_state.shape[1], n_actions=w_in_action.shape[1],
+        lif=lif.replace(
+            tau_readout=read_filter_tau_ms(graph.nodes["readout_filter"], "readout_filter"),
+            v_rest=lif.v_rest + state_bias + action_bias,
+        ),
+        n_state=w_in_state.shape[1],
+        n_actions=w_in_action.shape[1],
         action_scale=_scale(graph, "action_scale", w_in_action.shape[1]),
         target_units=str((graph.metadata or {}).get("target_units", base.target_units)),
     )
-    weights = WorldModelWeights(w_rec=jnp.asarray(w_rec), readout_state=jnp.asarray(readout_state),
-                                readout_reward=jnp.asarray(readout_reward))
+    weights = WorldModelWeights(
+        w_rec=jnp.asarray(w_rec), readout_state=jnp.asarray(readout_state), readout_reward=jnp.asarray(readout_reward)
+    )
     return config, WorldModel(w_in_state=jnp.asarray(w_in_state), w_in_action=jnp.asarray(w_in_action), weights=weights)

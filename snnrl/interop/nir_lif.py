@@ -46,12 +46,20 @@ def recurrent_subgraph(lif: LIFConfig, w_rec: np.ndarray) -> nir.NIRGraph:
     LIF, LIF -> output (N spikes). w_rec (N, N) post x pre."""
     n = lif.n_neurons
     neurons = nir.LIF(
-        tau=_full(n, lif.tau_m * SECONDS_PER_MS), r=_full(n, 1.0), v_leak=_full(n, lif.v_rest),
-        v_threshold=_full(n, lif.v_th), v_reset=_full(n, lif.v_th + lif.w_res / lif.alpha_m),
+        tau=_full(n, lif.tau_m * SECONDS_PER_MS),
+        r=_full(n, 1.0),
+        v_leak=_full(n, lif.v_rest),
+        v_threshold=_full(n, lif.v_th),
+        v_reset=_full(n, lif.v_th + lif.w_res / lif.alpha_m),
         metadata={"reset": RESET_RULE, "w_res": float(lif.w_res), "v_init": float(lif.v_init)},
     )
-    nodes = {"input": nir.Input(input_type=np.array([n])), "lif": neurons, "synapse": leaky_filter(n, lif.tau_s),
-             "w_rec": nir.Linear(weight=np.asarray(w_rec)), "output": nir.Output(output_type=np.array([n]))}
+    nodes = {
+        "input": nir.Input(input_type=np.array([n])),
+        "lif": neurons,
+        "synapse": leaky_filter(n, lif.tau_s),
+        "w_rec": nir.Linear(weight=np.asarray(w_rec)),
+        "output": nir.Output(output_type=np.array([n])),
+    }
     return nir.NIRGraph(nodes=nodes, edges=sorted(SUBGRAPH_EDGES))
 
 
@@ -60,48 +68,62 @@ def node_of(graph: nir.NIRGraph, name: str, kinds: tuple[type, ...], where: str)
     the types allowed."""
     allowed = " or ".join(f"nir.{k.__name__}" for k in kinds)
     if name not in graph.nodes:
-        raise ValueError(f"{where} has no node {name!r} (a {allowed}); its nodes: {sorted(graph.nodes)}. "
-                         "snnrl imports the graph form written by snnrl.interop (docs/howto/nir.md)")
+        raise ValueError(
+            f"{where} has no node {name!r} (a {allowed}); its nodes: {sorted(graph.nodes)}. "
+            "snnrl imports the graph form written by snnrl.interop (docs/howto/nir.md)"
+        )
     node = graph.nodes[name]
     if not isinstance(node, kinds):
-        raise ValueError(f"node {name!r} of {where} is a nir.{type(node).__name__}; allowed here: {allowed} "
-                         "(docs/howto/nir.md)")
+        raise ValueError(
+            f"node {name!r} of {where} is a nir.{type(node).__name__}; allowed here: {allowed} (docs/howto/nir.md)"
+        )
     return node
 
 
-def check_form(graph: nir.NIRGraph, nodes: dict[str, type | tuple[type, ...]], edges: set[tuple[str, str]],
-               where: str) -> None:
+def check_form(
+    graph: nir.NIRGraph, nodes: dict[str, type | tuple[type, ...]], edges: set[tuple[str, str]], where: str
+) -> None:
     """ValueError unless ``graph`` has exactly these nodes (names and NIR types) and edges."""
     extra = sorted(set(graph.nodes) - set(nodes))
     if extra:
-        raise ValueError(f"{where} has node(s) {extra} ({', '.join('nir.' + type(graph.nodes[k]).__name__ for k in extra)}) "
-                         f"that snnrl's form does not have; allowed nodes: {sorted(nodes)} (docs/howto/nir.md)")
+        raise ValueError(
+            f"{where} has node(s) {extra} ({', '.join('nir.' + type(graph.nodes[k]).__name__ for k in extra)}) "
+            f"that snnrl's form does not have; allowed nodes: {sorted(nodes)} (docs/howto/nir.md)"
+        )
     for name, kind in nodes.items():
         node_of(graph, name, kind if isinstance(kind, tuple) else (kind,), where)
     found = {(str(a), str(b)) for a, b in graph.edges}
     if found != edges:
-        raise ValueError(f"{where} has edges {sorted(found - edges)} that snnrl's form does not have and lacks "
-                         f"{sorted(edges - found)}; snnrl's form: {sorted(edges)} (docs/howto/nir.md)")
+        raise ValueError(
+            f"{where} has edges {sorted(found - edges)} that snnrl's form does not have and lacks "
+            f"{sorted(edges - found)}; snnrl's form: {sorted(edges)} (docs/howto/nir.md)"
+        )
 
 
 def uniform(values: Any, name: str, where: str) -> float:
     """The one value of a per-neuron parameter; ValueError if the neurons differ (snnrl has one per network)."""
     array = np.asarray(values, dtype=np.float64).reshape(-1)
     if array.size == 0 or not np.all(array == array[0]):
-        raise ValueError(f"{where}.{name} must be the same for every neuron (snnrl has one value per network); "
-                         f"got {array.size} values from {array.min() if array.size else '-'} to {array.max() if array.size else '-'}")
+        raise ValueError(
+            f"{where}.{name} must be the same for every neuron (snnrl has one value per network); "
+            f"got {array.size} values from {array.min() if array.size else '-'} to {array.max() if array.size else '-'}"
+        )
     return float(array[0])
 
 
 def read_filter_tau_ms(node: nir.LI, where: str) -> float:
     """tau (ms) of a low-pass written by ``leaky_filter``; ValueError if r != 1 or v_leak != 0."""
     if uniform(node.r, "r", where) != 1.0 or uniform(node.v_leak, "v_leak", where) != 0.0:
-        raise ValueError(f"{where} must be a low-pass filter with r = 1 and v_leak = 0 (snnrl's spike filters); "
-                         f"got r = {np.unique(node.r)}, v_leak = {np.unique(node.v_leak)}")
+        raise ValueError(
+            f"{where} must be a low-pass filter with r = 1 and v_leak = 0 (snnrl's spike filters); "
+            f"got r = {np.unique(node.r)}, v_leak = {np.unique(node.v_leak)}"
+        )
     return uniform(node.tau, "tau", where) / SECONDS_PER_MS
 
 
-def read_recurrent_subgraph(graph: nir.NIRGraph, where: str, dt_ms: float, base: LIFConfig) -> tuple[LIFConfig, np.ndarray]:
+def read_recurrent_subgraph(
+    graph: nir.NIRGraph, where: str, dt_ms: float, base: LIFConfig
+) -> tuple[LIFConfig, np.ndarray]:
     """Inverse of ``recurrent_subgraph``: (LIFConfig with the network's fields read from the graph and the
     learning fields of ``base``, w_rec (N, N)). ValueError naming the node for another form."""
     check_form(graph, SUBGRAPH_NODES, SUBGRAPH_EDGES, where)
@@ -123,13 +145,22 @@ def read_recurrent_subgraph(graph: nir.NIRGraph, where: str, dt_ms: float, base:
         raise ValueError(f"{lif_name} resets by {rule!r}; snnrl's LIF resets by {RESET_RULE!r} (w_res per spike)")
     w_res = float(metadata["w_res"]) if "w_res" in metadata else alpha_m * (v_reset - v_th)
     if not math.isclose(v_th + w_res / alpha_m, v_reset, rel_tol=1e-9, abs_tol=1e-9):
-        raise ValueError(f"{lif_name}: v_reset = {v_reset} disagrees with its metadata w_res = {w_res} "
-                         f"(expected v_th + w_res / a_m = {v_th + w_res / alpha_m})")
+        raise ValueError(
+            f"{lif_name}: v_reset = {v_reset} disagrees with its metadata w_res = {w_res} "
+            f"(expected v_th + w_res / a_m = {v_th + w_res / alpha_m})"
+        )
     if not w_res < 0:
-        raise ValueError(f"{lif_name}: v_reset = {v_reset} is not below v_threshold = {v_th}; snnrl's reset "
-                         "subtracts (w_res < 0)")
+        raise ValueError(
+            f"{lif_name}: v_reset = {v_reset} is not below v_threshold = {v_th}; snnrl's reset subtracts (w_res < 0)"
+        )
     lif = base.replace(
-        n_neurons=n, dt=dt_ms, tau_m=tau_m, tau_s=read_filter_tau_ms(graph.nodes["synapse"], f"{where}.synapse"),
-        v_rest=v_rest, v_th=v_th, w_res=w_res, v_init=float(metadata.get("v_init", v_rest)),
+        n_neurons=n,
+        dt=dt_ms,
+        tau_m=tau_m,
+        tau_s=read_filter_tau_ms(graph.nodes["synapse"], f"{where}.synapse"),
+        v_rest=v_rest,
+        v_th=v_th,
+        w_res=w_res,
+        v_init=float(metadata.get("v_init", v_rest)),
     )
     return lif, w_rec

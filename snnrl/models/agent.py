@@ -174,8 +174,15 @@ def agent_gradients(
     diagonal of w_rec zeroed with recurrent_diagonal 'zero')."""
     record = eprop.EpisodeRecord(network.pseudo_derivative, network.eligibility, network.readout_trace)
     gradients = eprop.policy_gradients_episode(
-        record, agent.weights.readout, actions, probabilities, rewards, _gradient_beta(config), config.trace_decay,
-        config.lif.alpha_readout, config.lif.filter_eligibility,
+        record,
+        agent.weights.readout,
+        actions,
+        probabilities,
+        rewards,
+        _gradient_beta(config),
+        config.trace_decay,
+        config.lif.alpha_readout,
+        config.lif.filter_eligibility,
     )
     w_rec = gradients.w_rec
     if config.recurrent_diagonal == "zero":
@@ -195,7 +202,9 @@ def agent_optimizer(config: AgentConfig, learning_rate_scale: float = 1.0) -> op
     adam = optax.adam(config.learning_rate * learning_rate_scale, eps=config.adam_eps)
     plain = optax.sgd(learning_rate_scale * config.readout_plain_step / _gradient_beta(config))
     readout = summed(adam, plain) if config.readout_plain_step else adam
-    recurrent = optax.chain(adam, zero_diagonal_after_update()) if config.recurrent_diagonal == "zero_after_update" else adam
+    recurrent = (
+        optax.chain(adam, zero_diagonal_after_update()) if config.recurrent_diagonal == "zero_after_update" else adam
+    )
     return grouped_optimizer(
         {"recurrent": recurrent, "readout": readout}, AgentWeights(w_rec="recurrent", readout="readout")
     )

@@ -95,13 +95,19 @@ class FixedHiddenLayerConfig:
 def layer_spec(hidden: FixedHiddenLayerConfig, role: str, key: jax.Array) -> HiddenLayerSpec:
     """Host-side: this realization's hidden layer as a spec for the mapper and the real chip (connectivity
     drawn from ``key``'s first split, as ``hidden_parameters`` draws it). role: 'agent' or 'world_model'."""
-    return role_layer_spec(role, jax.random.split(key)[0], encoder=hidden.encoder,
-                           parameters=CoreParameters(threshold=hidden.threshold), rule=hidden.connection_rule,
-                           n_hidden=hidden.n_hidden)
+    return role_layer_spec(
+        role,
+        jax.random.split(key)[0],
+        encoder=hidden.encoder,
+        parameters=CoreParameters(threshold=hidden.threshold),
+        rule=hidden.connection_rule,
+        n_hidden=hidden.n_hidden,
+    )
 
 
-def hidden_parameters(hidden: FixedHiddenLayerConfig, role: str, key: jax.Array,
-                      chip_layer: int | jax.Array | None = None) -> HiddenLIFParams | ChipLayer:
+def hidden_parameters(
+    hidden: FixedHiddenLayerConfig, role: str, key: jax.Array, chip_layer: int | jax.Array | None = None
+) -> HiddenLIFParams | ChipLayer:
     """This realization's fixed hidden layer, in JAX (``key`` may be traced: jit and vmap work): the
     connectivity drawn from ``key``'s first split, the simulated chip's mismatch from its second. The
     'simulated' backend checks first that every such layer fits on the DYNAP-SE1 (MappingError); 'jax'
@@ -114,9 +120,15 @@ def hidden_parameters(hidden: FixedHiddenLayerConfig, role: str, key: jax.Array,
         return ChipLayer(jnp.asarray(chip_layer, jnp.int32))
     simulated = hidden.backend == "simulated"
     connectivity_key, mismatch_key = jax.random.split(key)
-    params = layer_lif_params(role, connectivity_key, encoder=hidden.encoder,
-                              parameters=CoreParameters(threshold=hidden.threshold), rule=hidden.connection_rule,
-                              n_hidden=hidden.n_hidden, chip=DYNAPSE1 if simulated else None)
+    params = layer_lif_params(
+        role,
+        connectivity_key,
+        encoder=hidden.encoder,
+        parameters=CoreParameters(threshold=hidden.threshold),
+        rule=hidden.connection_rule,
+        n_hidden=hidden.n_hidden,
+        chip=DYNAPSE1 if simulated else None,
+    )
     return apply_mismatch(params, mismatch_key, hidden.mismatch) if simulated and hidden.mismatch else params
 
 
@@ -148,19 +160,26 @@ def _initial_state(hidden: FixedHiddenLayerConfig, n_generators: int, key: jax.A
     from snnrl.hardware.lif import init_lif_state
 
     return HiddenNetworkState(
-        hidden=HiddenState(lif=init_lif_state(n_generators, hidden.n_hidden), encoder=init_encoder_state(key, n_generators, hidden.encoder)),
+        hidden=HiddenState(
+            lif=init_lif_state(n_generators, hidden.n_hidden),
+            encoder=init_encoder_state(key, n_generators, hidden.encoder),
+        ),
         readout_trace=jnp.zeros((hidden.n_hidden,)),
     )
 
 
-def _hidden_step(hidden: FixedHiddenLayerConfig, params: HiddenLIFParams | ChipLayer, state: HiddenNetworkState, rates: jax.Array):
+def _hidden_step(
+    hidden: FixedHiddenLayerConfig, params: HiddenLIFParams | ChipLayer, state: HiddenNetworkState, rates: jax.Array
+):
     encoder, spikes_in = encode_step(state.hidden.encoder, rates, hidden.encoder, hidden.spike_mode)
     if isinstance(params, ChipLayer):
         lif_state, counts = state.hidden.lif, chip_hidden_step(params.layer, spikes_in, hidden.n_hidden)
     else:
         lif_state, counts = lif_agent_step(params, state.hidden.lif, spikes_in)
     readout_trace = hidden.count_decay * state.readout_trace + (1.0 - hidden.count_decay) * counts
-    return HiddenNetworkState(HiddenState(lif=lif_state, encoder=encoder), readout_trace), HiddenOutput(counts, readout_trace)
+    return HiddenNetworkState(HiddenState(lif=lif_state, encoder=encoder), readout_trace), HiddenOutput(
+        counts, readout_trace
+    )
 
 
 @struct.dataclass
@@ -223,7 +242,9 @@ class NeuromorphicAgentConfig:
             if not getattr(self, name) > 0:
                 raise ValueError(f"NeuromorphicAgentConfig.{name} must be > 0, got {getattr(self, name)!r}")
         if self.dreaming_learning_rate is not None and not self.dreaming_learning_rate > 0:
-            raise ValueError(f"NeuromorphicAgentConfig.dreaming_learning_rate must be > 0 or None, got {self.dreaming_learning_rate!r}")
+            raise ValueError(
+                f"NeuromorphicAgentConfig.dreaming_learning_rate must be > 0 or None, got {self.dreaming_learning_rate!r}"
+            )
         if not 0.0 < self.lr_decay <= 1.0:
             raise ValueError(f"NeuromorphicAgentConfig.lr_decay must lie in (0, 1], got {self.lr_decay!r}")
 
@@ -250,17 +271,25 @@ class NeuromorphicAgentConfig:
         action = jax.random.categorical(key, jnp.log(probabilities + 1e-30))
         return state, AgentStep(action, probabilities, output)
 
-    def gradients(self, agent: NeuromorphicAgent, network: HiddenOutput, actions, probabilities, rewards) -> ReadoutWeights:
+    def gradients(
+        self, agent: NeuromorphicAgent, network: HiddenOutput, actions, probabilities, rewards
+    ) -> ReadoutWeights:
         """Policy-gradient readout update (exact gradient of -J). Fields of network (T, H)."""
         return ReadoutWeights(
-            eprop.policy_readout_gradient(network.readout_trace, actions, probabilities, rewards, self.beta, self.trace_decay)
+            eprop.policy_readout_gradient(
+                network.readout_trace, actions, probabilities, rewards, self.beta, self.trace_decay
+            )
         )
 
     def optimizer(self, dreaming: bool = False, learning_rate_scale: float = 1.0) -> optax.GradientTransformation:
         """Adam with the code's stepwise learning-rate decay; ``dreaming``: the run dreams (its rate is
         dreaming_learning_rate when set); learning_rate_scale multiplies the rate."""
-        rate = self.dreaming_learning_rate if dreaming and self.dreaming_learning_rate is not None else self.learning_rate
-        return optax.adam(stepwise_decay(rate * learning_rate_scale, self.lr_decay, self.lr_decay_updates), eps=self.adam_eps)
+        rate = (
+            self.dreaming_learning_rate if dreaming and self.dreaming_learning_rate is not None else self.learning_rate
+        )
+        return optax.adam(
+            stepwise_decay(rate * learning_rate_scale, self.lr_decay, self.lr_decay_updates), eps=self.adam_eps
+        )
 
 
 @struct.dataclass

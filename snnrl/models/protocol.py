@@ -58,8 +58,9 @@ class AgentNetwork(Network, Protocol):
         """observation (D,) -> (new state, AgentStep: action (), probabilities (A,), network output)."""
         ...
 
-    def gradients(self, agent: Any, network: Any, actions: jax.Array, probabilities: jax.Array,
-                  rewards: jax.Array) -> Any:
+    def gradients(
+        self, agent: Any, network: Any, actions: jax.Array, probabilities: jax.Array, rewards: jax.Array
+    ) -> Any:
         """Gradients of -J over a game, shaped like ``agent.weights``. network: the step outputs stacked
         over time (fields (T, ...)); actions (T,); probabilities (T, A); rewards (T,)."""
         ...
@@ -98,8 +99,9 @@ class WorldModelNetwork(Network, Protocol):
         """observation (D,), action () int -> (new state, WorldModelStep: delta (D,), reward (), network output)."""
         ...
 
-    def step_gradients(self, model: Any, trace: Any, step: WorldModelStep, delta_target_value: jax.Array,
-                       reward_target: jax.Array) -> tuple[Any, Any]:
+    def step_gradients(
+        self, model: Any, trace: Any, step: WorldModelStep, delta_target_value: jax.Array, reward_target: jax.Array
+    ) -> tuple[Any, Any]:
         """Online learning for one step: (new trace, gradients shaped like ``model.weights``).
         delta_target_value (D,) in target units; reward_target ()."""
         ...

@@ -54,8 +54,16 @@ class WorldModelTargets:
         kind = type(self).__name__
         for name in ("n_state", "n_actions", "lr_decay_steps"):
             check_integer(kind, name, getattr(self, name), minimum=1)
-        for name in ("cost_state", "cost_reward", "lr_state", "lr_reward", "adam_eps", "jump_threshold", "lr_decay",
-                     "reward_decay"):
+        for name in (
+            "cost_state",
+            "cost_reward",
+            "lr_state",
+            "lr_reward",
+            "adam_eps",
+            "jump_threshold",
+            "lr_decay",
+            "reward_decay",
+        ):
             check_real(kind, name, getattr(self, name))
         if self.target_units not in TARGET_UNITS:
             raise ValueError(f"{kind}.target_units={self.target_units!r} is unknown; allowed: {list(TARGET_UNITS)}")
@@ -152,7 +160,6 @@ class WorldModelConfig(WorldModelTargets):
         return world_model_optimizer(self)
 
 
-
 @struct.dataclass
 class WorldModelWeights:
     """Learnable weights: w_rec (N, N), readout_state (D, N), readout_reward (1, N)."""
@@ -236,8 +243,15 @@ def world_model_step_gradients(
     """Online supervised e-prop for one step: returns the new trace and this step's gradients."""
     error = jnp.concatenate([delta_target_value - step.delta, (reward_target - step.reward)[None]])
     trace, gradients = eprop.supervised_step_gradients(
-        trace, step.network.pseudo_derivative, step.network.eligibility, step.network.readout_trace,
-        _readout(model.weights), error, config.cost, config.lif.alpha_readout, config.lif.filter_eligibility,
+        trace,
+        step.network.pseudo_derivative,
+        step.network.eligibility,
+        step.network.readout_trace,
+        _readout(model.weights),
+        error,
+        config.cost,
+        config.lif.alpha_readout,
+        config.lif.filter_eligibility,
         config.signal_weights,
     )
     return trace, _as_weights(config, gradients)
@@ -262,7 +276,12 @@ def world_model_episode_gradients(
     fields (T, N); error: targets - predictions (T, D + 1), state outputs then the reward."""
     record = eprop.EpisodeRecord(network.pseudo_derivative, network.eligibility, network.readout_trace)
     gradients = eprop.supervised_gradients_episode(
-        record, _readout(model.weights), error, config.cost, config.lif.alpha_readout, config.lif.filter_eligibility,
+        record,
+        _readout(model.weights),
+        error,
+        config.cost,
+        config.lif.alpha_readout,
+        config.lif.filter_eligibility,
         config.signal_weights,
     )
     return _as_weights(config, gradients)
@@ -276,6 +295,10 @@ def world_model_trace_init(config: WorldModelConfig) -> jax.Array | None:
 def world_model_optimizer(config: WorldModelConfig) -> optax.GradientTransformation:
     """Adam with the per-group learning rates of the config."""
     return grouped_optimizer(
-        {"recurrent": config.adam(config.lr_recurrent), "state": config.adam(config.lr_state), "reward": config.adam(config.lr_reward)},
+        {
+            "recurrent": config.adam(config.lr_recurrent),
+            "state": config.adam(config.lr_state),
+            "reward": config.adam(config.lr_reward),
+        },
         WorldModelWeights(w_rec="recurrent", readout_state="state", readout_reward="reward"),
     )

@@ -20,7 +20,6 @@ import numpy as np
 from snnrl.core import eprop, filters, lif
 from snnrl.core.lif_config import LIFConfig
 
-
 # The float64 equality checks compile many small programs and run each once: XLA's backend
 # optimisations cost about half of their compile time and buy nothing here. (Only these checking
 # programs use it; the learning, batching and BPTT tests compile with the defaults.)

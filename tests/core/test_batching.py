@@ -89,9 +89,9 @@ def test_vmap_equals_each_realization_alone(name):
     rates = np.asarray(jnp.mean(results["out"].spikes, axis=(1, 2)))
     assert np.all((rates > 0.01) & (rates < 0.9)), rates
     for b in range(B):
-        realization = jax.tree.map(lambda x: x[b], realizations)
+        realization = jax.tree.map(lambda x, b=b: x[b], realizations)
         alone = single(config, realization)
-        for (path, batched_leaf), (_, alone_leaf) in zip(_leaves(results), _leaves(alone)):
+        for (path, batched_leaf), (_, alone_leaf) in zip(_leaves(results), _leaves(alone), strict=False):
             assert batched_leaf[b].dtype == alone_leaf.dtype, path
             if np.issubdtype(alone_leaf.dtype, np.integer):
                 np.testing.assert_array_equal(batched_leaf[b], alone_leaf, err_msg=f"{path}[{b}]")
@@ -114,7 +114,7 @@ def test_vmap_with_shared_weights_and_different_inputs():
     results = jax.jit(jax.vmap(lambda r: episode(config, r), in_axes=(axes,)))(shared)
     for b in range(B):
         alone = single(config, {k: v if axes[k] is None else v[b] for k, v in shared.items()})
-        for (path, batched_leaf), (_, alone_leaf) in zip(_leaves(results), _leaves(alone)):
+        for (path, batched_leaf), (_, alone_leaf) in zip(_leaves(results), _leaves(alone), strict=False):
             np.testing.assert_allclose(batched_leaf[b], alone_leaf, rtol=1e-5, atol=1e-6, err_msg=f"{path}[{b}]")
 
 
@@ -123,7 +123,7 @@ def test_same_seed_is_bitwise_reproducible(name):
     config = CONFIGS[name]
     first = _run_from_seed(config, seed=3)
     second = _run_from_seed(config, seed=3)
-    for (path, a), (_, b) in zip(_leaves(first), _leaves(second)):
+    for (path, a), (_, b) in zip(_leaves(first), _leaves(second), strict=False):
         assert np.array_equal(a, b), path
     # and a different seed gives a different run
     other = _run_from_seed(config, seed=4)

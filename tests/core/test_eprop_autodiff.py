@@ -22,12 +22,24 @@ from .helpers import eprop_and_autodiff, make_problem, rel_error
 
 # name -> (seed, config changes, T, problem options): small networks spiking at a few percent.
 NETWORKS = {
-    "official-N20": (0, dict(preset="official", n_neurons=20, tau_readout=3.0), 40,
-                     dict(w_scale=3.0, input_mean=8.0, input_std=10.0)),
-    "paper-N32": (1, dict(preset="paper", n_neurons=32, tau_readout=3.0, tau_m=10.0), 60,
-                  dict(w_scale=2.0, input_mean=4.0, input_std=6.0, readout_std=0.5)),
-    "official-N48-slow-syn": (2, dict(preset="official", n_neurons=48, tau_readout=5.0, tau_s=8.0, v_init=0.0), 50,
-                              dict(w_scale=4.0, input_mean=10.0, input_std=12.0)),
+    "official-N20": (
+        0,
+        dict(preset="official", n_neurons=20, tau_readout=3.0),
+        40,
+        dict(w_scale=3.0, input_mean=8.0, input_std=10.0),
+    ),
+    "paper-N32": (
+        1,
+        dict(preset="paper", n_neurons=32, tau_readout=3.0, tau_m=10.0),
+        60,
+        dict(w_scale=2.0, input_mean=4.0, input_std=6.0, readout_std=0.5),
+    ),
+    "official-N48-slow-syn": (
+        2,
+        dict(preset="official", n_neurons=48, tau_readout=5.0, tau_s=8.0, v_init=0.0),
+        50,
+        dict(w_scale=4.0, input_mean=10.0, input_std=12.0),
+    ),
 }
 
 PSEUDO_DERIVATIVES = {
@@ -41,7 +53,7 @@ TOL = 1e-5
 BETA, GAMMA = 5.0, 0.9
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def compute(network: str, pseudo: str, tau_readout: float | None = None, beta=BETA, gamma=GAMMA) -> dict:
     """e-prop and autodiff gradients (numpy, float64) of one network; cached per worker."""
     seed, changes, n_steps, options = NETWORKS[network]
@@ -115,7 +127,7 @@ def test_unfiltered_eprop_is_exact_only_as_tau_readout_vanishes(pseudo):
             assert rel_error(result[f"{rule}_unfiltered"][1], result[f"{rule}_auto"][1]) <= 1e-10
     for rule, errs in errors.items():
         assert errs[0] > 1e-2, f"{rule}: the unfiltered form should differ at tau_readout=3 ms, {errs}"
-        assert all(a > b for a, b in zip(errs, errs[1:])), f"{rule}: error not decreasing, {errs}"
+        assert all(a > b for a, b in zip(errs, errs[1:], strict=False)), f"{rule}: error not decreasing, {errs}"
         assert errs[-1] < 1e-5, f"{rule}: not exact at tau_readout=1e-3 ms, {errs}"
 
 

@@ -19,7 +19,16 @@ from snnrl.core import eprop, lif
 from snnrl.core.lif_config import LIFConfig, lif_preset
 from snnrl.core.pseudo_derivatives import PseudoDerivativeSpec
 
-from .helpers import FAST_COMPILE, forward, make_problem, policy_loss, record_of, rel_error, sample_actions, supervised_loss
+from .helpers import (
+    FAST_COMPILE,
+    forward,
+    make_problem,
+    policy_loss,
+    record_of,
+    rel_error,
+    sample_actions,
+    supervised_loss,
+)
 
 TOL = 1e-10
 FLAGS = (True, False)
@@ -62,13 +71,23 @@ def all_forms(config: LIFConfig, problem: dict, beta, gamma) -> dict:
         err = target_t - R @ o.readout_trace
         probs = jax.nn.softmax(beta * (R @ o.readout_trace))
         new_sup, sup_steps, new_pol = [], [], []
-        for flag, sup_trace, pol_trace in zip(FLAGS, sup_traces, pol_traces):
+        for flag, sup_trace, pol_trace in zip(FLAGS, sup_traces, pol_traces, strict=False):
             sup_trace, sup_step = eprop.supervised_step_gradients(
                 sup_trace, o.pseudo_derivative, o.eligibility, o.readout_trace, R, err, cost, a_r, flag
             )
             pol_trace = eprop.policy_step_gradients(
-                pol_trace, o.pseudo_derivative, o.eligibility, o.readout_trace, R, action, probs, reward,
-                beta, gamma, a_r, flag,
+                pol_trace,
+                o.pseudo_derivative,
+                o.eligibility,
+                o.readout_trace,
+                R,
+                action,
+                probs,
+                reward,
+                beta,
+                gamma,
+                a_r,
+                flag,
             )
             new_sup.append(sup_trace)
             sup_steps.append(sup_step)
@@ -81,11 +100,9 @@ def all_forms(config: LIFConfig, problem: dict, beta, gamma) -> dict:
         tuple(eprop.supervised_trace_init(n, flag, dtype) for flag in FLAGS),
         tuple(eprop.policy_trace_init(n, n_outputs, dtype) for _ in FLAGS),
     )
-    (_, sup_traces, pol_traces), (sup_steps, fused_probs) = jax.lax.scan(
-        step, carry0, (cur, target, actions, rewards)
-    )
+    (_, sup_traces, pol_traces), (sup_steps, fused_probs) = jax.lax.scan(step, carry0, (cur, target, actions, rewards))
     res["fused_probabilities"] = fused_probs
-    for flag, sup_trace, pol_trace, steps in zip(FLAGS, sup_traces, pol_traces, sup_steps):
+    for flag, _sup_trace, pol_trace, steps in zip(FLAGS, sup_traces, pol_traces, sup_steps, strict=False):
         res[key("sup", "fused", flag)] = jax.tree.map(lambda x: jnp.sum(x, axis=0), steps)
         res[key("pol", "fused", flag)] = pol_trace.gradients
 
@@ -100,15 +117,28 @@ def all_forms(config: LIFConfig, problem: dict, beta, gamma) -> dict:
 
 
 CASES = {
-    "official-N20-sigmoid": (0, dict(preset="official", n_neurons=20, tau_readout=3.0), 40,
-                             PseudoDerivativeSpec("sigmoid"), dict(w_scale=3.0), 5.0, 0.9),
-    "paper-N36-triangle": (5, dict(preset="paper", n_neurons=36, tau_readout=2.0, tau_m=8.0), 50,
-                           PseudoDerivativeSpec("triangle"),
-                           dict(w_scale=2.0, input_mean=4.0, input_std=6.0, readout_std=0.5), 3.0, 0.97),
+    "official-N20-sigmoid": (
+        0,
+        dict(preset="official", n_neurons=20, tau_readout=3.0),
+        40,
+        PseudoDerivativeSpec("sigmoid"),
+        dict(w_scale=3.0),
+        5.0,
+        0.9,
+    ),
+    "paper-N36-triangle": (
+        5,
+        dict(preset="paper", n_neurons=36, tau_readout=2.0, tau_m=8.0),
+        50,
+        PseudoDerivativeSpec("triangle"),
+        dict(w_scale=2.0, input_mean=4.0, input_std=6.0, readout_std=0.5),
+        3.0,
+        0.97,
+    ),
 }
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def compute(case: str) -> tuple[dict, dict, float, float, float]:
     seed, changes, n_steps, pseudo, options, beta, gamma = CASES[case]
     changes = dict(changes)
@@ -170,7 +200,7 @@ def test_online_equals_episode(case, rule, flag):
     assert np.linalg.norm(episode[0]) > 0 and np.linalg.norm(episode[1]) > 0
     for form in ("online", "fused"):
         online = _grads(res[key(rule, form, flag)])
-        for name, a, b in zip(("w_rec", "readout"), online, episode):
+        for name, a, b in zip(("w_rec", "readout"), online, episode, strict=False):
             error = rel_error(a, b)
             assert error <= TOL, f"{form} vs episode, {name}: {error:.3e}"
 
@@ -182,7 +212,7 @@ def test_both_forms_equal_direct_numpy_sums(case, rule, flag):
     res, problem, alpha_readout, beta, gamma = compute(case)
     reference = reference_eprop(res, problem, alpha_readout, beta, gamma, rule, flag)
     for form in ("episode", "online"):
-        for name, a, b in zip(("w_rec", "readout"), _grads(res[key(rule, form, flag)]), reference):
+        for name, a, b in zip(("w_rec", "readout"), _grads(res[key(rule, form, flag)]), reference, strict=False):
             error = rel_error(a, b)
             assert error <= TOL, f"{form} vs numpy, {name}: {error:.3e}"
 

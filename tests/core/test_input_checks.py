@@ -19,11 +19,14 @@ def test_nan_currents_are_named():
         lif.run(PARAMS, lif.init_state(CONFIG), currents)
 
 
-@pytest.mark.parametrize("name, params, state, currents", [
-    ("currents", PARAMS, lif.init_state(CONFIG), jnp.zeros((5, 7))),
-    ("params.w_rec", lif.LIFParams(jnp.zeros((8, 9)), CONFIG), lif.init_state(CONFIG), jnp.zeros((5, 8))),
-    ("state.v", PARAMS, lif.init_state(LIFConfig(n_neurons=6)), jnp.zeros((5, 8))),
-])
+@pytest.mark.parametrize(
+    "name, params, state, currents",
+    [
+        ("currents", PARAMS, lif.init_state(CONFIG), jnp.zeros((5, 7))),
+        ("params.w_rec", lif.LIFParams(jnp.zeros((8, 9)), CONFIG), lif.init_state(CONFIG), jnp.zeros((5, 8))),
+        ("state.v", PARAMS, lif.init_state(LIFConfig(n_neurons=6)), jnp.zeros((5, 8))),
+    ],
+)
 def test_mismatched_shapes_are_named(name, params, state, currents):
     with pytest.raises(ValueError, match=rf"{name} must have shape"):
         lif.run(params, state, currents)
@@ -43,7 +46,16 @@ def test_episode_rules_name_mismatched_arrays():
     with pytest.raises(ValueError, match=r"error must have shape \(5, 3\)"):
         eprop.supervised_gradients_episode(record, readout, jnp.zeros((5, 2)), jnp.ones(3), 0.5, False)
     with pytest.raises(ValueError, match=r"rewards holds 1 NaN"):
-        eprop.policy_gradients_episode(record, readout, jnp.zeros(5, int), jnp.full((5, 3), 1 / 3),
-                                       jnp.array([0, 0, jnp.nan, 0, 0]), 5.0, 0.9, 0.5, False)
+        eprop.policy_gradients_episode(
+            record,
+            readout,
+            jnp.zeros(5, int),
+            jnp.full((5, 3), 1 / 3),
+            jnp.array([0, 0, jnp.nan, 0, 0]),
+            5.0,
+            0.9,
+            0.5,
+            False,
+        )
     with pytest.raises(ValueError, match=r"readout must have shape \(3, 8\)"):
         eprop.supervised_gradients_episode(record, jnp.zeros((3, 7)), jnp.zeros((5, 3)), jnp.ones(3), 0.5, False)

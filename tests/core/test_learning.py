@@ -54,9 +54,7 @@ def train_supervised(config: LIFConfig, w_rec, readout, currents, target, iterat
         loss = 0.5 * jnp.sum(cost * error**2)
         return (optax.apply_updates(params, updates), opt_state), (loss, jnp.mean(out.spikes))
 
-    (params, _), (losses, rates) = jax.lax.scan(
-        iteration, (params, optimizer.init(params)), None, length=iterations
-    )
+    (params, _), (losses, rates) = jax.lax.scan(iteration, (params, optimizer.init(params)), None, length=iterations)
     return params, losses, rates
 
 
@@ -97,8 +95,7 @@ def _probe_problem(seed: int):
     fixed_input = 10.0 / 3.0 * rng.standard_normal(n) + 4.0  # one fixed input, the same every step
     currents = np.broadcast_to(fixed_input, (PROBE_T, n))
     readout = 0.1 * rng.standard_normal((PROBE_ACTIONS, n))
-    return (jnp.asarray(w_rec, jnp.float32), jnp.asarray(readout, jnp.float32),
-            jnp.asarray(currents, jnp.float32))
+    return (jnp.asarray(w_rec, jnp.float32), jnp.asarray(readout, jnp.float32), jnp.asarray(currents, jnp.float32))
 
 
 def _policy(config, w, R, currents):
@@ -119,7 +116,14 @@ def train_probe(config: LIFConfig, w_rec, readout, currents, key, iterations: in
         actions = jax.random.categorical(key, logits)  # one action per step
         rewards = jnp.where(actions == GOOD_ACTION, 1.0, -1.0)
         grads = eprop.policy_gradients_episode(
-            record_of(out), R, actions, probabilities, rewards, BETA, GAMMA, config.alpha_readout,
+            record_of(out),
+            R,
+            actions,
+            probabilities,
+            rewards,
+            BETA,
+            GAMMA,
+            config.alpha_readout,
             config.filter_eligibility,
         )
         updates, opt_state = optimizer.update((grads.w_rec, grads.readout), opt_state, params)
@@ -144,7 +148,8 @@ def test_probe_task_policy_learns_the_rewarded_action():
     assert mean_reward[-20:].mean() > 0.6  # it also collects the reward: mostly +1
     assert np.abs(np.asarray(w - w0)).max() > 1e-3  # recurrent weights learnt as well
     # deterministic: the same seeds give the same run, bit for bit
-    (w2, R2), (p_good2, _, _) = train_probe(PROBE_CONFIG, *_probe_problem(seed=1), jax.random.key(2),
-                                            PROBE_ITERATIONS, 1e-2)
+    (w2, R2), (p_good2, _, _) = train_probe(
+        PROBE_CONFIG, *_probe_problem(seed=1), jax.random.key(2), PROBE_ITERATIONS, 1e-2
+    )
     np.testing.assert_array_equal(p_good, np.asarray(p_good2))
     np.testing.assert_array_equal(np.asarray(R), np.asarray(R2))

@@ -90,7 +90,9 @@ def test_triangle_form(spec_name):
     x = np.concatenate([np.linspace(-3 * w, 3 * w, 601), [w, -w, 0.5 * w, -0.5 * w, 0.999 * w]])
     p = np.asarray(spec(jnp.asarray(x, jnp.float32)))
     np.testing.assert_allclose(p, _analytic_float64(spec, np.float32(x)), rtol=1e-6, atol=1e-7)
-    np.testing.assert_allclose(np.asarray(spec(jnp.asarray([0.5 * w, w, 1.5 * w], jnp.float32))), [g / 2, 0, 0], atol=1e-7)
+    np.testing.assert_allclose(
+        np.asarray(spec(jnp.asarray([0.5 * w, w, 1.5 * w], jnp.float32))), [g / 2, 0, 0], atol=1e-7
+    )
     assert np.all(p >= 0) and np.all(p <= g)
     assert np.all(p[np.abs(x) >= w] == 0)
 

@@ -56,7 +56,9 @@ def test_frame_actions_match_the_jax_pong_with_the_same_keys(pong):
     keys = jax.random.split(jax.random.key(7), 3)
     actions = np.array([1, 2, 0])
     _, _, _, _, _, info = env.step(keys, state, actions, params)
-    jax_obs, _, _, _, _, jax_info = jax.vmap(jax_env.step, in_axes=(0, 0, 0, None))(keys, jax_state, actions, jax_params)
+    jax_obs, _, _, _, _, jax_info = jax.vmap(jax_env.step, in_axes=(0, 0, 0, None))(
+        keys, jax_state, actions, jax_params
+    )
     np.testing.assert_array_equal(info["frame_actions"], jax_info["frame_actions"])
     np.testing.assert_array_equal(info["frame_bytes"], jax_info["frame_bytes"])
 
@@ -71,7 +73,10 @@ def test_binary_frames_on_request():
     assert frames[:, 24:34].all() and not frames[:, 34:194, 60:100].all()  # wall on, field mostly off
 
 
-@pytest.mark.parametrize("action, error", [(np.array([0, 3, 1]), "out of range"), (np.array([0, 1]), "shape"), (np.array([0.5, 1, 1]), "integers")])
+@pytest.mark.parametrize(
+    "action, error",
+    [(np.array([0, 3, 1]), "out of range"), (np.array([0, 1]), "shape"), (np.array([0.5, 1, 1]), "integers")],
+)
 def test_bad_actions_raise(pong, action, error):
     env, params = pong
     _, state = env.reset(jax.random.key(0), params)
@@ -121,7 +126,9 @@ def test_jax_pong_synced_from_the_host_env_stays_in_step():
     for t in range(20):  # desynchronise the paddles with random play first
         obs, state, *_ = env.step(jax.random.key(t), state, rng.integers(0, 3, 4), params)
     ram = state_from_ram(env.rams(), env.paddle_resistances())
-    synced = PongState(ram=ram, previous_action=jax.numpy.asarray(state.previous_action), time=jax.numpy.asarray(state.time))
+    synced = PongState(
+        ram=ram, previous_action=jax.numpy.asarray(state.previous_action), time=jax.numpy.asarray(state.time)
+    )
     step = jax.jit(jax.vmap(jax_env.step, in_axes=(0, 0, 0, None)))
     for t in range(30):
         keys = jax.random.split(jax.random.key(1000 + t), 4)

@@ -36,7 +36,9 @@ def test_thousands_of_games_in_one_scan():
         def body(state, t):
             step_keys = jax.vmap(lambda k: jax.random.fold_in(k, t))(keys)
             actions = jax.vmap(lambda k: jax.random.randint(k, (), 0, 3))(step_keys)
-            obs, state, reward, terminated, truncated, info = jax.vmap(ENV.step, in_axes=(0, 0, 0, None))(step_keys, state, actions, PARAMS)
+            obs, state, reward, terminated, truncated, info = jax.vmap(ENV.step, in_axes=(0, 0, 0, None))(
+                step_keys, state, actions, PARAMS
+            )
             return state, (obs, reward, info["frame_bytes"])
 
         return jax.lax.scan(body, state, jnp.arange(steps))[1]
@@ -85,8 +87,13 @@ def test_horizon_truncates():
 def _match_point() -> PongState:
     """Player at 20 points, ball two frames from the enemy's goal line, far from the enemy paddle."""
     ram = reset_state().replace(
-        ball_x=jnp.int32(54), ball_y=jnp.int32(120), ball_dx=jnp.int32(1), ball_dy=jnp.int32(0),
-        countdown=jnp.int32(0), enemy_y=jnp.int32(200), player_score=jnp.int32(20),
+        ball_x=jnp.int32(54),
+        ball_y=jnp.int32(120),
+        ball_dx=jnp.int32(1),
+        ball_dy=jnp.int32(0),
+        countdown=jnp.int32(0),
+        enemy_y=jnp.int32(200),
+        player_score=jnp.int32(20),
     )
     return PongState(ram=ram, previous_action=jnp.int32(0), time=jnp.int32(0))
 

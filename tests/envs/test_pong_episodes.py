@@ -28,7 +28,9 @@ def test_outcomes_and_ball_moves_match_ale(ale_env, policy_name):
     ale = fidelity.ale_rollouts(policy, keys, AleParams(protocol=PROTOCOL, batch_size=25), env=ale_env)
     ours = fidelity.jax_rollouts(policy, keys, PongParams(protocol=PROTOCOL))
 
-    outcomes_tv = fidelity.total_variation(fidelity.outcome_distribution(ours.points), fidelity.outcome_distribution(ale.points))
+    outcomes_tv = fidelity.total_variation(
+        fidelity.outcome_distribution(ours.points), fidelity.outcome_distribution(ale.points)
+    )
     moves_tv = fidelity.total_variation(
         fidelity.displacement_distribution(ours.frame_bytes), fidelity.displacement_distribution(ale.frame_bytes)
     )

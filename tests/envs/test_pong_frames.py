@@ -7,11 +7,11 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+from snnrl.envs.fidelity import ale_tracker_actions, record_ale_frames
 from snnrl.envs.pong import frame_unless_over
 from snnrl.envs.pong_frame import frame_step
 from snnrl.envs.pong_render import render
 from snnrl.envs.pong_state import ram_from_state, reset_state, state_from_ram
-from snnrl.envs.fidelity import ale_tracker_actions, record_ale_frames
 from tests.envs.helpers import random_held_actions, saved_states
 
 MIRRORED = sorted(ram_from_state(reset_state()))
@@ -44,7 +44,17 @@ def game(request):
 def test_reset_state_is_ales(game):
     _, recorded = game
     expected = state_from_ram(recorded["rams"][0], recorded["resistance"][0])
-    for name in ("frame", "ball_y", "enemy_y", "player_y", "paddle_smooth", "pot_reading", "countdown", "last_side", "resistance"):
+    for name in (
+        "frame",
+        "ball_y",
+        "enemy_y",
+        "player_y",
+        "paddle_smooth",
+        "pot_reading",
+        "countdown",
+        "last_side",
+        "resistance",
+    ):
         assert int(getattr(reset_state(), name)) == int(getattr(expected, name)), name
 
 

@@ -61,5 +61,7 @@ def test_protocol_rejects_bad_lengths(field, value):
 
 def test_protocols_can_be_vmapped_over_stickiness():
     protocols = EpisodeProtocol(sticky_prob=jnp.array([0.0, 1.0]), horizon=jnp.array([5, 5]))
-    frames = jax.vmap(lambda p: sticky_frame_actions(jax.random.key(0), jnp.int32(1), jnp.int32(2), 4, p.sticky_prob))(protocols)
+    frames = jax.vmap(lambda p: sticky_frame_actions(jax.random.key(0), jnp.int32(1), jnp.int32(2), 4, p.sticky_prob))(
+        protocols
+    )
     np.testing.assert_array_equal(frames, [[2, 2, 2, 2], [1, 1, 1, 1]])

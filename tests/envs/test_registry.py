@@ -19,7 +19,9 @@ def test_names_cover_pong_ale_and_every_gymnax_env():
     assert "gymnax:CartPole-v1" in names
 
 
-@pytest.mark.parametrize("name, kind", [("pong", JaxPong), ("ale:pong", AleEnv), ("ale:boxing", AleEnv), ("gymnax:Catch-bsuite", GymnaxEnv)])
+@pytest.mark.parametrize(
+    "name, kind", [("pong", JaxPong), ("ale:pong", AleEnv), ("ale:boxing", AleEnv), ("gymnax:Catch-bsuite", GymnaxEnv)]
+)
 def test_make_returns_env_and_params(name, kind):
     env, params = make(name)
     assert isinstance(env, kind) and env.name == name

@@ -64,7 +64,9 @@ def test_a_renamed_field_is_named_instead_of_loaded(tmp_path):
 
 def test_a_reshaped_field_is_named_with_both_shapes(tmp_path):
     template = {"net": Weights(jnp.zeros((2, 3)), jnp.zeros((4, 3)))}
-    with pytest.raises(ValueError, match=r"shape mismatch: learners\['net'\].w_out \(stored \(2, 3\), expected \(4, 3\)\)"):
+    with pytest.raises(
+        ValueError, match=r"shape mismatch: learners\['net'\].w_out \(stored \(2, 3\), expected \(4, 3\)\)"
+    ):
         load_pytree(stored(tmp_path), template)
 
 

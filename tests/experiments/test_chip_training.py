@@ -30,8 +30,14 @@ def fake_board(monkeypatch):
 
 
 def chip_config(realizations: int = 2, games: int = 2, **hidden):
-    config = apply_overrides(preset("neuromorphic"), env="pong", games=games, realizations=realizations,
-                             chunk_games=1, **{"backend": "dynapse1", **hidden})
+    config = apply_overrides(
+        preset("neuromorphic"),
+        env="pong",
+        games=games,
+        realizations=realizations,
+        chunk_games=1,
+        **{"backend": "dynapse1", **hidden},
+    )
     return config.replace(algorithm=config.algorithm.replace(awake_steps=6, dream_steps=3, agent_learning_start=0))
 
 
@@ -62,7 +68,15 @@ def test_a_chip_run_trains_with_one_board_session(fake_board, tmp_path):
     assert names.count("device.open_device") == 1 and names.count("device.close_device") == 1
     assert names[-1] == "device.close_device"
     assert [args for name, args in fake_board.calls if name == "model.update_parameter_group"] == [
-        (0, 0), (0, 1), (0, 2), (0, 3), (1, 0), (1, 1), (1, 2), (1, 3)]
+        (0, 0),
+        (0, 1),
+        (0, 2),
+        (0, 3),
+        (1, 0),
+        (1, 1),
+        (1, 2),
+        (1, 3),
+    ]
     assert names.count("fpga.start") > 2 * (6 + 6)  # every agent and model step of both games went to the board
     assert summary["games"] == 2 and summary["realizations"] == 2
     with np.load(tmp_path / "run" / "metrics.npz") as metrics:

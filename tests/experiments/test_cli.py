@@ -12,15 +12,36 @@ from .conftest import TINY_ENV
 runner = CliRunner()
 
 
-@pytest.mark.parametrize("command, expected", [
-    ([], ["train", "plot", "list", "config"]),
-    (["train"], ["--env", "--mode", "--realizations", "--games", "--seed", "--out", "--preset", "--resume",
-                 "--n-fut", "--model-update", "--dream-start", "--backend", "--mismatch", "--config", "--log",
-                 "KEY=VALUE"]),
-    (["config", "show"], ["PRESET", "KEY=VALUE", "--config", "--format"]),
-    (["plot"], ["folders", "--out", "--dream"]),
-    (["list"], ["presets"]),
-])
+@pytest.mark.parametrize(
+    "command, expected",
+    [
+        ([], ["train", "plot", "list", "config"]),
+        (
+            ["train"],
+            [
+                "--env",
+                "--mode",
+                "--realizations",
+                "--games",
+                "--seed",
+                "--out",
+                "--preset",
+                "--resume",
+                "--n-fut",
+                "--model-update",
+                "--dream-start",
+                "--backend",
+                "--mismatch",
+                "--config",
+                "--log",
+                "KEY=VALUE",
+            ],
+        ),
+        (["config", "show"], ["PRESET", "KEY=VALUE", "--config", "--format"]),
+        (["plot"], ["folders", "--out", "--dream"]),
+        (["list"], ["presets"]),
+    ],
+)
 def test_help_is_complete(command, expected):
     result = runner.invoke(app, [*command, "--help"], env={"COLUMNS": "200"})
     assert result.exit_code == 0
@@ -35,21 +56,27 @@ def test_list_shows_presets_and_environments():
         assert word in result.output
 
 
-@pytest.mark.parametrize("arguments, message", [
-    (["--preset", "nope"], "valid presets: demo, neuromorphic, official, paper"),
-    (["--env", "mars"], "known: pong"),
-    (["--mode", "sleep"], "sleep"),
-    (["--games", "0"], "--games"),
-    (["--n-fut", "0"], "--n-fut"),
-    (["--realizations", "0"], "--realizations"),
-    (["--mismatch", "0.1"], "neuromorphic preset"),
-    (["--env", "gymnax:Pendulum-v1"], "continuous action space"),
-    (["--preset", "neuromorphic", "--backend", "dynapse1", "--realizations", "5"], "do not fit on one dynapse1 board"),
-    (["--preset", "neuromorphic", "--threshold", "0"], "threshold must be > 0"),
-    (["agent.learning_rat=0.1"], "did you mean 'algorithm.agent.learning_rate'?"),
-    (["world_model.lif.tau_m=fast"], 'field "algorithm.world_model.lif.tau_m" - should be "float"'),
-    (["--config", "absent.yaml"], "config file absent.yaml does not exist"),
-])
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (["--preset", "nope"], "valid presets: demo, neuromorphic, official, paper"),
+        (["--env", "mars"], "known: pong"),
+        (["--mode", "sleep"], "sleep"),
+        (["--games", "0"], "--games"),
+        (["--n-fut", "0"], "--n-fut"),
+        (["--realizations", "0"], "--realizations"),
+        (["--mismatch", "0.1"], "neuromorphic preset"),
+        (["--env", "gymnax:Pendulum-v1"], "continuous action space"),
+        (
+            ["--preset", "neuromorphic", "--backend", "dynapse1", "--realizations", "5"],
+            "do not fit on one dynapse1 board",
+        ),
+        (["--preset", "neuromorphic", "--threshold", "0"], "threshold must be > 0"),
+        (["agent.learning_rat=0.1"], "did you mean 'algorithm.agent.learning_rate'?"),
+        (["world_model.lif.tau_m=fast"], 'field "algorithm.world_model.lif.tau_m" - should be "float"'),
+        (["--config", "absent.yaml"], "config file absent.yaml does not exist"),
+    ],
+)
 def test_bad_input_is_rejected_before_compiling(tmp_path, arguments, message):
     out = tmp_path / "run"
     result = runner.invoke(app, ["train", "--out", str(out), *arguments], env={"COLUMNS": "200"})
@@ -60,8 +87,25 @@ def test_bad_input_is_rejected_before_compiling(tmp_path, arguments, message):
 
 def test_tiny_run_then_plot(tmp_path):
     out = tmp_path / "run"
-    result = runner.invoke(app, ["train", "--preset", "demo", "--env", TINY_ENV, "--neurons", "20", "--games", "2",
-                                 "--realizations", "2", "--out", str(out), "--no-progress"])
+    result = runner.invoke(
+        app,
+        [
+            "train",
+            "--preset",
+            "demo",
+            "--env",
+            TINY_ENV,
+            "--neurons",
+            "20",
+            "--games",
+            "2",
+            "--realizations",
+            "2",
+            "--out",
+            str(out),
+            "--no-progress",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert (out / "figures" / "returns.png").stat().st_size > 1000
     assert json.loads((out / "summary.json").read_text())["games"] == 2
@@ -80,7 +124,9 @@ def test_config_show_prints_the_full_config_that_train_reads_back(tmp_path):
     assert shown.exit_code == 0, shown.output
     expected = configure(preset("demo"), assignments=["agent.learning_rate=2e-3"])
     assert json.loads(shown.output) == expected.to_dict()
-    (tmp_path / "demo.yaml").write_text(runner.invoke(app, ["config", "show", "demo", "agent.learning_rate=2e-3"]).output)
+    (tmp_path / "demo.yaml").write_text(
+        runner.invoke(app, ["config", "show", "demo", "agent.learning_rate=2e-3"]).output
+    )
     again = runner.invoke(app, ["config", "show", "--config", str(tmp_path / "demo.yaml"), "--format", "json"])
     assert json.loads(again.output) == expected.to_dict()
     only_overrides = runner.invoke(app, ["config", "show", "games=3", "--format", "json"])
@@ -89,9 +135,28 @@ def test_config_show_prints_the_full_config_that_train_reads_back(tmp_path):
     assert bad.exit_code == 2 and "did you mean 'games'?" in bad.output
 
     out = tmp_path / "run"
-    result = runner.invoke(app, ["train", "--config", str(tmp_path / "demo.yaml"), "--env", TINY_ENV, "--games", "1",
-                                 "--realizations", "1", "agent.lif.n_neurons=20", "world_model.lif.n_neurons=20",
-                                 "--out", str(out), "--no-progress", "--no-figures", "--log", "csv"])
+    result = runner.invoke(
+        app,
+        [
+            "train",
+            "--config",
+            str(tmp_path / "demo.yaml"),
+            "--env",
+            TINY_ENV,
+            "--games",
+            "1",
+            "--realizations",
+            "1",
+            "agent.lif.n_neurons=20",
+            "world_model.lif.n_neurons=20",
+            "--out",
+            str(out),
+            "--no-progress",
+            "--no-figures",
+            "--log",
+            "csv",
+        ],
+    )
     assert result.exit_code == 0, result.output
     stored = read_config(out)
     assert stored.algorithm.agent.learning_rate == 0.002 and stored.algorithm.agent.lif.n_neurons == 20
@@ -99,8 +164,9 @@ def test_config_show_prints_the_full_config_that_train_reads_back(tmp_path):
     # The run's config.json as --config gives the same config.
     shown = runner.invoke(app, ["config", "show", "--config", str(out / "config.json"), "--format", "json"])
     assert ExperimentConfig_from(shown.output) == stored
-    refused = runner.invoke(app, ["train", "--out", str(out), "--resume", "agent.learning_rate=0.1", "--no-progress",
-                                  "--no-figures"])
+    refused = runner.invoke(
+        app, ["train", "--out", str(out), "--resume", "agent.learning_rate=0.1", "--no-progress", "--no-figures"]
+    )
     assert refused.exit_code == 2 and "algorithm.agent.learning_rate: 0.002 != 0.1" in refused.output
 
 

@@ -36,7 +36,9 @@ def test_the_neuromorphic_preset_trains_under_jit():
     # The connectivity is drawn inside the compiled program with the same random numbers as outside it
     # (the mismatch factors may differ in the last bit: XLA fuses the compiled normal draws differently).
     np.testing.assert_array_equal(np.asarray(learners.agent.hidden.weights), np.asarray(eager.agent.hidden.weights))
-    np.testing.assert_allclose(np.asarray(learners.world_model.hidden.gain), np.asarray(eager.world_model.hidden.gain), rtol=1e-6)
+    np.testing.assert_allclose(
+        np.asarray(learners.world_model.hidden.gain), np.asarray(eager.world_model.hidden.gain), rtol=1e-6
+    )
 
 
 def test_a_run_on_the_real_chip_is_refused_under_jit():

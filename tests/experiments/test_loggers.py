@@ -74,8 +74,12 @@ def test_a_failing_callback_keeps_the_previous_checkpoint_and_a_resumed_csv_has_
     folder = tmp_path / "run"
     config = tiny_config(games=2, chunk_games=1)
     with pytest.raises(RuntimeError, match="logger failed"):
-        run_experiment(config, folder, show_progress=False,
-                       callbacks=[CSVLogger(folder / "metrics.csv", "run"), Recorder(fail_at=2)])
+        run_experiment(
+            config,
+            folder,
+            show_progress=False,
+            callbacks=[CSVLogger(folder / "metrics.csv", "run"), Recorder(fail_at=2)],
+        )
     assert read_npz(folder / "checkpoint.npz")["metric_game_return"].shape == (2, 1)
     assert {int(row[2]) for row in csv_rows(folder / "metrics.csv")} == {0, 1}  # game 1 logged, not saved
     run_experiment(None, folder, resume=True, show_progress=False, callbacks=[CSVLogger(folder / "metrics.csv", "run")])
@@ -117,8 +121,8 @@ def read_scalars(logdir):
     for path in sorted(logdir.glob("events.*")):
         data, position = path.read_bytes(), 0
         while position < len(data):
-            (length,) = struct.unpack("<Q", data[position:position + 8])
-            event = event_pb2.Event.FromString(data[position + 12:position + 12 + length])
+            (length,) = struct.unpack("<Q", data[position : position + 8])
+            event = event_pb2.Event.FromString(data[position + 12 : position + 12 + length])
             position += 12 + length + 4
             for value in event.summary.value:
                 scalars[(value.tag, event.step)] = value.simple_value

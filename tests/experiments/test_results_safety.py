@@ -23,8 +23,18 @@ from ..hardware.fake_samna import make_fake_samna
 from .conftest import TINY_ENV, tiny_config
 
 runner = CliRunner()
-TINY_FLAGS = ["--preset", "demo", "--env", TINY_ENV, "--neurons", "20", "--realizations", "2", "--no-progress",
-              "--no-figures"]
+TINY_FLAGS = [
+    "--preset",
+    "demo",
+    "--env",
+    TINY_ENV,
+    "--neurons",
+    "20",
+    "--realizations",
+    "2",
+    "--no-progress",
+    "--no-figures",
+]
 
 
 def snapshot(folder):
@@ -65,8 +75,21 @@ def copy_of(folder, destination):
 
 def test_a_second_writer_fails_at_once_naming_the_first_whose_results_stay_intact(tmp_path):
     folder = tmp_path / "run"
-    command = [sys.executable, "-m", "snnrl.cli", "train", *TINY_FLAGS, "--games", "100000", "--chunk-games", "1",
-               "--seed", "3", "--out", str(folder)]
+    command = [
+        sys.executable,
+        "-m",
+        "snnrl.cli",
+        "train",
+        *TINY_FLAGS,
+        "--games",
+        "100000",
+        "--chunk-games",
+        "1",
+        "--seed",
+        "3",
+        "--out",
+        str(folder),
+    ]
     first = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.time() + 120
     while time.time() < deadline and not (folder / "summary.json").exists():
@@ -83,8 +106,9 @@ def test_a_second_writer_fails_at_once_naming_the_first_whose_results_stay_intac
     assert first.returncode == 128 + signal.SIGTERM, first.stderr.read().decode()
     assert not (folder / LOCK_NAME).exists() and not list(folder.glob(f".*{TEMPORARY_SUFFIX}"))
     done = json.loads((folder / "summary.json").read_text())["games"]
-    resumed = runner.invoke(app, ["train", "--out", str(folder), "--resume", "--games", str(done + 1), "--no-progress",
-                                  "--no-figures"])
+    resumed = runner.invoke(
+        app, ["train", "--out", str(folder), "--resume", "--games", str(done + 1), "--no-progress", "--no-figures"]
+    )
     assert resumed.exit_code == 0, resumed.output
     assert read_config(folder).seed == 3 and metrics_of(folder)["game_return"].shape == (2, done + 1)
 
@@ -150,15 +174,18 @@ def _other_values(path):
     write_npz(path, arrays)
 
 
-@pytest.mark.parametrize("name, damage, message", [
-    (CHECKPOINT, lambda p: p.write_bytes(b""), "is empty"),
-    (CHECKPOINT, _truncate, "not an .npz archive"),
-    (CHECKPOINT, lambda p: p.write_text("not a checkpoint"), "not an .npz archive"),
-    (CHECKPOINT, _drop_metric, "incomplete: it lacks metric_game_return"),
-    ("metrics.npz", _truncate, "not an .npz archive"),
-    ("metrics.npz", _drop_metric, "incomplete: it lacks game_return"),
-    ("metrics.npz", _other_values, "mixes two runs"),
-])
+@pytest.mark.parametrize(
+    "name, damage, message",
+    [
+        (CHECKPOINT, lambda p: p.write_bytes(b""), "is empty"),
+        (CHECKPOINT, _truncate, "not an .npz archive"),
+        (CHECKPOINT, lambda p: p.write_text("not a checkpoint"), "not an .npz archive"),
+        (CHECKPOINT, _drop_metric, "incomplete: it lacks metric_game_return"),
+        ("metrics.npz", _truncate, "not an .npz archive"),
+        ("metrics.npz", _drop_metric, "incomplete: it lacks game_return"),
+        ("metrics.npz", _other_values, "mixes two runs"),
+    ],
+)
 def test_damaged_files_are_named_and_nothing_is_touched(tmp_path, finished, name, damage, message):
     folder = copy_of(finished[0], tmp_path / "run")
     damage(folder / name)
@@ -183,20 +210,24 @@ def test_corrupt_npz_reports_the_file(tmp_path):
 
 def test_resume_with_more_games_extends_a_finished_run_to_the_longer_runs_numbers(tmp_path, finished, longer):
     folder = copy_of(finished[0], tmp_path / "run")
-    result = runner.invoke(app, ["train", "--out", str(folder), "--resume", "--games", "4", "--no-progress",
-                                 "--no-figures"])
+    result = runner.invoke(
+        app, ["train", "--out", str(folder), "--resume", "--games", "4", "--no-progress", "--no-figures"]
+    )
     assert result.exit_code == 0, result.output
     assert read_config(folder).games == 4
     for name in METRIC_NAMES:
         np.testing.assert_array_equal(metrics_of(folder)[name], metrics_of(longer)[name])
 
 
-@pytest.mark.parametrize("flags, message", [
-    (["--seed", "5"], "--seed 5 would change it"),
-    (["--neurons", "21"], "--neurons 21 would change it"),
-    (["--preset", "official"], "--preset official would change it"),
-    (["--games", "1"], "cannot be shortened"),
-])
+@pytest.mark.parametrize(
+    "flags, message",
+    [
+        (["--seed", "5"], "--seed 5 would change it"),
+        (["--neurons", "21"], "--neurons 21 would change it"),
+        (["--preset", "official"], "--preset official would change it"),
+        (["--games", "1"], "cannot be shortened"),
+    ],
+)
 def test_resume_refuses_any_other_changed_flag(tmp_path, finished, flags, message):
     folder = copy_of(finished[0], tmp_path / "run")
     before = snapshot(folder)
@@ -246,11 +277,14 @@ def test_sigterm_during_a_write_removes_the_temporary_file(tmp_path, monkeypatch
 # ------------------------------------------------------------------ 6. --out and bounds
 
 
-@pytest.mark.parametrize("make_out, message", [
-    (lambda tmp: "", "--out is empty"),
-    (lambda tmp: (tmp / "file").write_text("x") and str(tmp / "file"), "is a file, not a folder"),
-    (lambda tmp: (tmp / "file").write_text("x") and str(tmp / "file" / "run"), "file, not a folder"),
-])
+@pytest.mark.parametrize(
+    "make_out, message",
+    [
+        (lambda tmp: "", "--out is empty"),
+        (lambda tmp: (tmp / "file").write_text("x") and str(tmp / "file"), "is a file, not a folder"),
+        (lambda tmp: (tmp / "file").write_text("x") and str(tmp / "file" / "run"), "file, not a folder"),
+    ],
+)
 def test_bad_out_is_one_line_naming_out(tmp_path, make_out, message):
     out = make_out(tmp_path)
     result = runner.invoke(app, ["train", "--out", out, *TINY_FLAGS])
@@ -262,17 +296,22 @@ def test_out_on_a_read_only_filesystem_is_refused(tmp_path, monkeypatch):
     from snnrl.experiments import preflight
 
     real = os.statvfs
-    monkeypatch.setattr(preflight.os, "statvfs", lambda path: type("S", (), {"f_flag": real(path).f_flag | os.ST_RDONLY})())
+    monkeypatch.setattr(
+        preflight.os, "statvfs", lambda path: type("S", (), {"f_flag": real(path).f_flag | os.ST_RDONLY})()
+    )
     with pytest.raises(ValueError, match="--out .* is on a read-only filesystem"):
         run_experiment(tiny_config(), tmp_path / "run", show_progress=False)
     assert not (tmp_path / "run").exists()
 
 
-@pytest.mark.parametrize("flags, message", [
-    (["--seed", str(2**32)], "--seed"),
-    (["--games", str(2**31)], "--games"),
-    (["--realizations", str(2**31)], "--realizations"),
-])
+@pytest.mark.parametrize(
+    "flags, message",
+    [
+        (["--seed", str(2**32)], "--seed"),
+        (["--games", str(2**31)], "--games"),
+        (["--realizations", str(2**31)], "--realizations"),
+    ],
+)
 def test_seed_games_and_realizations_are_bounded(tmp_path, flags, message):
     result = runner.invoke(app, ["train", "--out", str(tmp_path / "run"), *TINY_FLAGS[:-4], *flags])
     assert result.exit_code == 2 and message in result.output
@@ -332,16 +371,21 @@ def test_the_chip_path_fails_fast_before_writing_anything(tmp_path, monkeypatch,
 def test_a_divergence_from_the_initial_weights_names_the_config_field(tmp_path):
     config = tiny_config(games=1)
     agent = config.algorithm.agent
-    config = config.replace(algorithm=config.algorithm.replace(agent=agent.replace(lif=agent.lif.replace(w_in_std=1e39))))
+    config = config.replace(
+        algorithm=config.algorithm.replace(agent=agent.replace(lif=agent.lif.replace(w_in_std=1e39)))
+    )
     with pytest.raises(DivergenceError, match=r"agent.w_in .*algorithm.agent.lif.w_in_std"):
         run_experiment(config, tmp_path / "run", show_progress=False)
     assert not (tmp_path / "run" / CHECKPOINT).exists()
 
 
-@pytest.mark.parametrize("error, code", [
-    (DivergenceError("run diverged at game 3"), 1),
-    (ValueError("bad"), 2),
-])
+@pytest.mark.parametrize(
+    "error, code",
+    [
+        (DivergenceError("run diverged at game 3"), 1),
+        (ValueError("bad"), 2),
+    ],
+)
 def test_exit_codes(tmp_path, monkeypatch, error, code):
     import snnrl.experiments.runner as runner_module
 
@@ -357,6 +401,18 @@ def test_a_missing_samna_exits_with_1(tmp_path, monkeypatch):
     for name in [n for n in sys.modules if n == "samna" or n.startswith("samna.")]:
         monkeypatch.delitem(sys.modules, name)
     monkeypatch.setattr(sys, "path", [p for p in sys.path if "site-packages" not in p or "snnrl" in p])
-    result = runner.invoke(app, ["train", "--out", str(tmp_path / "run"), "--preset", "neuromorphic", "--backend",
-                                 "dynapse1", "--realizations", "1"])
+    result = runner.invoke(
+        app,
+        [
+            "train",
+            "--out",
+            str(tmp_path / "run"),
+            "--preset",
+            "neuromorphic",
+            "--backend",
+            "dynapse1",
+            "--realizations",
+            "1",
+        ],
+    )
     assert result.exit_code == 1 and "samna is not installed" in result.output

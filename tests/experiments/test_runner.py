@@ -47,9 +47,30 @@ def test_same_seed_same_numbers_and_refuses_to_overwrite(tmp_path):
 
 def test_killed_run_resumes_to_the_uninterrupted_result(tmp_path):
     killed = tmp_path / "killed"
-    command = [sys.executable, "-m", "snnrl.cli", "train", "--preset", "demo", "--env", TINY_ENV, "--neurons", "30",
-               "--games", "400", "--chunk-games", "1", "--realizations", "2", "--seed", "3", "--out", str(killed),
-               "--no-progress", "--no-figures"]
+    command = [
+        sys.executable,
+        "-m",
+        "snnrl.cli",
+        "train",
+        "--preset",
+        "demo",
+        "--env",
+        TINY_ENV,
+        "--neurons",
+        "30",
+        "--games",
+        "400",
+        "--chunk-games",
+        "1",
+        "--realizations",
+        "2",
+        "--seed",
+        "3",
+        "--out",
+        str(killed),
+        "--no-progress",
+        "--no-figures",
+    ]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.time() + 120
     while time.time() < deadline:

@@ -31,8 +31,13 @@ def test_four_devices_equal_one(tmp_path):
     out = tmp_path / "sharded.npz"
     tests = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     env = {**os.environ, "XLA_FLAGS": "--xla_force_host_platform_device_count=4", "JAX_PLATFORMS": "cpu"}
-    result = subprocess.run([sys.executable, "-c", SCRIPT.format(tests=tests, out=str(out))], env=env,
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-c", SCRIPT.format(tests=tests, out=str(out))],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert len(jax.devices()) == 1
     learners, metrics = make_train(tiny_config(realizations=4, games=2))(jax.random.key(0))

@@ -70,22 +70,28 @@ def test_bad_config_fields_are_named(build, field):
         build()
 
 
-@pytest.mark.parametrize("options, name", [
-    ({"sticky_prob": 1.0}, "sticky_prob"),
-    ({"horizon": 0}, "horizon"),
-    ({"frameskip": 2.5}, "frameskip"),
-    ({"noop_warmup": True}, "noop_warmup"),
-    ({"render_frames": "yes"}, "render_frames"),
-])
+@pytest.mark.parametrize(
+    "options, name",
+    [
+        ({"sticky_prob": 1.0}, "sticky_prob"),
+        ({"horizon": 0}, "horizon"),
+        ({"frameskip": 2.5}, "frameskip"),
+        ({"noop_warmup": True}, "noop_warmup"),
+        ({"render_frames": "yes"}, "render_frames"),
+    ],
+)
 def test_make_validates_protocol_options(options, name):
     with pytest.raises(ValueError, match=rf"make\('pong'\)\.{name} must be"):
         make("pong", **options)
 
 
-@pytest.mark.parametrize("changes, message", [
-    (dict(n_fut=2), "--n-fut sets the look-ahead of --mode plan"),
-    (dict(mode="plan", dream_start="random"), "--dream-start"),
-])
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        (dict(n_fut=2), "--n-fut sets the look-ahead of --mode plan"),
+        (dict(mode="plan", dream_start="random"), "--dream-start"),
+    ],
+)
 def test_options_that_do_nothing_are_refused(changes, message):
     with pytest.raises(ValueError, match=message):
         apply_overrides(preset("demo"), **changes)
@@ -100,22 +106,57 @@ AGENT = AgentConfig(lif=LIFConfig(n_neurons=6))
 MODEL = WorldModelConfig(lif=LIFConfig(n_neurons=6))
 
 
-@pytest.mark.parametrize("call, message", [
-    (lambda: agent_step(AGENT, init_agent(jax.random.key(0), AGENT), AGENT.initial_state(None), jnp.zeros(3),
-                        jax.random.key(1)), r"observation must have shape \(4\)"),
-    (lambda: agent_step(AGENT, init_agent(jax.random.key(0), AGENT), AGENT.initial_state(None),
-                        jnp.array([0, jnp.nan, 0, 0]), jax.random.key(1)), "observation holds 1 NaN"),
-    (lambda: world_model_step(MODEL, init_world_model(jax.random.key(0), MODEL), MODEL.initial_state(None),
-                              jnp.zeros(4), jnp.array(3)), r"action must lie in \[0, 3\)"),
-    (lambda: world_model_step(MODEL, init_world_model(jax.random.key(0), MODEL), MODEL.initial_state(None),
-                              jnp.zeros(4), jnp.array(1.0)), "action must hold integer actions"),
-    (lambda: variable_rates(jnp.zeros((2, 4)), PopulationCodeConfig()), "variables must have shape"),
-    (lambda: action_rates(jnp.array(-1), PopulationCodeConfig()), r"action must lie in \[0, 3\)"),
-    (lambda: eprop.policy_readout_gradient(jnp.zeros((5, 6)), jnp.array([0, 1, 2, 3, 0]), jnp.full((5, 3), 1 / 3),
-                                           jnp.zeros(5), 5.0, 0.9), r"actions must lie in \[0, 3\)"),
-    (lambda: eprop.policy_readout_gradient(jnp.zeros((5, 6)), jnp.zeros(5, int), jnp.full((5, 3), 1.5),
-                                           jnp.zeros(5), 5.0, 0.9), r"probabilities must lie in \[0, 1\]"),
-])
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (
+            lambda: agent_step(
+                AGENT, init_agent(jax.random.key(0), AGENT), AGENT.initial_state(None), jnp.zeros(3), jax.random.key(1)
+            ),
+            r"observation must have shape \(4\)",
+        ),
+        (
+            lambda: agent_step(
+                AGENT,
+                init_agent(jax.random.key(0), AGENT),
+                AGENT.initial_state(None),
+                jnp.array([0, jnp.nan, 0, 0]),
+                jax.random.key(1),
+            ),
+            "observation holds 1 NaN",
+        ),
+        (
+            lambda: world_model_step(
+                MODEL, init_world_model(jax.random.key(0), MODEL), MODEL.initial_state(None), jnp.zeros(4), jnp.array(3)
+            ),
+            r"action must lie in \[0, 3\)",
+        ),
+        (
+            lambda: world_model_step(
+                MODEL,
+                init_world_model(jax.random.key(0), MODEL),
+                MODEL.initial_state(None),
+                jnp.zeros(4),
+                jnp.array(1.0),
+            ),
+            "action must hold integer actions",
+        ),
+        (lambda: variable_rates(jnp.zeros((2, 4)), PopulationCodeConfig()), "variables must have shape"),
+        (lambda: action_rates(jnp.array(-1), PopulationCodeConfig()), r"action must lie in \[0, 3\)"),
+        (
+            lambda: eprop.policy_readout_gradient(
+                jnp.zeros((5, 6)), jnp.array([0, 1, 2, 3, 0]), jnp.full((5, 3), 1 / 3), jnp.zeros(5), 5.0, 0.9
+            ),
+            r"actions must lie in \[0, 3\)",
+        ),
+        (
+            lambda: eprop.policy_readout_gradient(
+                jnp.zeros((5, 6)), jnp.zeros(5, int), jnp.full((5, 3), 1.5), jnp.zeros(5), 5.0, 0.9
+            ),
+            r"probabilities must lie in \[0, 1\]",
+        ),
+    ],
+)
 def test_bad_arrays_are_named(call, message):
     with pytest.raises(ValueError, match=message):
         call()
@@ -124,7 +165,9 @@ def test_bad_arrays_are_named(call, message):
 def test_checks_do_not_stop_jit():
     readout_trace, actions, probabilities = jnp.ones((5, 6)), jnp.zeros(5, jnp.int32), jnp.full((5, 3), 1 / 3)
     eager = eprop.policy_readout_gradient(readout_trace, actions, probabilities, jnp.ones(5), 5.0, 0.9)
-    jitted = jax.jit(lambda r: eprop.policy_readout_gradient(r, actions, probabilities, jnp.ones(5), 5.0, 0.9))(readout_trace)
+    jitted = jax.jit(lambda r: eprop.policy_readout_gradient(r, actions, probabilities, jnp.ones(5), 5.0, 0.9))(
+        readout_trace
+    )
     np.testing.assert_allclose(eager, jitted, rtol=1e-6)
 
 
@@ -132,14 +175,32 @@ def test_checks_do_not_stop_jit():
 
 GOOD_AND_BAD = st.one_of(
     st.sampled_from([True, False, None, "x", -1, 0, 1, 2, 0.5, -0.5, math.nan, math.inf, -math.inf, 1e39, 3]),
-    st.floats(min_value=-5, max_value=5), st.integers(min_value=-3, max_value=40),
+    st.floats(min_value=-5, max_value=5),
+    st.integers(min_value=-3, max_value=40),
 )
 FIELDS = (
-    "seed", "games", "sticky_prob", "noop_warmup", "chunk_games", "algorithm.mode", "algorithm.n_fut",
-    "algorithm.dream_steps", "algorithm.clip_dream_state", "algorithm.model_learning_stop", "algorithm.dream_lr_scale",
-    "algorithm.agent.beta", "algorithm.agent.trace_decay", "algorithm.agent.readout_std", "algorithm.agent.logit_clip",
-    "algorithm.agent.lif.v_th", "algorithm.agent.lif.w_res", "algorithm.agent.lif.tau_m", "algorithm.agent.lif.w_rec_std",
-    "algorithm.world_model.cost_reward", "algorithm.world_model.reward_decay", "algorithm.world_model.lif.w_in_std",
+    "seed",
+    "games",
+    "sticky_prob",
+    "noop_warmup",
+    "chunk_games",
+    "algorithm.mode",
+    "algorithm.n_fut",
+    "algorithm.dream_steps",
+    "algorithm.clip_dream_state",
+    "algorithm.model_learning_stop",
+    "algorithm.dream_lr_scale",
+    "algorithm.agent.beta",
+    "algorithm.agent.trace_decay",
+    "algorithm.agent.readout_std",
+    "algorithm.agent.logit_clip",
+    "algorithm.agent.lif.v_th",
+    "algorithm.agent.lif.w_res",
+    "algorithm.agent.lif.tau_m",
+    "algorithm.agent.lif.w_rec_std",
+    "algorithm.world_model.cost_reward",
+    "algorithm.world_model.reward_decay",
+    "algorithm.world_model.lif.w_in_std",
     "algorithm.world_model.action_scale",
 )
 

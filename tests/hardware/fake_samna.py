@@ -13,10 +13,31 @@ from types import ModuleType
 from typing import Any
 
 BIAS_NAMES = (
-    "IF_AHTAU_N", "IF_AHTHR_N", "IF_AHW_P", "IF_BUF_P", "IF_CASC_N", "IF_DC_P", "IF_NMDA_N", "IF_RFR_N",
-    "IF_TAU1_N", "IF_TAU2_N", "IF_THR_N", "NPDPIE_TAU_F_P", "NPDPIE_TAU_S_P", "NPDPIE_THR_F_P", "NPDPIE_THR_S_P",
-    "NPDPII_TAU_F_P", "NPDPII_TAU_S_P", "NPDPII_THR_F_P", "NPDPII_THR_S_P", "PS_WEIGHT_EXC_F_N",
-    "PS_WEIGHT_EXC_S_N", "PS_WEIGHT_INH_F_N", "PS_WEIGHT_INH_S_N", "PULSE_PWLK_P", "R2R_P",
+    "IF_AHTAU_N",
+    "IF_AHTHR_N",
+    "IF_AHW_P",
+    "IF_BUF_P",
+    "IF_CASC_N",
+    "IF_DC_P",
+    "IF_NMDA_N",
+    "IF_RFR_N",
+    "IF_TAU1_N",
+    "IF_TAU2_N",
+    "IF_THR_N",
+    "NPDPIE_TAU_F_P",
+    "NPDPIE_TAU_S_P",
+    "NPDPIE_THR_F_P",
+    "NPDPIE_THR_S_P",
+    "NPDPII_TAU_F_P",
+    "NPDPII_TAU_S_P",
+    "NPDPII_THR_F_P",
+    "NPDPII_THR_S_P",
+    "PS_WEIGHT_EXC_F_N",
+    "PS_WEIGHT_EXC_S_N",
+    "PS_WEIGHT_INH_F_N",
+    "PS_WEIGHT_INH_S_N",
+    "PULSE_PWLK_P",
+    "R2R_P",
 )
 
 
@@ -121,7 +142,7 @@ class Board:
     calls: list[tuple[str, tuple]]
     config: Dynapse1Configuration | None = None
     parameter_groups: dict[tuple[int, int], Dynapse1ParameterGroup] = field(default_factory=dict)
-    routes: list[tuple["NeuronSelect", "BasicSinkNode"]] = field(default_factory=list)
+    routes: list[tuple[NeuronSelect, BasicSinkNode]] = field(default_factory=list)
     clock_us: int = 0
     closed: bool = False
 
@@ -214,7 +235,9 @@ def make_fake_samna(n_boards: int = 1, device_type_name: str = "Dynapse1DevKit")
 
     class EventFilterGraph:
         def sequential(self, nodes: list[Any]) -> list[Any]:
-            board.calls.append(("graph.sequential", tuple(n if isinstance(n, str) else type(n).__name__ for n in nodes)))
+            board.calls.append(
+                ("graph.sequential", tuple(n if isinstance(n, str) else type(n).__name__ for n in nodes))
+            )
             source, filter_name, sink = nodes
             assert source == "model-source" and filter_name == "Dynapse1NeuronSelect"
             select = NeuronSelect(board)

@@ -15,8 +15,9 @@ from snnrl.hardware.lif_backend import LIFBackend
 from snnrl.hardware.spec import CoreParameters, hidden_layer_spec
 
 CONFIG = PopulationCodeConfig()
-STATES = jnp.asarray(np.random.default_rng(0).uniform([51, 44, 22, 38], [206, 207, 206, 203], size=(40, 4)),
-                     jnp.float32)  # random Pong RAM states (ball x, ball y, enemy y, player y)
+STATES = jnp.asarray(
+    np.random.default_rng(0).uniform([51, 44, 22, 38], [206, 207, 206, 203], size=(40, 4)), jnp.float32
+)  # random Pong RAM states (ball x, ball y, enemy y, player y)
 
 
 def rollout(backend: LIFBackend, params: HiddenLIFParams, key: jax.Array) -> jax.Array:
@@ -60,8 +61,9 @@ def test_spike_inputs_and_rate_inputs_agree(agent_spec):
 
 
 def test_lif_layer_matches_a_hand_computed_neuron():
-    parameters = CoreParameters(tau_mem_ms=10.0, threshold=1.0, synapse_weight=(0.5, 0.3, 0.2, 0.2),
-                                synapse_tau_ms=(2.0, 5.0, 2.0, 5.0))
+    parameters = CoreParameters(
+        tau_mem_ms=10.0, threshold=1.0, synapse_weight=(0.5, 0.3, 0.2, 0.2), synapse_tau_ms=(2.0, 5.0, 2.0, 5.0)
+    )
     params = nominal_lif_params(np.array([[2], [1]]), (SynapseType.NMDA, SynapseType.GABA_A), parameters, 1.0)
     spikes = np.zeros((10, 2), dtype=np.float32)
     spikes[0, 0] = 1

@@ -26,8 +26,10 @@ def fake_board(no_samna_modules, monkeypatch):
 
 
 def _agent_and_model(seed: int = 0):
-    return [map_hidden_layer(agent_layer_spec(seed), cores=AGENT_CORES),
-            map_hidden_layer(world_model_layer_spec(seed + 1), cores=WORLD_MODEL_CORES)]
+    return [
+        map_hidden_layer(agent_layer_spec(seed), cores=AGENT_CORES),
+        map_hidden_layer(world_model_layer_spec(seed + 1), cores=WORLD_MODEL_CORES),
+    ]
 
 
 def _spikes(rng: np.random.Generator, n_sources: int) -> np.ndarray:
@@ -40,7 +42,11 @@ def test_agent_and_world_model_share_one_board(fake_board):
     names = [name for name, _ in fake_board.calls]
     assert names.count("device.open_device") == 1 and names.count("model.apply_configuration") == 1
     assert [args for name, args in fake_board.calls if name == "model.update_parameter_group"] == [
-        (0, 0), (0, 1), (0, 2), (0, 3)]
+        (0, 0),
+        (0, 1),
+        (0, 2),
+        (0, 3),
+    ]
     assert dict(fake_board.calls)["select.set_neurons"] == (1020,)
     rng = np.random.default_rng(0)
     agent_in, model_in = _spikes(rng, 40), _spikes(rng, 43)

@@ -30,10 +30,18 @@ def test_construction_follows_the_design_call_sequence(fake_samna, agent_spec):
     backend = Dynapse1Backend(map_hidden_layer(agent_spec), wait=lambda seconds: None)
     names = [name for name, _ in board.calls]
     assert names == [
-        "device.get_unopened_devices", "device.open_device", "model.apply_configuration",
-        "model.update_parameter_group", "model.update_parameter_group", "model.get_fpga_spike_gen",
-        "fpga.set_variable_isi_mode", "fpga.set_isi_multiplier", "fpga.set_repeat_mode",
-        "graph.sequential", "select.set_neurons", "graph.start",
+        "device.get_unopened_devices",
+        "device.open_device",
+        "model.apply_configuration",
+        "model.update_parameter_group",
+        "model.update_parameter_group",
+        "model.get_fpga_spike_gen",
+        "fpga.set_variable_isi_mode",
+        "fpga.set_isi_multiplier",
+        "fpga.set_repeat_mode",
+        "graph.sequential",
+        "select.set_neurons",
+        "graph.start",
     ]
     calls = dict(board.calls)
     assert calls["fpga.set_variable_isi_mode"] == (True,)
@@ -72,7 +80,12 @@ def test_step_preloads_events_and_counts_spikes_per_hidden_neuron(fake_samna, ag
     board.calls.clear()
     state, counts = backend.step(backend.init_params(None), backend.init(jax.random.PRNGKey(0)), spikes)
     assert [name for name, _ in board.calls] == [
-        "fpga.stop", "sink.get_events", "fpga.preload_stimulus", "fpga.start", "sink.get_events"]
+        "fpga.stop",
+        "sink.get_events",
+        "fpga.preload_stimulus",
+        "fpga.start",
+        "sink.get_events",
+    ]
     assert dict(board.calls)["fpga.preload_stimulus"] == (4,)  # 4 spikes, every generator on chip 0 only
     assert waited == [pytest.approx(0.010)]
     expected = spikes.sum(axis=0) @ agent_spec.weights
@@ -128,7 +141,8 @@ def test_pypi_stub_is_refused_without_being_imported(no_samna_modules, monkeypat
     package.mkdir()
     marker = tmp_path / "imported"
     (package / "__init__.py").write_text(
-        f"import pathlib, time\npathlib.Path({str(marker)!r}).write_text('x')\ntime.sleep(50)\n")
+        f"import pathlib, time\npathlib.Path({str(marker)!r}).write_text('x')\ntime.sleep(50)\n"
+    )
     monkeypatch.syspath_prepend(str(tmp_path))
     start = time.perf_counter()
     with pytest.raises(SamnaUnavailableError, match="PyPI stub"):

@@ -49,14 +49,21 @@ def test_json_is_enough_to_rebuild_the_samna_configuration(agent_spec, tmp_path)
     assert rebuilt.cam_listeners() == original.cam_listeners()
     assert sum(len(v) for v in original.cam_listeners().values()) == agent_spec.weights.sum()
     group = build_parameter_group(fake.dynapse1, load_mapped_network(tmp_path / "agent.json").biases)
-    assert (group.param_map["PS_WEIGHT_EXC_S_N"].coarse_value, group.param_map["PS_WEIGHT_EXC_S_N"].fine_value) == (5, 47)
+    assert (group.param_map["PS_WEIGHT_EXC_S_N"].coarse_value, group.param_map["PS_WEIGHT_EXC_S_N"].fine_value) == (
+        5,
+        47,
+    )
 
 
 def test_json_keeps_mixed_types_and_custom_parameters(tmp_path):
     types = ("AMPA", "NMDA", "GABA_A", "GABA_B")
     parameters = CoreParameters(tau_mem_ms=12.5, threshold=0.8, synapse_weight=(0.1, 0.2, 0.3, 0.4))
-    spec = hidden_layer_spec(np.array([[1, 2], [0, 1], [3, 0], [1, 1]]), source_types=types,
-                             parameters=parameters, biases=PAPER_WORLD_MODEL_BIASES)
+    spec = hidden_layer_spec(
+        np.array([[1, 2], [0, 1], [3, 0], [1, 1]]),
+        source_types=types,
+        parameters=parameters,
+        biases=PAPER_WORLD_MODEL_BIASES,
+    )
     mapped = map_hidden_layer(spec)
     save_mapped_network(mapped, tmp_path / "m.json")
     loaded = load_mapped_network(tmp_path / "m.json")
@@ -81,8 +88,9 @@ def test_nir_round_trip_keeps_the_weights(agent_spec, tmp_path):
     save_nir(hidden_layer_to_nir(params, readout), tmp_path / "agent.nir")
     graph = nir.read(tmp_path / "agent.nir")
     assert set(graph.nodes) == {"input", "linear", "lif", "readout", "output"}
-    assert sorted(graph.edges) == sorted([("input", "linear"), ("linear", "lif"), ("lif", "readout"),
-                                          ("readout", "output")])
+    assert sorted(graph.edges) == sorted(
+        [("input", "linear"), ("linear", "lif"), ("lif", "readout"), ("readout", "output")]
+    )
     np.testing.assert_array_equal(graph.nodes["linear"].weight, np.asarray(params.weights).T)
     np.testing.assert_array_equal(graph.nodes["readout"].weight, readout)
     assert graph.metadata["dt"] == 1e-3

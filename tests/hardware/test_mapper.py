@@ -21,8 +21,9 @@ def test_default_placement_fills_two_cores_and_skips_neuron_zero(agent_spec):
     # generator 1 + i carries tag (0, 1 + i); every entry is NMDA (type index 1)
     first = mapped.cam_entries[0]
     assert set(first[:, 2]) == {1}
-    expected_tags = sorted((0, 1 + i) for i in np.flatnonzero(agent_spec.weights[:, 0])
-                           for _ in range(agent_spec.weights[i, 0]))
+    expected_tags = sorted(
+        (0, 1 + i) for i in np.flatnonzero(agent_spec.weights[:, 0]) for _ in range(agent_spec.weights[i, 0])
+    )
     assert sorted(map(tuple, first[:, :2])) == expected_tags
     assert mapped.generator_targets() == {i: {0: 0b11} for i in range(40)}
     assert mapped.biases.as_dict()["PS_WEIGHT_EXC_S_N"] == (5, 47)
@@ -64,8 +65,11 @@ def test_more_neurons_than_the_cores_hold():
 def test_aliasing_sources_with_equal_tags_on_different_chips():
     sources = (SourceAddress(0, 0, 5, False), SourceAddress(1, 0, 5, False), SourceAddress(0, 0, 6, False))
     weights = np.array([[1, 0, 0], [0, 0, 2], [1, 1, 1]])
-    with pytest.raises(MappingError, match=r"aliasing on chip 0 core 0: hidden neuron 2 listens to source 1.*"
-                                           r"source 0.*tag \(core 0, neuron 5\)"):
+    with pytest.raises(
+        MappingError,
+        match=r"aliasing on chip 0 core 0: hidden neuron 2 listens to source 1.*"
+        r"source 0.*tag \(core 0, neuron 5\)",
+    ):
         map_hidden_layer(hidden_layer_spec(weights, sources=sources))
     # the same two sources feeding neurons on different cores do not alias
     weights = np.zeros((3, 300), dtype=int)

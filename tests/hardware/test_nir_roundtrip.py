@@ -26,8 +26,10 @@ N, T = 24, 60
 
 
 def agent_case():
-    config = AgentConfig(lif=LIFConfig(n_neurons=N, tau_m=5.0, tau_s=3.0, tau_readout=2.0, v_rest=-4.0, w_res=-20.0,
-                                       v_init=-2.0), beta=3.0)
+    config = AgentConfig(
+        lif=LIFConfig(n_neurons=N, tau_m=5.0, tau_s=3.0, tau_readout=2.0, v_rest=-4.0, w_res=-20.0, v_init=-2.0),
+        beta=3.0,
+    )
     agent = init_agent(jax.random.key(1), config)
     return config, agent.replace(weights=agent.weights.replace(readout=agent.weights.readout * 5.0))
 
@@ -46,19 +48,25 @@ def through_file(graph: nir.NIRGraph, tmp_path) -> nir.NIRGraph:
 
 def run_agent(config, agent, observations):
     """Outputs of agent steps over observations (T, D), stacked (T, ...)."""
+
     def step(state, inputs):
         return config.step(agent, state, *inputs)
 
     keys = jax.random.split(jax.random.key(100), len(observations))
-    return jax.tree.map(np.asarray, jax.lax.scan(step, config.initial_state(jax.random.key(0)), (observations, keys))[1])
+    return jax.tree.map(
+        np.asarray, jax.lax.scan(step, config.initial_state(jax.random.key(0)), (observations, keys))[1]
+    )
 
 
 def run_model(config, model, observations, actions):
     """Outputs of world-model steps over observations (T, D) and actions (T,), stacked (T, ...)."""
+
     def step(state, inputs):
         return config.step(model, state, *inputs)
 
-    return jax.tree.map(np.asarray, jax.lax.scan(step, config.initial_state(jax.random.key(0)), (observations, actions))[1])
+    return jax.tree.map(
+        np.asarray, jax.lax.scan(step, config.initial_state(jax.random.key(0)), (observations, actions))[1]
+    )
 
 
 def observations(d: int = 4) -> jax.Array:
@@ -85,7 +93,10 @@ def test_world_model_round_trip_gives_the_same_spikes_and_predictions(tmp_path):
     imported_config, imported = world_model_from_nir(through_file(world_model_to_nir(config, model), tmp_path))
     assert imported_config == config
     actions = jax.random.randint(jax.random.key(8), (T,), 0, 3)
-    original, again = run_model(config, model, observations(), actions), run_model(imported_config, imported, observations(), actions)
+    original, again = (
+        run_model(config, model, observations(), actions),
+        run_model(imported_config, imported, observations(), actions),
+    )
     assert original.network.spikes.sum() > T
     for field in ("delta", "reward"):
         np.testing.assert_array_equal(getattr(again, field), getattr(original, field))
@@ -101,8 +112,11 @@ def simulate_nir(graph: nir.NIRGraph, inputs: dict[str, np.ndarray]) -> tuple[di
     lif, synapse, w_rec = sub.nodes["lif"], sub.nodes["synapse"], np.asarray(sub.nodes["w_rec"].weight, np.float64)
     a_m = np.exp(-dt / lif.tau)
     decay = {name: np.exp(-dt / node.tau) for name, node in graph.nodes.items() if isinstance(node, nir.LI)}
-    order = list(graphlib.TopologicalSorter({b: set() for b in graph.nodes} | {
-        b: {a for a, c in graph.edges if c == b} for _, b in graph.edges}).static_order())
+    order = list(
+        graphlib.TopologicalSorter(
+            {b: set() for b in graph.nodes} | {b: {a for a, c in graph.edges if c == b} for _, b in graph.edges}
+        ).static_order()
+    )
     v = np.full(a_m.shape, float(lif.metadata["v_init"]))
     filtered = {name: np.zeros(a_m.shape) for name in decay}
     s_hat = np.zeros(a_m.shape)
@@ -151,8 +165,10 @@ def test_an_independent_nir_simulator_reproduces_snnrls_spikes(tmp_path):
         model = jax.tree.map(lambda x: jnp.asarray(x, jnp.float64), model)
         actions = np.asarray(jax.random.randint(jax.random.key(8), (T,), 0, 3))
         snnrl = run_model(config, model, xs, actions)
-        outputs, spikes = simulate_nir(through_file(world_model_to_nir(config, model), tmp_path),
-                                       {"observation": np.asarray(xs), "action": np.eye(3)[actions]})
+        outputs, spikes = simulate_nir(
+            through_file(world_model_to_nir(config, model), tmp_path),
+            {"observation": np.asarray(xs), "action": np.eye(3)[actions]},
+        )
         np.testing.assert_array_equal(spikes, snnrl.network.spikes)
         np.testing.assert_allclose(outputs["delta"], snnrl.delta, rtol=1e-9, atol=1e-9)
         np.testing.assert_allclose(outputs["reward"][:, 0], snnrl.reward, rtol=1e-9, atol=1e-9)
@@ -164,8 +180,12 @@ def _with_node(graph: nir.NIRGraph, name: str, node, sub: bool = False) -> nir.N
     rebuilt = nir.NIRGraph(nodes=nodes, edges=list(target.edges), metadata=target.metadata, type_check=False)
     if not sub:
         return rebuilt
-    return nir.NIRGraph(nodes=dict(graph.nodes) | {"recurrent": rebuilt}, edges=list(graph.edges),
-                        metadata=graph.metadata, type_check=False)
+    return nir.NIRGraph(
+        nodes=dict(graph.nodes) | {"recurrent": rebuilt},
+        edges=list(graph.edges),
+        metadata=graph.metadata,
+        type_check=False,
+    )
 
 
 def test_graphs_of_another_form_are_refused_naming_the_node():
@@ -175,15 +195,27 @@ def test_graphs_of_another_form_are_refused_naming_the_node():
     cuba = nir.CubaLIF(tau_syn=lif.tau, tau_mem=lif.tau, r=lif.r, v_leak=lif.v_leak, v_threshold=lif.v_threshold)
     with pytest.raises(ValueError, match=r"node 'lif' of recurrent is a nir.CubaLIF; allowed here: nir.LIF"):
         agent_from_nir(_with_node(graph, "lif", cuba, sub=True))
-    with pytest.raises(ValueError, match=r"node 'readout_filter' of the agent graph is a nir.Linear; allowed here: nir.LI"):
+    with pytest.raises(
+        ValueError, match=r"node 'readout_filter' of the agent graph is a nir.Linear; allowed here: nir.LI"
+    ):
         agent_from_nir(_with_node(graph, "readout_filter", nir.Linear(weight=np.eye(N))))
-    with pytest.raises(ValueError, match=r"the world-model graph has node\(s\) \['beta', 'input', 'output', 'readout', 'w_in'\]"):
+    with pytest.raises(
+        ValueError, match=r"the world-model graph has node\(s\) \['beta', 'input', 'output', 'readout', 'w_in'\]"
+    ):
         world_model_from_nir(graph)
-    uneven = nir.LIF(tau=lif.tau * np.linspace(1, 2, N), r=lif.r, v_leak=lif.v_leak, v_threshold=lif.v_threshold,
-                     v_reset=lif.v_reset, metadata=lif.metadata)
+    uneven = nir.LIF(
+        tau=lif.tau * np.linspace(1, 2, N),
+        r=lif.r,
+        v_leak=lif.v_leak,
+        v_threshold=lif.v_threshold,
+        v_reset=lif.v_reset,
+        metadata=lif.metadata,
+    )
     with pytest.raises(ValueError, match=r"recurrent.lif.tau must be the same for every neuron"):
         agent_from_nir(_with_node(graph, "lif", uneven, sub=True))
-    to_value = nir.LIF(tau=lif.tau, r=lif.r, v_leak=lif.v_leak, v_threshold=lif.v_threshold, v_reset=lif.v_threshold + 1)
+    to_value = nir.LIF(
+        tau=lif.tau, r=lif.r, v_leak=lif.v_leak, v_threshold=lif.v_threshold, v_reset=lif.v_threshold + 1
+    )
     with pytest.raises(ValueError, match="is not below v_threshold"):
         agent_from_nir(_with_node(graph, "lif", to_value, sub=True))
     no_dt = nir.NIRGraph(nodes=graph.nodes, edges=graph.edges, metadata={})
@@ -206,7 +238,9 @@ def test_a_foreign_lif_resetting_to_a_value_and_an_affine_input_are_read_as_docu
 def test_export_refuses_a_stack_of_realizations():
     config, agent = agent_case()
     stacked = jax.tree.map(lambda x: jnp.stack([x, x]), agent)
-    with pytest.raises(ValueError, match=r"agent.w_in must have shape \(24, 4\), got \(2, 24, 4\) \(pass one realization"):
+    with pytest.raises(
+        ValueError, match=r"agent.w_in must have shape \(24, 4\), got \(2, 24, 4\) \(pass one realization"
+    ):
         agent_to_nir(config, stacked)
 
 
@@ -218,9 +252,14 @@ def hidden_case(agent_spec):
 
 def run_hidden(params, readout, n_steps: int = 30):
     """Spike counts (steps, H) and readouts (steps, outputs) of the layer fed the same random input spikes."""
-    spikes_in = jax.random.bernoulli(jax.random.key(9), 0.15, (n_steps, 10, params.weights.shape[0])).astype(jnp.float32)
-    counts = np.asarray(jax.lax.scan(lambda state, step: lif_agent_step(params, state, step),
-                                     init_lif_state(*params.weights.shape), spikes_in)[1])
+    spikes_in = jax.random.bernoulli(jax.random.key(9), 0.15, (n_steps, 10, params.weights.shape[0])).astype(
+        jnp.float32
+    )
+    counts = np.asarray(
+        jax.lax.scan(
+            lambda state, step: lif_agent_step(params, state, step), init_lif_state(*params.weights.shape), spikes_in
+        )[1]
+    )
     return counts, counts @ readout.T
 
 
@@ -241,7 +280,9 @@ def test_hidden_layer_round_trip_gives_the_same_spikes_and_readouts(agent_spec, 
 def test_hidden_layer_without_input_filter_is_a_plain_lif(agent_spec, tmp_path):
     params, readout = hidden_case(agent_spec)
     unfiltered = params.replace(input_decay=jnp.zeros_like(params.input_decay))
-    imported, _ = hidden_layer_from_nir(through_file(hidden_layer_to_nir(unfiltered, readout, neuron_model="lif"), tmp_path))
+    imported, _ = hidden_layer_from_nir(
+        through_file(hidden_layer_to_nir(unfiltered, readout, neuron_model="lif"), tmp_path)
+    )
     for a, b in zip(jax.tree.leaves(imported), jax.tree.leaves(unfiltered), strict=True):
         np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
 
@@ -249,12 +290,20 @@ def test_hidden_layer_without_input_filter_is_a_plain_lif(agent_spec, tmp_path):
 def test_hidden_layer_graphs_of_another_form_are_refused(agent_spec):
     params, readout = hidden_case(agent_spec)
     graph = hidden_layer_to_nir(params, readout, neuron_model="cuba_lif")
-    with pytest.raises(ValueError, match=r"node 'lif' of the hidden-layer graph is a nir.LI; allowed here: nir.LIF or nir.CubaLIF"):
+    with pytest.raises(
+        ValueError, match=r"node 'lif' of the hidden-layer graph is a nir.LI; allowed here: nir.LIF or nir.CubaLIF"
+    ):
         hidden_layer_from_nir(_with_node(graph, "lif", nir.LI(tau=np.ones(510), r=np.ones(510), v_leak=np.zeros(510))))
     with pytest.raises(ValueError, match="the hidden-layer graph has no node 'linear'"):
         hidden_layer_from_nir(agent_to_nir(*agent_case()))
     cuba = graph.nodes["lif"]
-    leaky = nir.CubaLIF(tau_syn=cuba.tau_syn, tau_mem=cuba.tau_mem, r=cuba.r, v_leak=np.full(510, -1.0),
-                        v_threshold=cuba.v_threshold, w_in=cuba.w_in)
+    leaky = nir.CubaLIF(
+        tau_syn=cuba.tau_syn,
+        tau_mem=cuba.tau_mem,
+        r=cuba.r,
+        v_leak=np.full(510, -1.0),
+        v_threshold=cuba.v_threshold,
+        w_in=cuba.w_in,
+    )
     with pytest.raises(ValueError, match="v_leak != 0; snnrl's hidden layer rests and resets at 0"):
         hidden_layer_from_nir(_with_node(graph, "lif", leaky))

@@ -52,7 +52,7 @@ def test_rates_are_variable_major_and_include_actions_for_the_world_model():
     rates = np.asarray(agent_rates(x, CONFIG))
     assert rates.shape == (40,)
     for v in range(4):
-        np.testing.assert_allclose(rates[10 * v:10 * (v + 1)], variable_rates(x[v:v + 1], CONFIG), rtol=1e-6)
+        np.testing.assert_allclose(rates[10 * v : 10 * (v + 1)], variable_rates(x[v : v + 1], CONFIG), rtol=1e-6)
     model = np.asarray(world_model_rates(x, jnp.array(2), CONFIG))
     assert model.shape == (43,)
     np.testing.assert_allclose(model[:40], rates)

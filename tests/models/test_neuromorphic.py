@@ -60,15 +60,22 @@ def test_simulated_chip_without_mismatch_equals_the_jax_reference():
 def _mapped_layer(hidden: FixedHiddenLayerConfig, role: str, key: jax.Array):
     """The layer built on the host: spec -> mapper -> backend -> init_params (how snnrl <= 0.2 built it)."""
     options = {"mismatch": hidden.mismatch} if hidden.backend == "simulated" else {}
-    backend = make_hidden_backend(hidden.backend, layer_spec(hidden, role, key), encoder=hidden.encoder,
-                                  spike_mode=hidden.spike_mode, **options)
+    backend = make_hidden_backend(
+        hidden.backend, layer_spec(hidden, role, key), encoder=hidden.encoder, spike_mode=hidden.spike_mode, **options
+    )
     return backend.init_params(jax.random.split(key)[1])
 
 
 @pytest.mark.parametrize("role", ["agent", "world_model"])
-@pytest.mark.parametrize("hidden", [FixedHiddenLayerConfig(n_hidden=60), FixedHiddenLayerConfig(n_hidden=300, mismatch=0.3, connection_rule="budget"),
-                                    FixedHiddenLayerConfig(backend="jax", n_hidden=60, threshold=0.7)],
-                         ids=["simulated", "simulated-budget", "jax"])
+@pytest.mark.parametrize(
+    "hidden",
+    [
+        FixedHiddenLayerConfig(n_hidden=60),
+        FixedHiddenLayerConfig(n_hidden=300, mismatch=0.3, connection_rule="budget"),
+        FixedHiddenLayerConfig(backend="jax", n_hidden=60, threshold=0.7),
+    ],
+    ids=["simulated", "simulated-budget", "jax"],
+)
 def test_hidden_layers_drawn_in_jax_equal_the_mapped_layers(hidden, role):
     # Same keys, same random numbers, same float32 products: the runs of the host-built layers are unchanged.
     key = jax.random.key(11)
@@ -103,7 +110,9 @@ def test_only_the_readouts_learn(mode):
     for a, b in zip(jax.tree.leaves(initial.agent.hidden), jax.tree.leaves(learners.agent.hidden), strict=True):
         np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
     assert not np.array_equal(np.asarray(initial.agent.weights.readout), np.asarray(learners.agent.weights.readout))
-    model_learned = not np.array_equal(np.asarray(initial.world_model.weights.readout_state), np.asarray(learners.world_model.weights.readout_state))
+    model_learned = not np.array_equal(
+        np.asarray(initial.world_model.weights.readout_state), np.asarray(learners.world_model.weights.readout_state)
+    )
     # The neuromorphic code's baseline runs no world model (docs/presets.md): its errors are NaN, not measured.
     assert model_learned == (mode == "dream")
     assert np.all(np.isfinite(np.asarray(metrics.model_state_error)) == (mode == "dream"))
@@ -126,7 +135,9 @@ def test_hidden_layer_spikes_and_predictions_are_in_ram_units():
 
 
 def test_bad_neuromorphic_options_are_rejected():
-    with pytest.raises(ValueError, match=r"unknown hidden backend 'loihi'; allowed: \['jax', 'simulated', 'dynapse1'\]"):
+    with pytest.raises(
+        ValueError, match=r"unknown hidden backend 'loihi'; allowed: \['jax', 'simulated', 'dynapse1'\]"
+    ):
         FixedHiddenLayerConfig(backend="loihi")
     with pytest.raises(ValueError, match="mismatch"):
         FixedHiddenLayerConfig(mismatch=-0.1)

@@ -66,8 +66,12 @@ def test_a_network_missing_a_method_is_not_one():
 
 
 def test_the_algorithm_config_holds_networks_of_the_protocols():
-    for algorithm in (DreamingConfig(), DreamingConfig(agent=NeuromorphicAgentConfig(), world_model=NeuromorphicWorldModelConfig(),
-                                                       dream_eligibility_reset=False)):
+    for algorithm in (
+        DreamingConfig(),
+        DreamingConfig(
+            agent=NeuromorphicAgentConfig(), world_model=NeuromorphicWorldModelConfig(), dream_eligibility_reset=False
+        ),
+    ):
         assert isinstance(algorithm.agent, AgentNetwork) and isinstance(algorithm.world_model, WorldModelNetwork)
 
 

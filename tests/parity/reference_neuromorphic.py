@@ -69,8 +69,15 @@ def _stack(rows: list, tail: tuple[int, ...]) -> np.ndarray:
 class NeuromorphicReference:
     """Policy readout (A, H) and, when dreaming, model readouts (D, H) and (1, H), all trained on the host."""
 
-    def __init__(self, policy_readout: np.ndarray, model_readout_state: np.ndarray, model_readout_reward: np.ndarray,
-                 dreaming: bool, policy_lr: float = 0.004, constants: NeuromorphicConstants | None = None) -> None:
+    def __init__(
+        self,
+        policy_readout: np.ndarray,
+        model_readout_state: np.ndarray,
+        model_readout_reward: np.ndarray,
+        dreaming: bool,
+        policy_lr: float = 0.004,
+        constants: NeuromorphicConstants | None = None,
+    ) -> None:
         self.c = constants or NeuromorphicConstants()
         self.policy_readout = np.array(policy_readout, dtype=np.float64)
         self.model_readout_state = np.array(model_readout_state, dtype=np.float64)
@@ -79,9 +86,11 @@ class NeuromorphicReference:
         self.n_actions, self.n_hidden = self.policy_readout.shape
         self.d = self.model_readout_state.shape[0]
         # One policy Adam per run (awake and dream updates alike); one Adam per model readout.
-        self.adam = {"policy": AdamState.fresh(self.policy_readout, policy_lr),
-                     "model_state": AdamState.fresh(self.model_readout_state, self.c.model_lr_state),
-                     "model_reward": AdamState.fresh(self.model_readout_reward, self.c.model_lr_reward)}
+        self.adam = {
+            "policy": AdamState.fresh(self.policy_readout, policy_lr),
+            "model_state": AdamState.fresh(self.model_readout_state, self.c.model_lr_state),
+            "model_reward": AdamState.fresh(self.model_readout_reward, self.c.model_lr_reward),
+        }
         self.trace = np.zeros_like(self.policy_readout)  # 0.998-decaying sum, reset after every update
         self.aggregate = np.zeros_like(self.policy_readout)
         self.s_pi = np.zeros(self.n_hidden)
@@ -122,10 +131,18 @@ class NeuromorphicReference:
         self.model_readout_reward = adam_ascent(self.model_readout_reward, g_reward, self.adam["model_reward"], self.c)
 
     # -- one game -------------------------------------------------------------------------------
-    def play_game(self, game: int, ram: np.ndarray, rewards: np.ndarray, awake_actions: np.ndarray,
-                  agent_counts: np.ndarray, model_counts: np.ndarray | None = None,
-                  dream_actions: np.ndarray | None = None, dream_agent_counts: np.ndarray | None = None,
-                  dream_model_counts: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    def play_game(
+        self,
+        game: int,
+        ram: np.ndarray,
+        rewards: np.ndarray,
+        awake_actions: np.ndarray,
+        agent_counts: np.ndarray,
+        model_counts: np.ndarray | None = None,
+        dream_actions: np.ndarray | None = None,
+        dream_agent_counts: np.ndarray | None = None,
+        dream_model_counts: np.ndarray | None = None,
+    ) -> dict[str, np.ndarray]:
         """ram (1+T, D) raw (ram[0] = start state after 1+17 NOOPs), rewards (T,), awake_actions (T,),
         agent_counts / model_counts (T, H), dream_actions (S,), dream_agent_counts / dream_model_counts (S, H).
 
@@ -136,9 +153,19 @@ class NeuromorphicReference:
         t_awake = len(awake_actions)
         assert ram.shape == (1 + t_awake, d) and rewards.shape == (t_awake,)
         gate = 1.0 if game >= c.learning_start else 0.0
-        rec: dict[str, list] = {k: [] for k in ("awake_probabilities", "awake_policy_trace", "awake_model_delta",
-                                                "awake_model_reward", "dream_probabilities", "dream_model_delta",
-                                                "dream_model_reward", "dream_ram")}
+        rec: dict[str, list] = {
+            k: []
+            for k in (
+                "awake_probabilities",
+                "awake_policy_trace",
+                "awake_model_delta",
+                "awake_model_reward",
+                "dream_probabilities",
+                "dream_model_delta",
+                "dream_model_reward",
+                "dream_ram",
+            )
+        }
         # Awake: both readout traces start at 0; one policy step (and, dreaming, one model step) per env step.
         self.s_pi, self.s_m = np.zeros(h), np.zeros(h)
         r_learn = 0.0
@@ -170,11 +197,22 @@ class NeuromorphicReference:
                 pred_delta, pred_r = self.model_step(dream_model_counts[j])
                 y = y + pred_delta  # raw units, no clipping
                 self.policy_accumulate(action, pi, gate * pred_r)
-                for key, val in (("dream_probabilities", pi), ("dream_model_delta", pred_delta),
-                                 ("dream_model_reward", pred_r), ("dream_ram", y.copy())):
+                for key, val in (
+                    ("dream_probabilities", pi),
+                    ("dream_model_delta", pred_delta),
+                    ("dream_model_reward", pred_r),
+                    ("dream_ram", y.copy()),
+                ):
                     rec[key].append(val)
             self.policy_update()
-        tails = {"awake_probabilities": (a,), "awake_policy_trace": (h,), "awake_model_delta": (d,),
-                 "awake_model_reward": (), "dream_probabilities": (a,), "dream_model_delta": (d,),
-                 "dream_model_reward": (), "dream_ram": (d,)}
+        tails = {
+            "awake_probabilities": (a,),
+            "awake_policy_trace": (h,),
+            "awake_model_delta": (d,),
+            "awake_model_reward": (),
+            "dream_probabilities": (a,),
+            "dream_model_delta": (d,),
+            "dream_model_reward": (),
+            "dream_ram": (d,),
+        }
         return {k: _stack(v, tails[k]) for k, v in rec.items()}

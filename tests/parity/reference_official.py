@@ -100,7 +100,9 @@ class NetState:
         return cls(np.full(n, c.v_init), np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n))
 
 
-def net_step(st: NetState, w_rec: np.ndarray, current: np.ndarray, tau_readout: float, c: OfficialConstants) -> np.ndarray:
+def net_step(
+    st: NetState, w_rec: np.ndarray, current: np.ndarray, tau_readout: float, c: OfficialConstants
+) -> np.ndarray:
     """DESIGN 1a in the official order; updates `st` in place and returns the pseudo-derivative p (N,)."""
     a_m, a_s, a_r = (np.exp(-c.dt / tau) for tau in (c.tau_m, c.tau_s, tau_readout))
     st.s_hat = a_s * st.s_hat + (1.0 - a_s) * st.s
@@ -119,9 +121,19 @@ def _stack(rows: list, tail: tuple[int, ...]) -> np.ndarray:
 class OfficialReference:
     """Agent (N, D inputs, A actions) and world model (N, D state, A actions) of the dreaming code."""
 
-    def __init__(self, agent_w_in, agent_w_rec, agent_readout, model_w_in_state, model_w_in_action,
-                 model_w_rec, model_readout_state, model_readout_reward,
-                 constants: OfficialConstants | None = None, adam: dict[str, AdamState] | None = None) -> None:
+    def __init__(
+        self,
+        agent_w_in,
+        agent_w_rec,
+        agent_readout,
+        model_w_in_state,
+        model_w_in_action,
+        model_w_rec,
+        model_readout_state,
+        model_readout_reward,
+        constants: OfficialConstants | None = None,
+        adam: dict[str, AdamState] | None = None,
+    ) -> None:
         f = lambda x: np.array(x, dtype=np.float64)  # noqa: E731 (copies)
         self.agent_w_in, self.agent_w_rec, self.agent_readout = f(agent_w_in), f(agent_w_rec), f(agent_readout)
         self.model_w_in_state, self.model_w_in_action = f(model_w_in_state), f(model_w_in_action)
@@ -130,10 +142,18 @@ class OfficialReference:
         self.c = constants or OfficialConstants()
         self.n, self.d = self.agent_w_in.shape
         self.n_actions = self.agent_readout.shape[0]
-        groups = {"agent_rec": self.agent_w_rec, "agent_out": self.agent_readout, "model_rec": self.model_w_rec,
-                  "model_state": self.model_readout_state, "model_reward": self.model_readout_reward}
-        self.adam = {k: AdamState.zeros_like(w) for k, w in groups.items()} if adam is None else \
-            {k: AdamState(f(st.m), f(st.v), int(st.t)) for k, st in adam.items()}
+        groups = {
+            "agent_rec": self.agent_w_rec,
+            "agent_out": self.agent_readout,
+            "model_rec": self.model_w_rec,
+            "model_state": self.model_readout_state,
+            "model_reward": self.model_readout_reward,
+        }
+        self.adam = (
+            {k: AdamState.zeros_like(w) for k, w in groups.items()}
+            if adam is None
+            else {k: AdamState(f(st.m), f(st.v), int(st.t)) for k, st in adam.items()}
+        )
         # Item 6: the accumulated updates are cleared only by an agent update (they persist across games).
         self.agg_rec, self.agg_out = np.zeros_like(self.agent_w_rec), np.zeros_like(self.agent_readout)
         self.trace_rec, self.trace_out = np.zeros_like(self.agent_w_rec), np.zeros_like(self.agent_readout)
@@ -142,15 +162,21 @@ class OfficialReference:
     # -- one step of each network ------------------------------------------------------------
     def agent_step(self, ram_row: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Item 3: agent on RAM/255; returns (pi (A,), p (N,))."""
-        p = net_step(self.agent_net, self.agent_w_rec, self.agent_w_in @ (ram_row / self.c.ram_scale),
-                     self.c.tau_readout_agent, self.c)
+        p = net_step(
+            self.agent_net,
+            self.agent_w_rec,
+            self.agent_w_in @ (ram_row / self.c.ram_scale),
+            self.c.tau_readout_agent,
+            self.c,
+        )
         return softmax(self.c.beta * (self.agent_readout @ self.agent_net.s_bar)), p
 
     def model_step(self, action: int, ram_row: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
         """Item 3: model on (5 onehot(a), RAM/255); returns (pred_delta (D,), pred_r, p (N,))."""
         onehot = np.eye(self.n_actions)[action]
-        current = (self.model_w_in_action @ (self.c.action_scale * onehot)
-                   + self.model_w_in_state @ (ram_row / self.c.ram_scale))
+        current = self.model_w_in_action @ (self.c.action_scale * onehot) + self.model_w_in_state @ (
+            ram_row / self.c.ram_scale
+        )
         p = net_step(self.model_net, self.model_w_rec, current, self.c.tau_readout_model, self.c)
         s_bar = self.model_net.s_bar
         return self.model_readout_state @ s_bar, float((self.model_readout_reward @ s_bar)[0]), p
@@ -170,12 +196,15 @@ class OfficialReference:
         c = self.c
         self.agent_w_rec = adam_ascent(self.agent_w_rec, self.agg_rec, self.adam["agent_rec"], c.agent_lr, c)
         np.fill_diagonal(self.agent_w_rec, 0.0)
-        self.agent_readout = adam_ascent(self.agent_readout, self.agg_out, self.adam["agent_out"], c.agent_lr, c) \
+        self.agent_readout = (
+            adam_ascent(self.agent_readout, self.agg_out, self.adam["agent_out"], c.agent_lr, c)
             + c.readout_plain_step * self.agg_out
+        )
         self.agg_rec, self.agg_out = np.zeros_like(self.agg_rec), np.zeros_like(self.agg_out)
 
-    def model_learn(self, pred_delta: np.ndarray, pred_r: float, target_delta: np.ndarray, r_target: float,
-                    p: np.ndarray) -> None:
+    def model_learn(
+        self, pred_delta: np.ndarray, pred_r: float, target_delta: np.ndarray, r_target: float, p: np.ndarray
+    ) -> None:
         """Item 5: one Adam step per group every step; the model's diagonal is never zeroed."""
         c, s_bar, adam = self.c, self.model_net.s_bar, self.adam
         err_s, err_r = target_delta - pred_delta, np.array([r_target - pred_r])
@@ -183,24 +212,49 @@ class OfficialReference:
         g_rec = np.outer(signal * p, self.model_net.e)
         g_state, g_reward = np.outer(err_s, s_bar), np.outer(err_r, s_bar)
         self.model_w_rec = adam_ascent(self.model_w_rec, g_rec, adam["model_rec"], c.model_lr_recurrent, c)
-        self.model_readout_state = adam_ascent(self.model_readout_state, g_state, adam["model_state"], c.model_lr_state, c)
-        self.model_readout_reward = adam_ascent(self.model_readout_reward, g_reward, adam["model_reward"],
-                                                c.model_lr_reward, c)
+        self.model_readout_state = adam_ascent(
+            self.model_readout_state, g_state, adam["model_state"], c.model_lr_state, c
+        )
+        self.model_readout_reward = adam_ascent(
+            self.model_readout_reward, g_reward, adam["model_reward"], c.model_lr_reward, c
+        )
 
     # -- one game ------------------------------------------------------------------------------
-    def play_game(self, game: int, ram: np.ndarray, rewards: np.ndarray, awake_actions: np.ndarray,
-                  dream: bool = False, dream_actions: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    def play_game(
+        self,
+        game: int,
+        ram: np.ndarray,
+        rewards: np.ndarray,
+        awake_actions: np.ndarray,
+        dream: bool = False,
+        dream_actions: np.ndarray | None = None,
+    ) -> dict[str, np.ndarray]:
         """ram (1+W+T, D) raw, rewards (W+T,), awake_actions (T,), dream_actions (S,); returns the record."""
         c, n, d, a = self.c, self.n, self.d, self.n_actions
         ram, rewards = np.asarray(ram, np.float64), np.asarray(rewards, np.float64)
         w, t_awake = c.warmup_steps, len(awake_actions)
         assert ram.shape == (1 + w + t_awake, d) and rewards.shape == (w + t_awake,)
         gate = 1.0 if game >= c.learning_start else 0.0
-        rec: dict[str, list] = {k: [] for k in ("warmup_model_spikes", "warmup_model_delta", "warmup_model_reward",
-                                                "awake_agent_spikes", "awake_probabilities", "awake_model_spikes",
-                                                "awake_model_delta", "awake_model_reward", "dream_warmup_model_spikes",
-                                                "dream_agent_spikes", "dream_probabilities", "dream_model_spikes",
-                                                "dream_model_delta", "dream_model_reward", "dream_ram")}
+        rec: dict[str, list] = {
+            k: []
+            for k in (
+                "warmup_model_spikes",
+                "warmup_model_delta",
+                "warmup_model_reward",
+                "awake_agent_spikes",
+                "awake_probabilities",
+                "awake_model_spikes",
+                "awake_model_delta",
+                "awake_model_reward",
+                "dream_warmup_model_spikes",
+                "dream_agent_spikes",
+                "dream_probabilities",
+                "dream_model_spikes",
+                "dream_model_delta",
+                "dream_model_reward",
+                "dream_ram",
+            )
+        }
         # Item 1: reset both networks (e included) and the agent's policy-gradient traces.
         self.agent_net, self.model_net = NetState.reset(n, c), NetState.reset(n, c)
         self.trace_rec, self.trace_out = np.zeros_like(self.trace_rec), np.zeros_like(self.trace_out)
@@ -221,9 +275,13 @@ class OfficialReference:
             self.agent_accumulate(action, pi, p_agent, gate * r)
             r_learn = c.reward_decay * r_learn + r
             self.model_learn(pred_delta, pred_r, jump_filtered_delta(ram[w + k + 1], x, c), r_learn, p_model)
-            for key, val in (("awake_agent_spikes", self.agent_net.s.copy()), ("awake_probabilities", pi),
-                             ("awake_model_spikes", self.model_net.s.copy()), ("awake_model_delta", pred_delta),
-                             ("awake_model_reward", pred_r)):
+            for key, val in (
+                ("awake_agent_spikes", self.agent_net.s.copy()),
+                ("awake_probabilities", pi),
+                ("awake_model_spikes", self.model_net.s.copy()),
+                ("awake_model_delta", pred_delta),
+                ("awake_model_reward", pred_r),
+            ):
                 rec[key].append(val)
         # Item 6: end-of-game agent update from the second game on.
         if game >= c.first_awake_update_game:
@@ -245,9 +303,14 @@ class OfficialReference:
                 pred_delta, pred_r, _ = self.model_step(action, y)
                 y = y + pred_delta  # raw units, no clipping
                 self.agent_accumulate(action, pi, p_agent, gate * pred_r)  # traces continue from the awake game
-                for key, val in (("dream_agent_spikes", self.agent_net.s.copy()), ("dream_probabilities", pi),
-                                 ("dream_model_spikes", self.model_net.s.copy()), ("dream_model_delta", pred_delta),
-                                 ("dream_model_reward", pred_r), ("dream_ram", y.copy())):
+                for key, val in (
+                    ("dream_agent_spikes", self.agent_net.s.copy()),
+                    ("dream_probabilities", pi),
+                    ("dream_model_spikes", self.model_net.s.copy()),
+                    ("dream_model_delta", pred_delta),
+                    ("dream_model_reward", pred_r),
+                    ("dream_ram", y.copy()),
+                ):
                     rec[key].append(val)
             self.agent_update()  # every game, game 0 included
         tails = {"spikes": (n,), "probabilities": (a,), "delta": (d,), "reward": (), "ram": (d,)}

@@ -40,7 +40,7 @@ def neuromorphic(backend: str, lr_decay_updates: int = 10000, **changes) -> Drea
     )
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def compiled_game(config: DreamingConfig, seed: int):
     env = ReplayEnv(record_ale_pong(NOOP_WARMUP, 0, config.awake_steps, seed))
     return jax.jit(lambda learner, key, forced: play_game(config, env, None, learner, key, forced))
@@ -49,7 +49,9 @@ def compiled_game(config: DreamingConfig, seed: int):
 def compare_game(record, learner, ref: NeuromorphicReference, expected: dict, dreaming: bool, game: int) -> None:
     at = f"game {game}"
     awake = record.awake
-    assert_close(5.0 * np.asarray(awake.agent.network.readout_trace), expected["awake_policy_trace"], f"{at} policy trace")
+    assert_close(
+        5.0 * np.asarray(awake.agent.network.readout_trace), expected["awake_policy_trace"], f"{at} policy trace"
+    )
     assert_close(awake.agent.probabilities, expected["awake_probabilities"], f"{at} policy")
     if dreaming:
         assert_close(awake.model.prediction[:, :-1], expected["awake_model_delta"], f"{at} predicted change")
@@ -75,13 +77,21 @@ def run_parity(config: DreamingConfig, constants: NeuromorphicConstants, games=G
     awake_actions = trajectory.actions
     dream_actions = np.random.default_rng(seed + 7).integers(0, 3, config.dream_steps).astype(np.int32)
     key_init, key_agent, key_model = jax.random.split(jax.random.key(seed), 3)
-    hidden = (hidden_parameters(config.agent.hidden, "agent", key_agent),
-              hidden_parameters(config.world_model.hidden, "world_model", key_model))
+    hidden = (
+        hidden_parameters(config.agent.hidden, "agent", key_agent),
+        hidden_parameters(config.world_model.hidden, "world_model", key_model),
+    )
     with jax.enable_x64(True):
         learner = init_learner(key_init, config, hidden)
         weights = learner.world_model.weights
-        ref = NeuromorphicReference(learner.agent.weights.readout, weights.readout_state, weights.readout_reward,
-                                    dreaming, policy_lr=0.002 if dreaming else 0.004, constants=constants)
+        ref = NeuromorphicReference(
+            learner.agent.weights.readout,
+            weights.readout_state,
+            weights.readout_reward,
+            dreaming,
+            policy_lr=0.002 if dreaming else 0.004,
+            constants=constants,
+        )
         game_fn = compiled_game(config, seed)
         forced = ForcedActions(awake=awake_actions, dream=dream_actions if dreaming else None)
         for game in games:
@@ -90,9 +100,12 @@ def run_parity(config: DreamingConfig, constants: NeuromorphicConstants, games=G
             counts = dict(agent_counts=np.asarray(record.awake.agent.network.spikes))
             if dreaming:
                 dreamt = record.dream.imagined
-                counts.update(model_counts=np.asarray(record.awake.model.network.spikes), dream_actions=dream_actions,
-                              dream_agent_counts=np.asarray(dreamt.agent.network.spikes),
-                              dream_model_counts=np.asarray(dreamt.model_spikes))
+                counts.update(
+                    model_counts=np.asarray(record.awake.model.network.spikes),
+                    dream_actions=dream_actions,
+                    dream_agent_counts=np.asarray(dreamt.agent.network.spikes),
+                    dream_model_counts=np.asarray(dreamt.model_spikes),
+                )
             assert counts["agent_counts"].sum() > 0, "the hidden layer must spike for the check to mean anything"
             expected = ref.play_game(game, trajectory.ram, trajectory.rewards, awake_actions, **counts)
             compare_game(record, learner, ref, expected, dreaming, game)

@@ -39,12 +39,19 @@ def official(n_neurons: int | None = None, **changes) -> DreamingConfig:
 def reference_for(learner, constants: OfficialConstants) -> OfficialReference:
     agent, model = learner.agent, learner.world_model
     return OfficialReference(
-        agent.w_in, agent.weights.w_rec, agent.weights.readout, model.w_in_state, model.w_in_action,
-        model.weights.w_rec, model.weights.readout_state, model.weights.readout_reward, constants,
+        agent.w_in,
+        agent.weights.w_rec,
+        agent.weights.readout,
+        model.w_in_state,
+        model.w_in_action,
+        model.weights.w_rec,
+        model.weights.readout_state,
+        model.weights.readout_reward,
+        constants,
     )
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def compiled_game(config: DreamingConfig, warmup_steps: int, seed: int):
     env = ReplayEnv(record_ale_pong(1, warmup_steps, config.awake_steps, seed))
     return jax.jit(lambda learner, key, forced: play_game(config, env, None, learner, key, forced))
@@ -65,7 +72,9 @@ def compare_game(record, learner, ref: OfficialReference, expected: dict, dreami
     assert_close(awake.model.prediction[:, -1], expected["awake_model_reward"], f"{at} predicted reward")
     if dreaming:
         dreamt = record.dream.imagined
-        assert_spikes_equal(record.dream.warmup_spikes, expected["dream_warmup_model_spikes"], f"{at} dream warm-up spikes")
+        assert_spikes_equal(
+            record.dream.warmup_spikes, expected["dream_warmup_model_spikes"], f"{at} dream warm-up spikes"
+        )
         assert_spikes_equal(dreamt.agent.network.spikes, expected["dream_agent_spikes"], f"{at} dream agent spikes")
         assert_close(dreamt.agent.probabilities, expected["dream_probabilities"], f"{at} dream policy")
         assert_spikes_equal(dreamt.model_spikes, expected["dream_model_spikes"], f"{at} dream model spikes")
@@ -73,8 +82,10 @@ def compare_game(record, learner, ref: OfficialReference, expected: dict, dreami
         assert_close(dreamt.rewards, expected["dream_model_reward"], f"{at} dreamt reward")
         assert_close(np.asarray(dreamt.observations) * 255.0, expected["dream_ram"][:-1], f"{at} dreamt RAM")
     weights = {
-        "agent_w_rec": learner.agent.weights.w_rec, "agent_readout": learner.agent.weights.readout,
-        "model_w_rec": learner.world_model.weights.w_rec, "model_readout_state": learner.world_model.weights.readout_state,
+        "agent_w_rec": learner.agent.weights.w_rec,
+        "agent_readout": learner.agent.weights.readout,
+        "model_w_rec": learner.world_model.weights.w_rec,
+        "model_readout_state": learner.world_model.weights.readout_state,
         "model_readout_reward": learner.world_model.weights.readout_reward,
     }
     for name, value in weights.items():
@@ -89,7 +100,7 @@ def run_parity(config: DreamingConfig, constants: OfficialConstants, games=GAMES
     """Play ``games`` with snnrl and the reference from the same initial weights; compare after each."""
     dreaming = config.mode == "dream"
     trajectory = record_ale_pong(1, constants.warmup_steps, config.awake_steps, seed)
-    awake_actions = trajectory.actions[constants.warmup_steps:]
+    awake_actions = trajectory.actions[constants.warmup_steps :]
     dream_actions = np.random.default_rng(seed + 7).integers(0, 3, config.dream_steps).astype(np.int32)
     with jax.enable_x64(True):
         learner = init_learner(jax.random.key(seed), config)

@@ -73,6 +73,7 @@ def _hidden(**changes):
     def change(a):
         hidden = a.agent.hidden.replace(**changes)
         return a.replace(agent=a.agent.replace(hidden=hidden), world_model=a.world_model.replace(hidden=hidden))
+
     return change
 
 
@@ -108,7 +109,9 @@ def test_neuromorphic_parity_catches_a_baseline_with_a_model():
 def test_the_unmutated_small_cases_pass(name):
     # The mutations above fail because of the change, not because the small setting itself differs.
     if name == "official":
-        official_parity.run_parity(official_parity.official(n_neurons=60, mode="dream"), OfficialConstants(n_neurons=60), games=GAMES)
+        official_parity.run_parity(
+            official_parity.official(n_neurons=60, mode="dream"), OfficialConstants(n_neurons=60), games=GAMES
+        )
     else:
         base = _hidden(n_hidden=60)(neuromorphic_parity.neuromorphic("jax", lr_decay_updates=3, mode="dream"))
         neuromorphic_parity.run_parity(base, NeuromorphicConstants(n_hidden=60, lr_decay_every=3), games=GAMES)

@@ -28,7 +28,7 @@ class Trajectory:
     actions: np.ndarray
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def record_ale_pong(noop_warmup: int, warmup_steps: int, awake_steps: int, seed: int) -> Trajectory:
     """Play real ALE Pong once with seeded random awake actions; cached per process."""
     env, params = make("ale:pong", noop_warmup=noop_warmup, sticky_prob=0.25)
@@ -37,8 +37,9 @@ def record_ale_pong(noop_warmup: int, warmup_steps: int, awake_steps: int, seed:
     observation, state = env.reset(jax.random.key(seed), params)
     rams, rewards = [np.asarray(observation)[0]], []
     for step, action in enumerate(actions):
-        observation, state, reward, _, _, _ = env.step(jax.random.split(jax.random.key(seed + 1 + step), 1), state,
-                                                      np.array([action]), params)
+        observation, state, reward, _, _, _ = env.step(
+            jax.random.split(jax.random.key(seed + 1 + step), 1), state, np.array([action]), params
+        )
         rams.append(np.asarray(observation)[0])
         rewards.append(float(np.asarray(reward)[0]))
     ram = np.rint(np.stack(rams).astype(np.float64) * 255.0)
