@@ -84,6 +84,24 @@ def _resumed_config(out: Path, preset: str | None, overrides: dict, config_file:
     return apply_overrides(stored, games=overrides.get("games"))
 
 
+def _join_distributed_run(coordinator: str | None, num_processes: int | None, process_id: int | None,
+                          init_timeout: int, heartbeat_timeout: int) -> None:
+    """jax.distributed.initialize from the flags (None: $SNNRL_*, else the cluster's environment); exits
+    with 2 on bad settings, 1 if the processes could not connect."""
+    from snnrl.experiments.distributed import DistributedError, DistributedSettings, PeerFailedError, initialize
+
+    try:
+        initialize(DistributedSettings.from_environment(
+            coordinator=coordinator, num_processes=num_processes, process_id=process_id, init_timeout=init_timeout,
+            heartbeat_timeout=heartbeat_timeout))
+    except ValueError as error:
+        _fail(str(error))
+    except PeerFailedError as error:
+        _fail(str(error), code=2 if error.bad_input else 1)
+    except DistributedError as error:
+        _fail(str(error), code=1)
+
+
 @app.command()
 def train(
     out: Annotated[str, typer.Option("--out", help="Results folder (config.json, metrics, checkpoint, summary.json, figures/).")],
@@ -107,6 +125,12 @@ def train(
     progress: Annotated[bool, typer.Option(help="Show the live progress bar.")] = True,
     figures: Annotated[bool, typer.Option(help="Write the return figure into OUT/figures at the end.")] = True,
     log: Annotated[list[LoggerChoice] | None, typer.Option(help="Log every chunk's metrics (repeatable): csv (OUT/metrics.csv, tidy), tensorboard (OUT/tensorboard), wandb (needs snnrl[wandb]).")] = None,
+    distributed: Annotated[bool, typer.Option("--distributed", help="One run over several processes or hosts (jax.distributed): start the same command in every process; realizations are sharded over all their devices, process 0 writes --out (a disk every process sees). See docs/howto/distributed.md.")] = False,
+    coordinator: Annotated[str | None, typer.Option(help="--distributed: HOST:PORT where process 0 serves the coordinator (the same in every process). Default: $SNNRL_COORDINATOR, else found by JAX under SLURM / Open MPI.")] = None,
+    num_processes: Annotated[int | None, typer.Option(min=1, help="--distributed: how many processes. Default: $SNNRL_NUM_PROCESSES, else from SLURM / Open MPI.")] = None,
+    process_id: Annotated[int | None, typer.Option(min=0, help="--distributed: this process's id, 0..N-1 (0 writes the results). Default: $SNNRL_PROCESS_ID, else from SLURM / Open MPI.")] = None,
+    init_timeout: Annotated[int, typer.Option(min=1, help="--distributed: seconds to wait for the coordinator and every process to connect.")] = 300,
+    heartbeat_timeout: Annotated[int, typer.Option(min=1, help="--distributed: seconds after which a silent process counts as dead and the others stop (the last checkpoint is kept).")] = 100,
 ) -> None:
     """Train agent and world model (awake + dream / plan / none) and write a results folder.
 
@@ -115,6 +139,7 @@ def train(
     2 bad usage or input, 130 / 143 interrupted (SIGINT / SIGTERM; the last checkpoint is kept: continue
     with --resume)."""
     from snnrl.experiments.configure import run_config
+    from snnrl.experiments.distributed import PeerFailedError, all_or_none, is_leader
     from snnrl.experiments.loggers import close_loggers, make_loggers
     from snnrl.experiments.overrides import apply_overrides
     from snnrl.experiments.preflight import check_out_folder
@@ -128,19 +153,28 @@ def train(
         neurons=neurons, chunk_games=chunk_games, backend=backend.value if backend else None, mismatch=mismatch,
         threshold=threshold).items() if value is not None}
     assignments = list(overrides_ or [])
+    if distributed:
+        _join_distributed_run(coordinator, num_processes, process_id, init_timeout, heartbeat_timeout)
+    elif coordinator is not None or num_processes is not None or process_id is not None:
+        _fail("--coordinator, --num-processes and --process-id describe a distributed run: add --distributed")
     try:
-        folder = check_out_folder(out)
-        if resume:
-            config = _resumed_config(folder, preset, overrides, config_file, assignments)
-        else:
-            config = apply_overrides(run_config(preset, config_file, assignments), **overrides)
-        loggers = make_loggers([choice.value for choice in log or []], folder)
+        with all_or_none("reading the configuration"):
+            folder = check_out_folder(out)
+            if resume:
+                config = _resumed_config(folder, preset, overrides, config_file, assignments)
+            else:
+                config = apply_overrides(run_config(preset, config_file, assignments), **overrides)
+            loggers = make_loggers([choice.value for choice in log or []], folder) if is_leader() else []
     except (ValueError, FileNotFoundError) as error:
         _fail(str(error))
+    except PeerFailedError as error:
+        _fail(str(error), code=2 if error.bad_input else 1)
     try:
         summary = run_experiment(config, folder, resume=resume, show_progress=progress, callbacks=loggers)
     except (FileExistsError, FileNotFoundError, ValueError) as error:  # FolderLockedError, MappingError among them
         _fail(str(error))
+    except PeerFailedError as error:
+        _fail(str(error), code=2 if error.bad_input else 1)
     except (DivergenceError, SamnaUnavailableError, Dynapse1UnavailableError) as error:
         _fail(str(error), code=1)
     except KeyboardInterrupt:
@@ -149,6 +183,11 @@ def train(
         _fail(f"terminated; the last checkpoint in {folder} is kept: continue with --resume", code=terminated.code)
     finally:
         close_loggers(loggers)
+    if not is_leader():
+        from jax import process_index
+
+        typer.echo(f"done: process {process_index()} of the distributed run; process 0 wrote the results in {folder}")
+        return
     if figures:
         from snnrl.experiments.plots import plot_returns
 

@@ -44,11 +44,11 @@ def check_learners_fit(config: ExperimentConfig, devices: int = 1) -> None:
 
     one = learner_shapes(config.replace(realizations=1), realization_keys(config.seed, 1))
     per_realization = sum(math.prod(leaf.shape) * leaf.dtype.itemsize for leaf in jax.tree.leaves(one))
-    device = jax.devices()[0]
+    device = jax.local_devices()[0]
     learners = 2.0 * per_realization * math.ceil(config.realizations / devices)
     _refuse(config, learners, available_bytes(device), device, f"the learners of {config.realizations} realizations")
     metrics = 3.0 * 4 * METRIC_COUNT * config.realizations * config.games  # chunks, checkpoint, metrics file
-    host = jax.devices("cpu")[0]
+    host = jax.local_devices(backend="cpu")[0]
     _refuse(config, metrics, available_bytes(host), host, f"the metrics of {config.games} games")
 
 
@@ -64,6 +64,6 @@ def compiled_bytes(compiled: jax.stages.Compiled) -> int | None:
 def check_compiled_fits(config: ExperimentConfig, compiled: jax.stages.Compiled) -> None:
     """After compiling, before running: ValueError if one chunk needs more than the free memory."""
     needed = compiled_bytes(compiled)
-    device = jax.devices()[0]
+    device = jax.local_devices()[0]
     if needed is not None:
         _refuse(config, needed, available_bytes(device), device, f"chunks of {config.chunk_games} games")

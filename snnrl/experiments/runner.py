@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from pathlib import Path
 
 import jax
@@ -30,6 +31,7 @@ from snnrl.experiments.checkpoint import (
     save_checkpoint,
 )
 from snnrl.experiments.config import ExperimentConfig
+from snnrl.experiments.distributed import all_or_none, gather, is_leader
 from snnrl.experiments.hidden_layers import board_session
 from snnrl.experiments.lock import folder_lock
 from snnrl.experiments.loggers import ChunkCallback
@@ -82,9 +84,8 @@ def _check_finite(config: ExperimentConfig, metrics: dict[str, np.ndarray], lear
                 f"run diverged at game {first_game + game} (realization {realization}): {name} is "
                 f"{metrics[name][realization, game]}; the checkpoint before game {first_game} is kept"
             )
-    leaves = jax.tree_util.tree_leaves_with_path(learners)
-    for path, leaf in leaves:
-        if jnp.issubdtype(leaf.dtype, jnp.floating) and not bool(jnp.all(jnp.isfinite(leaf))):
+    for path, leaf in jax.tree_util.tree_leaves_with_path(learners):
+        if np.issubdtype(leaf.dtype, np.floating) and not np.isfinite(leaf).all():
             raise DivergenceError(
                 f"run diverged in games {first_game}..{last_game}: "
                 f"{jax.tree_util.keystr(path)} holds NaN/inf; the checkpoint before game {first_game} is kept"
@@ -165,6 +166,7 @@ def summarize(config: ExperimentConfig, state: RunState, provenance: dict | None
         "model_update": config.algorithm.model_update,
         "snnrl_version": __version__,
         "devices": [str(d) for d in jax.devices()],
+        "processes": jax.process_count(),
         **(provenance or {}),
     }
 
@@ -239,9 +241,14 @@ def _compiled_chunk(config: ExperimentConfig, env, env_params, learners, base_ke
     if first >= config.games:
         return chunk
     length = min(config.chunk_games, config.games - first)
-    compiled = chunk.lower(learners, base_keys, jnp.arange(first, first + length)).compile()
+    compiled = chunk.lower(learners, base_keys, _game_indices(first, first + length)).compile()
     check_compiled_fits(config, compiled)
     return lambda learners, keys, games: (compiled if len(games) == length else chunk)(learners, keys, games)
+
+
+def _game_indices(first: int, stop: int) -> np.ndarray:
+    """Game indices first..stop-1 (int32), as host values that every process passes alike."""
+    return np.arange(first, stop, dtype=np.int32)
 
 
 def run_experiment(
@@ -256,41 +263,65 @@ def run_experiment(
     exception there stops the run with the previous checkpoint kept, and a resumed run calls them again
     for the games after its checkpoint (see loggers). Bad input (folder, config, a checkpoint of another run, a damaged file) raises ValueError /
     FileExistsError / FileNotFoundError before anything is written; NaN raises DivergenceError; SIGTERM
-    raises signals.Terminated after cleaning up."""
-    folder = check_out_folder(folder)
-    provenance = run_provenance()
-    if config is None and not resume:
-        raise ValueError("run_experiment needs a config unless resume=True")
-    if resume:
-        read_config(folder)  # a folder that is no results folder is refused before the lock creates it
-    else:
-        check_chip(config)
-    with sigterm_raises(), folder_lock(folder):
-        remove_temporaries(folder)
-        config, env, env_params, state = _open_run(config, folder, resume)
-        sharding = realization_sharding(config)
-        base_keys = shard(realization_keys(config.seed, config.realizations), sharding)
-        learners = shard(state.learners, sharding)
+    raises signals.Terminated after cleaning up.
+
+    After distributed.initialize, every process calls this with the same arguments: the realizations
+    are sharded over all processes' devices; only process 0 takes the lock, writes the folder (which
+    must be on a disk all processes see) and calls ``callbacks``; on resume every process reads the
+    checkpoint. A step that fails on one process fails on all (distributed.PeerFailedError on the others)."""
+    leader = is_leader()
+    with sigterm_raises(), ExitStack() as held:
+        with all_or_none(f"opening the run in {folder}"):
+            folder = check_out_folder(folder)
+            provenance = run_provenance()
+            if config is None and not resume:
+                raise ValueError("run_experiment needs a config unless resume=True")
+            if resume:
+                read_config(folder)  # a folder that is no results folder is refused before the lock creates it
+            else:
+                check_chip(config)
+            if leader:
+                held.enter_context(folder_lock(folder))
+                remove_temporaries(folder)
+            config, env, env_params, state = _open_run(config, folder, resume)
+            _check_distributable(config, env)
+            sharding = realization_sharding(config)
+            base_keys = shard(realization_keys(config.seed, config.realizations), sharding)
+            learners = shard(state.learners, sharding)
         with board_session(config.algorithm, base_keys):
-            chunk = _compiled_chunk(config, env, env_params, learners, base_keys, state.games_done)
-            _write_config(config, folder)
-            if state.games_done:  # a kill may have left them a chunk behind the checkpoint
-                _write_results(config, folder, state, provenance)
-            with ProgressReporter(config, state.games_done, enabled=show_progress) as progress:
+            with all_or_none("compiling the run"):
+                chunk = _compiled_chunk(config, env, env_params, learners, base_keys, state.games_done)
+                if leader:
+                    _write_config(config, folder)
+                    if state.games_done:  # a kill may have left them a chunk behind the checkpoint
+                        _write_results(config, folder, state, provenance)
+            with ProgressReporter(config, state.games_done, enabled=show_progress and leader) as progress:
                 while state.games_done < config.games:
                     first = state.games_done
-                    games = jnp.arange(first, min(first + config.chunk_games, config.games))
+                    games = _game_indices(first, min(first + config.chunk_games, config.games))
                     started = time.perf_counter()
                     learners, chunk_metrics = chunk(learners, base_keys, games)
-                    chunk_metrics = {name: np.asarray(getattr(chunk_metrics, name)) for name in METRIC_NAMES}
-                    _check_finite(config, chunk_metrics, learners, first)
+                    chunk_metrics = gather({name: getattr(chunk_metrics, name) for name in METRIC_NAMES})
+                    host_learners = gather(learners)
+                    _check_finite(config, chunk_metrics, host_learners, first)
                     elapsed = time.perf_counter() - started
                     metrics = {name: np.concatenate([state.metrics[name], chunk_metrics[name]], axis=1)
                                for name in METRIC_NAMES}
-                    state = RunState(learners, metrics, state.wall_seconds + elapsed)
-                    for callback in callbacks:
-                        callback(state.games_done, chunk_metrics, config)
-                    _save(config, folder, state, provenance)
+                    state = RunState(host_learners, metrics, state.wall_seconds + elapsed)
+                    with all_or_none(f"saving games {first}..{state.games_done - 1}"):
+                        if leader:
+                            for callback in callbacks:
+                                callback(state.games_done, chunk_metrics, config)
+                            _save(config, folder, state, provenance)
                     progress.update(state.games_done, chunk_metrics["game_return"],
                                     len(games) * config.algorithm.awake_steps * config.realizations / elapsed)
     return summarize(config, state, provenance)
+
+
+def _check_distributable(config: ExperimentConfig, env) -> None:
+    """ValueError if a run split over several processes uses a host-side environment (stepped from one
+    host)."""
+    if jax.process_count() > 1 and getattr(env, "host_side", False):
+        raise ValueError(f"environment {config.env!r} is stepped from the host, one emulator per realization; it "
+                         f"cannot be split over {jax.process_count()} processes: run it without --distributed, or "
+                         "use a JAX environment")

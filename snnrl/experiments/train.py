@@ -8,17 +8,18 @@ numbers.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
 from functools import partial
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from snnrl.algorithms.game import GameMetrics, play_game
 from snnrl.algorithms.learner import Learner, init_learner
 from snnrl.experiments.config import ExperimentConfig
+from snnrl.experiments.distributed import describe_split, mesh_devices
 from snnrl.experiments.hidden_layers import board_session, chip_roles, hidden_layer_parameters, init_keys
 from snnrl.experiments.overrides import fit_to_environment
 from snnrl.models.neuromorphic import NeuromorphicAgentConfig
@@ -65,18 +66,40 @@ def make_chunk(config: ExperimentConfig, env, env_params) -> Callable[[Learner, 
 
 
 def realization_sharding(config: ExperimentConfig) -> NamedSharding | None:
-    """Shard the realization axis over as many visible devices as divide R (None on one device, and for
-    runs on the real chip, whose board calls run on the host)."""
-    devices = jax.devices()
-    count = max(d for d in range(1, len(devices) + 1) if config.realizations % d == 0)
-    if count == 1 or chip_roles(config.algorithm):
+    """Shard the realization axis over the devices of all processes (see distributed.mesh_devices: the
+    same number from each process, as many as divide R). None on one device, and for runs on the real
+    chip, whose board calls run on the host (refused with several processes). ValueError with the
+    numbers if R does not split evenly over the processes."""
+    if chip_roles(config.algorithm):
+        if jax.process_count() > 1:
+            raise ValueError("a run with hidden layers on the real chip (backend 'dynapse1') drives one board from "
+                             f"one host; it cannot be split over {jax.process_count()} processes: run it without "
+                             "--distributed")
         return None
-    return NamedSharding(Mesh(np.array(devices[:count]), ("realizations",)), PartitionSpec("realizations"))
+    devices = mesh_devices(config.realizations)
+    if len(devices) == 1:
+        return None
+    if jax.process_count() > 1 and len(devices) < jax.device_count():
+        warnings.warn(f"{describe_split(config.realizations, devices)}; {jax.device_count() - len(devices)} device(s) "
+                      f"stay idle (a multiple of {jax.device_count()} realizations uses them all)", stacklevel=2)
+    return NamedSharding(Mesh(np.array(devices), ("realizations",)), PartitionSpec("realizations"))
+
+
+def _place(leaf, sharding: NamedSharding):
+    """One array with leading axis R on the sharding's devices. Values computed on this process (the
+    same on every process) are cut into the shards this process holds when the devices span several
+    processes; traced values get the sharding as a constraint."""
+    if isinstance(leaf, jax.core.Tracer) or sharding.is_fully_addressable:
+        return jax.device_put(leaf, sharding)
+    if isinstance(leaf, jax.Array) and leaf.sharding == sharding:
+        return leaf
+    return jax.make_array_from_callback(np.shape(leaf), sharding, lambda index: leaf[index])
 
 
 def shard(tree, sharding: NamedSharding | None):
-    """Place a pytree with leading axis R on the devices (no-op without a sharding)."""
-    return tree if sharding is None else jax.device_put(tree, sharding)
+    """Place a pytree with leading axis R on the devices (no-op without a sharding). Every process must
+    pass the same values."""
+    return tree if sharding is None else jax.tree.map(lambda leaf: _place(leaf, sharding), tree)
 
 
 def make_environment(config: ExperimentConfig):
@@ -91,7 +114,9 @@ def make_environment(config: ExperimentConfig):
 
 def make_train(config: ExperimentConfig) -> Callable[[jax.Array], tuple[Learner, GameMetrics]]:
     """``train(key) -> (learners, metrics)`` for a JAX environment: all ``config.games`` games of all
-    realizations in one compiled program (metrics fields (R, games))."""
+    realizations in one compiled program (metrics fields (R, games)). After distributed.initialize, the
+    realizations are sharded over every process's devices and the outputs are global arrays (read them
+    with distributed.gather)."""
     env, env_params = make_environment(config)
     if getattr(env, "host_side", False):
         raise ValueError(f"make_train needs a JAX environment; {config.env!r} is host-side: use run_experiment")
@@ -103,9 +128,10 @@ def make_train(config: ExperimentConfig) -> Callable[[jax.Array], tuple[Learner,
         if chip_roles(config.algorithm) and isinstance(key, jax.core.Tracer):
             raise ValueError("a run with hidden layers on the real chip (backend 'dynapse1') is driven from the host "
                              "and cannot be jitted: call make_train(config)(key) without jax.jit")
-        base_keys = shard(jax.random.split(key, config.realizations), sharding)
-        learners = shard(init_learners(config, base_keys), sharding)
+        keys = jax.random.split(key, config.realizations)
+        learners = shard(init_learners(config, keys), sharding)
+        base_keys = shard(keys, sharding)
         with board_session(config.algorithm, base_keys):
-            return jax.block_until_ready(chunk(learners, base_keys, jnp.arange(config.games)))
+            return jax.block_until_ready(chunk(learners, base_keys, np.arange(config.games, dtype=np.int32)))
 
     return train
