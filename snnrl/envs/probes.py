@@ -8,9 +8,11 @@ Every probe has 2 actions and observations of shape (2,) = (cue, time flag), and
   where c < 0, else 0. Optimal action (c > 0), V* = 1, Q*(c, optimal) = 1, Q*(c, other) = 0.
 - ``delayed``: two steps, observations (0, 0) then (0, 1); reward 0 then 1 whatever the actions.
   V*(first) = gamma, V*(second) = 1.
-- ``credit``: two steps; the first observation shows a cue c = +-1, the second shows (0, 1) and hides
-  it; the reward comes only at the second step and is 1 if the *first* action matched the cue as in
-  ``observation``, else 0. Optimal first action (c > 0), V*(first) = gamma.
+- ``credit``: two steps; the first observation shows a cue c = +-1; the first action decides the second
+  state, observed as (0, 1) after an action that matched the cue as in ``observation`` and (0, -1)
+  otherwise; the reward comes only at the second step, 1 after a match, else 0, whatever the second
+  action. Optimal first action (c > 0), V*(first) = gamma: two-step credit assignment, Markov in the
+  observation so that value-based methods without memory can learn it too.
 """
 
 from __future__ import annotations
@@ -57,10 +59,10 @@ class ProbeEnv:
     def _length(params: ProbeParams) -> jax.Array:
         return jnp.where(params.probe <= 1, 1, 2)
 
-    def _observation(self, state: ProbeState) -> jax.Array:
+    def _observation(self, state: ProbeState, params: ProbeParams) -> jax.Array:
         first = state.time == 0
         cue = jnp.where(first, state.cue, 0.0)
-        flag = jnp.where(first, 0.0, 1.0)
+        flag = jnp.where(first, 0.0, jnp.where((params.probe == 3) & ~state.matched, -1.0, 1.0))
         return jnp.stack([cue, flag]).astype(jnp.float32)
 
     def reset(self, key: jax.Array, params: ProbeParams) -> tuple[jax.Array, ProbeState]:
@@ -68,7 +70,7 @@ class ProbeEnv:
         cue = jnp.where(jax.random.bernoulli(key), 1.0, -1.0)
         cue = jnp.where(self._has_cue(params), cue, 0.0)
         state = ProbeState(cue=jnp.asarray(cue, jnp.float32), time=jnp.int32(0), matched=jnp.bool_(False))
-        return self._observation(state), state
+        return self._observation(state, params), state
 
     def step(self, key: jax.Array, state: ProbeState, action: jax.Array, params: ProbeParams) -> StepResult:
         """One step without auto-reset: (obs (2,), state, reward, terminated, truncated, info)."""
@@ -78,7 +80,7 @@ class ProbeEnv:
         last = state.time + 1 >= self._length(params)
         reward = jnp.where(last & (matched | ~self._has_cue(params)), 1.0, 0.0)
         next_state = ProbeState(cue=state.cue, time=state.time + 1, matched=matched)
-        return (self._observation(next_state), next_state, reward.astype(jnp.float32), last,
+        return (self._observation(next_state, params), next_state, reward.astype(jnp.float32), last,
                 jnp.bool_(False), {})
 
     def observation_space(self, params: ProbeParams) -> Box:

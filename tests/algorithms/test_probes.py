@@ -44,12 +44,15 @@ def test_rewards_of_optimal_and_bad_policies(seed):
     assert play("credit", opposite, seed)[0] == [0.0, 0.0]
 
 
-def test_credit_second_action_does_not_matter_and_cue_is_hidden():
-    first_match_then_wrong = lambda obs, t: jnp.int32(obs[0] > 0) if t == 0 else jnp.int32(1)  # noqa: E731
+def test_credit_second_action_does_not_matter_and_second_state_shows_the_first_action():
+    first_match_then_1 = lambda obs, t: jnp.int32(obs[0] > 0) if t == 0 else jnp.int32(1)  # noqa: E731
+    first_miss_then_0 = lambda obs, t: jnp.int32(obs[0] <= 0) if t == 0 else jnp.int32(0)  # noqa: E731
     for seed in range(4):
-        rewards, observations = play("credit", first_match_then_wrong, seed)
+        rewards, observations = play("credit", first_match_then_1, seed)
         assert rewards == [0.0, 1.0]
-        assert abs(observations[0][0]) == 1.0 and observations[1][0] == 0.0 and observations[1][1] == 1.0
+        assert abs(observations[0][0]) == 1.0 and observations[1].tolist() == [0.0, 1.0]
+        rewards, observations = play("credit", first_miss_then_0, seed)
+        assert rewards == [0.0, 0.0] and observations[1].tolist() == [0.0, -1.0]
 
 
 def test_cues_take_both_signs():
