@@ -1,0 +1,112 @@
+"""``python -m snnrl.experiments.algo_run``: train one algorithm of the RL family (PPO, REINFORCE, e-prop
+actor-critic, DQN) with a spiking network or an MLP for many seeds, and write a results folder:
+``config.json``, ``metrics.npz`` (per seed and update), ``returns.csv`` and ``summary.json``.
+
+    python -m snnrl.experiments.algo_run ppo --env gymnax:CartPole-v1 --seeds 4 --out runs/ppo \\
+        --set total_steps=50000 --net kind=mlp
+
+Exit status: 0 success, 1 the loss became NaN (nothing is written but the config), 2 bad usage or input.
+"""
+
+from __future__ import annotations
+
+import ast
+import csv
+import dataclasses
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Train an RL algorithm of snnrl's family (ppo, reinforce, actor_critic, dqn).")
+
+
+def parse_assignments(assignments: list[str], owner: str) -> dict[str, Any]:
+    """KEY=VALUE strings to a dict; values are Python literals (numbers, True/False, strings unquoted)."""
+    fields = {}
+    for item in assignments:
+        if "=" not in item:
+            raise ValueError(f"{owner} takes KEY=VALUE, got {item!r}")
+        key, text = item.split("=", 1)
+        try:
+            value = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            value = text
+        fields[key.strip()] = value
+    return fields
+
+
+def write_results(out: Path, name: str, config: Any, metrics: dict) -> dict[str, Any]:
+    """Write metrics.npz, returns.csv (seed, update, env_steps, episode_return, spikes, synops) and
+    summary.json (mean of the last 10 % of updates over seeds) to ``out``; return the summary."""
+    import numpy as np
+
+    np.savez(out / "metrics.npz", **metrics)
+    steps = np.cumsum(metrics["env_steps"], axis=1)
+    with open(out / "returns.csv", "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["seed", "update", "env_steps", "episode_return", "spikes_per_decision",
+                         "synops_per_decision"])
+        for seed in range(steps.shape[0]):
+            for update in range(steps.shape[1]):
+                writer.writerow([seed, update, int(steps[seed, update]), float(metrics["episode_return"][seed, update]),
+                                 float(metrics["spikes_per_decision"][seed, update]),
+                                 float(metrics["synops_per_decision"][seed, update])])
+    tail = max(1, steps.shape[1] // 10)
+    summary = {
+        "algorithm": name,
+        "env": config.env,
+        "seeds": int(steps.shape[0]),
+        "env_steps": int(steps[0, -1]),
+        "final_return_mean": float(np.nanmean(metrics["episode_return"][:, -tail:])),
+        "spikes_per_decision": float(np.mean(metrics["spikes_per_decision"][:, -tail:])),
+        "synops_per_decision": float(np.mean(metrics["synops_per_decision"][:, -tail:])),
+    }
+    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    return summary
+
+
+@app.command()
+def main(
+    algorithm: Annotated[str, typer.Argument(help="ppo, reinforce, actor_critic or dqn.")],
+    out: Annotated[Path, typer.Option("--out", help="Results folder (created; must not hold results).")],
+    env: Annotated[str, typer.Option("--env", help="gymnax:<id>, pong or probe:<name>.")] = "gymnax:CartPole-v1",
+    seeds: Annotated[int, typer.Option("--seeds", min=1, help="Seeds trained together in one program.")] = 1,
+    seed: Annotated[int, typer.Option("--seed", help="Base random seed.")] = 0,
+    settings: Annotated[list[str] | None, typer.Option("--set", help="KEY=VALUE of the algorithm's config.")] = None,
+    network: Annotated[list[str] | None, typer.Option("--net", help="KEY=VALUE of NetworkConfig (kind=mlp, ...).")] = None,
+) -> None:
+    """Train ALGORITHM for --seeds seeds and write the results folder --out."""
+    import jax
+
+    from snnrl.algorithms.family import algorithm_config, run
+    from snnrl.algorithms.networks import NetworkConfig
+
+    if (out / "metrics.npz").exists():
+        typer.echo(f"error: {out} already holds results; choose another --out", err=True)
+        raise typer.Exit(2)
+    try:
+        net = NetworkConfig(**parse_assignments(network or [], "--net"))
+        config = algorithm_config(algorithm, env=env, network=net, **parse_assignments(settings or [], "--set"))
+    except (TypeError, ValueError) as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "config.json").write_text(json.dumps({"algorithm": algorithm, "seeds": seeds, "seed": seed,
+                                                 "config": dataclasses.asdict(config)}, indent=2) + "\n")
+    try:
+        _, metrics = run(algorithm, config, jax.random.key(seed), seeds)
+    except (ValueError, MemoryError) as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2)
+    except FloatingPointError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1)
+    summary = write_results(out, algorithm, config, metrics)
+    typer.echo(json.dumps(summary))
+
+
+if __name__ == "__main__":
+    app()
