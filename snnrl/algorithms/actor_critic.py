@@ -18,8 +18,9 @@ jax.grad with the recurrent spikes' gradient stopped. A truncated episode is not
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import jax
 import jax.numpy as jnp

@@ -9,7 +9,8 @@ telling the network to reset its state with the episode, and returns logged per 
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import jax
 import jax.numpy as jnp

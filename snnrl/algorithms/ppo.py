@@ -14,8 +14,9 @@ not bootstrapped (PureJaxRL's simplification).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import jax
 import jax.numpy as jnp

@@ -92,7 +92,7 @@ def main(
         config = algorithm_config(algorithm, env=env, network=net, **parse_assignments(settings or [], "--set"))
     except (TypeError, ValueError) as error:
         typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from error
     out.mkdir(parents=True, exist_ok=True)
     (out / "config.json").write_text(json.dumps({"algorithm": algorithm, "seeds": seeds, "seed": seed,
                                                  "config": dataclasses.asdict(config)}, indent=2) + "\n")
@@ -100,10 +100,10 @@ def main(
         _, metrics = run(algorithm, config, jax.random.key(seed), seeds)
     except (ValueError, MemoryError) as error:
         typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from error
     except FloatingPointError as error:
         typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(1)
+        raise typer.Exit(1) from error
     summary = write_results(out, algorithm, config, metrics)
     typer.echo(json.dumps(summary))
 

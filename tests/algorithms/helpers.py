@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import jax
 import jax.numpy as jnp
@@ -28,7 +28,7 @@ def check_probes(evaluate: Callable, params_per_probe, gamma: float, *, value_to
     for index, name in enumerate(PROBE_NAMES):
         if name not in probes:
             continue
-        params = jax.tree.map(lambda x: x[index], params_per_probe)
+        params = jax.tree.map(lambda x, i=index: x[i], params_per_probe)
         for cue, episode in EPISODES[name].items():
             probs, values = evaluate(params, jnp.asarray(episode))
             if name in ("observation", "credit") and probs is not None:

@@ -1,0 +1,194 @@
+"""The RL algorithm family on CartPole-v1: quick learning (spiking vs MLP in the same loop), environment
+steps per second for 1 / 16 / 256 seeds in one program, and the memory of e-prop vs BPTT as the sequence
+grows. Writes benchmarks/results/algorithms.json, benchmarks/figures/algorithms_cartpole.png and prints a
+markdown section for benchmarks/RESULTS.md.
+
+    python benchmarks/bench_algorithms.py [--seeds 3] [--steps 30000] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import time
+from pathlib import Path
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from snnrl.algorithms import actor_critic
+from snnrl.algorithms.common import train_seeds
+from snnrl.algorithms.family import ALGORITHMS, algorithm_config
+from snnrl.algorithms.networks import NetworkConfig, make_network
+
+HERE = Path(__file__).parent
+ENV = "gymnax:CartPole-v1"
+# per-algorithm settings for a quick CartPole run (the rest are the configs' defaults)
+SETTINGS = {
+    "ppo": dict(n_envs=8, n_steps=32, lr=3e-3),
+    "reinforce": dict(n_envs=8, n_steps=64, lr=3e-3),
+    "actor_critic": dict(n_envs=8, n_steps=32, lr=1e-3),
+    "dqn": dict(n_envs=8, n_steps=32, learning_starts=1000, buffer_size=10_000, lr=1e-3, target_every=50),
+}
+
+
+def network(kind: str) -> NetworkConfig:
+    """The networks compared: 32 LIF neurons (recurrent, rate readout, 4 substeps) or a 2 x 32 MLP."""
+    return NetworkConfig(kind=kind, n_hidden=32)
+
+
+def learning(seeds: int, steps: int) -> dict:
+    """Return vs environment steps, per algorithm and network: mean and SE over seeds, and wall time."""
+    results = {}
+    for name in ALGORITHMS:
+        for kind in ("lif", "mlp"):
+            config = algorithm_config(name, env=ENV, network=network(kind), total_steps=steps, **SETTINGS[name])
+            start = time.perf_counter()
+            _, metrics = train_seeds(ALGORITHMS[name][1](config), jax.random.key(0), seeds)
+            returns = np.asarray(metrics["episode_return"])
+            elapsed = time.perf_counter() - start
+            env_steps = np.cumsum(np.asarray(metrics["env_steps"])[0])
+            mean = np.nanmean(returns, 0)
+            se = np.nanstd(returns, 0) / np.sqrt(np.sum(np.isfinite(returns), 0).clip(1))
+            tail = max(1, len(mean) // 10)
+            results[f"{name}/{kind}"] = {
+                "env_steps": env_steps.tolist(), "mean": mean.tolist(), "se": se.tolist(),
+                "final": float(np.nanmean(returns[:, -tail:])),
+                "final_se": float(np.nanstd(np.nanmean(returns[:, -tail:], 1)) / np.sqrt(seeds)),
+                "spikes_per_decision": float(np.mean(np.asarray(metrics["spikes_per_decision"])[:, -tail:])),
+                "synops_per_decision": float(np.mean(np.asarray(metrics["synops_per_decision"])[:, -tail:])),
+                "wall_s": elapsed,
+            }
+            print(f"{name}/{kind}: final return {results[f'{name}/{kind}']['final']:.1f} ({elapsed:.0f} s)", flush=True)
+    return results
+
+
+def throughput(seed_counts: tuple[int, ...], algorithms: tuple[str, ...]) -> dict:
+    """Environment steps per second (after compiling) for n seeds in one program, per algorithm and network."""
+    results = {}
+    for name in algorithms:
+        for kind in ("lif", "mlp"):
+            settings = dict(SETTINGS[name], n_envs=4, n_steps=32)
+            if name == "dqn":
+                settings.update(learning_starts=0, buffer_size=1000)
+            config = algorithm_config(name, env=ENV, network=network(kind), total_steps=4 * 32 * 4, **settings)
+            train = jax.jit(jax.vmap(ALGORITHMS[name][1](config)))
+            for n in seed_counts:
+                keys = jax.random.split(jax.random.key(1), n)
+                compiled = train.lower(keys).compile()
+                start = time.perf_counter()
+                jax.block_until_ready(compiled(keys))
+                elapsed = time.perf_counter() - start
+                results[f"{name}/{kind}/{n}"] = n * config.total_steps / elapsed
+                print(f"{name}/{kind} x{n}: {results[f'{name}/{kind}/{n}']:.0f} env steps/s", flush=True)
+    return results
+
+
+def memory(lengths: tuple[int, ...]) -> dict:
+    """Temporary memory (XLA's compiled memory analysis) of one episode's gradient for T decisions of a
+    100-neuron recurrent LIF network: BPTT (jax.grad through the scan) vs e-prop (online traces)."""
+    net = make_network(NetworkConfig(n_hidden=100), (4,), 3)
+    params = net.init(jax.random.key(0))
+    results = {}
+    for steps in lengths:
+        obs = jnp.zeros((steps, 4))
+        starts = jnp.zeros(steps, bool).at[0].set(True)
+
+        def bptt(params, obs, starts=starts):
+            def objective(p):
+                _, outs, _ = net.apply_sequence(p, net.initial_state(), obs, starts)
+                return jnp.sum(jax.nn.log_softmax(outs[:, :2])[:, 0] + outs[:, 2])
+            return jax.grad(objective)(params)
+
+        def eprop(params, obs):
+            def step(carry, o):
+                traces, total = carry
+                traces, out, grad_of, _ = actor_critic.trace_step(net, params, traces, o)
+                signal, _ = actor_critic.objective_signals(out, jnp.int32(0), 2, 1.0)
+                return (traces, jax.tree.map(jnp.add, total, grad_of(signal))), None
+
+            zeros = jax.tree.map(jnp.zeros_like, params)
+            return jax.lax.scan(step, (actor_critic.initial_traces(net), zeros), obs)[0][1]
+
+        for name, function in (("bptt", bptt), ("eprop", eprop)):  # noqa: B023 (compiled within the loop)
+            analysis = jax.jit(function).lower(params, obs).compile().memory_analysis()
+            results[f"{name}/{steps}"] = int(analysis.temp_size_in_bytes)
+            print(f"{name} T={steps}: {results[f'{name}/{steps}'] / 2**20:.2f} MiB temporary", flush=True)
+    return results
+
+
+def figure(results: dict, path: Path) -> None:
+    """Return vs environment steps (mean and SE), one panel per algorithm, LIF vs MLP."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(12, 3))
+    axes = fig.subplots(1, len(ALGORITHMS), sharey=True)
+    for axis, name in zip(axes, ALGORITHMS, strict=True):
+        for kind, colour in (("lif", "tab:red"), ("mlp", "tab:blue")):
+            run = results[f"{name}/{kind}"]
+            x, mean, se = (np.asarray(run[k], float) for k in ("env_steps", "mean", "se"))
+            axis.plot(x, mean, color=colour, label="spiking (LIF)" if kind == "lif" else "MLP")
+            axis.fill_between(x, mean - se, mean + se, color=colour, alpha=0.25)
+        axis.set_title(name)
+        axis.set_xlabel("environment steps")
+    axes[0].set_ylabel("episode return (CartPole-v1)")
+    axes[0].legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+
+
+def markdown(results: dict, seeds: int, steps: int, machine: str) -> str:
+    """The RESULTS.md section."""
+    lines = [f"## RL algorithm family on CartPole-v1 (issue 12): spiking vs MLP, {seeds} seeds x {steps} steps",
+             "", f"Machine: {machine}. `python benchmarks/bench_algorithms.py --seeds {seeds} --steps {steps}`; "
+             "figure `benchmarks/figures/algorithms_cartpole.png`, numbers `benchmarks/results/algorithms.json`.",
+             "", "| algorithm | network | return, last 10 % (mean ± SE over seeds) | spikes / decision | SynOps / decision | wall |",
+             "|---|---|---|---|---|---|"]
+    for key, run in results["learning"].items():
+        name, kind = key.split("/")
+        lines.append(f"| {name} | {kind} | {run['final']:.1f} ± {run['final_se']:.1f} | {run['spikes_per_decision']:.1f} "
+                     f"| {run['synops_per_decision']:.0f} | {run['wall_s']:.0f} s |")
+    lines += ["", "Environment steps per second (after compiling; 4 environments per seed):", "",
+              "| algorithm | network | " + " | ".join(f"{n} seeds" for n in results["seed_counts"]) + " |",
+              "|---|---|" + "---|" * len(results["seed_counts"])]
+    for name in results["throughput_algorithms"]:
+        for kind in ("lif", "mlp"):
+            cells = " | ".join(f"{results['throughput'][f'{name}/{kind}/{n}']:.0f}" for n in results["seed_counts"])
+            lines.append(f"| {name} | {kind} | {cells} |")
+    lines += ["", "Temporary memory of one episode's gradient (100 recurrent LIF neurons, 4 substeps per decision):",
+              "", "| T (decisions) | BPTT | e-prop (online traces) |", "|---|---|---|"]
+    for steps_ in results["lengths"]:
+        lines.append(f"| {steps_} | {results['memory'][f'bptt/{steps_}'] / 2**20:.2f} MiB "
+                     f"| {results['memory'][f'eprop/{steps_}'] / 2**20:.2f} MiB |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    """Run the three measurements, write JSON and figure, print the markdown section."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--steps", type=int, default=30_000)
+    parser.add_argument("--quick", action="store_true", help="tiny sizes, to check the script runs")
+    args = parser.parse_args()
+    seed_counts = (1, 4) if args.quick else (1, 16, 256)
+    lengths = (10, 100) if args.quick else (100, 1000, 10_000)
+    throughput_algorithms = ("ppo", "actor_critic") if not args.quick else ("ppo",)
+    machine = f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores, JAX {jax.__version__} " \
+              f"on {jax.devices()[0].platform}"
+    results = {"machine": machine, "seed_counts": list(seed_counts), "lengths": list(lengths),
+               "throughput_algorithms": list(throughput_algorithms)}
+    results["memory"] = memory(lengths)
+    results["learning"] = learning(args.seeds, args.steps)
+    results["throughput"] = throughput(seed_counts, throughput_algorithms)
+    suffix = "_quick" if args.quick else ""
+    (HERE / "results").mkdir(exist_ok=True)
+    (HERE / "results" / f"algorithms{suffix}.json").write_text(json.dumps(results, indent=1) + "\n")
+    figure(results["learning"], HERE / "figures" / f"algorithms_cartpole{suffix}.png")
+    print(markdown(results, args.seeds, args.steps, machine))
+
+
+if __name__ == "__main__":
+    main()
