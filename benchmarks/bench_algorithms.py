@@ -55,7 +55,9 @@ def learning(seeds: int, steps: int) -> dict:
             se = np.nanstd(returns, 0) / np.sqrt(np.sum(np.isfinite(returns), 0).clip(1))
             tail = max(1, len(mean) // 10)
             results[f"{name}/{kind}"] = {
-                "env_steps": env_steps.tolist(), "mean": mean.tolist(), "se": se.tolist(),
+                "env_steps": env_steps.tolist(),
+                "mean": mean.tolist(),
+                "se": se.tolist(),
                 "final": float(np.nanmean(returns[:, -tail:])),
                 "final_se": float(np.nanstd(np.nanmean(returns[:, -tail:], 1)) / np.sqrt(seeds)),
                 "spikes_per_decision": float(np.mean(np.asarray(metrics["spikes_per_decision"])[:, -tail:])),
@@ -101,6 +103,7 @@ def memory(lengths: tuple[int, ...]) -> dict:
             def objective(p):
                 _, outs, _ = net.apply_sequence(p, net.initial_state(), obs, starts)
                 return jnp.sum(jax.nn.log_softmax(outs[:, :2])[:, 0] + outs[:, 2])
+
             return jax.grad(objective)(params)
 
         def eprop(params, obs):
@@ -142,27 +145,44 @@ def figure(results: dict, path: Path) -> None:
 
 def markdown(results: dict, seeds: int, steps: int, machine: str) -> str:
     """The RESULTS.md section."""
-    lines = [f"## RL algorithm family on CartPole-v1 (issue 12): spiking vs MLP, {seeds} seeds x {steps} steps",
-             "", f"Machine: {machine}. `python benchmarks/bench_algorithms.py --seeds {seeds} --steps {steps}`; "
-             "figure `benchmarks/figures/algorithms_cartpole.png`, numbers `benchmarks/results/algorithms.json`.",
-             "", "| algorithm | network | return, last 10 % (mean ± SE over seeds) | spikes / decision | SynOps / decision | wall |",
-             "|---|---|---|---|---|---|"]
+    lines = [
+        f"## RL algorithm family on CartPole-v1 (issue 12): spiking vs MLP, {seeds} seeds x {steps} steps",
+        "",
+        f"Machine: {machine}. `python benchmarks/bench_algorithms.py --seeds {seeds} --steps {steps}`; "
+        "figure `benchmarks/figures/algorithms_cartpole.png`, numbers `benchmarks/results/algorithms.json`.",
+        "",
+        "| algorithm | network | return, last 10 % (mean ± SE over seeds) | spikes / decision | SynOps / decision | wall |",
+        "|---|---|---|---|---|---|",
+    ]
     for key, run in results["learning"].items():
         name, kind = key.split("/")
-        lines.append(f"| {name} | {kind} | {run['final']:.1f} ± {run['final_se']:.1f} | {run['spikes_per_decision']:.1f} "
-                     f"| {run['synops_per_decision']:.0f} | {run['wall_s']:.0f} s |")
-    lines += ["", "Environment steps per second (after compiling; 4 environments per seed):", "",
-              "| algorithm | network | " + " | ".join(f"{n} seeds" for n in results["seed_counts"]) + " |",
-              "|---|---|" + "---|" * len(results["seed_counts"])]
+        lines.append(
+            f"| {name} | {kind} | {run['final']:.1f} ± {run['final_se']:.1f} | {run['spikes_per_decision']:.1f} "
+            f"| {run['synops_per_decision']:.0f} | {run['wall_s']:.0f} s |"
+        )
+    lines += [
+        "",
+        "Environment steps per second (after compiling; 4 environments per seed):",
+        "",
+        "| algorithm | network | " + " | ".join(f"{n} seeds" for n in results["seed_counts"]) + " |",
+        "|---|---|" + "---|" * len(results["seed_counts"]),
+    ]
     for name in results["throughput_algorithms"]:
         for kind in ("lif", "mlp"):
             cells = " | ".join(f"{results['throughput'][f'{name}/{kind}/{n}']:.0f}" for n in results["seed_counts"])
             lines.append(f"| {name} | {kind} | {cells} |")
-    lines += ["", "Temporary memory of one episode's gradient (100 recurrent LIF neurons, 4 substeps per decision):",
-              "", "| T (decisions) | BPTT | e-prop (online traces) |", "|---|---|---|"]
+    lines += [
+        "",
+        "Temporary memory of one episode's gradient (100 recurrent LIF neurons, 4 substeps per decision):",
+        "",
+        "| T (decisions) | BPTT | e-prop (online traces) |",
+        "|---|---|---|",
+    ]
     for steps_ in results["lengths"]:
-        lines.append(f"| {steps_} | {results['memory'][f'bptt/{steps_}'] / 2**20:.2f} MiB "
-                     f"| {results['memory'][f'eprop/{steps_}'] / 2**20:.2f} MiB |")
+        lines.append(
+            f"| {steps_} | {results['memory'][f'bptt/{steps_}'] / 2**20:.2f} MiB "
+            f"| {results['memory'][f'eprop/{steps_}'] / 2**20:.2f} MiB |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -176,10 +196,16 @@ def main() -> None:
     seed_counts = (1, 4) if args.quick else (1, 16, 256)
     lengths = (10, 100) if args.quick else (100, 1000, 10_000)
     throughput_algorithms = ("ppo", "actor_critic") if not args.quick else ("ppo",)
-    machine = f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores, JAX {jax.__version__} " \
-              f"on {jax.devices()[0].platform}"
-    results = {"machine": machine, "seed_counts": list(seed_counts), "lengths": list(lengths),
-               "throughput_algorithms": list(throughput_algorithms)}
+    machine = (
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores, JAX {jax.__version__} "
+        f"on {jax.devices()[0].platform}"
+    )
+    results = {
+        "machine": machine,
+        "seed_counts": list(seed_counts),
+        "lengths": list(lengths),
+        "throughput_algorithms": list(throughput_algorithms),
+    }
     results["memory"] = memory(lengths)
     results["learning"] = learning(args.seeds, args.steps)
     results["throughput"] = throughput(seed_counts, throughput_algorithms)

@@ -64,8 +64,10 @@ class ActorCriticConfig:
         for name in ("value_coef", "ent_coef"):
             check_real("ActorCriticConfig", name, getattr(self, name), minimum=0.0)
         if self.total_steps < self.n_envs * self.n_steps:
-            raise ValueError(f"ActorCriticConfig.total_steps={self.total_steps} is less than one logged chunk "
-                             f"(n_envs * n_steps = {self.n_envs * self.n_steps})")
+            raise ValueError(
+                f"ActorCriticConfig.total_steps={self.total_steps} is less than one logged chunk "
+                f"(n_envs * n_steps = {self.n_envs * self.n_steps})"
+            )
 
     @property
     def n_updates(self) -> int:
@@ -91,8 +93,9 @@ def initial_traces(net: Network) -> TraceState:
     return TraceState(net.initial_state(), jnp.zeros(d), jnp.zeros((n, n)), jnp.zeros((n, d)))
 
 
-def trace_step(net: Network, params: dict, carry: TraceState, obs: jax.Array
-               ) -> tuple[TraceState, jax.Array, Callable[[jax.Array], dict], Cost]:
+def trace_step(
+    net: Network, params: dict, carry: TraceState, obs: jax.Array
+) -> tuple[TraceState, jax.Array, Callable[[jax.Array], dict], Cost]:
     """One decision with traces: (new carry, outputs (n_out,), grad_of, Cost). grad_of(L) maps dJ/dy (n_out,)
     to the e-prop gradient of J (a dict like params); for the MLP it is the exact gradient (vjp)."""
     if net.config.kind == "mlp":
@@ -120,8 +123,12 @@ def trace_step(net: Network, params: dict, carry: TraceState, obs: jax.Array
             eps_in = eps_in + jnp.outer(p, e_in) / k
         return (state, e_in, eps_rec, eps_in), out.spikes
 
-    start = (carry.net, carry.e_in, carry.eps_rec if membrane else jnp.zeros_like(carry.eps_rec),
-             carry.eps_in if membrane else jnp.zeros_like(carry.eps_in))
+    start = (
+        carry.net,
+        carry.e_in,
+        carry.eps_rec if membrane else jnp.zeros_like(carry.eps_rec),
+        carry.eps_in if membrane else jnp.zeros_like(carry.eps_in),
+    )
     (state, e_in, eps_rec, eps_in), spikes = jax.lax.scan(substep, start, None, length=k)
     features = spikes.mean(axis=0) if not membrane else state.readout_trace
     out = params["w_out"] @ features + params["b_out"]
@@ -131,8 +138,10 @@ def trace_step(net: Network, params: dict, carry: TraceState, obs: jax.Array
     def grad_of(signal: jax.Array) -> dict:
         hidden = params["w_out"].T @ signal
         grads = {
-            "w_out": jnp.outer(signal, features), "b_out": signal,
-            "w_in": hidden[:, None] * eps_in[:, :-1], "b_in": hidden * eps_in[:, -1],
+            "w_out": jnp.outer(signal, features),
+            "b_out": signal,
+            "w_in": hidden[:, None] * eps_in[:, :-1],
+            "b_in": hidden * eps_in[:, -1],
         }
         if config.recurrent:
             grads["w_rec"] = hidden[:, None] * eps_rec
@@ -141,8 +150,9 @@ def trace_step(net: Network, params: dict, carry: TraceState, obs: jax.Array
     return TraceState(state, e_in, eps_rec, eps_in), out, grad_of, cost
 
 
-def objective_signals(out: jax.Array, action: jax.Array, n_actions: int, value_coef: float
-                      ) -> tuple[jax.Array, jax.Array]:
+def objective_signals(
+    out: jax.Array, action: jax.Array, n_actions: int, value_coef: float
+) -> tuple[jax.Array, jax.Array]:
     """dJ/dy for J = log pi(a) + value_coef V, and dH/dy for the policy entropy H, both (n_actions + 1,)."""
     log_pi = jax.nn.log_softmax(out[:n_actions])
     pi = jnp.exp(log_pi)
@@ -177,12 +187,15 @@ def make_train(config: ActorCriticConfig) -> Callable[..., tuple[dict, dict[str,
         key_act, key_env = jax.random.split(key)
         keys = jax.random.split(key_act, config.n_envs)
         traces, value, action, z, grad_h, cost = jax.vmap(act, in_axes=(None, 0, 0, 0, 0, 0))(
-            params, traces, env_carry.obs, env_carry.start, keys, z)
+            params, traces, env_carry.obs, env_carry.start, keys, z
+        )
         bootstrap = config.gamma * (1.0 - old_done) * jax.lax.stop_gradient(value)
         delta = jnp.where(valid, old_reward + bootstrap - old_value, 0.0)
         ascent = jax.tree.map(
             lambda zz, h: jnp.mean(jnp.reshape(delta, (-1,) + (1,) * (zz.ndim - 1)) * zz + config.ent_coef * h, 0),
-            old_z, grad_h)
+            old_z,
+            grad_h,
+        )
         updates, opt_state = tx.update(jax.tree.map(jnp.negative, ascent), opt_state, params)
         params = optax.apply_updates(params, updates)
         new_env, log = step_envs(key_env, env_carry, action, env_params)

@@ -64,5 +64,7 @@ def check_finite_losses(metrics: dict[str, Any], owner: str) -> None:
     bad = ~np.isfinite(loss)
     if bad.any():
         first = int(np.argwhere(bad.reshape(-1, loss.shape[-1]))[:, 1].min())
-        raise FloatingPointError(f"{owner}: the loss became NaN or infinite at update {first}; lower "
-                                 f"{owner}.lr or the network's w_in_std, or enable max_grad_norm")
+        raise FloatingPointError(
+            f"{owner}: the loss became NaN or infinite at update {first}; lower "
+            f"{owner}.lr or the network's w_in_std, or enable max_grad_norm"
+        )

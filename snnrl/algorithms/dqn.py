@@ -65,11 +65,15 @@ class DQNConfig:
         for name in ("max_grad_norm", "lr"):
             check_real("DQNConfig", name, getattr(self, name), above=0.0)
         if self.total_steps < self.n_envs * self.n_steps:
-            raise ValueError(f"DQNConfig.total_steps={self.total_steps} is less than one logged chunk "
-                             f"(n_envs * n_steps = {self.n_envs * self.n_steps})")
+            raise ValueError(
+                f"DQNConfig.total_steps={self.total_steps} is less than one logged chunk "
+                f"(n_envs * n_steps = {self.n_envs * self.n_steps})"
+            )
         if self.buffer_size < max(self.batch_size, self.n_envs):
-            raise ValueError(f"DQNConfig.buffer_size={self.buffer_size} must hold at least one batch "
-                             f"(batch_size={self.batch_size}) and one step of n_envs={self.n_envs}")
+            raise ValueError(
+                f"DQNConfig.buffer_size={self.buffer_size} must hold at least one batch "
+                f"(batch_size={self.batch_size}) and one step of n_envs={self.n_envs}"
+            )
 
     @property
     def n_updates(self) -> int:
@@ -103,12 +107,18 @@ def make_train(config: DQNConfig) -> Callable[..., tuple[dict, dict[str, jax.Arr
     obs_shape = observation_shape(env, default_env_params)
     needed, free = replay_bytes(config, obs_shape), available_memory()
     if needed > free:
-        raise MemoryError(f"DQNConfig.buffer_size={config.buffer_size} needs {needed / 2**30:.2f} GiB per seed "
-                          f"for observations of shape {obs_shape}; {free / 2**30:.2f} GiB are available")
+        raise MemoryError(
+            f"DQNConfig.buffer_size={config.buffer_size} needs {needed / 2**30:.2f} GiB per seed "
+            f"for observations of shape {obs_shape}; {free / 2**30:.2f} GiB are available"
+        )
     net = make_network(config.network, obs_shape, n_actions)
     reset_envs, step_envs = batched_env(env, config.n_envs)
-    buffer = flashbax.make_item_buffer(max_length=config.buffer_size, min_length=config.batch_size,
-                                       sample_batch_size=config.batch_size, add_batches=True)
+    buffer = flashbax.make_item_buffer(
+        max_length=config.buffer_size,
+        min_length=config.batch_size,
+        sample_batch_size=config.batch_size,
+        add_batches=True,
+    )
     tx = optax.chain(optax.clip_by_global_norm(config.max_grad_norm), optax.adam(config.lr))
     decisions = config.n_updates * config.n_steps
     decay_steps = max(1, int(config.epsilon_fraction * decisions))
@@ -131,8 +141,16 @@ def make_train(config: DQNConfig) -> Callable[..., tuple[dict, dict[str, jax.Arr
         random_action = jax.random.randint(key_random, (config.n_envs,), 0, n_actions)
         action = jnp.where(explore, random_action, q.argmax(-1))
         new_env, log = step_envs(key_env, env_carry, action, env_params)
-        replay = buffer.add(replay, {"obs": env_carry.obs, "action": action, "reward": log.reward,
-                                     "next_obs": new_env.obs, "done": log.done.astype(jnp.float32)})
+        replay = buffer.add(
+            replay,
+            {
+                "obs": env_carry.obs,
+                "action": action,
+                "reward": log.reward,
+                "next_obs": new_env.obs,
+                "done": log.done.astype(jnp.float32),
+            },
+        )
         learn = buffer.can_sample(replay) & (step * config.n_envs >= config.learning_starts)
 
         def learn_step(args):
@@ -142,8 +160,9 @@ def make_train(config: DQNConfig) -> Callable[..., tuple[dict, dict[str, jax.Arr
             updates, opt_state = tx.update(grads, opt_state, params)
             return optax.apply_updates(params, updates), opt_state, loss
 
-        params, opt_state, loss = jax.lax.cond(learn, learn_step, lambda args: (*args, jnp.float32(0.0)),
-                                               (params, opt_state))
+        params, opt_state, loss = jax.lax.cond(
+            learn, learn_step, lambda args: (*args, jnp.float32(0.0)), (params, opt_state)
+        )
         target = optax.periodic_update(params, target, step + 1, config.target_every)
         return (params, target, opt_state, new_env, replay, step + 1, env_params), (log, cost, loss)
 
@@ -155,8 +174,13 @@ def make_train(config: DQNConfig) -> Callable[..., tuple[dict, dict[str, jax.Arr
         key_net, key_env, key_run = jax.random.split(key, 3)
         params = net.init(key_net)
         env_carry = reset_envs(key_env, env_params)
-        item = {"obs": env_carry.obs[0], "action": jnp.int32(0), "reward": jnp.float32(0.0),
-                "next_obs": env_carry.obs[0], "done": jnp.float32(0.0)}
+        item = {
+            "obs": env_carry.obs[0],
+            "action": jnp.int32(0),
+            "reward": jnp.float32(0.0),
+            "next_obs": env_carry.obs[0],
+            "done": jnp.float32(0.0),
+        }
         runner = (params, params, tx.init(params), env_carry, buffer.init(item), jnp.int32(0), env_params)
         runner, metrics = jax.lax.scan(chunk, runner, jax.random.split(key_run, config.n_updates))
         return {"online": runner[0], "target": runner[1]}, metrics

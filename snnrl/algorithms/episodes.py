@@ -48,8 +48,10 @@ def discrete_actions(env: Any, env_params: Any, owner: str) -> int:
     """Number of discrete actions; ValueError naming ``owner`` for continuous or host-side environments."""
     space = env.action_space(env_params)
     if not hasattr(space, "n"):
-        raise ValueError(f"{owner} needs a discrete action space; {getattr(env, 'name', env)!r} has "
-                         f"{type(space).__name__} actions (continuous actions are not supported)")
+        raise ValueError(
+            f"{owner} needs a discrete action space; {getattr(env, 'name', env)!r} has "
+            f"{type(space).__name__} actions (continuous actions are not supported)"
+        )
     if getattr(env, "host_side", False):
         raise ValueError(f"{owner} needs a JAX environment (jit/vmap); {env.name!r} runs on the host")
     return int(space.n)
@@ -73,7 +75,8 @@ def batched_env(env: Any, n_envs: int) -> tuple[Callable, Callable]:
     def step(key: jax.Array, carry: EnvCarry, actions: jax.Array, env_params: Any) -> tuple[EnvCarry, StepLog]:
         keys = jax.random.split(key, n_envs)
         obs, state, reward, terminated, truncated, _ = jax.vmap(single_step, in_axes=(0, 0, 0, None))(
-            keys, carry.env_state, actions, env_params)
+            keys, carry.env_state, actions, env_params
+        )
         reward = reward.astype(jnp.float32)
         done = terminated | truncated
         total = carry.episode_return + reward

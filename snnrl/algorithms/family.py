@@ -1,7 +1,7 @@
 """The RL algorithm family by name, and one way to run any of them for many seeds with the NaN check.
 
-    config = algorithm_config("ppo", env="gymnax:CartPole-v1", network=NetworkConfig(kind="mlp"))
-    params, metrics = run("ppo", config, jax.random.key(0), n_seeds=10)   # metrics[name]: (10, n_updates)
+config = algorithm_config("ppo", env="gymnax:CartPole-v1", network=NetworkConfig(kind="mlp"))
+params, metrics = run("ppo", config, jax.random.key(0), n_seeds=10)   # metrics[name]: (10, n_updates)
 """
 
 from __future__ import annotations

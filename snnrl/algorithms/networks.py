@@ -79,8 +79,15 @@ class NetworkConfig:
     def lif_config(self) -> LIFConfig:
         """The core's LIF constants for this network (v_rest 0, v_init 0, reset by -v_th, no spike filter)."""
         return LIFConfig(
-            n_neurons=self.n_hidden, dt=1.0, tau_m=self.tau_m, tau_s=1e-3, tau_readout=self.tau_readout,
-            v_rest=0.0, v_th=self.v_th, w_res=-self.v_th, v_init=0.0,
+            n_neurons=self.n_hidden,
+            dt=1.0,
+            tau_m=self.tau_m,
+            tau_s=1e-3,
+            tau_readout=self.tau_readout,
+            v_rest=0.0,
+            v_th=self.v_th,
+            w_res=-self.v_th,
+            v_init=0.0,
             pseudo_derivative=PseudoDerivativeSpec(self.surrogate, width=self.surrogate_width),
             filter_eligibility=True,
         )
@@ -116,9 +123,12 @@ class Network:
         if c.kind == "mlp":
             h = c.n_hidden
             return {
-                "w1": jax.random.normal(keys[0], (h, d)) * math.sqrt(2.0 / d), "b1": jnp.zeros(h),
-                "w2": jax.random.normal(keys[1], (h, h)) * math.sqrt(2.0 / h), "b2": jnp.zeros(h),
-                "w_out": jax.random.normal(keys[2], (o, h)) * c.out_std, "b_out": jnp.zeros(o),
+                "w1": jax.random.normal(keys[0], (h, d)) * math.sqrt(2.0 / d),
+                "b1": jnp.zeros(h),
+                "w2": jax.random.normal(keys[1], (h, h)) * math.sqrt(2.0 / h),
+                "b2": jnp.zeros(h),
+                "w_out": jax.random.normal(keys[2], (o, h)) * c.out_std,
+                "b_out": jnp.zeros(o),
             }
         n = c.n_hidden
         params = {
@@ -147,8 +157,9 @@ class Network:
         n = self.config.n_hidden
         return LIFParams(w_rec=params.get("w_rec", jnp.zeros((n, n))), config=self.config.lif_config())
 
-    def apply(self, params: dict, state: Any, obs: jax.Array, *, detach_recurrent: bool = False
-              ) -> tuple[Any, jax.Array, Cost]:
+    def apply(
+        self, params: dict, state: Any, obs: jax.Array, *, detach_recurrent: bool = False
+    ) -> tuple[Any, jax.Array, Cost]:
         """One decision: (new state, outputs (n_out,), Cost). obs: one observation of the bound shape.
         detach_recurrent=True stops the gradient through the fed-back spikes (e-prop's gradient)."""
         c = self.config
@@ -156,14 +167,13 @@ class Network:
         if c.kind == "mlp":
             h = jnp.tanh(params["w1"] @ x + params["b1"])
             h = jnp.tanh(params["w2"] @ h + params["b2"])
-            macs = jnp.float32(self.obs_size * c.n_hidden + c.n_hidden ** 2 + c.n_hidden * self.n_out)
+            macs = jnp.float32(self.obs_size * c.n_hidden + c.n_hidden**2 + c.n_hidden * self.n_out)
             return state, params["w_out"] @ h + params["b_out"], Cost(jnp.float32(0.0), macs)
         lif = self.lif_params(params)
         current = self.currents(params, x)
 
         def substep(carry, _):
-            new, out = lif_step(lif, carry, current, detach_recurrent=detach_recurrent,
-                                detach_reset=c.detach_reset)
+            new, out = lif_step(lif, carry, current, detach_recurrent=detach_recurrent, detach_reset=c.detach_reset)
             return new, out.spikes
 
         state, spikes = jax.lax.scan(substep, state, None, length=c.n_substeps)
@@ -177,8 +187,9 @@ class Network:
         fresh = self.initial_state()
         return jax.tree.map(lambda f, s: jnp.where(done, f, s), fresh, state)
 
-    def apply_sequence(self, params: dict, state: Any, obs: jax.Array, starts: jax.Array, *,
-                       detach_recurrent: bool = False) -> tuple[Any, jax.Array, Cost]:
+    def apply_sequence(
+        self, params: dict, state: Any, obs: jax.Array, starts: jax.Array, *, detach_recurrent: bool = False
+    ) -> tuple[Any, jax.Array, Cost]:
         """Scan ``apply`` over a sequence of one environment: obs (T, *obs_shape), starts (T,) bool (the
         state is reset before step t where an episode starts at t). Returns (final state, outputs
         (T, n_out), Cost with fields (T,)); jax.grad through it is BPTT with the surrogate gradient."""

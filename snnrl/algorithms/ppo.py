@@ -62,8 +62,10 @@ class PPOConfig:
         if self.n_envs % self.n_minibatches:
             raise ValueError(f"PPOConfig.n_minibatches={self.n_minibatches} must divide n_envs={self.n_envs}")
         if self.total_steps < self.n_envs * self.n_steps:
-            raise ValueError(f"PPOConfig.total_steps={self.total_steps} is less than one rollout "
-                             f"(n_envs * n_steps = {self.n_envs * self.n_steps})")
+            raise ValueError(
+                f"PPOConfig.total_steps={self.total_steps} is less than one rollout "
+                f"(n_envs * n_steps = {self.n_envs * self.n_steps})"
+            )
 
     @property
     def n_updates(self) -> int:
@@ -71,8 +73,9 @@ class PPOConfig:
         return self.total_steps // (self.n_envs * self.n_steps)
 
 
-def gae(rewards: jax.Array, values: jax.Array, dones: jax.Array, last_value: jax.Array, gamma: float,
-        lam: float) -> tuple[jax.Array, jax.Array]:
+def gae(
+    rewards: jax.Array, values: jax.Array, dones: jax.Array, last_value: jax.Array, gamma: float, lam: float
+) -> tuple[jax.Array, jax.Array]:
     """Generalized advantage estimates and value targets, both (T, B), from rewards, values, dones (T, B)
     and the value of the observation after the rollout, last_value (B,). An episode end cuts both."""
 
@@ -83,8 +86,9 @@ def gae(rewards: jax.Array, values: jax.Array, dones: jax.Array, last_value: jax
         advantage = delta + gamma * lam * (1.0 - done) * advantage
         return (advantage, value), advantage
 
-    _, advantages = jax.lax.scan(back, (jnp.zeros_like(last_value), last_value),
-                                 (rewards, values, dones.astype(jnp.float32)), reverse=True)
+    _, advantages = jax.lax.scan(
+        back, (jnp.zeros_like(last_value), last_value), (rewards, values, dones.astype(jnp.float32)), reverse=True
+    )
     return advantages, advantages + values
 
 
@@ -106,10 +110,12 @@ def make_train(config: PPOConfig) -> Callable[[jax.Array], tuple[dict, dict[str,
     def rollout_step(params, env_params, carry, key):
         env_carry, actor_state, critic_state = carry
         key_action, key_env = jax.random.split(key)
-        actor_state, logits, actor_cost = batch_apply(actor, params["actor"], actor_state, env_carry.obs,
-                                                      env_carry.start)
-        critic_state, value, critic_cost = batch_apply(critic, params["critic"], critic_state, env_carry.obs,
-                                                       env_carry.start)
+        actor_state, logits, actor_cost = batch_apply(
+            actor, params["actor"], actor_state, env_carry.obs, env_carry.start
+        )
+        critic_state, value, critic_cost = batch_apply(
+            critic, params["critic"], critic_state, env_carry.obs, env_carry.start
+        )
         action = jax.random.categorical(key_action, logits)
         log_prob = jax.nn.log_softmax(logits)[jnp.arange(config.n_envs), action]
         new_env, log = step_envs(key_env, env_carry, action, env_params)
@@ -141,11 +147,11 @@ def make_train(config: PPOConfig) -> Callable[[jax.Array], tuple[dict, dict[str,
         start_states = (carry[1], carry[2])
         key_roll, key_perm = jax.random.split(key)
         carry, (obs, starts, actions, log_prob, values, log, cost) = jax.lax.scan(
-            lambda c, k: rollout_step(params, env_params, c, k), carry, jax.random.split(key_roll, config.n_steps))
+            lambda c, k: rollout_step(params, env_params, c, k), carry, jax.random.split(key_roll, config.n_steps)
+        )
         env_carry = carry[0]
         _, last_value, _ = batch_apply(critic, params["critic"], carry[2], env_carry.obs, env_carry.start)
-        advantages, targets = gae(log.reward, values, log.done, last_value[:, 0], config.gamma,
-                                  config.gae_lambda)
+        advantages, targets = gae(log.reward, values, log.done, last_value[:, 0], config.gamma, config.gae_lambda)
         batch = (obs, starts, actions, log_prob, advantages, targets)
         size = config.n_envs // config.n_minibatches
 
@@ -165,8 +171,9 @@ def make_train(config: PPOConfig) -> Callable[[jax.Array], tuple[dict, dict[str,
             state, losses = jax.lax.scan(minibatch, (params, opt_state), jnp.arange(config.n_minibatches))
             return state, losses.mean()
 
-        (params, opt_state), losses = jax.lax.scan(epoch, (params, opt_state),
-                                                   jax.random.split(key_perm, config.update_epochs))
+        (params, opt_state), losses = jax.lax.scan(
+            epoch, (params, opt_state), jax.random.split(key_perm, config.update_epochs)
+        )
         return (params, opt_state, carry, env_params), update_metrics(log, cost, losses.mean())
 
     def train(key: jax.Array, env_params: Any = env_params) -> tuple[dict, dict[str, jax.Array]]:

@@ -65,8 +65,10 @@ class ReinforceConfig:
         for name in ("value_coef", "ent_coef"):
             check_real("ReinforceConfig", name, getattr(self, name), minimum=0.0)
         if self.total_steps < self.n_envs * self.n_steps:
-            raise ValueError(f"ReinforceConfig.total_steps={self.total_steps} is less than one rollout "
-                             f"(n_envs * n_steps = {self.n_envs * self.n_steps})")
+            raise ValueError(
+                f"ReinforceConfig.total_steps={self.total_steps} is less than one rollout "
+                f"(n_envs * n_steps = {self.n_envs * self.n_steps})"
+            )
 
     @property
     def n_updates(self) -> int:
@@ -124,7 +126,8 @@ def make_train(config: ReinforceConfig) -> Callable[..., tuple[dict, dict[str, j
 
         start_states = states
         (env_carry, states), (obs, starts, actions, log, cost) = jax.lax.scan(
-            step, (env_carry, states), jax.random.split(key, config.n_steps))
+            step, (env_carry, states), jax.random.split(key, config.n_steps)
+        )
         _, last, _ = act(params, states, env_carry.obs, env_carry.start)
         last_value = last[:, n_actions] if config.baseline else jnp.zeros(config.n_envs)
         returns = returns_to_go(log.reward, log.done, jax.lax.stop_gradient(last_value), config.gamma)

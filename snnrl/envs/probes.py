@@ -80,8 +80,14 @@ class ProbeEnv:
         last = state.time + 1 >= self._length(params)
         reward = jnp.where(last & (matched | ~self._has_cue(params)), 1.0, 0.0)
         next_state = ProbeState(cue=state.cue, time=state.time + 1, matched=matched)
-        return (self._observation(next_state, params), next_state, reward.astype(jnp.float32), last,
-                jnp.bool_(False), {})
+        return (
+            self._observation(next_state, params),
+            next_state,
+            reward.astype(jnp.float32),
+            last,
+            jnp.bool_(False),
+            {},
+        )
 
     def observation_space(self, params: ProbeParams) -> Box:
         """Box of shape (2,) with values in [-1, 1]."""

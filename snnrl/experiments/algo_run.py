@@ -19,8 +19,11 @@ from typing import Annotated, Any
 
 import typer
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="Train an RL algorithm of snnrl's family (ppo, reinforce, actor_critic, dqn).")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Train an RL algorithm of snnrl's family (ppo, reinforce, actor_critic, dqn).",
+)
 
 
 def parse_assignments(assignments: list[str], owner: str) -> dict[str, Any]:
@@ -47,13 +50,19 @@ def write_results(out: Path, name: str, config: Any, metrics: dict) -> dict[str,
     steps = np.cumsum(metrics["env_steps"], axis=1)
     with open(out / "returns.csv", "w", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["seed", "update", "env_steps", "episode_return", "spikes_per_decision",
-                         "synops_per_decision"])
+        writer.writerow(["seed", "update", "env_steps", "episode_return", "spikes_per_decision", "synops_per_decision"])
         for seed in range(steps.shape[0]):
             for update in range(steps.shape[1]):
-                writer.writerow([seed, update, int(steps[seed, update]), float(metrics["episode_return"][seed, update]),
-                                 float(metrics["spikes_per_decision"][seed, update]),
-                                 float(metrics["synops_per_decision"][seed, update])])
+                writer.writerow(
+                    [
+                        seed,
+                        update,
+                        int(steps[seed, update]),
+                        float(metrics["episode_return"][seed, update]),
+                        float(metrics["spikes_per_decision"][seed, update]),
+                        float(metrics["synops_per_decision"][seed, update]),
+                    ]
+                )
     tail = max(1, steps.shape[1] // 10)
     summary = {
         "algorithm": name,
@@ -76,7 +85,9 @@ def main(
     seeds: Annotated[int, typer.Option("--seeds", min=1, help="Seeds trained together in one program.")] = 1,
     seed: Annotated[int, typer.Option("--seed", help="Base random seed.")] = 0,
     settings: Annotated[list[str] | None, typer.Option("--set", help="KEY=VALUE of the algorithm's config.")] = None,
-    network: Annotated[list[str] | None, typer.Option("--net", help="KEY=VALUE of NetworkConfig (kind=mlp, ...).")] = None,
+    network: Annotated[
+        list[str] | None, typer.Option("--net", help="KEY=VALUE of NetworkConfig (kind=mlp, ...).")
+    ] = None,
 ) -> None:
     """Train ALGORITHM for --seeds seeds and write the results folder --out."""
     import jax
@@ -94,8 +105,12 @@ def main(
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from error
     out.mkdir(parents=True, exist_ok=True)
-    (out / "config.json").write_text(json.dumps({"algorithm": algorithm, "seeds": seeds, "seed": seed,
-                                                 "config": dataclasses.asdict(config)}, indent=2) + "\n")
+    (out / "config.json").write_text(
+        json.dumps(
+            {"algorithm": algorithm, "seeds": seeds, "seed": seed, "config": dataclasses.asdict(config)}, indent=2
+        )
+        + "\n"
+    )
     try:
         _, metrics = run(algorithm, config, jax.random.key(seed), seeds)
     except (ValueError, MemoryError) as error:

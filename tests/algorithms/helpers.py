@@ -19,8 +19,16 @@ EPISODES = {
 }
 
 
-def check_probes(evaluate: Callable, params_per_probe, gamma: float, *, value_tol: float = 0.15,
-                 action_prob: float = 0.9, check_values: bool = True, probes=PROBE_NAMES) -> None:
+def check_probes(
+    evaluate: Callable,
+    params_per_probe,
+    gamma: float,
+    *,
+    value_tol: float = 0.15,
+    action_prob: float = 0.9,
+    check_values: bool = True,
+    probes=PROBE_NAMES,
+) -> None:
     """evaluate(params, obs (T, 2)) -> (probs or None (T, 2), values or None (T,)); params_per_probe:
     params with a leading axis in PROBE_NAMES order. Asserts optimal first actions on the cue probes and
     V*(first) (gamma on two-step probes, 1 otherwise), V*(second) = 1 on 'delayed'."""
@@ -40,8 +48,9 @@ def check_probes(evaluate: Callable, params_per_probe, gamma: float, *, value_to
                 steps = range(len(expected)) if name == "delayed" else range(1)
                 for t in steps:
                     if abs(float(values[t]) - expected[t]) > value_tol:
-                        failures.append(f"{name} cue {cue} step {t}: V = {float(values[t]):.3f}, "
-                                        f"V* = {expected[t]:.3f}")
+                        failures.append(
+                            f"{name} cue {cue} step {t}: V = {float(values[t]):.3f}, V* = {expected[t]:.3f}"
+                        )
     assert not failures, "; ".join(failures)
 
 

@@ -64,12 +64,16 @@ def online_and_autodiff(network: NetworkConfig, seed: int = 0) -> tuple[dict, di
     return total, jax.jit(jax.grad(objective))(params), float(rate)
 
 
-@pytest.mark.parametrize("network", [
-    NetworkConfig(n_hidden=20, readout="rate", recurrent=True, w_rec_std=2.0),
-    NetworkConfig(n_hidden=20, readout="membrane", recurrent=True, w_rec_std=2.0, surrogate="triangle"),
-    NetworkConfig(n_hidden=12, readout="membrane", recurrent=False, n_substeps=2),
-    NetworkConfig(kind="mlp", n_hidden=8),
-], ids=["rate-recurrent", "membrane-recurrent-triangle", "membrane-feedforward", "mlp"])
+@pytest.mark.parametrize(
+    "network",
+    [
+        NetworkConfig(n_hidden=20, readout="rate", recurrent=True, w_rec_std=2.0),
+        NetworkConfig(n_hidden=20, readout="membrane", recurrent=True, w_rec_std=2.0, surrogate="triangle"),
+        NetworkConfig(n_hidden=12, readout="membrane", recurrent=False, n_substeps=2),
+        NetworkConfig(kind="mlp", n_hidden=8),
+    ],
+    ids=["rate-recurrent", "membrane-recurrent-triangle", "membrane-feedforward", "mlp"],
+)
 def test_online_update_equals_autodiff_with_stopped_recurrent_gradients(network):
     with jax.enable_x64(True):
         online, reference, rate = online_and_autodiff(network)
@@ -83,18 +87,28 @@ def test_online_update_equals_autodiff_with_stopped_recurrent_gradients(network)
 
 
 def test_actor_critic_learns_every_probe():
-    config = ActorCriticConfig(env="probe:constant", network=NetworkConfig(n_hidden=16), n_envs=8,
-                               n_steps=16, total_steps=8 * 16 * 30, lr=1e-2, gamma=0.9)
+    config = ActorCriticConfig(
+        env="probe:constant",
+        network=NetworkConfig(n_hidden=16),
+        n_envs=8,
+        n_steps=16,
+        total_steps=8 * 16 * 30,
+        lr=1e-2,
+        gamma=0.9,
+    )
     train = jax.jit(jax.vmap(make_train(config)), compiler_options=FAST)
     params, metrics = train(jax.random.split(jax.random.key(0), 4), all_probe_params())
     assert np.all(final_returns(metrics) >= 0.95), final_returns(metrics)
     check_probes(partial(policy_value, config), params, config.gamma)
 
 
-@pytest.mark.parametrize("changes, message", [
-    (dict(trace_lambda=1.2), "ActorCriticConfig.trace_lambda"),
-    (dict(n_envs=0), "ActorCriticConfig.n_envs"),
-])
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        (dict(trace_lambda=1.2), "ActorCriticConfig.trace_lambda"),
+        (dict(n_envs=0), "ActorCriticConfig.n_envs"),
+    ],
+)
 def test_bad_config_is_named(changes, message):
     with pytest.raises(ValueError, match=message):
         ActorCriticConfig(**changes)

@@ -23,11 +23,17 @@ def fake_make_train(loss: float):
     def make_train(config):
         def train(key):
             ones = jnp.ones(UPDATES)
-            metrics = {"episode_return": jnp.arange(UPDATES, dtype=jnp.float32), "episode_length": ones,
-                       "episodes": ones, "env_steps": jnp.full(UPDATES, 10, jnp.int32),
-                       "spikes_per_decision": 2 * ones, "synops_per_decision": 8 * ones,
-                       "loss": ones.at[3].set(loss)}
+            metrics = {
+                "episode_return": jnp.arange(UPDATES, dtype=jnp.float32),
+                "episode_length": ones,
+                "episodes": ones,
+                "env_steps": jnp.full(UPDATES, 10, jnp.int32),
+                "spikes_per_decision": 2 * ones,
+                "synops_per_decision": 8 * ones,
+                "loss": ones.at[3].set(loss),
+            }
             return {"w": jnp.zeros(2)}, metrics
+
         return train
 
     return make_train
@@ -51,8 +57,9 @@ def test_nan_loss_stops_the_run_naming_the_update(monkeypatch):
 def test_cli_writes_a_results_folder(monkeypatch, tmp_path):
     monkeypatch.setitem(family.ALGORITHMS, "ppo", (PPOConfig, fake_make_train(1.0)))
     out = tmp_path / "run"
-    result = CliRunner().invoke(app, ["ppo", "--out", str(out), "--seeds", "2", "--set", "lr=0.01",
-                                      "--net", "kind=mlp"])
+    result = CliRunner().invoke(
+        app, ["ppo", "--out", str(out), "--seeds", "2", "--set", "lr=0.01", "--net", "kind=mlp"]
+    )
     assert result.exit_code == 0, result.output
     config = json.loads((out / "config.json").read_text())
     assert config["config"]["lr"] == 0.01 and config["config"]["network"]["kind"] == "mlp"

@@ -12,11 +12,14 @@ from snnrl.algorithms.networks import NetworkConfig, make_network
 OBS = jnp.array([0.5, -1.0, 0.3])
 
 
-@pytest.mark.parametrize("config", [
-    NetworkConfig(kind="lif", n_hidden=12, recurrent=True, readout="rate"),
-    NetworkConfig(kind="lif", n_hidden=12, recurrent=False, readout="membrane"),
-    NetworkConfig(kind="mlp", n_hidden=12),
-])
+@pytest.mark.parametrize(
+    "config",
+    [
+        NetworkConfig(kind="lif", n_hidden=12, recurrent=True, readout="rate"),
+        NetworkConfig(kind="lif", n_hidden=12, recurrent=False, readout="membrane"),
+        NetworkConfig(kind="mlp", n_hidden=12),
+    ],
+)
 def test_one_interface(config):
     net = make_network(config, (3,), 2)
     params = net.init(jax.random.key(0))
@@ -80,13 +83,16 @@ def test_bptt_gradient_finite_on_a_long_episode():
     assert float(jnp.linalg.norm(grads["w_rec"])) > 0 and float(jnp.linalg.norm(grads["w_in"])) > 0
 
 
-@pytest.mark.parametrize("changes, message", [
-    (dict(kind="cnn"), "NetworkConfig.kind"),
-    (dict(readout="voltage"), "NetworkConfig.readout"),
-    (dict(n_hidden=0), "NetworkConfig.n_hidden"),
-    (dict(tau_m=-1.0), "NetworkConfig.tau_m"),
-    (dict(surrogate="box"), "pseudo_derivative.name"),
-])
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        (dict(kind="cnn"), "NetworkConfig.kind"),
+        (dict(readout="voltage"), "NetworkConfig.readout"),
+        (dict(n_hidden=0), "NetworkConfig.n_hidden"),
+        (dict(tau_m=-1.0), "NetworkConfig.tau_m"),
+        (dict(surrogate="box"), "pseudo_derivative.name"),
+    ],
+)
 def test_bad_config_is_named(changes, message):
     with pytest.raises(ValueError, match=message):
         NetworkConfig(**changes)

@@ -20,8 +20,17 @@ FAST = {"xla_backend_optimization_level": 0}
 
 
 def probe_config() -> PPOConfig:
-    return PPOConfig(env="probe:constant", network=NetworkConfig(n_hidden=16), n_envs=8, n_steps=8,
-                     total_steps=8 * 8 * 40, update_epochs=2, n_minibatches=1, lr=1e-2, gamma=0.9)
+    return PPOConfig(
+        env="probe:constant",
+        network=NetworkConfig(n_hidden=16),
+        n_envs=8,
+        n_steps=8,
+        total_steps=8 * 8 * 40,
+        update_epochs=2,
+        n_minibatches=1,
+        lr=1e-2,
+        gamma=0.9,
+    )
 
 
 def test_ppo_learns_every_probe():
@@ -47,12 +56,15 @@ def test_gae_on_a_hand_computed_case():
     assert np.allclose(np.asarray(targets)[:, 0], expected + values[:, 0], atol=1e-6)
 
 
-@pytest.mark.parametrize("changes, message", [
-    (dict(n_minibatches=3), "n_minibatches=3 must divide n_envs=8"),
-    (dict(gamma=1.5), "PPOConfig.gamma"),
-    (dict(total_steps=10), "less than one rollout"),
-    (dict(network="lif"), "PPOConfig.network"),
-])
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        (dict(n_minibatches=3), "n_minibatches=3 must divide n_envs=8"),
+        (dict(gamma=1.5), "PPOConfig.gamma"),
+        (dict(total_steps=10), "less than one rollout"),
+        (dict(network="lif"), "PPOConfig.network"),
+    ],
+)
 def test_bad_config_is_named(changes, message):
     with pytest.raises(ValueError, match=message):
         PPOConfig(**changes)

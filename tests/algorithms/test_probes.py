@@ -66,7 +66,8 @@ def test_all_probes_vmap_in_one_program():
     params = all_probe_params()
     obs, state = jax.vmap(env.reset, in_axes=(None, 0))(jax.random.key(0), params)
     obs, state, reward, terminated, *_ = jax.vmap(env.step, in_axes=(None, 0, None, 0))(
-        jax.random.key(1), state, jnp.int32(1), params)
+        jax.random.key(1), state, jnp.int32(1), params
+    )
     assert obs.shape == (len(PROBE_NAMES), 2)
     assert terminated.tolist() == [True, True, False, False] and reward[0] == 1.0 and reward[2] == 0.0
 

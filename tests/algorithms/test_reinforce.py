@@ -20,8 +20,16 @@ FAST = {"xla_backend_optimization_level": 0}
 
 @pytest.mark.parametrize("gradient", ["bptt", "eprop"])
 def test_reinforce_learns_every_probe(gradient):
-    config = ReinforceConfig(env="probe:constant", network=NetworkConfig(n_hidden=16), gradient=gradient,
-                             n_envs=8, n_steps=8, total_steps=8 * 8 * 80, lr=2e-2, gamma=0.9)
+    config = ReinforceConfig(
+        env="probe:constant",
+        network=NetworkConfig(n_hidden=16),
+        gradient=gradient,
+        n_envs=8,
+        n_steps=8,
+        total_steps=8 * 8 * 80,
+        lr=2e-2,
+        gamma=0.9,
+    )
     train = jax.jit(jax.vmap(make_train(config)), compiler_options=FAST)
     params, metrics = train(jax.random.split(jax.random.key(0), 4), all_probe_params())
     assert np.all(final_returns(metrics) >= 0.95), final_returns(metrics)
@@ -35,11 +43,14 @@ def test_returns_to_go_cut_at_episode_ends_and_bootstrapped_at_the_tail():
     assert np.allclose(returns, [1.0 + 0.5 * 2.0, 2.0, 3.0 + 0.5 * 10.0])
 
 
-@pytest.mark.parametrize("changes, message", [
-    (dict(gradient="rtrl"), "ReinforceConfig.gradient"),
-    (dict(lr=0.0), "ReinforceConfig.lr"),
-    (dict(baseline="yes"), "ReinforceConfig.baseline"),
-])
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        (dict(gradient="rtrl"), "ReinforceConfig.gradient"),
+        (dict(lr=0.0), "ReinforceConfig.lr"),
+        (dict(baseline="yes"), "ReinforceConfig.baseline"),
+    ],
+)
 def test_bad_config_is_named(changes, message):
     with pytest.raises(ValueError, match=message):
         ReinforceConfig(**changes)
