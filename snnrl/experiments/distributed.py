@@ -12,6 +12,7 @@ waiting in a collective. How-to: docs/howto/distributed.md.
 
 from __future__ import annotations
 
+import functools
 import os
 import socket
 import sys
@@ -24,6 +25,7 @@ from typing import Any, Protocol
 import jax
 import numpy as np
 from jax.experimental import multihost_utils
+from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 ENV_COORDINATOR = "SNNRL_COORDINATOR"
 ENV_NUM_PROCESSES = "SNNRL_NUM_PROCESSES"
@@ -206,10 +208,20 @@ def describe_split(realizations: int, devices: Sequence[_Device]) -> str:
 
 def gather(tree: Any) -> Any:
     """Every array leaf as a NumPy array holding all realizations, on every process (a collective: all
-    processes must call it). Leaves keep their global shapes."""
+    processes must call it). Leaves keep their global shapes. The leaves of a distributed run must share
+    one sharding's devices; they are gathered by one compiled program (one per tree structure)."""
     if jax.process_count() == 1:
         return jax.tree.map(np.asarray, tree)
-    return jax.tree.map(np.asarray, multihost_utils.process_allgather(tree, tiled=True))
+    first = jax.tree.leaves(tree)[0].sharding
+    replicated = first.update(spec=PartitionSpec()) if isinstance(first, NamedSharding) else NamedSharding(
+        Mesh(np.array(sorted(first.device_set, key=lambda device: device.id)), ("all",)), PartitionSpec())
+    return jax.tree.map(lambda leaf: np.asarray(leaf.addressable_data(0)), _replicator(replicated)(tree))
+
+
+@functools.cache
+def _replicator(replicated: NamedSharding):
+    """A compiled identity whose outputs are whole on every device of ``replicated``."""
+    return jax.jit(lambda tree: tree, out_shardings=replicated)
 
 
 def _encode(error: BaseException | None) -> np.ndarray:

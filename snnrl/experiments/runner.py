@@ -85,7 +85,7 @@ def _check_finite(config: ExperimentConfig, metrics: dict[str, np.ndarray], lear
                 f"{metrics[name][realization, game]}; the checkpoint before game {first_game} is kept"
             )
     for path, leaf in jax.tree_util.tree_leaves_with_path(learners):
-        if np.issubdtype(leaf.dtype, np.floating) and not np.isfinite(leaf).all():
+        if jnp.issubdtype(leaf.dtype, jnp.floating) and not np.isfinite(leaf).all():
             raise DivergenceError(
                 f"run diverged in games {first_game}..{last_game}: "
                 f"{jax.tree_util.keystr(path)} holds NaN/inf; the checkpoint before game {first_game} is kept"
@@ -108,7 +108,7 @@ def check_initial_learners(learners: Learner) -> None:
     """DivergenceError naming the config field that set an initial weight holding NaN/inf (an init scale
     finite in Python but overflowing float32), before any game is played."""
     for path, leaf in jax.tree_util.tree_leaves_with_path(learners):
-        if jnp.issubdtype(leaf.dtype, jnp.floating) and not bool(jnp.all(jnp.isfinite(leaf))):
+        if jnp.issubdtype(leaf.dtype, jnp.floating) and not np.isfinite(np.asarray(leaf)).all():
             name = jax.tree_util.keystr(path)
             fields = [field for prefix, field in INITIAL_WEIGHT_FIELDS.items() if name.startswith(prefix)]
             raise DivergenceError(
