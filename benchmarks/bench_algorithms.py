@@ -4,6 +4,7 @@ grows. Writes benchmarks/results/algorithms.json, benchmarks/figures/algorithms_
 markdown section for benchmarks/RESULTS.md.
 
     python benchmarks/bench_algorithms.py [--seeds 3] [--steps 30000] [--quick]
+    python benchmarks/bench_algorithms.py --smoke     # every algorithm on every environment of issue 12
 """
 
 from __future__ import annotations
@@ -123,6 +124,36 @@ def memory(lengths: tuple[int, ...]) -> dict:
     return results
 
 
+SMOKE_ENVS = (
+    "gymnax:CartPole-v1",
+    "gymnax:Acrobot-v1",
+    "gymnax:Breakout-MinAtar",
+    "gymnax:SpaceInvaders-MinAtar",
+    "gymnax:Asterix-MinAtar",
+    "gymnax:Freeway-MinAtar",
+    "pong",
+)
+
+
+def smoke() -> str:
+    """Markdown table: each algorithm with the spiking network runs 4 updates on each environment (2 seeds,
+    4 environments x 32 steps per update); finite losses, spikes per decision, compile + run time."""
+    lines = ["| environment | algorithm | finite losses | spikes / decision | compile + run |", "|---|---|---|---|---|"]
+    for env in SMOKE_ENVS:
+        for name in ALGORITHMS:
+            settings = dict(n_envs=4, n_steps=32, total_steps=4 * 32 * 4)
+            if name == "dqn":
+                settings.update(learning_starts=0, buffer_size=1000, batch_size=32)
+            config = algorithm_config(name, env=env, network=network("lif"), **settings)
+            start = time.perf_counter()
+            _, metrics = train_seeds(ALGORITHMS[name][1](config), jax.random.key(0), 2)
+            finite = bool(np.all(np.isfinite(np.asarray(metrics["loss"]))))
+            spikes = float(np.mean(np.asarray(metrics["spikes_per_decision"])))
+            lines.append(f"| {env} | {name} | {finite} | {spikes:.1f} | {time.perf_counter() - start:.0f} s |")
+            print(lines[-1], flush=True)
+    return "\n".join(lines) + "\n"
+
+
 def figure(results: dict, path: Path) -> None:
     """Return vs environment steps (mean and SE), one panel per algorithm, LIF vs MLP."""
     from matplotlib.figure import Figure
@@ -192,7 +223,11 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--steps", type=int, default=30_000)
     parser.add_argument("--quick", action="store_true", help="tiny sizes, to check the script runs")
+    parser.add_argument("--smoke", action="store_true", help="only run every algorithm on every environment")
     args = parser.parse_args()
+    if args.smoke:
+        print(smoke())
+        return
     seed_counts = (1, 4) if args.quick else (1, 16, 256)
     lengths = (10, 100) if args.quick else (100, 1000, 10_000)
     throughput_algorithms = ("ppo", "actor_critic") if not args.quick else ("ppo",)
