@@ -27,7 +27,7 @@ import jax.numpy as jnp
 import optax
 from flax import struct
 
-from snnrl.algorithms.common import make_env, update_metrics
+from snnrl.algorithms.common import TrainParts, compose, make_env, update_metrics
 from snnrl.algorithms.episodes import batched_env, discrete_actions, observation_shape
 from snnrl.algorithms.networks import Cost, Network, NetworkConfig, make_network
 from snnrl.core.checks import check_integer, check_real
@@ -165,6 +165,11 @@ def objective_signals(
 def make_train(config: ActorCriticConfig) -> Callable[..., tuple[dict, dict[str, jax.Array]]]:
     """train(key, env_params=the env's defaults) -> (params, metrics with (n_updates,) per name); checks the
     environment (discrete actions, JAX) before anything compiles."""
+    return compose(make_parts(config))
+
+
+def make_parts(config: ActorCriticConfig) -> TrainParts:
+    """The e-prop actor-critic as init / update (one logged chunk of decisions) / result (common.TrainParts)."""
     env, default_env_params = make_env(config.env)
     n_actions = discrete_actions(env, default_env_params, "ActorCritic")
     net = make_network(config.network, observation_shape(env, default_env_params), n_actions + 1)
@@ -206,18 +211,16 @@ def make_train(config: ActorCriticConfig) -> Callable[..., tuple[dict, dict[str,
         runner, (log, cost, td2) = jax.lax.scan(decision, runner, jax.random.split(key, config.n_steps))
         return runner, update_metrics(log, cost, td2.mean())
 
-    def train(key: jax.Array, env_params: Any = default_env_params) -> tuple[dict, dict[str, jax.Array]]:
-        key_net, key_env, key_run = jax.random.split(key, 3)
+    def init(key: jax.Array, env_params: Any) -> tuple:
+        key_net, key_env = jax.random.split(key)
         params = net.init(key_net)
         batch = lambda tree: jax.tree.map(lambda x: jnp.broadcast_to(x, (config.n_envs,) + x.shape), tree)  # noqa: E731
         zeros = jnp.zeros(config.n_envs)
         z = batch(jax.tree.map(jnp.zeros_like, params))
         pending = (z, zeros, zeros, zeros, jnp.zeros(config.n_envs, bool))
-        runner = (params, tx.init(params), reset_envs(key_env, env_params), batch(fresh), z, pending, env_params)
-        runner, metrics = jax.lax.scan(chunk, runner, jax.random.split(key_run, config.n_updates))
-        return runner[0], metrics
+        return (params, tx.init(params), reset_envs(key_env, env_params), batch(fresh), z, pending, env_params)
 
-    return train
+    return TrainParts(init, chunk, lambda runner: runner[0], config.n_updates, default_env_params)
 
 
 def policy_value(config: ActorCriticConfig, params: dict, obs: jax.Array) -> tuple[jax.Array, jax.Array]:

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -29,6 +29,36 @@ def make_env(name: str) -> tuple[Any, Any]:
     return make(name)
 
 
+class TrainParts(NamedTuple):
+    """An algorithm split for chunked, resumable runs: init(key, env_params) -> runner (every array of the
+    run), update(runner, key) -> (runner, metrics of one update), result(runner) -> params, the number of
+    updates and the environment's default params."""
+
+    init: Callable[[jax.Array, Any], Any]
+    update: Callable[[Any, jax.Array], tuple[Any, dict[str, jax.Array]]]
+    result: Callable[[Any], Any]
+    n_updates: int
+    env_params: Any
+
+
+def update_keys(key: jax.Array, n_updates: int) -> tuple[jax.Array, jax.Array]:
+    """(init key, (n_updates,) update keys) of one seed: the same stream for one program or for chunks."""
+    key_init, key_run = jax.random.split(key)
+    return key_init, jax.random.split(key_run, n_updates)
+
+
+def compose(parts: TrainParts) -> Callable[..., tuple[Any, dict[str, jax.Array]]]:
+    """train(key, env_params=default) -> (params, metrics with (n_updates,) per name): init, then all updates
+    in one lax.scan."""
+
+    def train(key: jax.Array, env_params: Any = parts.env_params) -> tuple[Any, dict[str, jax.Array]]:
+        key_init, keys = update_keys(key, parts.n_updates)
+        runner, metrics = jax.lax.scan(parts.update, parts.init(key_init, env_params), keys)
+        return parts.result(runner), metrics
+
+    return train
+
+
 def update_metrics(log: StepLog, cost: Cost, loss: jax.Array) -> dict[str, jax.Array]:
     """Scalars of one update: mean return / length / count of the episodes finished in ``log`` (leading
     axes any), env steps, spikes and SynOps per decision (``cost`` fields averaged), the loss."""
@@ -44,10 +74,9 @@ def update_metrics(log: StepLog, cost: Cost, loss: jax.Array) -> dict[str, jax.A
     }
 
 
-def train_seeds(train: Callable, key: jax.Array, n_seeds: int) -> Any:
-    """Run ``train`` for ``n_seeds`` seeds in one compiled program (jit of vmap), the seeds sharded over
-    the local devices when their number divides n_seeds. Returns train's outputs with a leading
-    (n_seeds,) axis."""
+def seed_keys(key: jax.Array, n_seeds: int) -> jax.Array:
+    """(n_seeds,) keys, sharded over the local devices when their number divides n_seeds (jit then runs
+    the seeds of a vmapped program on all of them)."""
     if not isinstance(n_seeds, int) or n_seeds < 1:
         raise ValueError(f"n_seeds must be an integer >= 1, got {n_seeds!r}")
     keys = jax.random.split(key, n_seeds)
@@ -55,7 +84,13 @@ def train_seeds(train: Callable, key: jax.Array, n_seeds: int) -> Any:
     if len(devices) > 1 and n_seeds % len(devices) == 0:
         mesh = jax.sharding.Mesh(np.array(devices), ("seeds",))
         keys = jax.device_put(keys, jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec("seeds")))
-    return jax.jit(jax.vmap(train))(keys)
+    return keys
+
+
+def train_seeds(train: Callable, key: jax.Array, n_seeds: int) -> Any:
+    """Run ``train`` for ``n_seeds`` seeds in one compiled program (jit of vmap), sharded as ``seed_keys``.
+    Returns train's outputs with a leading (n_seeds,) axis."""
+    return jax.jit(jax.vmap(train))(seed_keys(key, n_seeds))
 
 
 def check_finite_losses(metrics: dict[str, Any], owner: str) -> None:

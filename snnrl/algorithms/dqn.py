@@ -24,7 +24,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from snnrl.algorithms.common import make_env, update_metrics
+from snnrl.algorithms.common import TrainParts, compose, make_env, update_metrics
 from snnrl.algorithms.episodes import batched_env, discrete_actions, observation_shape
 from snnrl.algorithms.networks import Network, NetworkConfig, make_network
 from snnrl.core.checks import check_integer, check_real
@@ -100,6 +100,12 @@ def make_train(config: DQNConfig) -> Callable[..., tuple[dict, dict[str, jax.Arr
     """train(key, env_params=the env's defaults) -> ({'online', 'target'} params, metrics with (n_updates,)
     per name). Checks the environment (discrete actions, JAX) and that the replay buffer fits in the
     memory available now, before anything compiles."""
+    return compose(make_parts(config))
+
+
+def make_parts(config: DQNConfig) -> TrainParts:
+    """DQN as init / update (one logged chunk of decisions) / result (see common.TrainParts); the checks of
+    make_train run here."""
     import flashbax
 
     env, default_env_params = make_env(config.env)
@@ -170,8 +176,8 @@ def make_train(config: DQNConfig) -> Callable[..., tuple[dict, dict[str, jax.Arr
         runner, (log, cost, loss) = jax.lax.scan(decision, runner, jax.random.split(key, config.n_steps))
         return runner, update_metrics(log, cost, loss.mean())
 
-    def train(key: jax.Array, env_params: Any = default_env_params) -> tuple[dict, dict[str, jax.Array]]:
-        key_net, key_env, key_run = jax.random.split(key, 3)
+    def init(key: jax.Array, env_params: Any) -> tuple:
+        key_net, key_env = jax.random.split(key)
         params = net.init(key_net)
         env_carry = reset_envs(key_env, env_params)
         item = {
@@ -181,11 +187,12 @@ def make_train(config: DQNConfig) -> Callable[..., tuple[dict, dict[str, jax.Arr
             "next_obs": env_carry.obs[0],
             "done": jnp.float32(0.0),
         }
-        runner = (params, params, tx.init(params), env_carry, buffer.init(item), jnp.int32(0), env_params)
-        runner, metrics = jax.lax.scan(chunk, runner, jax.random.split(key_run, config.n_updates))
-        return {"online": runner[0], "target": runner[1]}, metrics
+        return (params, params, tx.init(params), env_carry, buffer.init(item), jnp.int32(0), env_params)
 
-    return train
+    def result(runner: tuple) -> dict:
+        return {"online": runner[0], "target": runner[1]}
+
+    return TrainParts(init, chunk, result, config.n_updates, default_env_params)
 
 
 def greedy_policy_value(config: DQNConfig, params: dict, obs: jax.Array) -> tuple[jax.Array, jax.Array]:

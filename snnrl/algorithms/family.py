@@ -13,7 +13,7 @@ import jax
 import numpy as np
 
 from snnrl.algorithms import actor_critic, dqn, ppo, reinforce
-from snnrl.algorithms.common import check_finite_losses, train_seeds
+from snnrl.algorithms.common import TrainParts, check_finite_losses, train_seeds
 
 ALGORITHMS: dict[str, tuple[type, Callable]] = {
     "ppo": (ppo.PPOConfig, ppo.make_train),
@@ -23,9 +23,24 @@ ALGORITHMS: dict[str, tuple[type, Callable]] = {
 }
 
 
+PARTS: dict[str, Callable[[Any], TrainParts]] = {
+    "ppo": ppo.make_parts,
+    "reinforce": reinforce.make_parts,
+    "actor_critic": actor_critic.make_parts,
+    "dqn": dqn.make_parts,
+}
+
+
 def _known(name: str) -> None:
     if name not in ALGORITHMS:
         raise ValueError(f"unknown algorithm {name!r}; allowed: {', '.join(ALGORITHMS)}")
+
+
+def check_config(name: str, config: Any) -> None:
+    """ValueError unless ``name`` is known and ``config`` is its config type."""
+    _known(name)
+    if not isinstance(config, ALGORITHMS[name][0]):
+        raise ValueError(f"algorithm {name!r} takes a {ALGORITHMS[name][0].__name__}, got {type(config).__name__}")
 
 
 def algorithm_config(name: str, **fields: Any) -> Any:
@@ -42,9 +57,7 @@ def algorithm_config(name: str, **fields: Any) -> Any:
 def run(name: str, config: Any, key: jax.Array, n_seeds: int = 1) -> tuple[Any, dict[str, np.ndarray]]:
     """Train ``n_seeds`` seeds of the named algorithm in one program. Returns (params with a leading seed
     axis, metrics as numpy arrays (n_seeds, n_updates)); FloatingPointError if a loss became NaN."""
-    _known(name)
-    if not isinstance(config, ALGORITHMS[name][0]):
-        raise ValueError(f"algorithm {name!r} takes a {ALGORITHMS[name][0].__name__}, got {type(config).__name__}")
+    check_config(name, config)
     params, metrics = train_seeds(ALGORITHMS[name][1](config), key, n_seeds)
     metrics = {k: np.asarray(v) for k, v in metrics.items()}
     check_finite_losses(metrics, type(config).__name__)

@@ -22,7 +22,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from snnrl.algorithms.common import make_env, update_metrics
+from snnrl.algorithms.common import TrainParts, compose, make_env, update_metrics
 from snnrl.algorithms.episodes import batched_env, discrete_actions, observation_shape
 from snnrl.algorithms.networks import Cost, NetworkConfig, make_network
 from snnrl.core.checks import check_integer, check_real
@@ -96,6 +96,11 @@ def make_train(config: PPOConfig) -> Callable[[jax.Array], tuple[dict, dict[str,
     """train(key, env_params=the env's defaults) -> ({'actor', 'critic'} params, metrics with (n_updates,)
     per name); checks the environment (discrete actions, JAX) before anything compiles. env_params is an
     argument so that one program can vmap over environment variants (e.g. all probes)."""
+    return compose(make_parts(config))
+
+
+def make_parts(config: PPOConfig) -> TrainParts:
+    """PPO as init / update / result (see common.TrainParts)."""
     env, env_params = make_env(config.env)
     n_actions = discrete_actions(env, env_params, "PPO")
     obs_shape = observation_shape(env, env_params)
@@ -176,15 +181,13 @@ def make_train(config: PPOConfig) -> Callable[[jax.Array], tuple[dict, dict[str,
         )
         return (params, opt_state, carry, env_params), update_metrics(log, cost, losses.mean())
 
-    def train(key: jax.Array, env_params: Any = env_params) -> tuple[dict, dict[str, jax.Array]]:
-        key_actor, key_critic, key_env, key_run = jax.random.split(key, 4)
+    def init(key: jax.Array, env_params: Any) -> tuple:
+        key_actor, key_critic, key_env = jax.random.split(key, 3)
         params = {"actor": actor.init(key_actor), "critic": critic.init(key_critic)}
         states = jax.tree.map(lambda x: jnp.broadcast_to(x, (config.n_envs,) + x.shape), actor.initial_state())
-        runner = (params, tx.init(params), (reset_envs(key_env, env_params), states, states), env_params)
-        runner, metrics = jax.lax.scan(update, runner, jax.random.split(key_run, config.n_updates))
-        return runner[0], metrics
+        return (params, tx.init(params), (reset_envs(key_env, env_params), states, states), env_params)
 
-    return train
+    return TrainParts(init, update, lambda runner: runner[0], config.n_updates, env_params)
 
 
 def policy_value(config: PPOConfig, params: dict[str, Any], obs: jax.Array) -> tuple[jax.Array, jax.Array]:

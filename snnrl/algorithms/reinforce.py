@@ -25,7 +25,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from snnrl.algorithms.common import make_env, update_metrics
+from snnrl.algorithms.common import TrainParts, compose, make_env, update_metrics
 from snnrl.algorithms.episodes import batched_env, discrete_actions, observation_shape
 from snnrl.algorithms.networks import NetworkConfig, make_network
 from snnrl.core.checks import check_flag, check_integer, check_real
@@ -92,6 +92,11 @@ def returns_to_go(rewards: jax.Array, dones: jax.Array, last_value: jax.Array, g
 def make_train(config: ReinforceConfig) -> Callable[..., tuple[dict, dict[str, jax.Array]]]:
     """train(key, env_params=the env's defaults) -> (params, metrics with (n_updates,) per name); checks the
     environment (discrete actions, JAX) before anything compiles."""
+    return compose(make_parts(config))
+
+
+def make_parts(config: ReinforceConfig) -> TrainParts:
+    """REINFORCE as init / update / result (see common.TrainParts)."""
     env, default_env_params = make_env(config.env)
     n_actions = discrete_actions(env, default_env_params, "REINFORCE")
     net = make_network(config.network, observation_shape(env, default_env_params), n_actions + 1)
@@ -136,15 +141,13 @@ def make_train(config: ReinforceConfig) -> Callable[..., tuple[dict, dict[str, j
         params = optax.apply_updates(params, updates)
         return (params, opt_state, env_carry, states, env_params), update_metrics(log, cost, loss)
 
-    def train(key: jax.Array, env_params: Any = default_env_params) -> tuple[dict, dict[str, jax.Array]]:
-        key_net, key_env, key_run = jax.random.split(key, 3)
+    def init(key: jax.Array, env_params: Any) -> tuple:
+        key_net, key_env = jax.random.split(key)
         params = net.init(key_net)
         states = jax.tree.map(lambda x: jnp.broadcast_to(x, (config.n_envs,) + x.shape), net.initial_state())
-        runner = (params, tx.init(params), reset_envs(key_env, env_params), states, env_params)
-        runner, metrics = jax.lax.scan(update, runner, jax.random.split(key_run, config.n_updates))
-        return runner[0], metrics
+        return (params, tx.init(params), reset_envs(key_env, env_params), states, env_params)
 
-    return train
+    return TrainParts(init, update, lambda runner: runner[0], config.n_updates, default_env_params)
 
 
 def policy_value(config: ReinforceConfig, params: dict, obs: jax.Array) -> tuple[jax.Array, jax.Array | None]:

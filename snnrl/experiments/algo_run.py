@@ -3,9 +3,12 @@ actor-critic, DQN) with a spiking network or an MLP for many seeds, and write a 
 ``config.json``, ``metrics.npz`` (per seed and update), ``returns.csv`` and ``summary.json``.
 
     python -m snnrl.experiments.algo_run ppo --env gymnax:CartPole-v1 --seeds 4 --out runs/ppo \\
-        --set total_steps=50000 --net kind=mlp
+        --set total_steps=50000 --net kind=mlp --chunks 10
+    python -m snnrl.experiments.algo_run ppo --out runs/ppo --resume      # after a kill
 
-Exit status: 0 success, 1 the loss became NaN (nothing is written but the config), 2 bad usage or input.
+``--chunks N`` trains in N compiled calls with ``checkpoint.npz`` written after each (same numbers as one
+call). Exit status: 0 success, 1 a loss became NaN (the checkpoint of the last good chunk is kept),
+2 bad usage or input.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import ast
 import csv
 import dataclasses
+import hashlib
 import json
 from pathlib import Path
 from typing import Annotated, Any
@@ -77,47 +81,68 @@ def write_results(out: Path, name: str, config: Any, metrics: dict) -> dict[str,
     return summary
 
 
+def config_from_file(path: Path) -> tuple[str, int, int, int, Any]:
+    """(algorithm, seeds, seed, chunks, config) from a results folder's config.json."""
+    from snnrl.algorithms.family import algorithm_config
+    from snnrl.algorithms.networks import NetworkConfig
+
+    stored = json.loads(path.read_text())
+    fields = dict(stored["config"])
+    network = dict(fields.pop("network"))
+    config = algorithm_config(stored["algorithm"], network=NetworkConfig(**network), **fields)
+    return stored["algorithm"], stored["seeds"], stored["seed"], stored["chunks"], config
+
+
 @app.command()
 def main(
     algorithm: Annotated[str, typer.Argument(help="ppo, reinforce, actor_critic or dqn.")],
-    out: Annotated[Path, typer.Option("--out", help="Results folder (created; must not hold results).")],
+    out: Annotated[Path, typer.Option("--out", help="Results folder (created; must not hold another run).")],
     env: Annotated[str, typer.Option("--env", help="gymnax:<id>, pong or probe:<name>.")] = "gymnax:CartPole-v1",
     seeds: Annotated[int, typer.Option("--seeds", min=1, help="Seeds trained together in one program.")] = 1,
     seed: Annotated[int, typer.Option("--seed", help="Base random seed.")] = 0,
+    chunks: Annotated[int, typer.Option("--chunks", min=1, help="Checkpoints: the updates in this many calls.")] = 1,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue the run of --out from its checkpoint.")] = False,
     settings: Annotated[list[str] | None, typer.Option("--set", help="KEY=VALUE of the algorithm's config.")] = None,
     network: Annotated[
         list[str] | None, typer.Option("--net", help="KEY=VALUE of NetworkConfig (kind=mlp, ...).")
     ] = None,
 ) -> None:
-    """Train ALGORITHM for --seeds seeds and write the results folder --out."""
+    """Train ALGORITHM for --seeds seeds and write the results folder --out (with --resume, the folder's
+    own config is used and the other options are ignored)."""
     import jax
 
-    from snnrl.algorithms.family import algorithm_config, run
+    from snnrl.algorithms.chunked import run_chunked
+    from snnrl.algorithms.family import algorithm_config
     from snnrl.algorithms.networks import NetworkConfig
 
-    if (out / "metrics.npz").exists():
-        typer.echo(f"error: {out} already holds results; choose another --out", err=True)
+    config_path = out / "config.json"
+    if resume != (out / "checkpoint.npz").exists():
+        reason = "has no checkpoint to resume" if resume else "holds a run; continue it with --resume"
+        typer.echo(f"error: {out} {reason}", err=True)
         raise typer.Exit(2)
     try:
-        net = NetworkConfig(**parse_assignments(network or [], "--net"))
-        config = algorithm_config(algorithm, env=env, network=net, **parse_assignments(settings or [], "--set"))
-    except (TypeError, ValueError) as error:
+        if resume:
+            algorithm, seeds, seed, chunks, config = config_from_file(config_path)
+        else:
+            net = NetworkConfig(**parse_assignments(network or [], "--net"))
+            config = algorithm_config(algorithm, env=env, network=net, **parse_assignments(settings or [], "--set"))
+    except (TypeError, ValueError, KeyError) as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from error
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "config.json").write_text(
-        json.dumps(
-            {"algorithm": algorithm, "seeds": seeds, "seed": seed, "config": dataclasses.asdict(config)}, indent=2
-        )
-        + "\n"
-    )
+    if not resume:
+        out.mkdir(parents=True, exist_ok=True)
+        stored = {"algorithm": algorithm, "seeds": seeds, "seed": seed, "chunks": chunks}
+        config_path.write_text(json.dumps({**stored, "config": dataclasses.asdict(config)}, indent=2) + "\n")
+    run_id = hashlib.sha256(config_path.read_bytes()).hexdigest()[:16]
     try:
-        _, metrics = run(algorithm, config, jax.random.key(seed), seeds)
+        _, metrics, _ = run_chunked(
+            algorithm, config, jax.random.key(seed), seeds, chunks, out / "checkpoint.npz", run_id
+        )
     except (ValueError, MemoryError) as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from error
     except FloatingPointError as error:
-        typer.echo(f"error: {error}", err=True)
+        typer.echo(f"error: {error} (the checkpoint of the last good chunk is kept)", err=True)
         raise typer.Exit(1) from error
     summary = write_results(out, algorithm, config, metrics)
     typer.echo(json.dumps(summary))

@@ -7,39 +7,54 @@ import os
 import subprocess
 import sys
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 from typer.testing import CliRunner
 
 from snnrl.algorithms import family
-from snnrl.algorithms.common import check_finite_losses
+from snnrl.algorithms.chunked import run_chunked
+from snnrl.algorithms.common import TrainParts, check_finite_losses, compose
+from snnrl.algorithms.networks import NetworkConfig
 from snnrl.algorithms.ppo import PPOConfig
+from snnrl.algorithms.reinforce import ReinforceConfig
 from snnrl.experiments.algo_run import app
 
 UPDATES = 5
 
 
-def fake_make_train(loss: float):
-    """A make_train whose train(key) returns fixed metrics (no compile), loss as given at update 3."""
+def fake_make_parts(loss: float):
+    """make_parts of a fake algorithm (no real compile): update t returns return t, and ``loss`` at update 3."""
 
-    def make_train(config):
-        def train(key):
-            ones = jnp.ones(UPDATES)
+    def make_parts(config):
+        def init(key, env_params):
+            return {"w": jnp.zeros(2), "t": jnp.int32(0)}
+
+        def update(runner, key):
+            t = runner["t"]
+            ones = jnp.float32(1.0)
             metrics = {
-                "episode_return": jnp.arange(UPDATES, dtype=jnp.float32),
+                "episode_return": t.astype(jnp.float32),
                 "episode_length": ones,
                 "episodes": ones,
-                "env_steps": jnp.full(UPDATES, 10, jnp.int32),
+                "env_steps": jnp.int32(10),
                 "spikes_per_decision": 2 * ones,
                 "synops_per_decision": 8 * ones,
-                "loss": ones.at[3].set(loss),
+                "loss": jnp.where(t == 3, loss, 1.0),
             }
-            return {"w": jnp.zeros(2)}, metrics
+            return {"w": runner["w"] + 1.0, "t": t + 1}, metrics
 
-        return train
+        return TrainParts(init, update, lambda runner: runner["w"], UPDATES, None)
 
-    return make_train
+    return make_parts
+
+
+def fake(monkeypatch, loss: float) -> None:
+    """Install the fake algorithm as 'ppo' (one program and chunked)."""
+    make_parts = fake_make_parts(loss)
+    monkeypatch.setitem(family.ALGORITHMS, "ppo", (PPOConfig, lambda config: compose(make_parts(config))))
+    monkeypatch.setitem(family.PARTS, "ppo", make_parts)
 
 
 def test_names_and_fields_are_checked():
@@ -51,17 +66,17 @@ def test_names_and_fields_are_checked():
 
 
 def test_nan_loss_stops_the_run_naming_the_update(monkeypatch):
-    monkeypatch.setitem(family.ALGORITHMS, "ppo", (PPOConfig, fake_make_train(float("nan"))))
+    fake(monkeypatch, float("nan"))
     with pytest.raises(FloatingPointError, match="PPOConfig: the loss became NaN or infinite at update 3"):
-        family.run("ppo", PPOConfig(), __import__("jax").random.key(0), 2)
+        family.run("ppo", PPOConfig(), jax.random.key(0), 2)
     check_finite_losses({"loss": np.ones((2, 4))}, "PPOConfig")  # finite: no error
 
 
 def test_cli_writes_a_results_folder(monkeypatch, tmp_path):
-    monkeypatch.setitem(family.ALGORITHMS, "ppo", (PPOConfig, fake_make_train(1.0)))
+    fake(monkeypatch, 1.0)
     out = tmp_path / "run"
     result = CliRunner().invoke(
-        app, ["ppo", "--out", str(out), "--seeds", "2", "--set", "lr=0.01", "--net", "kind=mlp"]
+        app, ["ppo", "--out", str(out), "--seeds", "2", "--set", "lr=0.01", "--net", "kind=mlp", "--chunks", "5"]
     )
     assert result.exit_code == 0, result.output
     config = json.loads((out / "config.json").read_text())
@@ -71,8 +86,11 @@ def test_cli_writes_a_results_folder(monkeypatch, tmp_path):
     assert rows[0].startswith("seed,update,env_steps,episode_return") and len(rows) == 1 + 2 * UPDATES
     assert rows[-1].split(",")[:3] == ["1", "4", "50"]
     assert json.loads((out / "summary.json").read_text())["final_return_mean"] == 4.0
+    assert int(np.load(out / "checkpoint.npz")["done"]) == 5
     again = CliRunner().invoke(app, ["ppo", "--out", str(out)])
-    assert again.exit_code == 2 and "already holds results" in again.output
+    assert again.exit_code == 2 and "continue it with --resume" in again.output
+    resumed = CliRunner().invoke(app, ["ppo", "--out", str(out), "--resume"])  # finished: results rewritten
+    assert resumed.exit_code == 0 and json.loads((out / "summary.json").read_text())["seeds"] == 2
 
 
 def test_cli_exit_codes_for_bad_input_and_nan(monkeypatch, tmp_path):
@@ -80,9 +98,12 @@ def test_cli_exit_codes_for_bad_input_and_nan(monkeypatch, tmp_path):
     assert bad.exit_code == 2 and "PPOConfig.gamma" in bad.output
     continuous = CliRunner().invoke(app, ["ppo", "--out", str(tmp_path / "b"), "--env", "gymnax:Pendulum-v1"])
     assert continuous.exit_code == 2 and "discrete action space" in continuous.output
-    monkeypatch.setitem(family.ALGORITHMS, "ppo", (PPOConfig, fake_make_train(float("inf"))))
-    nan = CliRunner().invoke(app, ["ppo", "--out", str(tmp_path / "c")])
-    assert nan.exit_code == 1 and "update 3" in nan.output
+    fake(monkeypatch, float("inf"))
+    nan = CliRunner().invoke(app, ["ppo", "--out", str(tmp_path / "c"), "--chunks", "5"])
+    assert nan.exit_code == 1 and "update 3" in nan.output and "checkpoint of the last good chunk" in nan.output
+    assert int(np.load(tmp_path / "c" / "checkpoint.npz")["done"]) == 3  # updates 0-2 kept
+    missing = CliRunner().invoke(app, ["ppo", "--out", str(tmp_path / "d"), "--resume"])
+    assert missing.exit_code == 2 and "no checkpoint" in missing.output
 
 
 SHARDED = """
@@ -99,3 +120,21 @@ def test_seeds_are_sharded_over_the_devices():
     result = subprocess.run([sys.executable, "-c", SHARDED], env=env, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.split()[-3:] == ["(4,", "5)", "4"]
+
+
+def test_a_killed_chunked_run_resumes_to_the_numbers_of_one_program(tmp_path):
+    config = ReinforceConfig(env="probe:credit", network=NetworkConfig(n_hidden=8), n_envs=2, n_steps=4, total_steps=64)
+    checkpoint = tmp_path / "checkpoint.npz"
+    key = jax.random.key(3)
+    _, first, finished = run_chunked("reinforce", config, key, 2, 4, checkpoint, "id", stop_after=1)  # "killed"
+    assert not finished and first["loss"].shape == (2, 2)
+    with pytest.raises(ValueError, match="belongs to another run"):
+        run_chunked("reinforce", config, key, 2, 4, checkpoint, "other")
+    params, metrics, finished = run_chunked("reinforce", config, key, 2, 4, checkpoint, "id")
+    reference_params, reference = family.run("reinforce", config, key, 2)
+    assert finished and metrics["loss"].shape == (2, 8)
+    for name in reference:
+        assert np.allclose(metrics[name], reference[name], rtol=1e-5, atol=1e-6, equal_nan=True), name
+    assert np.allclose(params["w_out"], reference_params["w_out"], rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="chunks=3 must be an integer >= 1 dividing the 8 updates"):
+        run_chunked("reinforce", config, key, 2, 3, tmp_path / "x.npz", "id")
