@@ -70,11 +70,24 @@ def _arrays(path) -> dict[str, tuple]:
                 if name != "wall_seconds"}
 
 
-def test_two_processes_equal_one_bit_for_bit_after_a_kill_and_resume(tmp_path):
+@pytest.fixture
+def launched():
+    """Processes a test starts; any still running when it ends (a failed test) are killed."""
+    processes: list[subprocess.Popen] = []
+    yield processes
+    for process in processes:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+
+
+@pytest.mark.slow
+def test_two_processes_equal_one_bit_for_bit_after_a_kill_and_resume(tmp_path, launched):
     cache, one, two = tmp_path / "cache", tmp_path / "one", tmp_path / "two"
     reference = subprocess.Popen(_train(one, *TINY), env=_environment(4, cache), stdout=subprocess.PIPE,
                                  stderr=subprocess.PIPE, text=True)
     pair = _start_pair(two, cache, *TINY)
+    launched += [reference, *pair]
     deadline = time.monotonic() + 240
     while not (two / "checkpoint.npz").exists():
         assert time.monotonic() < deadline and all(p.poll() is None for p in pair), [_finish(p, 30) for p in pair]
@@ -91,6 +104,7 @@ def test_two_processes_equal_one_bit_for_bit_after_a_kill_and_resume(tmp_path):
     state = load_state(read_config(two), two)  # the last checkpoint is intact (checked: see load_checkpoint)
     assert 1 <= state.games_done < GAMES, "the run ended before the kill: raise GAMES"
     resumed = _start_pair(two, cache, "--resume")
+    launched += resumed
     for process in resumed:
         code, output = _finish(process, timeout=240)
         assert code == 0, output
@@ -106,8 +120,9 @@ def test_two_processes_equal_one_bit_for_bit_after_a_kill_and_resume(tmp_path):
     assert not (two / ".snnrl.lock").exists()
 
 
-def test_a_process_given_another_process_count_stops_every_process(tmp_path):
+def test_a_process_given_another_process_count_stops_every_process(tmp_path, launched):
     pair = _start_pair(tmp_path / "out", tmp_path / "cache", num_processes=(2, 3))
+    launched += pair
     results = [_finish(process, timeout=120) for process in pair]
     assert results[1][0] == 2 and "was given 3 processes, but the coordinator (process 0) runs 2" in results[1][1]
     assert results[0][0] == 2 and "failed on another process" in results[0][1] and "process 1:" in results[0][1]
