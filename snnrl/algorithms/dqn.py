@@ -106,7 +106,10 @@ def make_train(config: DQNConfig) -> Callable[..., tuple[dict, dict[str, jax.Arr
 def make_parts(config: DQNConfig) -> TrainParts:
     """DQN as init / update (one logged chunk of decisions) / result (see common.TrainParts); the checks of
     make_train run here."""
-    import flashbax
+    try:
+        import flashbax
+    except ImportError as error:
+        raise ImportError("DQN keeps its replay buffer in flashbax: pip install flashbax") from error
 
     env, default_env_params = make_env(config.env)
     n_actions = discrete_actions(env, default_env_params, "DQN")
