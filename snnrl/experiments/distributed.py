@@ -129,16 +129,32 @@ def wait_for_coordinator(address: str, timeout: float) -> None:
         time.sleep(0.2)
 
 
+def check_port_free(address: str) -> None:
+    """DistributedError if another program listens on the port of ``address`` (checked on every interface,
+    as the coordinator binds: JAX 0.10 sometimes crashes instead of raising when its port is taken)."""
+    _, port = coordinator_host_port(address)
+    family, host = (socket.AF_INET6, "::") if socket.has_ipv6 else (socket.AF_INET, "0.0.0.0")
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as error:
+        raise DistributedError(f"process 0 could not serve the coordinator on {address} ({error}): is the port already "
+                               "in use? Choose another port") from None
+
+
 def initialize(settings: DistributedSettings) -> None:
     """Join the distributed run (call before any JAX computation, once per process). Checks, in order:
     the settings are complete (else ValueError naming what is missing), the coordinator answers within
-    settings.init_timeout (DistributedError), process 0 can serve on its port (DistributedError), and
+    settings.init_timeout (DistributedError), process 0's port is free (DistributedError), and
     every process was given the process count the coordinator runs (ValueError on the one that was not,
     PeerFailedError on the others). If a process dies later, JAX ends the others within
     settings.heartbeat_timeout seconds ("Terminating process because the JAX distributed service
     detected fatal errors")."""
     if jax.distributed.is_initialized():
         raise DistributedError("jax.distributed is already initialized in this process: call initialize once")
+    if settings.process_id == 0 and settings.coordinator is not None:
+        check_port_free(settings.coordinator)
     if settings.process_id not in (None, 0) and settings.coordinator is not None:
         wait_for_coordinator(settings.coordinator, settings.init_timeout)
     try:

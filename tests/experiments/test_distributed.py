@@ -8,10 +8,10 @@ import signal
 import socket
 import subprocess
 import sys
-import textwrap
 import time
 from types import SimpleNamespace
 
+import jax
 import numpy as np
 import pytest
 from typer.testing import CliRunner
@@ -21,6 +21,7 @@ from snnrl.experiments.distributed import (
     DistributedError,
     DistributedSettings,
     coordinator_host_port,
+    initialize,
     mesh_devices,
     wait_for_coordinator,
 )
@@ -129,29 +130,24 @@ def test_a_process_given_another_process_count_stops_every_process(tmp_path, lau
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize("setup, settings, message", [
-    ("", "DistributedSettings()", "a distributed run needs the coordinator address, the number of processes and this "
-     "process's id (JAX: coordinator_address should be defined.): give --coordinator HOST:PORT --num-processes N "
-     "--process-id I"),
-    ("busy = socket.create_server(('127.0.0.1', 0)); port = busy.getsockname()[1]",
-     "DistributedSettings(f'127.0.0.1:{port}', 2, 0, init_timeout=5)",
-     "process 0 could not serve the coordinator on 127.0.0.1:"),
-])
-def test_missing_settings_and_a_busy_port_are_named(tmp_path, setup, settings, message):
-    script = textwrap.dedent(f"""
-        import socket
-        from snnrl.experiments.distributed import DistributedSettings, initialize
-        {setup}
-        try:
-            initialize({settings})
-        except Exception as error:
-            print(type(error).__name__, error)
-    """)
-    environment = {name: value for name, value in _environment(1, tmp_path).items()
+def test_missing_settings_are_named():
+    script = "from snnrl.experiments.distributed import DistributedSettings, initialize\n" \
+             "try:\n    initialize(DistributedSettings())\nexcept ValueError as error:\n    print(error)\n"
+    environment = {name: value for name, value in os.environ.items()
                    if not name.startswith(("SLURM_", "OMPI_", "PMI_", "SNNRL_", "JAX_COORDINATOR"))}
-    result = subprocess.run([sys.executable, "-c", script], env=environment, capture_output=True, text=True,
-                            timeout=120)
-    assert message in result.stdout, result.stdout + result.stderr[-3000:]
+    result = subprocess.run([sys.executable, "-c", script], env={**environment, "JAX_PLATFORMS": "cpu"},
+                            capture_output=True, text=True, timeout=120)
+    assert ("a distributed run needs the coordinator address, the number of processes and this process's id (JAX: "
+            "coordinator_address should be defined.): give --coordinator HOST:PORT --num-processes N --process-id I"
+            in result.stdout), result.stdout + result.stderr[-3000:]
+
+
+def test_a_busy_coordinator_port_is_named_before_jax_starts():
+    with socket.create_server(("127.0.0.1", 0)) as busy:
+        address = f"127.0.0.1:{busy.getsockname()[1]}"
+        with pytest.raises(DistributedError, match=f"process 0 could not serve the coordinator on {address} .*in use"):
+            initialize(DistributedSettings(address, 2, 0, init_timeout=5))
+    assert not jax.distributed.is_initialized()
 
 
 def test_an_unreachable_coordinator_fails_within_the_timeout(tmp_path):
