@@ -142,7 +142,11 @@ def test_missing_settings_are_named():
             in result.stdout), result.stdout + result.stderr[-3000:]
 
 
-def test_a_busy_coordinator_port_is_named_before_jax_starts():
+def test_a_busy_coordinator_port_is_named_before_jax_starts(monkeypatch):
+    def jax_reached(*arguments, **settings):
+        raise AssertionError("jax.distributed.initialize was called (it may crash on a busy port)")
+
+    monkeypatch.setattr(jax.distributed, "initialize", jax_reached)
     with socket.create_server(("127.0.0.1", 0)) as busy:
         address = f"127.0.0.1:{busy.getsockname()[1]}"
         with pytest.raises(DistributedError, match=f"process 0 could not serve the coordinator on {address} .*in use"):
