@@ -144,11 +144,11 @@ def check_port_free(address: str) -> None:
 
 
 def initialize(settings: DistributedSettings) -> None:
-    """Join the distributed run (call before any JAX computation, once per process). Checks, in order:
-    the settings are complete (else ValueError naming what is missing), the coordinator answers within
-    settings.init_timeout (DistributedError), process 0's port is free (DistributedError), and
-    every process was given the process count the coordinator runs (ValueError on the one that was not,
-    PeerFailedError on the others). If a process dies later, JAX ends the others within
+    """Join the distributed run (call before any JAX computation, once per process). Refuses, with a
+    message saying what to do: incomplete settings (ValueError naming what is missing), a busy port on
+    process 0 and a coordinator that does not answer within settings.init_timeout on the others
+    (DistributedError), and a process given another process count than the coordinator runs (ValueError
+    on that process, PeerFailedError on the others). If a process dies later, JAX ends the others within
     settings.heartbeat_timeout seconds ("Terminating process because the JAX distributed service
     detected fatal errors")."""
     if jax.distributed.is_initialized():
