@@ -146,13 +146,14 @@ def results_section(record: dict) -> str:
         "ran one after the other in one invocation" + (f", {record['rounds']} rounds alternating (the table shows "
                                                         "the fastest round of each)." if record["rounds"] > 1 else "."),
         "",
-        "| layout | wall, launch to exit | interpreter start, imports, exit (incl. shutdown barrier) "
-        "| jax.distributed.initialize | setup and compile | in chunks (summary wall_seconds) "
+        "| layout | wall, launch to exit | interpreter start and exit (incl. shutdown barrier) "
+        "| joining: importing jax + jax.distributed.initialize (2 processes only; 1 process imports jax in setup) "
+        "| setup and compile | in chunks (summary wall_seconds) "
         "| per chunk: gather learners + agreement | coordination in the chunks (chunks x per chunk) |",
         "|---|---|---|---|---|---|---|---|",
         *rows,
         "",
-        "The coordination's own costs are connecting the processes (initialize) and, per chunk, one all-gather "
+        "The coordination's own costs are connecting the processes (joining) and, per chunk, one all-gather "
         "of the learners and metrics (every process gets all realizations; process 0 writes them) plus one "
         "agreement all-gather (a failure on one process stops all): the last two columns. Setup and compile "
         "(config, learners, checks, compiling the chunk, timed inside each process: the slowest process counts) "
