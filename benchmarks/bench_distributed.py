@@ -45,8 +45,14 @@ def worker(out: Path, process_id: int, num_processes: int, coordinator: str, gam
     from snnrl.experiments.runner import load_state, read_config, run_experiment
     from snnrl.experiments.train import realization_sharding, shard
 
-    config = apply_overrides(preset(STUDY["preset"]), env=STUDY["env"], realizations=STUDY["realizations"],
-                             games=games, chunk_games=STUDY["chunk_games"], seed=STUDY["seed"])
+    config = apply_overrides(
+        preset(STUDY["preset"]),
+        env=STUDY["env"],
+        realizations=STUDY["realizations"],
+        games=games,
+        chunk_games=STUDY["chunk_games"],
+        seed=STUDY["seed"],
+    )
     started = time.perf_counter()
     run_experiment(config, out, show_progress=False)
     timing["run_experiment_s"] = time.perf_counter() - started
@@ -80,12 +86,38 @@ def run_layout(folder: Path, processes: int, games: int) -> dict:
     coordinator = f"127.0.0.1:{_free_port()}"
     cores = ["0,1"] if processes == 1 else [str(i) for i in range(processes)]
     devices = 2 // processes
-    environment = {**os.environ, "JAX_PLATFORMS": "cpu", "XLA_FLAGS": f"--xla_force_host_platform_device_count={devices}"}
+    environment = {
+        **os.environ,
+        "JAX_PLATFORMS": "cpu",
+        "XLA_FLAGS": f"--xla_force_host_platform_device_count={devices}",
+    }
     started = time.perf_counter()
-    launched = [subprocess.Popen(
-        ["taskset", "-c", cores[i], sys.executable, __file__, "--worker", str(folder / "out"), "--process-id", str(i),
-         "--num-processes", str(processes), "--coordinator", coordinator, "--games", str(games)],
-        env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) for i in range(processes)]
+    launched = [
+        subprocess.Popen(
+            [
+                "taskset",
+                "-c",
+                cores[i],
+                sys.executable,
+                __file__,
+                "--worker",
+                str(folder / "out"),
+                "--process-id",
+                str(i),
+                "--num-processes",
+                str(processes),
+                "--coordinator",
+                coordinator,
+                "--games",
+                str(games),
+            ],
+            env=environment,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for i in range(processes)
+    ]
     outputs = [process.communicate()[0] for process in launched]
     wall = time.perf_counter() - started
     for process, output in zip(launched, outputs, strict=True):
@@ -95,14 +127,21 @@ def run_layout(folder: Path, processes: int, games: int) -> dict:
     timings = [json.loads((folder / f"timing_{i}.json").read_text()) for i in range(processes)]
     chunks = -(-games // STUDY["chunk_games"])
     per_chunk = max(t["gather_learners_s"] + t["agreement_s"] for t in timings)
-    return {"processes": processes, "cores_per_process": 2 // processes, "devices_per_process": devices,
-            "wall_s": wall, "chunks_s": summary["wall_seconds"], "initialize_s": max(t["initialize_s"] for t in timings),
-            "run_experiment_s": max(t["run_experiment_s"] for t in timings),
-            "gather_learners_s": max(t["gather_learners_s"] for t in timings),
-            "setup_and_compile_s": max(t["run_experiment_s"] for t in timings) - summary["wall_seconds"],
-            "start_and_exit_s": wall - max(t["worker_s"] for t in timings),
-            "agreement_s": max(t["agreement_s"] for t in timings),
-            "coordination_in_run_s": chunks * per_chunk, "chunks": chunks}
+    return {
+        "processes": processes,
+        "cores_per_process": 2 // processes,
+        "devices_per_process": devices,
+        "wall_s": wall,
+        "chunks_s": summary["wall_seconds"],
+        "initialize_s": max(t["initialize_s"] for t in timings),
+        "run_experiment_s": max(t["run_experiment_s"] for t in timings),
+        "gather_learners_s": max(t["gather_learners_s"] for t in timings),
+        "setup_and_compile_s": max(t["run_experiment_s"] for t in timings) - summary["wall_seconds"],
+        "start_and_exit_s": wall - max(t["worker_s"] for t in timings),
+        "agreement_s": max(t["agreement_s"] for t in timings),
+        "coordination_in_run_s": chunks * per_chunk,
+        "chunks": chunks,
+    }
 
 
 def equal_results(first: Path, second: Path) -> bool:
@@ -127,39 +166,46 @@ def results_section(record: dict) -> str:
             f"each | {layout['wall_s']:.1f} s | {layout['start_and_exit_s']:.1f} s | {layout['initialize_s']:.2f} s | "
             f"{layout['setup_and_compile_s']:.1f} s | {layout['chunks_s']:.1f} s | "
             f"{1000 * layout['gather_learners_s']:.1f} ms + {1000 * layout['agreement_s']:.1f} ms | "
-            f"{layout['coordination_in_run_s']:.2f} s |")
+            f"{layout['coordination_in_run_s']:.2f} s |"
+        )
     load = record["load_average"]
-    return "\n".join([
-        "",
-        "## Distributed: 1 process vs 2 processes x 1 core (issue 15)",
-        "",
-        f"`python benchmarks/bench_distributed.py --games {record['games']} --rounds {record['rounds']} --append-results` "
-        f"({record['date']}, {record['machine']}, jax {record['jax']}; `benchmarks/results/distributed.json`). The fixed "
-        f"study: preset {STUDY['preset']}, JAX Pong, {STUDY['realizations']} realizations x {record['games']} games, "
-        f"chunks of {STUDY['chunk_games']} games, seed {STUDY['seed']}; 1 process on both cores (2 host devices) against "
-        "2 processes pinned to one core each (`taskset`, 1 host device each, `jax.distributed` on localhost, gloo "
-        "collectives). Both put 2 realizations on each device, and their results folders are equal bit for bit: "
-        f"{'yes' if record['equal'] else 'NO'}.",
-        "",
-        f"**Loaded machine**: a long study (benchmarks/arms.py) ran on the same 2 cores throughout (load average "
-        f"{load[0]:.1f} at the start, {load[1]:.1f} at the end), so absolute times are inflated and noisy; the layouts "
-        "ran one after the other in one invocation" + (f", {record['rounds']} rounds alternating (the table shows "
-                                                        "the fastest round of each)." if record["rounds"] > 1 else "."),
-        "",
-        "| layout | wall, launch to exit | interpreter start and exit (incl. shutdown barrier) "
-        "| joining: importing jax + jax.distributed.initialize (2 processes only; 1 process imports jax in setup) "
-        "| setup and compile | in chunks (summary wall_seconds) "
-        "| per chunk: gather learners + agreement | coordination in the chunks (chunks x per chunk) |",
-        "|---|---|---|---|---|---|---|---|",
-        *rows,
-        "",
-        "The coordination's own costs are connecting the processes (joining) and, per chunk, one all-gather "
-        "of the learners and metrics (every process gets all realizations; process 0 writes them) plus one "
-        "agreement all-gather (a failure on one process stops all): the last two columns. Setup and compile "
-        "(config, learners, checks, compiling the chunk, timed inside each process: the slowest process counts) "
-        "and the start and exit of the interpreters are paid by every process on its own core.",
-        "",
-    ])
+    return "\n".join(
+        [
+            "",
+            "## Distributed: 1 process vs 2 processes x 1 core (issue 15)",
+            "",
+            f"`python benchmarks/bench_distributed.py --games {record['games']} --rounds {record['rounds']} --append-results` "
+            f"({record['date']}, {record['machine']}, jax {record['jax']}; `benchmarks/results/distributed.json`). The fixed "
+            f"study: preset {STUDY['preset']}, JAX Pong, {STUDY['realizations']} realizations x {record['games']} games, "
+            f"chunks of {STUDY['chunk_games']} games, seed {STUDY['seed']}; 1 process on both cores (2 host devices) against "
+            "2 processes pinned to one core each (`taskset`, 1 host device each, `jax.distributed` on localhost, gloo "
+            "collectives). Both put 2 realizations on each device, and their results folders are equal bit for bit: "
+            f"{'yes' if record['equal'] else 'NO'}.",
+            "",
+            f"**Loaded machine**: a long study (benchmarks/arms.py) ran on the same 2 cores throughout (load average "
+            f"{load[0]:.1f} at the start, {load[1]:.1f} at the end), so absolute times are inflated and noisy; the layouts "
+            "ran one after the other in one invocation"
+            + (
+                f", {record['rounds']} rounds alternating (the table shows the fastest round of each)."
+                if record["rounds"] > 1
+                else "."
+            ),
+            "",
+            "| layout | wall, launch to exit | interpreter start and exit (incl. shutdown barrier) "
+            "| joining: importing jax + jax.distributed.initialize (2 processes only; 1 process imports jax in setup) "
+            "| setup and compile | in chunks (summary wall_seconds) "
+            "| per chunk: gather learners + agreement | coordination in the chunks (chunks x per chunk) |",
+            "|---|---|---|---|---|---|---|---|",
+            *rows,
+            "",
+            "The coordination's own costs are connecting the processes (joining) and, per chunk, one all-gather "
+            "of the learners and metrics (every process gets all realizations; process 0 writes them) plus one "
+            "agreement all-gather (a failure on one process stops all): the last two columns. Setup and compile "
+            "(config, learners, checks, compiling the chunk, timed inside each process: the slowest process counts) "
+            "and the start and exit of the interpreters are paid by every process on its own core.",
+            "",
+        ]
+    )
 
 
 def main() -> None:
@@ -190,11 +236,18 @@ def main() -> None:
             rounds[processes].append(layout)
             print(json.dumps(layout), flush=True)
     equal = equal_results(scratch / "round0_1" / "out", scratch / "round0_2" / "out")
-    record = {"date": time.strftime("%Y-%m-%d"), "machine": machine(), "jax": jax.__version__, "games": arguments.games,
-              "rounds": arguments.rounds, "study": STUDY, "equal": equal,
-              "load_average": [load_start, os.getloadavg()[0]],
-              "layouts": [min(rounds[p], key=lambda layout: layout["wall_s"]) for p in (1, 2)],
-              "all_rounds": rounds}
+    record = {
+        "date": time.strftime("%Y-%m-%d"),
+        "machine": machine(),
+        "jax": jax.__version__,
+        "games": arguments.games,
+        "rounds": arguments.rounds,
+        "study": STUDY,
+        "equal": equal,
+        "load_average": [load_start, os.getloadavg()[0]],
+        "layouts": [min(rounds[p], key=lambda layout: layout["wall_s"]) for p in (1, 2)],
+        "all_rounds": rounds,
+    }
     (HERE / "results").mkdir(exist_ok=True)
     (HERE / "results" / "distributed.json").write_text(json.dumps(record, indent=2) + "\n")
     section = results_section(record)

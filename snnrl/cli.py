@@ -13,12 +13,16 @@ app = typer.Typer(
     no_args_is_help=True,
     help="snnrl: reinforcement learning with spiking neural networks in JAX (dreaming, planning, DYNAP-SE).",
 )
-config_app = typer.Typer(no_args_is_help=True, help="Inspect configurations: `snnrl config show PRESET [KEY=VALUE ...]`.")
+config_app = typer.Typer(
+    no_args_is_help=True, help="Inspect configurations: `snnrl config show PRESET [KEY=VALUE ...]`."
+)
 app.add_typer(config_app, name="config")
 
-OVERRIDES_HELP = ("Dotted overrides KEY=VALUE of any config field, applied after --preset and --config, e.g. "
-                  "algorithm.agent.learning_rate=2e-3 world_model.lif.tau_m=5 (a key not found at the top is looked "
-                  "up under algorithm.); `snnrl config show` lists every key.")
+OVERRIDES_HELP = (
+    "Dotted overrides KEY=VALUE of any config field, applied after --preset and --config, e.g. "
+    "algorithm.agent.learning_rate=2e-3 world_model.lif.tau_m=5 (a key not found at the top is looked "
+    "up under algorithm.); `snnrl config show` lists every key."
+)
 CONFIG_HELP = "Config file (.json, .yaml): a full or partial config tree merged on top of --preset (a results folder's config.json works)."
 
 
@@ -75,25 +79,40 @@ def _resumed_config(out: Path, preset: str | None, overrides: dict, config_file:
         check_same_run(stored, requested, str(out))
         stored = stored.replace(games=requested.games)
     if preset is not None and preset != stored.preset:
-        raise ValueError(f"--resume continues the stored run, whose preset is {stored.preset!r}; --preset {preset} "
-                         "would change it (only --games may change on --resume)")
+        raise ValueError(
+            f"--resume continues the stored run, whose preset is {stored.preset!r}; --preset {preset} "
+            "would change it (only --games may change on --resume)"
+        )
     for name, value in overrides.items():
         if name != "games" and apply_overrides(stored, **{name: value}) != stored:
-            raise ValueError(f"--resume continues the stored run; --{name.replace('_', '-')} {value} would change it "
-                             "(only --games may change on --resume)")
+            raise ValueError(
+                f"--resume continues the stored run; --{name.replace('_', '-')} {value} would change it "
+                "(only --games may change on --resume)"
+            )
     return apply_overrides(stored, games=overrides.get("games"))
 
 
-def _join_distributed_run(coordinator: str | None, num_processes: int | None, process_id: int | None,
-                          init_timeout: int, heartbeat_timeout: int) -> None:
+def _join_distributed_run(
+    coordinator: str | None,
+    num_processes: int | None,
+    process_id: int | None,
+    init_timeout: int,
+    heartbeat_timeout: int,
+) -> None:
     """jax.distributed.initialize from the flags (None: $SNNRL_*, else the cluster's environment); exits
     with 2 on bad settings, 1 if the processes could not connect."""
     from snnrl.experiments.distributed import DistributedError, DistributedSettings, PeerFailedError, initialize
 
     try:
-        initialize(DistributedSettings.from_environment(
-            coordinator=coordinator, num_processes=num_processes, process_id=process_id, init_timeout=init_timeout,
-            heartbeat_timeout=heartbeat_timeout))
+        initialize(
+            DistributedSettings.from_environment(
+                coordinator=coordinator,
+                num_processes=num_processes,
+                process_id=process_id,
+                init_timeout=init_timeout,
+                heartbeat_timeout=heartbeat_timeout,
+            )
+        )
     except ValueError as error:
         _fail(str(error))
     except PeerFailedError as error:
@@ -104,33 +123,113 @@ def _join_distributed_run(coordinator: str | None, num_processes: int | None, pr
 
 @app.command()
 def train(
-    out: Annotated[str, typer.Option("--out", help="Results folder (config.json, metrics, checkpoint, summary.json, figures/).")],
-    overrides_: Annotated[list[str] | None, typer.Argument(metavar="KEY=VALUE", help=OVERRIDES_HELP, show_default=False)] = None,
-    preset: Annotated[str | None, typer.Option(help="Named preset: see `snnrl list`. Default: the preset the --config file names, else official.")] = None,
+    out: Annotated[
+        str, typer.Option("--out", help="Results folder (config.json, metrics, checkpoint, summary.json, figures/).")
+    ],
+    overrides_: Annotated[
+        list[str] | None, typer.Argument(metavar="KEY=VALUE", help=OVERRIDES_HELP, show_default=False)
+    ] = None,
+    preset: Annotated[
+        str | None,
+        typer.Option(
+            help="Named preset: see `snnrl list`. Default: the preset the --config file names, else official."
+        ),
+    ] = None,
     config_file: Annotated[Path | None, typer.Option("--config", help=CONFIG_HELP)] = None,
-    env: Annotated[str | None, typer.Option(help="Environment, e.g. pong (JAX), ale:pong (real Atari). Default: the preset's.")] = None,
-    mode: Annotated[Mode | None, typer.Option(help="dream, plan (look-aheads) or none (baseline). Default: the preset's.")] = None,
-    realizations: Annotated[int | None, typer.Option(min=1, max=2**31 - 1, help="Independent realizations trained at once.")] = None,
-    games: Annotated[int | None, typer.Option(min=1, max=2**31 - 1, help="Games per realization (with --resume: extend the run to this many).")] = None,
+    env: Annotated[
+        str | None, typer.Option(help="Environment, e.g. pong (JAX), ale:pong (real Atari). Default: the preset's.")
+    ] = None,
+    mode: Annotated[
+        Mode | None, typer.Option(help="dream, plan (look-aheads) or none (baseline). Default: the preset's.")
+    ] = None,
+    realizations: Annotated[
+        int | None, typer.Option(min=1, max=2**31 - 1, help="Independent realizations trained at once.")
+    ] = None,
+    games: Annotated[
+        int | None,
+        typer.Option(min=1, max=2**31 - 1, help="Games per realization (with --resume: extend the run to this many)."),
+    ] = None,
     seed: Annotated[int | None, typer.Option(min=0, max=2**32 - 1, help="Seed: same seed, same numbers.")] = None,
     n_fut: Annotated[int | None, typer.Option("--n-fut", min=1, help="Planning look-ahead steps (mode plan).")] = None,
-    model_update: Annotated[ModelUpdate | None, typer.Option(help="World-model optimizer step every env step (official code) or once per game (paper).")] = None,
-    dream_start: Annotated[DreamStart | None, typer.Option(help="Dream from the real post-reset state or a random one (mode dream).")] = None,
+    model_update: Annotated[
+        ModelUpdate | None,
+        typer.Option(help="World-model optimizer step every env step (official code) or once per game (paper)."),
+    ] = None,
+    dream_start: Annotated[
+        DreamStart | None, typer.Option(help="Dream from the real post-reset state or a random one (mode dream).")
+    ] = None,
     neurons: Annotated[int | None, typer.Option(min=1, help="Neurons per network (agent and world model).")] = None,
-    chunk_games: Annotated[int | None, typer.Option(min=1, help="Games per compiled chunk (checkpoint interval).")] = None,
-    backend: Annotated[HiddenBackendChoice | None, typer.Option(help="Neuromorphic presets: hidden layers on the simulated DYNAP-SE, the mismatch-free JAX reference, or a real DYNAP-SE1 board (needs SynSense's samna; one board holds 4 realizations).")] = None,
-    mismatch: Annotated[float | None, typer.Option(min=0.0, help="Neuromorphic presets: device mismatch of the simulated chip (0.2 = 20 %).")] = None,
-    threshold: Annotated[float | None, typer.Option(help="Neuromorphic presets: firing threshold of the simulated chip's neurons (its operating point; benchmarks/calibrate_simulator.py fits it to a measured rate).")] = None,
-    resume: Annotated[bool, typer.Option("--resume", help="Continue the run in --out from its last checkpoint (its stored config is used; only --games may change, to extend it).")] = False,
+    chunk_games: Annotated[
+        int | None, typer.Option(min=1, help="Games per compiled chunk (checkpoint interval).")
+    ] = None,
+    backend: Annotated[
+        HiddenBackendChoice | None,
+        typer.Option(
+            help="Neuromorphic presets: hidden layers on the simulated DYNAP-SE, the mismatch-free JAX reference, or a real DYNAP-SE1 board (needs SynSense's samna; one board holds 4 realizations)."
+        ),
+    ] = None,
+    mismatch: Annotated[
+        float | None,
+        typer.Option(min=0.0, help="Neuromorphic presets: device mismatch of the simulated chip (0.2 = 20 %)."),
+    ] = None,
+    threshold: Annotated[
+        float | None,
+        typer.Option(
+            help="Neuromorphic presets: firing threshold of the simulated chip's neurons (its operating point; benchmarks/calibrate_simulator.py fits it to a measured rate)."
+        ),
+    ] = None,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--resume",
+            help="Continue the run in --out from its last checkpoint (its stored config is used; only --games may change, to extend it).",
+        ),
+    ] = False,
     progress: Annotated[bool, typer.Option(help="Show the live progress bar.")] = True,
     figures: Annotated[bool, typer.Option(help="Write the return figure into OUT/figures at the end.")] = True,
-    log: Annotated[list[LoggerChoice] | None, typer.Option(help="Log every chunk's metrics (repeatable): csv (OUT/metrics.csv, tidy), tensorboard (OUT/tensorboard), wandb (needs snnrl[wandb]).")] = None,
-    distributed: Annotated[bool, typer.Option("--distributed", help="One run over several processes or hosts (jax.distributed): start the same command in every process; realizations are sharded over all their devices, process 0 writes --out (a disk every process sees). See docs/howto/distributed.md.")] = False,
-    coordinator: Annotated[str | None, typer.Option(help="--distributed: HOST:PORT where process 0 serves the coordinator (the same in every process). Default: $SNNRL_COORDINATOR, else found by JAX under SLURM / Open MPI.")] = None,
-    num_processes: Annotated[int | None, typer.Option(min=1, help="--distributed: how many processes. Default: $SNNRL_NUM_PROCESSES, else from SLURM / Open MPI.")] = None,
-    process_id: Annotated[int | None, typer.Option(min=0, help="--distributed: this process's id, 0..N-1 (0 writes the results). Default: $SNNRL_PROCESS_ID, else from SLURM / Open MPI.")] = None,
-    init_timeout: Annotated[int, typer.Option(min=1, help="--distributed: seconds to wait for the coordinator and every process to connect.")] = 300,
-    heartbeat_timeout: Annotated[int, typer.Option(min=1, help="--distributed: seconds after which a silent process counts as dead and the others stop (the last checkpoint is kept).")] = 100,
+    log: Annotated[
+        list[LoggerChoice] | None,
+        typer.Option(
+            help="Log every chunk's metrics (repeatable): csv (OUT/metrics.csv, tidy), tensorboard (OUT/tensorboard), wandb (needs snnrl[wandb])."
+        ),
+    ] = None,
+    distributed: Annotated[
+        bool,
+        typer.Option(
+            "--distributed",
+            help="One run over several processes or hosts (jax.distributed): start the same command in every process; realizations are sharded over all their devices, process 0 writes --out (a disk every process sees). See docs/howto/distributed.md.",
+        ),
+    ] = False,
+    coordinator: Annotated[
+        str | None,
+        typer.Option(
+            help="--distributed: HOST:PORT where process 0 serves the coordinator (the same in every process). Default: $SNNRL_COORDINATOR, else found by JAX under SLURM / Open MPI."
+        ),
+    ] = None,
+    num_processes: Annotated[
+        int | None,
+        typer.Option(
+            min=1, help="--distributed: how many processes. Default: $SNNRL_NUM_PROCESSES, else from SLURM / Open MPI."
+        ),
+    ] = None,
+    process_id: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            help="--distributed: this process's id, 0..N-1 (0 writes the results). Default: $SNNRL_PROCESS_ID, else from SLURM / Open MPI.",
+        ),
+    ] = None,
+    init_timeout: Annotated[
+        int,
+        typer.Option(min=1, help="--distributed: seconds to wait for the coordinator and every process to connect."),
+    ] = 300,
+    heartbeat_timeout: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="--distributed: seconds after which a silent process counts as dead and the others stop (the last checkpoint is kept).",
+        ),
+    ] = 100,
 ) -> None:
     """Train agent and world model (awake + dream / plan / none) and write a results folder.
 
@@ -147,11 +246,25 @@ def train(
     from snnrl.experiments.signals import Terminated
     from snnrl.hardware import Dynapse1UnavailableError, SamnaUnavailableError
 
-    overrides = {name: value for name, value in dict(
-        env=env, mode=mode.value if mode else None, realizations=realizations, games=games, seed=seed, n_fut=n_fut,
-        model_update=model_update.value if model_update else None, dream_start=dream_start.value if dream_start else None,
-        neurons=neurons, chunk_games=chunk_games, backend=backend.value if backend else None, mismatch=mismatch,
-        threshold=threshold).items() if value is not None}
+    overrides = {
+        name: value
+        for name, value in dict(
+            env=env,
+            mode=mode.value if mode else None,
+            realizations=realizations,
+            games=games,
+            seed=seed,
+            n_fut=n_fut,
+            model_update=model_update.value if model_update else None,
+            dream_start=dream_start.value if dream_start else None,
+            neurons=neurons,
+            chunk_games=chunk_games,
+            backend=backend.value if backend else None,
+            mismatch=mismatch,
+            threshold=threshold,
+        ).items()
+        if value is not None
+    }
     assignments = list(overrides_ or [])
     if distributed:
         _join_distributed_run(coordinator, num_processes, process_id, init_timeout, heartbeat_timeout)
@@ -194,15 +307,21 @@ def train(
         paths = plot_returns([folder], folder / "figures" / "returns")
         typer.echo(f"figure: {paths[0]}")
     mean = sum(summary["mean_return_last50"]) / len(summary["mean_return_last50"])
-    typer.echo(f"done: {summary['games']} games x {summary['realizations']} realizations in {summary['wall_seconds']:.1f} s; "
-               f"mean return over the last 50 games {mean:+.3f}; results in {folder}")
+    typer.echo(
+        f"done: {summary['games']} games x {summary['realizations']} realizations in {summary['wall_seconds']:.1f} s; "
+        f"mean return over the last 50 games {mean:+.3f}; results in {folder}"
+    )
 
 
 @app.command()
 def plot(
     folders: Annotated[list[Path], typer.Argument(help="Results folders (e.g. a dreaming run and a baseline run).")],
-    out: Annotated[Path, typer.Option("--out", help="Figure path without extension (PNG and PDF are written).")] = Path("returns"),
-    dream: Annotated[bool, typer.Option(help="Also draw a dream rollout and a spike raster (JAX environments).")] = False,
+    out: Annotated[Path, typer.Option("--out", help="Figure path without extension (PNG and PDF are written).")] = Path(
+        "returns"
+    ),
+    dream: Annotated[
+        bool, typer.Option(help="Also draw a dream rollout and a spike raster (JAX environments).")
+    ] = False,
 ) -> None:
     """Plot return vs real interactions (median, 80th percentile, standard error, single runs)."""
     from snnrl.experiments.plots import plot_dream, plot_returns
@@ -242,8 +361,16 @@ def list_things() -> None:
 
 @config_app.command("show")
 def config_show(
-    preset: Annotated[str | None, typer.Argument(metavar="PRESET", help="Named preset (see `snnrl list`). Default: the preset the --config file names, else official.")] = None,
-    overrides_: Annotated[list[str] | None, typer.Argument(metavar="KEY=VALUE", help=OVERRIDES_HELP, show_default=False)] = None,
+    preset: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="PRESET",
+            help="Named preset (see `snnrl list`). Default: the preset the --config file names, else official.",
+        ),
+    ] = None,
+    overrides_: Annotated[
+        list[str] | None, typer.Argument(metavar="KEY=VALUE", help=OVERRIDES_HELP, show_default=False)
+    ] = None,
     config_file: Annotated[Path | None, typer.Option("--config", help=CONFIG_HELP)] = None,
     fmt: Annotated[ConfigFormat, typer.Option("--format", help="Output format.")] = ConfigFormat.yaml,
 ) -> None:
@@ -260,6 +387,14 @@ def config_show(
     except ValueError as error:
         _fail(str(error))
     typer.echo(dump(config.to_dict(), fmt.value), nl=False)
+
+
+from snnrl.experiments.algo_run import main as train_algorithm  # noqa: E402  (the RL family)
+
+app.command(
+    "algo",
+    help="Train an RL algorithm of the family (ppo, reinforce, actor_critic, dqn): see docs/howto/algorithms.md.",
+)(train_algorithm)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-HOWTOS = ("train", "configure", "logging", "sweep", "plot", "chip", "nir")
+HOWTOS = ("train", "configure", "logging", "sweep", "plot", "chip", "nir", "distributed", "algorithms")
 
 
 def test_docs_build_strict(tmp_path):

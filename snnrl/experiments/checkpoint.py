@@ -67,18 +67,23 @@ def _check_owner(config: ExperimentConfig, path: Path, extra: dict[str, np.ndarr
     raise ValueError(
         f"{path} belongs to another run than {path.parent / 'config.json'} (written by snnrl "
         f"{extra.get('meta_snnrl_version', 'unknown')}); fields differ (checkpoint != config.json): "
-        f"{'; '.join(differences)}. Start this config in a new --out, or restore the folder's own checkpoint")
+        f"{'; '.join(differences)}. Start this config in a new --out, or restore the folder's own checkpoint"
+    )
 
 
 def _check_metrics(config: ExperimentConfig, path: Path, metrics: dict[str, np.ndarray]) -> None:
     shapes = {name: values.shape for name, values in metrics.items()}
     done = metrics["game_return"].shape[1] if metrics["game_return"].ndim == 2 else -1
     if any(shape != (config.realizations, done) for shape in shapes.values()):
-        raise ValueError(f"{path} is inconsistent: its metrics have shapes {shapes}, expected "
-                         f"({config.realizations}, games done) for each")
+        raise ValueError(
+            f"{path} is inconsistent: its metrics have shapes {shapes}, expected "
+            f"({config.realizations}, games done) for each"
+        )
     if done > config.games:
-        raise ValueError(f"{path} holds {done} games, more than the {config.games} asked for: a run cannot be "
-                         f"shortened (pass --games {done} or more)")
+        raise ValueError(
+            f"{path} holds {done} games, more than the {config.games} asked for: a run cannot be "
+            f"shortened (pass --games {done} or more)"
+        )
 
 
 def load_checkpoint(config: ExperimentConfig, folder: Path, template: Learner) -> RunState:
@@ -104,20 +109,25 @@ def check_metrics_file(folder: Path, metrics: dict[str, np.ndarray]) -> None:
     for name in METRIC_NAMES:
         values, reference = stored[name], metrics[name]
         games = values.shape[1] if values.ndim == 2 else -1
-        if values.shape[0:1] != reference.shape[0:1] or not 0 <= games <= reference.shape[1] or not np.array_equal(
-                values, reference[:, :games], equal_nan=True):
+        if (
+            values.shape[0:1] != reference.shape[0:1]
+            or not 0 <= games <= reference.shape[1]
+            or not np.array_equal(values, reference[:, :games], equal_nan=True)
+        ):
             raise ValueError(
                 f"{path} does not match {folder / CHECKPOINT} ({name}: {values.shape} vs the checkpoint's "
                 f"{reference.shape}, or other values): the folder mixes two runs. Move {path.name} away to have it "
-                "rewritten from the checkpoint, or use another --out")
+                "rewritten from the checkpoint, or use another --out"
+            )
 
 
 def check_no_results(folder: Path) -> None:
     """FileExistsError if ``folder`` already holds results (a fresh run would overwrite them)."""
     present = [name for name in RESULT_FILES if (Path(folder) / name).exists()]
     if present:
-        raise FileExistsError(f"{folder} already holds a run ({', '.join(present)}); pass --resume to continue it "
-                              "or choose another --out")
+        raise FileExistsError(
+            f"{folder} already holds a run ({', '.join(present)}); pass --resume to continue it or choose another --out"
+        )
 
 
 def check_resumable_without_checkpoint(folder: Path) -> None:
@@ -127,4 +137,5 @@ def check_resumable_without_checkpoint(folder: Path) -> None:
     if present:
         raise FileExistsError(
             f"{folder} holds {', '.join(present)} but no {CHECKPOINT}: --resume would start again from game 0 and "
-            f"overwrite them. Restore {CHECKPOINT}, or move those files away to start the run again")
+            f"overwrite them. Restore {CHECKPOINT}, or move those files away to start the run again"
+        )

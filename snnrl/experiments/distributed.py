@@ -73,8 +73,10 @@ class DistributedSettings:
         if self.process_id is not None and (not isinstance(self.process_id, int) or self.process_id < 0):
             raise ValueError(f"the process id must be an integer >= 0, got {self.process_id!r}")
         if self.num_processes is not None and self.process_id is not None and self.process_id >= self.num_processes:
-            raise ValueError(f"process id {self.process_id} does not exist in a run of {self.num_processes} "
-                             f"process(es): ids are 0..{self.num_processes - 1}")
+            raise ValueError(
+                f"process id {self.process_id} does not exist in a run of {self.num_processes} "
+                f"process(es): ids are 0..{self.num_processes - 1}"
+            )
         for name in ("init_timeout", "heartbeat_timeout", "shutdown_timeout"):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
@@ -90,8 +92,11 @@ class DistributedSettings:
         if unknown:
             raise ValueError(f"unknown distributed settings {unknown}; known: {[field.name for field in fields(cls)]}")
         values = {name: value for name, value in given.items() if value is not None}
-        for name, variable, convert in (("coordinator", ENV_COORDINATOR, str), ("num_processes", ENV_NUM_PROCESSES, int),
-                                        ("process_id", ENV_PROCESS_ID, int)):
+        for name, variable, convert in (
+            ("coordinator", ENV_COORDINATOR, str),
+            ("num_processes", ENV_NUM_PROCESSES, int),
+            ("process_id", ENV_PROCESS_ID, int),
+        ):
             if name not in values and environ.get(variable, "").strip():
                 try:
                     values[name] = convert(environ[variable].strip())
@@ -106,8 +111,10 @@ def coordinator_host_port(address: str) -> tuple[str, int]:
     host, _, port = str(address).rpartition(":")
     host = host.strip("[]")
     if not host or not port.isdigit() or not 1 <= int(port) <= 65535:
-        raise ValueError(f"coordinator address {address!r} is not HOST:PORT with a port in 1..65535 "
-                         "(e.g. node001:12345, or [::1]:12345)")
+        raise ValueError(
+            f"coordinator address {address!r} is not HOST:PORT with a port in 1..65535 "
+            "(e.g. node001:12345, or [::1]:12345)"
+        )
     return host, int(port)
 
 
@@ -125,7 +132,8 @@ def wait_for_coordinator(address: str, timeout: float) -> None:
                 raise DistributedError(
                     f"could not reach the coordinator at {address} within {timeout:g} s ({error}): is process 0 "
                     "running, is the address right (process 0's host name or IP, not localhost across machines) "
-                    "and the port open?") from None
+                    "and the port open?"
+                ) from None
         time.sleep(0.2)
 
 
@@ -139,8 +147,10 @@ def check_port_free(address: str) -> None:
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             probe.bind((host, port))
     except OSError as error:
-        raise DistributedError(f"process 0 could not serve the coordinator on {address} ({error}): is the port already "
-                               "in use? Choose another port") from None
+        raise DistributedError(
+            f"process 0 could not serve the coordinator on {address} ({error}): is the port already "
+            "in use? Choose another port"
+        ) from None
 
 
 def initialize(settings: DistributedSettings) -> None:
@@ -159,9 +169,13 @@ def initialize(settings: DistributedSettings) -> None:
         wait_for_coordinator(settings.coordinator, settings.init_timeout)
     try:
         jax.distributed.initialize(
-            settings.coordinator, settings.num_processes, settings.process_id,
-            initialization_timeout=settings.init_timeout, heartbeat_timeout_seconds=settings.heartbeat_timeout,
-            shutdown_timeout_seconds=settings.shutdown_timeout)
+            settings.coordinator,
+            settings.num_processes,
+            settings.process_id,
+            initialization_timeout=settings.init_timeout,
+            heartbeat_timeout_seconds=settings.heartbeat_timeout,
+            shutdown_timeout_seconds=settings.shutdown_timeout,
+        )
     except ValueError as error:
         if "defined" not in str(error):
             raise
@@ -169,22 +183,31 @@ def initialize(settings: DistributedSettings) -> None:
             f"a distributed run needs the coordinator address, the number of processes and this process's id "
             f"(JAX: {error}): give --coordinator HOST:PORT --num-processes N --process-id I (or {ENV_COORDINATOR}, "
             f"{ENV_NUM_PROCESSES}, {ENV_PROCESS_ID}), or launch under SLURM (srun) or Open MPI, where JAX finds "
-            "them itself") from None
+            "them itself"
+        ) from None
     except RuntimeError as error:
         if "RPC server" in str(error):
-            raise DistributedError(f"process 0 could not serve the coordinator on {settings.coordinator} ({error}): "
-                                   "is the port already in use? Choose another port") from None
+            raise DistributedError(
+                f"process 0 could not serve the coordinator on {settings.coordinator} ({error}): "
+                "is the port already in use? Choose another port"
+            ) from None
         if "must be called before" in str(error):
             raise DistributedError(f"jax.distributed could not start: {error}") from None
         raise
     with all_or_none("checking the processes' settings"):
         if settings.num_processes is not None and settings.num_processes != jax.process_count():
-            raise ValueError(f"process {jax.process_index()} was given {settings.num_processes} processes, but the "
-                             f"coordinator (process 0) runs {jax.process_count()}: give every process the same count")
-    print(f"snnrl distributed: process {jax.process_index()} of {jax.process_count()}, "
-          f"{jax.local_device_count()} of {jax.device_count()} devices here; if a process dies, JAX ends the others "
-          f"within ~{settings.heartbeat_timeout} s and the last checkpoint is kept (relaunch every process with "
-          "--resume)", file=sys.stderr, flush=True)
+            raise ValueError(
+                f"process {jax.process_index()} was given {settings.num_processes} processes, but the "
+                f"coordinator (process 0) runs {jax.process_count()}: give every process the same count"
+            )
+    print(
+        f"snnrl distributed: process {jax.process_index()} of {jax.process_count()}, "
+        f"{jax.local_device_count()} of {jax.device_count()} devices here; if a process dies, JAX ends the others "
+        f"within ~{settings.heartbeat_timeout} s and the last checkpoint is kept (relaunch every process with "
+        "--resume)",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 def is_leader() -> bool:
@@ -211,15 +234,18 @@ def mesh_devices(realizations: int, devices: Sequence[_Device] | None = None) ->
         raise ValueError(
             f"{realizations} realizations cannot be split evenly over {processes} processes ({processes} x {local} "
             f"devices): choose --realizations as a multiple of {processes} (a multiple of {processes * local} uses "
-            "every device)")
+            "every device)"
+        )
     return [device for index in sorted(by_process) for device in by_process[index][:per_process]]
 
 
 def describe_split(realizations: int, devices: Sequence[_Device]) -> str:
     """One line saying how ``realizations`` are split over ``devices`` (from mesh_devices)."""
     processes = len({device.process_index for device in devices})
-    return (f"{realizations} realizations over {len(devices)} device(s) of {processes} process(es): "
-            f"{realizations // len(devices)} per device")
+    return (
+        f"{realizations} realizations over {len(devices)} device(s) of {processes} process(es): "
+        f"{realizations // len(devices)} per device"
+    )
 
 
 def gather(tree: Any) -> Any:
@@ -229,8 +255,13 @@ def gather(tree: Any) -> Any:
     if jax.process_count() == 1:
         return jax.tree.map(np.asarray, tree)
     first = jax.tree.leaves(tree)[0].sharding
-    replicated = first.update(spec=PartitionSpec()) if isinstance(first, NamedSharding) else NamedSharding(
-        Mesh(np.array(sorted(first.device_set, key=lambda device: device.id)), ("all",)), PartitionSpec())
+    replicated = (
+        first.update(spec=PartitionSpec())
+        if isinstance(first, NamedSharding)
+        else NamedSharding(
+            Mesh(np.array(sorted(first.device_set, key=lambda device: device.id)), ("all",)), PartitionSpec()
+        )
+    )
     return jax.tree.map(lambda leaf: np.asarray(leaf.addressable_data(0)), _replicator(replicated)(tree))
 
 
@@ -248,13 +279,13 @@ def _encode(error: BaseException | None) -> np.ndarray:
     message = f"{type(error).__name__}: {error}".encode()[:MESSAGE_BYTES]
     buffer[0] = 1 if isinstance(error, BAD_INPUT_ERRORS) else 2
     buffer[1:5] = np.frombuffer(len(message).to_bytes(4, "little"), np.uint8)
-    buffer[5:5 + len(message)] = np.frombuffer(message, np.uint8)
+    buffer[5 : 5 + len(message)] = np.frombuffer(message, np.uint8)
     return buffer
 
 
 def _decode(row: np.ndarray) -> tuple[int, str]:
     length = int.from_bytes(bytes(row[1:5]), "little")
-    return int(row[0]), bytes(row[5:5 + length]).decode(errors="replace")
+    return int(row[0]), bytes(row[5 : 5 + length]).decode(errors="replace")
 
 
 def share_outcome(what: str, error: BaseException | None) -> None:
@@ -267,8 +298,10 @@ def share_outcome(what: str, error: BaseException | None) -> None:
     failed = [(index, *_decode(row)) for index, row in enumerate(outcomes) if row[0]]
     if failed and error is None:
         lines = "; ".join(f"process {index}: {message}" for index, _, message in failed)
-        raise PeerFailedError(f"{what} failed on another process, so this one (process {jax.process_index()}) stops "
-                              f"too: {lines}", bad_input=all(kind == 1 for _, kind, _ in failed))
+        raise PeerFailedError(
+            f"{what} failed on another process, so this one (process {jax.process_index()}) stops too: {lines}",
+            bad_input=all(kind == 1 for _, kind, _ in failed),
+        )
 
 
 @contextmanager

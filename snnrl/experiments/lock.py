@@ -56,7 +56,8 @@ def _acquire(path: Path) -> int:
             os.close(descriptor)
             raise FolderLockedError(
                 f"--out {path.parent} is in use by another run: {_describe(holder)} holds {path}; wait until it "
-                "ends, or choose another --out") from None
+                "ends, or choose another --out"
+            ) from None
         try:
             same_file = os.stat(path).st_ino == os.fstat(descriptor).st_ino
         except FileNotFoundError:
@@ -77,11 +78,14 @@ def folder_lock(folder: Path) -> Iterator[dict]:
     try:
         previous = _holder(descriptor)
         if previous:
-            warnings.warn(StaleLockWarning(
-                f"{path} was left by {_describe(previous)}, which ended without releasing it (killed?); "
-                "taking the folder over"), stacklevel=3)
-        holder = {"pid": os.getpid(), "host": socket.gethostname(),
-                  "started": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+            warnings.warn(
+                StaleLockWarning(
+                    f"{path} was left by {_describe(previous)}, which ended without releasing it (killed?); "
+                    "taking the folder over"
+                ),
+                stacklevel=3,
+            )
+        holder = {"pid": os.getpid(), "host": socket.gethostname(), "started": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
         os.ftruncate(descriptor, 0)
         os.pwrite(descriptor, json.dumps(holder).encode(), 0)
         os.fsync(descriptor)

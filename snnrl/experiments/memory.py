@@ -33,7 +33,8 @@ def _refuse(config: ExperimentConfig, needed: float, free: int, device: jax.Devi
         raise ValueError(
             f"the run will not fit in memory: {what} need about {needed / GIB:.2f} GiB, {device} has "
             f"{free / GIB:.2f} GiB free; lower --realizations ({config.realizations}), --chunk-games "
-            f"({config.chunk_games}) or --neurons")
+            f"({config.chunk_games}) or --neurons"
+        )
 
 
 def check_learners_fit(config: ExperimentConfig, devices: int = 1) -> None:
@@ -57,8 +58,12 @@ def compiled_bytes(compiled: jax.stages.Compiled) -> int | None:
     analysis = compiled.memory_analysis()
     if analysis is None:
         return None
-    return int(analysis.argument_size_in_bytes + analysis.output_size_in_bytes + analysis.temp_size_in_bytes
-               - analysis.alias_size_in_bytes)
+    return int(
+        analysis.argument_size_in_bytes
+        + analysis.output_size_in_bytes
+        + analysis.temp_size_in_bytes
+        - analysis.alias_size_in_bytes
+    )
 
 
 def check_compiled_fits(config: ExperimentConfig, compiled: jax.stages.Compiled) -> None:

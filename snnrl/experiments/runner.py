@@ -53,8 +53,16 @@ from snnrl.experiments.train import (
     shard,
 )
 
-__all__ = ["CHECKPOINT", "METRIC_NAMES", "DivergenceError", "RunState", "load_state", "read_config", "run_experiment",
-           "summarize"]
+__all__ = [
+    "CHECKPOINT",
+    "METRIC_NAMES",
+    "DivergenceError",
+    "RunState",
+    "load_state",
+    "read_config",
+    "run_experiment",
+    "summarize",
+]
 
 
 class DivergenceError(RuntimeError):
@@ -113,7 +121,8 @@ def check_initial_learners(learners: Learner) -> None:
             fields = [field for prefix, field in INITIAL_WEIGHT_FIELDS.items() if name.startswith(prefix)]
             raise DivergenceError(
                 f"the initial weights {name} hold NaN/inf before game 0: the config field "
-                f"{fields[0] if fields else 'setting them'} gives values float32 cannot hold; choose a smaller one")
+                f"{fields[0] if fields else 'setting them'} gives values float32 cannot hold; choose a smaller one"
+            )
 
 
 def _fresh_state(config: ExperimentConfig) -> RunState:
@@ -252,7 +261,10 @@ def _game_indices(first: int, stop: int) -> np.ndarray:
 
 
 def run_experiment(
-    config: ExperimentConfig | None, folder: Path | str, resume: bool = False, show_progress: bool = True,
+    config: ExperimentConfig | None,
+    folder: Path | str,
+    resume: bool = False,
+    show_progress: bool = True,
     callbacks: Sequence[ChunkCallback] = (),
 ) -> dict:
     """Run ``config`` into ``folder``, or with resume=True continue the run stored there (its config.json
@@ -305,16 +317,21 @@ def run_experiment(
                     host_learners = gather(learners)
                     _check_finite(config, chunk_metrics, host_learners, first)
                     elapsed = time.perf_counter() - started
-                    metrics = {name: np.concatenate([state.metrics[name], chunk_metrics[name]], axis=1)
-                               for name in METRIC_NAMES}
+                    metrics = {
+                        name: np.concatenate([state.metrics[name], chunk_metrics[name]], axis=1)
+                        for name in METRIC_NAMES
+                    }
                     state = RunState(host_learners, metrics, state.wall_seconds + elapsed)
                     with all_or_none(f"saving games {first}..{state.games_done - 1}"):
                         if leader:
                             for callback in callbacks:
                                 callback(state.games_done, chunk_metrics, config)
                             _save(config, folder, state, provenance)
-                    progress.update(state.games_done, chunk_metrics["game_return"],
-                                    len(games) * config.algorithm.awake_steps * config.realizations / elapsed)
+                    progress.update(
+                        state.games_done,
+                        chunk_metrics["game_return"],
+                        len(games) * config.algorithm.awake_steps * config.realizations / elapsed,
+                    )
     return summarize(config, state, provenance)
 
 
@@ -322,6 +339,8 @@ def _check_distributable(config: ExperimentConfig, env) -> None:
     """ValueError if a run split over several processes uses a host-side environment (stepped from one
     host)."""
     if jax.process_count() > 1 and getattr(env, "host_side", False):
-        raise ValueError(f"environment {config.env!r} is stepped from the host, one emulator per realization; it "
-                         f"cannot be split over {jax.process_count()} processes: run it without --distributed, or "
-                         "use a JAX environment")
+        raise ValueError(
+            f"environment {config.env!r} is stepped from the host, one emulator per realization; it "
+            f"cannot be split over {jax.process_count()} processes: run it without --distributed, or "
+            "use a JAX environment"
+        )

@@ -114,10 +114,16 @@ def load_pytree(path: Path, template: Any, required: Iterable[str] = ()) -> tupl
     stored = {name: files.pop(name) for name in list(files) if name.startswith(LEAF_PREFIX)}
     missing = [name for name in expected if name not in stored]
     unexpected = [name for name in stored if name not in expected]
-    mismatched = [f"{name} (stored {stored[name].shape}, expected {np.shape(leaf)})" for name, leaf in expected.items()
-                  if name in stored and stored[name].shape != np.shape(leaf)]
-    problems = [f"{label}: {', '.join(names)}" for label, names in
-                (("missing", missing), ("unexpected", unexpected), ("shape mismatch", mismatched)) if names]
+    mismatched = [
+        f"{name} (stored {stored[name].shape}, expected {np.shape(leaf)})"
+        for name, leaf in expected.items()
+        if name in stored and stored[name].shape != np.shape(leaf)
+    ]
+    problems = [
+        f"{label}: {', '.join(names)}"
+        for label, names in (("missing", missing), ("unexpected", unexpected), ("shape mismatch", mismatched))
+        if names
+    ]
     if problems:
         raise ValueError(f"checkpoint {path} does not match this configuration's learners; " + "; ".join(problems))
     treedef = jax.tree.structure(template)
@@ -141,6 +147,8 @@ def _load_positional(path: Path, template: Any, files: dict[str, np.ndarray]) ->
         leaves.append(stored)
     surplus = sorted(name for name in files if name.startswith(LEGACY_LEAF))
     if surplus:
-        raise ValueError(f"checkpoint {path} does not match this configuration: it holds {len(surplus)} more "
-                         f"array(s) of learners ({', '.join(surplus[:3])}...) than this configuration has")
+        raise ValueError(
+            f"checkpoint {path} does not match this configuration: it holds {len(surplus)} more "
+            f"array(s) of learners ({', '.join(surplus[:3])}...) than this configuration has"
+        )
     return jax.tree.unflatten(treedef, leaves), files

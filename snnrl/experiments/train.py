@@ -50,7 +50,9 @@ def _readout_only(config: ExperimentConfig) -> bool:
     return isinstance(config.algorithm.agent, NeuromorphicAgentConfig)
 
 
-def make_chunk(config: ExperimentConfig, env, env_params) -> Callable[[Learner, jax.Array, jax.Array], tuple[Learner, GameMetrics]]:
+def make_chunk(
+    config: ExperimentConfig, env, env_params
+) -> Callable[[Learner, jax.Array, jax.Array], tuple[Learner, GameMetrics]]:
     """Compiled ``chunk(learners, base_keys, games) -> (learners, metrics)``: plays the games whose
     indices are in ``games`` (C,) for every realization. learners and base_keys have leading axis R;
     metrics fields are (R, C)."""
@@ -72,16 +74,21 @@ def realization_sharding(config: ExperimentConfig) -> NamedSharding | None:
     numbers if R does not split evenly over the processes."""
     if chip_roles(config.algorithm):
         if jax.process_count() > 1:
-            raise ValueError("a run with hidden layers on the real chip (backend 'dynapse1') drives one board from "
-                             f"one host; it cannot be split over {jax.process_count()} processes: run it without "
-                             "--distributed")
+            raise ValueError(
+                "a run with hidden layers on the real chip (backend 'dynapse1') drives one board from "
+                f"one host; it cannot be split over {jax.process_count()} processes: run it without "
+                "--distributed"
+            )
         return None
     devices = mesh_devices(config.realizations)
     if len(devices) == 1:
         return None
     if jax.process_count() > 1 and len(devices) < jax.device_count():
-        warnings.warn(f"{describe_split(config.realizations, devices)}; {jax.device_count() - len(devices)} device(s) "
-                      f"stay idle (a multiple of {jax.device_count()} realizations uses them all)", stacklevel=2)
+        warnings.warn(
+            f"{describe_split(config.realizations, devices)}; {jax.device_count() - len(devices)} device(s) "
+            f"stay idle (a multiple of {jax.device_count()} realizations uses them all)",
+            stacklevel=2,
+        )
     return NamedSharding(Mesh(np.array(devices), ("realizations",)), PartitionSpec("realizations"))
 
 
@@ -126,8 +133,10 @@ def make_train(config: ExperimentConfig) -> Callable[[jax.Array], tuple[Learner,
 
     def train(key: jax.Array) -> tuple[Learner, GameMetrics]:
         if chip_roles(config.algorithm) and isinstance(key, jax.core.Tracer):
-            raise ValueError("a run with hidden layers on the real chip (backend 'dynapse1') is driven from the host "
-                             "and cannot be jitted: call make_train(config)(key) without jax.jit")
+            raise ValueError(
+                "a run with hidden layers on the real chip (backend 'dynapse1') is driven from the host "
+                "and cannot be jitted: call make_train(config)(key) without jax.jit"
+            )
         keys = jax.random.split(key, config.realizations)
         learners = shard(init_learners(config, keys), sharding)
         base_keys = shard(keys, sharding)

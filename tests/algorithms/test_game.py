@@ -22,12 +22,19 @@ def small_config(**changes) -> DreamingConfig:
     lif = LIFConfig(n_neurons=40, v_rest=2.0)
     agent = AgentConfig(lif=lif.replace(tau_readout=1.0), n_actions=2)
     model = WorldModelConfig(lif=lif.replace(tau_readout=2.0), n_actions=2, lr_reward=0.01, target_units="observation")
-    base = dict(agent=agent, world_model=model, awake_steps=20, dream_steps=10, n_fut=2, agent_learning_start=0,
-                model_warmup_steps=3)
+    base = dict(
+        agent=agent,
+        world_model=model,
+        awake_steps=20,
+        dream_steps=10,
+        n_fut=2,
+        agent_learning_start=0,
+        model_warmup_steps=3,
+    )
     return DreamingConfig(**{**base, **changes})
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def compiled_game(config: DreamingConfig):
     return jax.jit(lambda learner, key: play_game(config, ENV, ENV_PARAMS, learner, key)[:2])
 
@@ -37,14 +44,14 @@ def play(config: DreamingConfig, games: int, seed: int = 0, learner=None):
     initial = init_learner(jax.random.key(seed), config) if learner is None else learner
     learner, game = initial, compiled_game(config)
     metrics = []
-    for index in range(games):
+    for _index in range(games):
         learner, game_metrics = game(learner, jax.random.fold_in(jax.random.key(seed + 1), int(learner.game)))
         metrics.append(game_metrics)
     return initial, learner, jax.tree.map(lambda *m: np.stack(m), *metrics)
 
 
 def changed(before, after) -> bool:
-    return any(not np.array_equal(a, b) for a, b in zip(jax.tree.leaves(before), jax.tree.leaves(after)))
+    return any(not np.array_equal(a, b) for a, b in zip(jax.tree.leaves(before), jax.tree.leaves(after), strict=False))
 
 
 def agent_learned(before, after) -> bool:
@@ -56,7 +63,11 @@ def agent_learned(before, after) -> bool:
 
 def adam_count(learner) -> int:
     """Steps taken by the agent's recurrent Adam."""
-    counts = [leaf for path, leaf in jax.tree_util.tree_leaves_with_path(learner.agent_opt_state) if "count" in jax.tree_util.keystr(path)]
+    counts = [
+        leaf
+        for path, leaf in jax.tree_util.tree_leaves_with_path(learner.agent_opt_state)
+        if "count" in jax.tree_util.keystr(path)
+    ]
     return int(counts[0])
 
 
@@ -77,7 +88,9 @@ def test_agent_does_not_learn_before_the_learning_start():
     assert changed(initial.world_model.weights, learner.world_model.weights)
 
 
-@pytest.mark.parametrize("mode, updates_from, expected", [("none", 1, 2), ("dream", 1, 5), ("none", 0, 3), ("none", None, 0)])
+@pytest.mark.parametrize(
+    "mode, updates_from, expected", [("none", 1, 2), ("dream", 1, 5), ("none", 0, 3), ("none", None, 0)]
+)
 def test_idle_optimizer_steps_before_learning_starts(mode, updates_from, expected):
     # DESIGN 1c item 6: the official agent's Adam steps (with zero gradients) from game 1 on, and after
     # every dream from game 0 on; the neuromorphic one from game 0; None: no step before learning.
@@ -102,7 +115,9 @@ def test_model_learning_stops_after_the_interaction_budget():
     config = small_config(model_learning_stop=40)
     _, after_two, _ = play(config, games=2)
     _, after_four, _ = play(config, games=2, learner=after_two)
-    for a, b in zip(jax.tree.leaves(after_two.world_model.weights), jax.tree.leaves(after_four.world_model.weights)):
+    for a, b in zip(
+        jax.tree.leaves(after_two.world_model.weights), jax.tree.leaves(after_four.world_model.weights), strict=False
+    ):
         np.testing.assert_array_equal(a, b)
 
 
@@ -137,7 +152,9 @@ def test_values_the_official_codes_never_had_are_rejected_naming_the_field():
 
     with pytest.raises(ValueError, match="WorldModelConfig.action_scale"):
         WorldModelConfig(action_scale=0.0)
-    with pytest.raises(ValueError, match=r"WorldModelConfig.target_units='bytes' is unknown; allowed: \['ram', 'observation'\]"):
+    with pytest.raises(
+        ValueError, match=r"WorldModelConfig.target_units='bytes' is unknown; allowed: \['ram', 'observation'\]"
+    ):
         WorldModelConfig(target_units="bytes")
     with pytest.raises(ValueError, match="WorldModelConfig.recurrent_diagonal"):
         WorldModelConfig(recurrent_diagonal="zero_after_update")
@@ -152,5 +169,9 @@ def test_values_the_official_codes_never_had_are_rejected_naming_the_field():
     with pytest.raises(ValueError, match="model_warmup_steps is 0"):
         small_config(model_warmup_steps=0)
     with pytest.raises(ValueError, match="dream_eligibility_reset needs a recurrent agent"):
-        DreamingConfig(agent=NeuromorphicAgentConfig(), world_model=NeuromorphicWorldModelConfig(),
-                       model_warmup_steps=0, dream_model_warmup=False)
+        DreamingConfig(
+            agent=NeuromorphicAgentConfig(),
+            world_model=NeuromorphicWorldModelConfig(),
+            model_warmup_steps=0,
+            dream_model_warmup=False,
+        )

@@ -31,8 +31,23 @@ from .conftest import TINY_ENV
 
 GAMES = 16
 HEARTBEAT = 2  # seconds: a dead process is noticed within about this
-TINY = ["--preset", "demo", "--env", TINY_ENV, "--neurons", "30", "--realizations", "4", "--games", str(GAMES),
-        "--chunk-games", "1", "awake_steps=20", "dream_steps=10", "agent_learning_start=0"]
+TINY = [
+    "--preset",
+    "demo",
+    "--env",
+    TINY_ENV,
+    "--neurons",
+    "30",
+    "--realizations",
+    "4",
+    "--games",
+    str(GAMES),
+    "--chunk-games",
+    "1",
+    "awake_steps=20",
+    "dream_steps=10",
+    "agent_learning_start=0",
+]
 
 
 def _free_port() -> int:
@@ -43,8 +58,13 @@ def _free_port() -> int:
 
 def _environment(devices: int, cache) -> dict:
     """CPU only, ``devices`` host devices, and one compilation cache shared by every process of the test."""
-    return {**os.environ, "JAX_PLATFORMS": "cpu", "XLA_FLAGS": f"--xla_force_host_platform_device_count={devices}",
-            "JAX_COMPILATION_CACHE_DIR": str(cache), "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0"}
+    return {
+        **os.environ,
+        "JAX_PLATFORMS": "cpu",
+        "XLA_FLAGS": f"--xla_force_host_platform_device_count={devices}",
+        "JAX_COMPILATION_CACHE_DIR": str(cache),
+        "JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS": "0",
+    }
 
 
 def _train(out, *arguments) -> list[str]:
@@ -53,11 +73,30 @@ def _train(out, *arguments) -> list[str]:
 
 def _start_pair(out, cache, *arguments, num_processes=(2, 2)) -> list[subprocess.Popen]:
     port = _free_port()
-    return [subprocess.Popen(
-        _train(out, *arguments, "--distributed", "--coordinator", f"127.0.0.1:{port}", "--num-processes",
-               str(num_processes[i]), "--process-id", str(i), "--heartbeat-timeout", str(HEARTBEAT),
-               "--init-timeout", "60"),
-        env=_environment(2, cache), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(2)]
+    return [
+        subprocess.Popen(
+            _train(
+                out,
+                *arguments,
+                "--distributed",
+                "--coordinator",
+                f"127.0.0.1:{port}",
+                "--num-processes",
+                str(num_processes[i]),
+                "--process-id",
+                str(i),
+                "--heartbeat-timeout",
+                str(HEARTBEAT),
+                "--init-timeout",
+                "60",
+            ),
+            env=_environment(2, cache),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(2)
+    ]
 
 
 def _finish(process: subprocess.Popen, timeout: float) -> tuple[int, str]:
@@ -67,8 +106,11 @@ def _finish(process: subprocess.Popen, timeout: float) -> tuple[int, str]:
 
 def _arrays(path) -> dict[str, tuple]:
     with np.load(path) as stored:
-        return {name: (stored[name].dtype, stored[name].shape, stored[name].tobytes()) for name in stored.files
-                if name != "wall_seconds"}
+        return {
+            name: (stored[name].dtype, stored[name].shape, stored[name].tobytes())
+            for name in stored.files
+            if name != "wall_seconds"
+        }
 
 
 @pytest.fixture
@@ -85,8 +127,9 @@ def launched():
 @pytest.mark.slow
 def test_two_processes_equal_one_bit_for_bit_after_a_kill_and_resume(tmp_path, launched):
     cache, one, two = tmp_path / "cache", tmp_path / "one", tmp_path / "two"
-    reference = subprocess.Popen(_train(one, *TINY), env=_environment(4, cache), stdout=subprocess.PIPE,
-                                 stderr=subprocess.PIPE, text=True)
+    reference = subprocess.Popen(
+        _train(one, *TINY), env=_environment(4, cache), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     pair = _start_pair(two, cache, *TINY)
     launched += [reference, *pair]
     deadline = time.monotonic() + 240
@@ -131,15 +174,27 @@ def test_a_process_given_another_process_count_stops_every_process(tmp_path, lau
 
 
 def test_missing_settings_are_named():
-    script = "from snnrl.experiments.distributed import DistributedSettings, initialize\n" \
-             "try:\n    initialize(DistributedSettings())\nexcept ValueError as error:\n    print(error)\n"
-    environment = {name: value for name, value in os.environ.items()
-                   if not name.startswith(("SLURM_", "OMPI_", "PMI_", "SNNRL_", "JAX_COORDINATOR"))}
-    result = subprocess.run([sys.executable, "-c", script], env={**environment, "JAX_PLATFORMS": "cpu"},
-                            capture_output=True, text=True, timeout=120)
-    assert ("a distributed run needs the coordinator address, the number of processes and this process's id (JAX: "
-            "coordinator_address should be defined.): give --coordinator HOST:PORT --num-processes N --process-id I"
-            in result.stdout), result.stdout + result.stderr[-3000:]
+    script = (
+        "from snnrl.experiments.distributed import DistributedSettings, initialize\n"
+        "try:\n    initialize(DistributedSettings())\nexcept ValueError as error:\n    print(error)\n"
+    )
+    environment = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("SLURM_", "OMPI_", "PMI_", "SNNRL_", "JAX_COORDINATOR"))
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        env={**environment, "JAX_PLATFORMS": "cpu"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert (
+        "a distributed run needs the coordinator address, the number of processes and this process's id (JAX: "
+        "coordinator_address should be defined.): give --coordinator HOST:PORT --num-processes N --process-id I"
+        in result.stdout
+    ), result.stdout + result.stderr[-3000:]
 
 
 def test_a_busy_coordinator_port_is_named_before_jax_starts(monkeypatch):
@@ -160,20 +215,41 @@ def test_an_unreachable_coordinator_fails_within_the_timeout(tmp_path):
     with pytest.raises(DistributedError, match=f"could not reach the coordinator at 127.0.0.1:{port} within 1 s"):
         wait_for_coordinator(f"127.0.0.1:{port}", 1)
     assert time.monotonic() - started < 5
-    result = CliRunner().invoke(app, ["train", "--out", str(tmp_path / "out"), "--distributed", "--coordinator",
-                                      f"127.0.0.1:{port}", "--num-processes", "2", "--process-id", "1",
-                                      "--init-timeout", "1"])
+    result = CliRunner().invoke(
+        app,
+        [
+            "train",
+            "--out",
+            str(tmp_path / "out"),
+            "--distributed",
+            "--coordinator",
+            f"127.0.0.1:{port}",
+            "--num-processes",
+            "2",
+            "--process-id",
+            "1",
+            "--init-timeout",
+            "1",
+        ],
+    )
     assert result.exit_code == 1 and "could not reach the coordinator" in result.output, result.output
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize("arguments, message", [
-    (["--distributed", "--num-processes", "2", "--process-id", "2", "--coordinator", "127.0.0.1:1"],
-     "process id 2 does not exist in a run of 2 process(es): ids are 0..1"),
-    (["--distributed", "--coordinator", "node001", "--num-processes", "2", "--process-id", "0"],
-     "coordinator address 'node001' is not HOST:PORT"),
-    (["--process-id", "1"], "add --distributed"),
-])
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (
+            ["--distributed", "--num-processes", "2", "--process-id", "2", "--coordinator", "127.0.0.1:1"],
+            "process id 2 does not exist in a run of 2 process(es): ids are 0..1",
+        ),
+        (
+            ["--distributed", "--coordinator", "node001", "--num-processes", "2", "--process-id", "0"],
+            "coordinator address 'node001' is not HOST:PORT",
+        ),
+        (["--process-id", "1"], "add --distributed"),
+    ],
+)
 def test_bad_settings_are_refused_before_connecting(tmp_path, arguments, message):
     result = CliRunner().invoke(app, ["train", "--out", str(tmp_path / "out"), *arguments], env={"COLUMNS": "300"})
     assert result.exit_code == 2 and message in " ".join(result.output.split()), result.output
@@ -197,6 +273,9 @@ def test_realizations_split_evenly_over_processes_or_are_refused_with_the_number
     assert [d.id for d in mesh_devices(2, _devices(2, 2))] == [0, 100]  # one device per process
     assert [d.id for d in mesh_devices(12, _devices(2, 4))] == [0, 1, 2, 100, 101, 102]
     assert [d.id for d in mesh_devices(6, _devices(1, 4))] == [0, 1, 2]  # one process: as many as divide R
-    with pytest.raises(ValueError, match=r"3 realizations cannot be split evenly over 2 processes \(2 x 2 devices\): "
-                                         r"choose --realizations as a multiple of 2 \(a multiple of 4 uses every"):
+    with pytest.raises(
+        ValueError,
+        match=r"3 realizations cannot be split evenly over 2 processes \(2 x 2 devices\): "
+        r"choose --realizations as a multiple of 2 \(a multiple of 4 uses every",
+    ):
         mesh_devices(3, _devices(2, 2))
