@@ -80,17 +80,7 @@ def numpy_interactions_per_second(config, games: int, seed: int) -> float:
 
     algorithm = config.algorithm.replace(mode="dream")
     learner = init_learner(jax.random.key(seed), algorithm)
-    agent, model = learner.agent, learner.world_model
-    reference = OfficialReference(
-        agent.w_in,
-        agent.weights.w_rec,
-        agent.weights.readout,
-        model.w_in_state,
-        model.w_in_action,
-        model.weights.w_rec,
-        model.weights.readout_state,
-        model.weights.readout_reward,
-    )
+    reference = OfficialReference.from_learner(learner)
     rng = np.random.default_rng(seed)
     started = time.perf_counter()
     for game in range(games):

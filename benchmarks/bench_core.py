@@ -60,17 +60,7 @@ class NumpyGames:
 
     def __init__(self, config: DreamingConfig, seed: int) -> None:
         learner = init_learner(jax.random.key(seed), config)
-        agent, model = learner.agent, learner.world_model
-        self.reference = OfficialReference(
-            agent.w_in,
-            agent.weights.w_rec,
-            agent.weights.readout,
-            model.w_in_state,
-            model.w_in_action,
-            model.weights.w_rec,
-            model.weights.readout_state,
-            model.weights.readout_reward,
-        )
+        self.reference = OfficialReference.from_learner(learner)
         self.trajectory = record_ale_pong(1, config.model_warmup_steps, config.awake_steps, seed)
         self.rng = np.random.default_rng(seed)
         self.config, self.games = config, config.agent_learning_start

@@ -121,6 +121,22 @@ def _stack(rows: list, tail: tuple[int, ...]) -> np.ndarray:
 class OfficialReference:
     """Agent (N, D inputs, A actions) and world model (N, D state, A actions) of the dreaming code."""
 
+    @classmethod
+    def from_learner(cls, learner, constants: OfficialConstants | None = None) -> OfficialReference:
+        """The reference holding a snnrl learner's initial weights (one realization)."""
+        agent, model = learner.agent, learner.world_model
+        return cls(
+            agent.w_in,
+            agent.weights.w_rec,
+            agent.weights.readout,
+            model.w_in_state,
+            model.w_in_action,
+            model.weights.w_rec,
+            model.weights.readout_state,
+            model.weights.readout_reward,
+            constants,
+        )
+
     def __init__(
         self,
         agent_w_in,

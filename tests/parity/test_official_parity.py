@@ -36,21 +36,6 @@ def official(n_neurons: int | None = None, **changes) -> DreamingConfig:
     return algorithm.replace(**changes)
 
 
-def reference_for(learner, constants: OfficialConstants) -> OfficialReference:
-    agent, model = learner.agent, learner.world_model
-    return OfficialReference(
-        agent.w_in,
-        agent.weights.w_rec,
-        agent.weights.readout,
-        model.w_in_state,
-        model.w_in_action,
-        model.weights.w_rec,
-        model.weights.readout_state,
-        model.weights.readout_reward,
-        constants,
-    )
-
-
 @functools.cache
 def compiled_game(config: DreamingConfig, warmup_steps: int, seed: int):
     env = ReplayEnv(record_ale_pong(1, warmup_steps, config.awake_steps, seed))
@@ -105,7 +90,7 @@ def run_parity(config: DreamingConfig, constants: OfficialConstants, games=GAMES
     with jax.enable_x64(True):
         learner = init_learner(jax.random.key(seed), config)
         assert learner.agent.weights.w_rec.dtype == np.float64
-        ref = reference_for(learner, constants)
+        ref = OfficialReference.from_learner(learner, constants)
         game_fn = compiled_game(config, constants.warmup_steps, seed)
         forced = ForcedActions(awake=awake_actions, dream=dream_actions if dreaming else None)
         for game in games:
