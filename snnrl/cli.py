@@ -178,6 +178,13 @@ def train(
             help="Neuromorphic presets: firing threshold of the simulated chip's neurons (its operating point; benchmarks/calibrate_simulator.py fits it to a measured rate)."
         ),
     ] = None,
+    sweep: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="FIELD=v1,v2,...",
+            help="Sweep a numeric field over these values (repeatable: the grid of all fields). The whole grid x realizations trains in one compiled program; OUT gets sweep.csv and a figure per field. See docs/howto/sweeps.md.",
+        ),
+    ] = None,
     resume: Annotated[
         bool,
         typer.Option(
@@ -237,7 +244,7 @@ def train(
     are shorthands for common fields). Exit status: 0 success, 1 the run failed (divergence, hardware),
     2 bad usage or input, 130 / 143 interrupted (SIGINT / SIGTERM; the last checkpoint is kept: continue
     with --resume)."""
-    from snnrl.experiments.configure import run_config
+    from snnrl.experiments.configure import run_config, with_sweep
     from snnrl.experiments.distributed import PeerFailedError, all_or_none, is_leader
     from snnrl.experiments.loggers import close_loggers, make_loggers
     from snnrl.experiments.overrides import apply_overrides
@@ -275,8 +282,15 @@ def train(
             folder = check_out_folder(out)
             if resume:
                 config = _resumed_config(folder, preset, overrides, config_file, assignments)
+                if sweep and with_sweep(config, sweep).sweep != config.sweep:
+                    raise ValueError(
+                        "--resume continues the stored run; --sweep would change its grid (only --games may "
+                        "change on --resume)"
+                    )
             else:
-                config = apply_overrides(run_config(preset, config_file, assignments), **overrides)
+                config = with_sweep(
+                    apply_overrides(run_config(preset, config_file, assignments), **overrides), sweep or []
+                )
             loggers = make_loggers([choice.value for choice in log or []], folder) if is_leader() else []
     except (ValueError, FileNotFoundError) as error:
         _fail(str(error))
@@ -301,6 +315,9 @@ def train(
 
         typer.echo(f"done: process {process_index()} of the distributed run; process 0 wrote the results in {folder}")
         return
+    if config.sweep:
+        _report_sweep(config, folder, summary, figures)
+        return
     if figures:
         from snnrl.experiments.plots import plot_returns
 
@@ -310,6 +327,23 @@ def train(
     typer.echo(
         f"done: {summary['games']} games x {summary['realizations']} realizations in {summary['wall_seconds']:.1f} s; "
         f"mean return over the last 50 games {mean:+.3f}; results in {folder}"
+    )
+
+
+def _report_sweep(config, folder: Path, summary: dict, figures: bool) -> None:
+    """Print a sweep's per-point table (sweep.csv) and write its figures."""
+    import numpy as np
+
+    typer.echo((folder / "sweep.csv").read_text().rstrip())
+    if figures:
+        from snnrl.experiments.sweep import plot_sweep
+
+        with np.load(folder / "metrics.npz") as data:
+            paths = plot_sweep(config, data["game_return"], folder / "figures")
+        typer.echo(f"figures: {', '.join(str(path) for path in paths if path.suffix == '.png')}")
+    typer.echo(
+        f"done: {summary['games']} games x {summary['realizations']} realizations x {summary['grid_points']} grid "
+        f"points in {summary['wall_seconds']:.1f} s; table in {folder / 'sweep.csv'}"
     )
 
 

@@ -40,7 +40,9 @@ class DreamingConfig:
     the agent's discounted policy trace continues from the end of the awake game into the dream
     (official) instead of restarting at 0 (neuromorphic code). clip_dream_state: clip imagined observations
     to [0, 1] (not in either code). dream_lr_scale: factor on the agent's learning rate for updates from
-    simulated experience.
+    simulated experience. dream_length: the first steps of each dream whose predicted rewards count (<=
+    dream_steps; None = all): the dream still runs dream_steps steps (a static loop length), the rest
+    count for nothing, so a sweep can vary the dream's length in one program.
     """
 
     agent: AgentConfig = field(default_factory=AgentConfig)
@@ -62,6 +64,7 @@ class DreamingConfig:
     dream_continues_policy_trace: bool = True
     clip_dream_state: bool = False
     dream_lr_scale: float = 1.0
+    dream_length: int | None = None
 
     def __post_init__(self) -> None:
         check_instance("DreamingConfig", "agent", self.agent, (AgentConfig, NeuromorphicAgentConfig))
@@ -103,6 +106,12 @@ class DreamingConfig:
         if self.model_learning_stop is not None and self.model_learning_stop < 0:
             raise ValueError(
                 f"DreamingConfig.model_learning_stop must be >= 0 or None, got {self.model_learning_stop!r}"
+            )
+        check_integer("DreamingConfig", "dream_length", self.dream_length, minimum=1, optional=True)
+        if self.dream_length is not None and self.dream_length > self.dream_steps:
+            raise ValueError(
+                f"DreamingConfig.dream_length={self.dream_length} is longer than the dream "
+                f"(dream_steps={self.dream_steps}); choose dream_length <= dream_steps"
             )
         if not self.dream_lr_scale > 0:
             raise ValueError(f"DreamingConfig.dream_lr_scale must be > 0, got {self.dream_lr_scale!r}")

@@ -249,6 +249,8 @@ def finish_game(
         observations = None if warmup is None else warmup.observations
         imagined, warmup_spikes = dream(config, learner, observations, start, key_dream, dream_actions)
         rewards = imagined.rewards * learns
+        if config.dream_length is not None:
+            rewards = rewards * (jnp.arange(config.dream_steps) < config.dream_length)
         gradients = imagined_gradients(config, learner, imagined, rewards)
         if continued:
             # The awake trace keeps decaying through the dream: step s adds r[s] decay^(s+1) x that trace.

@@ -5,8 +5,18 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, fields, replace
 
+import jax.numpy as jnp
+
 from snnrl.core.checks import check_flag, check_real
 from snnrl.core.pseudo_derivatives import PseudoDerivativeSpec
+
+
+def decay(dt, tau):
+    """exp(-dt / tau): a Python float for numbers (the constant every run compiles with), a JAX value when
+    either is traced (a swept time constant, see experiments.sweep_axes)."""
+    if isinstance(dt, (int, float)) and isinstance(tau, (int, float)):
+        return math.exp(-dt / tau)
+    return jnp.exp(-dt / tau)
 
 
 @dataclass(frozen=True)
@@ -64,17 +74,17 @@ class LIFConfig:
     @property
     def alpha_m(self) -> float:
         """Membrane decay exp(-dt/tau_m)."""
-        return math.exp(-self.dt / self.tau_m)
+        return decay(self.dt, self.tau_m)
 
     @property
     def alpha_s(self) -> float:
         """Recurrent spike-filter decay exp(-dt/tau_s)."""
-        return math.exp(-self.dt / self.tau_s)
+        return decay(self.dt, self.tau_s)
 
     @property
     def alpha_readout(self) -> float:
         """Readout-filter decay exp(-dt/tau_readout)."""
-        return math.exp(-self.dt / self.tau_readout)
+        return decay(self.dt, self.tau_readout)
 
     @property
     def recurrent_std(self) -> float:

@@ -44,7 +44,7 @@ def stepwise_decay(learning_rate: float, decay: float, every: int) -> optax.Scal
     """The learning rate times ``decay`` once per ``every`` optimizer steps, counted as both official codes
     count them: the drop is applied from the ``every``-th step on (optax's own staircase decay drops one
     step later). A constant when decay is 1."""
-    if decay == 1.0:
+    if isinstance(decay, (int, float)) and decay == 1.0:  # a swept (traced) decay takes the general form
         return learning_rate
     return lambda count: learning_rate * decay ** ((count + 1) // every)
 

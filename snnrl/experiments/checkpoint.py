@@ -74,10 +74,10 @@ def _check_owner(config: ExperimentConfig, path: Path, extra: dict[str, np.ndarr
 def _check_metrics(config: ExperimentConfig, path: Path, metrics: dict[str, np.ndarray]) -> None:
     shapes = {name: values.shape for name, values in metrics.items()}
     done = metrics["game_return"].shape[1] if metrics["game_return"].ndim == 2 else -1
-    if any(shape != (config.realizations, done) for shape in shapes.values()):
+    if any(shape != (config.members, done) for shape in shapes.values()):
         raise ValueError(
             f"{path} is inconsistent: its metrics have shapes {shapes}, expected "
-            f"({config.realizations}, games done) for each"
+            f"({config.members}, games done) for each (members: grid points x realizations)"
         )
     if done > config.games:
         raise ValueError(

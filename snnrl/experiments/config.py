@@ -16,6 +16,7 @@ from snnrl.algorithms.config import DreamingConfig
 from snnrl.core.checks import check_instance, check_integer, check_real
 from snnrl.core.lif_config import LIFConfig
 from snnrl.experiments.config_io import ConfigError, build_dataclass, dacite_config
+from snnrl.experiments.sweep_axes import SweepAxis, check_sweep, grid_size
 from snnrl.models.agent import AgentConfig
 from snnrl.models.neuromorphic import NeuromorphicAgentConfig, NeuromorphicWorldModelConfig
 from snnrl.models.world_model import WorldModelConfig
@@ -91,9 +92,12 @@ class ExperimentConfig:
     noop_warmup: int = 1
     sticky_prob: float = 0.25
     preset: str = "official"
+    sweep: tuple[SweepAxis, ...] = ()
 
     def __post_init__(self) -> None:
         check_instance("ExperimentConfig", "algorithm", self.algorithm, DreamingConfig)
+        if not isinstance(self.sweep, tuple) or not all(isinstance(axis, SweepAxis) for axis in self.sweep):
+            raise ValueError(f"ExperimentConfig.sweep must be a tuple of SweepAxis, got {self.sweep!r}")
         if not isinstance(self.env, str) or not self.env:
             raise ValueError(f"ExperimentConfig.env must be an environment name (see `snnrl list`), got {self.env!r}")
         check_instance("ExperimentConfig", "preset", self.preset, str)
@@ -101,14 +105,30 @@ class ExperimentConfig:
         # jax.random.key folds seeds modulo 2**32, so larger seeds would repeat smaller ones.
         check_integer("ExperimentConfig", "games", self.games, minimum=1, maximum=INT32_MAX)
         check_integer("ExperimentConfig", "realizations", self.realizations, minimum=1, maximum=INT32_MAX)
+        if self.members > INT32_MAX:
+            raise ValueError(
+                f"ExperimentConfig: {self.grid_points} grid points x {self.realizations} realizations = "
+                f"{self.members} members, more than {INT32_MAX}"
+            )
         check_integer("ExperimentConfig", "seed", self.seed, minimum=0, maximum=SEED_MAX)
         check_integer("ExperimentConfig", "noop_warmup", self.noop_warmup, minimum=0)
         check_real("ExperimentConfig", "sticky_prob", self.sticky_prob, minimum=0.0, below=1.0)
         check_integer("ExperimentConfig", "chunk_games", self.chunk_games, minimum=1)
+        check_sweep(self.algorithm, self.sweep)
 
     def replace(self, **changes) -> ExperimentConfig:
         """A copy with some fields changed (validated again)."""
         return replace(self, **changes)
+
+    @property
+    def grid_points(self) -> int:
+        """Points of the sweep's grid (1 without a sweep)."""
+        return grid_size(self.sweep)
+
+    @property
+    def members(self) -> int:
+        """Networks trained side by side: grid points x realizations."""
+        return self.grid_points * self.realizations
 
     def to_dict(self) -> dict[str, Any]:
         """Plain nested dict of every field (what config.json holds); networks carry a "kind" tag
@@ -116,6 +136,7 @@ class ExperimentConfig:
         data = dataclasses.asdict(self)
         for role in NETWORK_KINDS:
             data["algorithm"][role]["kind"] = network_kind(getattr(self.algorithm, role))
+        data["sweep"] = [{"field": axis.field, "values": list(axis.values)} for axis in self.sweep]
         return data
 
     @classmethod

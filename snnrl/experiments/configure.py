@@ -94,6 +94,23 @@ def _build(tree: dict[str, Any], origin: Mapping[str, str]) -> ExperimentConfig:
         raise ConfigError(f"{error}{' (from ' + ', '.join(sources) + ')' if sources else ''}") from None
 
 
+def with_sweep(config: ExperimentConfig, assignments: Sequence[str]) -> ExperimentConfig:
+    """``config`` sweeping the fields of ``assignments`` (``FIELD=v1,v2,...``, short forms as for overrides:
+    ``agent.learning_rate`` is ``algorithm.agent.learning_rate``). ValueError naming the field for an
+    unknown key, an empty list, a value that is not a number, a field that cannot be swept, or a grid
+    point that is no valid config (see sweep_axes)."""
+    from snnrl.experiments.sweep_axes import SweepAxis, parse_sweep
+
+    if not assignments:
+        return config
+    leaves = list(flatten(config.to_dict()))
+    axes = tuple(
+        SweepAxis(resolve_key(axis.field, leaves, "--sweep", SHORT_FORM_PREFIXES), axis.values)
+        for axis in parse_sweep(list(assignments))
+    )
+    return config.replace(sweep=axes)
+
+
 def run_config(
     preset_name: str | None = None, file: Path | str | None = None, assignments: Sequence[str] = ()
 ) -> ExperimentConfig:
@@ -105,4 +122,4 @@ def run_config(
     return configure(preset(preset_name or "official"), file, assignments)
 
 
-__all__ = ["configure", "results_config_tree", "run_config"]
+__all__ = ["configure", "results_config_tree", "run_config", "with_sweep"]

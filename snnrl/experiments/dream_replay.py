@@ -6,11 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 
 from snnrl.algorithms.imagination import NOOP, dream
 from snnrl.experiments.runner import load_state, read_config
-from snnrl.experiments.train import make_environment
+from snnrl.experiments.train import make_environment, member_algorithm, member_values
 
 
 def dream_against_reality(folder: Path, realization: int = 0, seed: int = 0):
@@ -20,10 +21,12 @@ def dream_against_reality(folder: Path, realization: int = 0, seed: int = 0):
     if getattr(env, "host_side", False):
         raise ValueError(f"dream figures need a JAX environment; {config.env!r} is host-side")
     state = load_state(config, folder)
-    if not 0 <= realization < config.realizations:
-        raise ValueError(f"realization must lie in [0, {config.realizations}), got {realization}")
+    if not 0 <= realization < config.members:
+        raise ValueError(
+            f"realization must lie in [0, {config.members}) (members: grid points x realizations), got {realization}"
+        )
     learner = jax.tree.map(lambda leaf: leaf[realization], state.learners)
-    algorithm = config.algorithm
+    algorithm = member_algorithm(config, jnp.asarray(member_values(config)[realization]))
     key_reset, key_dream, key_env = jax.random.split(jax.random.key(seed), 3)
     observation, env_state = env.reset(key_reset, env_params)
 

@@ -32,7 +32,8 @@ def _refuse(config: ExperimentConfig, needed: float, free: int, device: jax.Devi
     if needed > free:
         raise ValueError(
             f"the run will not fit in memory: {what} need about {needed / GIB:.2f} GiB, {device} has "
-            f"{free / GIB:.2f} GiB free; lower --realizations ({config.realizations}), --chunk-games "
+            f"{free / GIB:.2f} GiB free; lower --realizations ({config.realizations}), the sweep's grid "
+            f"({config.grid_points} points), --chunk-games "
             f"({config.chunk_games}) or --neurons"
         )
 
@@ -43,12 +44,15 @@ def check_learners_fit(config: ExperimentConfig, devices: int = 1) -> None:
     share the realizations."""
     from snnrl.experiments.train import learner_shapes, realization_keys
 
-    one = learner_shapes(config.replace(realizations=1), realization_keys(config.seed, 1))
-    per_realization = sum(math.prod(leaf.shape) * leaf.dtype.itemsize for leaf in jax.tree.leaves(one))
+    one = learner_shapes(config.replace(realizations=1, sweep=()), realization_keys(config.seed, 1))
+    per_member = sum(math.prod(leaf.shape) * leaf.dtype.itemsize for leaf in jax.tree.leaves(one))
     device = jax.local_devices()[0]
-    learners = 2.0 * per_realization * math.ceil(config.realizations / devices)
-    _refuse(config, learners, available_bytes(device), device, f"the learners of {config.realizations} realizations")
-    metrics = 3.0 * 4 * METRIC_COUNT * config.realizations * config.games  # chunks, checkpoint, metrics file
+    learners = 2.0 * per_member * math.ceil(config.members / devices)
+    what = f"the learners of {config.realizations} realizations" + (
+        f" x {config.grid_points} grid points" if config.sweep else ""
+    )
+    _refuse(config, learners, available_bytes(device), device, what)
+    metrics = 3.0 * 4 * METRIC_COUNT * config.members * config.games  # chunks, checkpoint, metrics file
     host = jax.local_devices(backend="cpu")[0]
     _refuse(config, metrics, available_bytes(host), host, f"the metrics of {config.games} games")
 

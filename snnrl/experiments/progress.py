@@ -22,7 +22,8 @@ class ProgressReporter:
         isatty = getattr(self._stream, "isatty", None)
         self._plain = enabled and not (isatty is not None and isatty())
         self._total = config.games
-        self._label = f"{config.env} · {config.algorithm.mode} · R={config.realizations}"
+        grid = f" x {config.grid_points} grid points" if config.sweep else ""
+        self._label = f"{config.env} · {config.algorithm.mode} · R={config.realizations}{grid}"
         self._started = time.perf_counter()
         self._progress = Progress(
             TextColumn(f"[bold]{self._label}"),

@@ -43,12 +43,20 @@ from snnrl.experiments.provenance import run_provenance
 from snnrl.experiments.run_identity import check_same_run
 from snnrl.experiments.signals import sigterm_raises
 from snnrl.experiments.storage import remove_temporaries, write_atomic, write_json, write_npz
+from snnrl.experiments.sweep import (
+    check_sweep_runs,
+    check_sweep_traceable,
+    member_column,
+    member_label,
+    sweep_csv,
+    sweep_table,
+)
 from snnrl.experiments.train import (
     init_learners,
     learner_shapes,
     make_chunk,
     make_environment,
-    realization_keys,
+    member_keys,
     realization_sharding,
     shard,
 )
@@ -80,24 +88,44 @@ def _chunk_function(config: ExperimentConfig, env, env_params) -> Callable:
 MODEL_METRICS = ("model_state_error", "model_reward_error")
 
 
-def _check_finite(config: ExperimentConfig, metrics: dict[str, np.ndarray], learners: Learner, first_game: int) -> None:
+def _check_finite(
+    config: ExperimentConfig, metrics: dict[str, np.ndarray], learners: Learner, first_game: int
+) -> dict[str, np.ndarray]:
+    """The chunk's metrics, after DivergenceError naming the member, game and metric (or weight) at the
+    first NaN/inf. In a sweep, members that diverge are recorded instead: their metrics are NaN from the
+    chunk in which their returns or weights first held NaN/inf (their grid point's row counts them), and
+    the run goes on; only when every member has diverged does it stop."""
     last_game = first_game + metrics[METRIC_NAMES[0]].shape[1] - 1
     # An arm without a world model reports NaN model errors by design.
     checked = METRIC_NAMES if config.algorithm.model_runs else tuple(n for n in METRIC_NAMES if n not in MODEL_METRICS)
+    leaves = [
+        (path, np.asarray(leaf))
+        for path, leaf in jax.tree_util.tree_leaves_with_path(learners)
+        if jnp.issubdtype(leaf.dtype, jnp.floating)
+    ]
+    finite_members = np.ones(config.members, bool)
+    for _, leaf in leaves:
+        finite_members &= np.isfinite(leaf.reshape(config.members, -1)).all(axis=1)
+    bad_members = ~finite_members
+    for name in checked:
+        bad_members |= ~np.isfinite(metrics[name]).all(axis=1)
+    if config.sweep and not bad_members.all():
+        return {name: np.where(bad_members[:, None], np.nan, values) for name, values in metrics.items()}
     for name in checked:
         bad = ~np.isfinite(metrics[name])
         if bad.any():
-            realization, game = np.argwhere(bad)[0]
+            member, game = np.argwhere(bad)[0]
             raise DivergenceError(
-                f"run diverged at game {first_game + game} (realization {realization}): {name} is "
-                f"{metrics[name][realization, game]}; the checkpoint before game {first_game} is kept"
+                f"run diverged at game {first_game + game} ({member_label(config, member)}): {name} is "
+                f"{metrics[name][member, game]}; the checkpoint before game {first_game} is kept"
             )
-    for path, leaf in jax.tree_util.tree_leaves_with_path(learners):
-        if jnp.issubdtype(leaf.dtype, jnp.floating) and not np.isfinite(leaf).all():
+    for path, leaf in leaves:
+        if not np.isfinite(leaf).all():
             raise DivergenceError(
                 f"run diverged in games {first_game}..{last_game}: "
                 f"{jax.tree_util.keystr(path)} holds NaN/inf; the checkpoint before game {first_game} is kept"
             )
+    return metrics
 
 
 # Which config fields set each initial weight (leaf paths of a Learner), for divergences at game 0.
@@ -126,8 +154,8 @@ def check_initial_learners(learners: Learner) -> None:
 
 
 def _fresh_state(config: ExperimentConfig) -> RunState:
-    base_keys = realization_keys(config.seed, config.realizations)
-    empty = {name: np.zeros((config.realizations, 0), np.float32) for name in METRIC_NAMES}
+    base_keys = member_keys(config)
+    empty = {name: np.zeros((config.members, 0), np.float32) for name in METRIC_NAMES}
     learners = init_learners(config, base_keys)
     check_initial_learners(learners)
     return RunState(learners, empty, 0.0)
@@ -135,7 +163,7 @@ def _fresh_state(config: ExperimentConfig) -> RunState:
 
 def load_state(config: ExperimentConfig, folder: Path) -> RunState:
     """The RunState stored in ``folder``'s checkpoint for ``config`` (checked: see checkpoint.load_checkpoint)."""
-    template = learner_shapes(config, realization_keys(config.seed, config.realizations))
+    template = learner_shapes(config, member_keys(config))
     return load_checkpoint(config, Path(folder), template)
 
 
@@ -149,14 +177,18 @@ def _write_results(config: ExperimentConfig, folder: Path, state: RunState, prov
     ``provenance`` (see provenance.run_provenance)."""
     write_npz(folder / "metrics.npz", state.metrics)
     returns = state.metrics["game_return"]
-    header = "game," + ",".join(f"realization_{r}" for r in range(returns.shape[0]))
+    header = "game," + ",".join(member_column(config, m) for m in range(returns.shape[0]))
     rows = [f"{g}," + ",".join(f"{v:g}" for v in returns[:, g]) for g in range(returns.shape[1])]
     write_atomic(folder / "returns.csv", ("\n".join([header, *rows]) + "\n").encode())
-    write_json(folder / "summary.json", summarize(config, state, provenance))
+    summary = summarize(config, state, provenance)
+    write_json(folder / "summary.json", summary)
+    if config.sweep:
+        write_atomic(folder / "sweep.csv", sweep_csv(summary["sweep"]).encode())
 
 
 def summarize(config: ExperimentConfig, state: RunState, provenance: dict | None = None) -> dict:
-    """summary.json: final performance per realization and the run's bookkeeping, plus ``provenance``
+    """summary.json: final performance per member (realization; grid point x realization in a sweep, with
+    the per-point table under "sweep", see sweep.sweep_table) and the run's bookkeeping, plus ``provenance``
     (library versions, git commit, host, start time: provenance.run_provenance) when given."""
     returns = state.metrics["game_return"]
     last = lambda n: returns[:, -n:].mean(axis=1).tolist() if returns.shape[1] else []  # noqa: E731
@@ -166,6 +198,8 @@ def summarize(config: ExperimentConfig, state: RunState, provenance: dict | None
         "games": state.games_done,
         "games_planned": config.games,
         "realizations": config.realizations,
+        "grid_points": config.grid_points,
+        "members": config.members,
         "interactions": state.games_done * config.algorithm.awake_steps,
         "wall_seconds": state.wall_seconds,
         "seed": config.seed,
@@ -177,6 +211,7 @@ def summarize(config: ExperimentConfig, state: RunState, provenance: dict | None
         "devices": [str(d) for d in jax.devices()],
         "processes": jax.process_count(),
         **(provenance or {}),
+        **({"sweep": sweep_table(config, returns)} if config.sweep else {}),
     }
 
 
@@ -223,6 +258,8 @@ def _open_run(config: ExperimentConfig | None, folder: Path, resume: bool):
         check_no_results(folder)
         env, env_params = make_environment(config)
         config = fit_to_environment(config, env, env_params)
+    check_sweep_runs(config, env)
+    check_sweep_traceable(config, env, env_params)
     check_learners_fit(config, _device_count(config))
     if resume and (folder / CHECKPOINT).exists():
         state = load_state(config, folder)
@@ -298,7 +335,7 @@ def run_experiment(
             config, env, env_params, state = _open_run(config, folder, resume)
             _check_distributable(config, env)
             sharding = realization_sharding(config)
-            base_keys = shard(realization_keys(config.seed, config.realizations), sharding)
+            base_keys = shard(member_keys(config), sharding)
             learners = shard(state.learners, sharding)
         with board_session(config.algorithm, base_keys):
             with all_or_none("compiling the run"):
@@ -315,7 +352,7 @@ def run_experiment(
                     learners, chunk_metrics = chunk(learners, base_keys, games)
                     chunk_metrics = gather({name: getattr(chunk_metrics, name) for name in METRIC_NAMES})
                     host_learners = gather(learners)
-                    _check_finite(config, chunk_metrics, host_learners, first)
+                    chunk_metrics = _check_finite(config, chunk_metrics, host_learners, first)
                     elapsed = time.perf_counter() - started
                     metrics = {
                         name: np.concatenate([state.metrics[name], chunk_metrics[name]], axis=1)
@@ -330,7 +367,7 @@ def run_experiment(
                     progress.update(
                         state.games_done,
                         chunk_metrics["game_return"],
-                        len(games) * config.algorithm.awake_steps * config.realizations / elapsed,
+                        len(games) * config.algorithm.awake_steps * config.members / elapsed,
                     )
     return summarize(config, state, provenance)
 

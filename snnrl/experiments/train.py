@@ -4,6 +4,11 @@
 Keys: realization r gets ``split(key, R)[r]``; its learner is initialised from ``fold_in(k_r, INIT_TAG)``
 and game g is played with ``fold_in(k_r, g)``, so any chunking (and any resume point) gives the same
 numbers.
+
+Sweeps (``config.sweep``): the leading axis holds members, grid point x realization (grid-major, M = G R).
+Every grid point uses the same R realization keys (common random numbers: points differ only by their
+values), and each member's algorithm is the config with the grid point's values put in as traced numbers
+(``sweep_axes.point_algorithm``), so the whole grid is one compiled program.
 """
 
 from __future__ import annotations
@@ -13,15 +18,18 @@ from collections.abc import Callable
 from functools import partial
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
+from snnrl.algorithms.config import DreamingConfig
 from snnrl.algorithms.game import GameMetrics, play_game
 from snnrl.algorithms.learner import Learner, init_learner
 from snnrl.experiments.config import ExperimentConfig
 from snnrl.experiments.distributed import describe_split, mesh_devices
 from snnrl.experiments.hidden_layers import board_session, chip_roles, hidden_layer_parameters, init_keys
 from snnrl.experiments.overrides import fit_to_environment
+from snnrl.experiments.sweep_axes import field_kind, grid_values, point_algorithm
 from snnrl.models.neuromorphic import NeuromorphicAgentConfig
 
 
@@ -30,14 +38,50 @@ def realization_keys(seed: int, realizations: int) -> jax.Array:
     return jax.random.split(jax.random.key(seed), realizations)
 
 
+def member_keys(config: ExperimentConfig, keys: jax.Array | None = None) -> jax.Array:
+    """Each member's base key (M,): the realization keys (R,) (default: from config.seed) repeated for
+    every grid point."""
+    keys = realization_keys(config.seed, config.realizations) if keys is None else keys
+    return keys if not config.sweep else keys[np.tile(np.arange(config.realizations), config.grid_points)]
+
+
+def member_values(config: ExperimentConfig) -> np.ndarray:
+    """Each member's swept values (M, F) float32 (F = 0 without a sweep)."""
+    return np.repeat(grid_values(config.sweep), config.realizations, axis=0).astype(np.float32)
+
+
+def member_algorithm(config: ExperimentConfig, values: jax.Array) -> DreamingConfig:
+    """The algorithm of the member whose swept values are ``values`` (F,) (may be traced; integer fields
+    are rounded to int32). Without a sweep: config.algorithm itself."""
+    if not config.sweep:
+        return config.algorithm
+    cast = [
+        jnp.round(value).astype(jnp.int32) if field_kind(config.algorithm, axis) is int else value
+        for axis, value in zip(config.sweep, values, strict=True)
+    ]
+    return point_algorithm(config.algorithm, config.sweep, cast, validate=False)
+
+
 def init_learners(config: ExperimentConfig, base_keys: jax.Array) -> Learner:
-    """Fresh learners, one per realization (leading axis R). Readout-only (neuromorphic) networks get
-    their fixed hidden layers first, each realization its own connectivity and mismatch, drawn in JAX
-    (see ``hidden_layers``): ``base_keys`` may be traced."""
+    """Fresh learners, one per member (leading axis M = R without a sweep; ``base_keys`` (M,), see
+    ``member_keys``). Readout-only (neuromorphic) networks get their fixed hidden layers first, each
+    realization its own connectivity and mismatch, drawn in JAX (see ``hidden_layers``): ``base_keys``
+    may be traced."""
+    if config.sweep:
+        return jax.vmap(partial(_init_member, config))(base_keys, jnp.asarray(member_values(config)))
     hidden = hidden_layer_parameters(config.algorithm, base_keys) if _readout_only(config) else None
     if hidden is None:
         return jax.vmap(lambda k: init_learner(k, config.algorithm))(init_keys(base_keys))
     return jax.vmap(lambda k, h: init_learner(k, config.algorithm, h))(init_keys(base_keys), hidden)
+
+
+def _init_member(config: ExperimentConfig, base_key: jax.Array, values: jax.Array) -> Learner:
+    """One sweep member's fresh learner (its hidden layers drawn with its own values, e.g. mismatch)."""
+    algorithm = member_algorithm(config, values)
+    hidden = None
+    if _readout_only(config):
+        hidden = jax.tree.map(lambda leaf: leaf[0], hidden_layer_parameters(algorithm, base_key[None]))
+    return init_learner(init_keys(base_key[None])[0], algorithm, hidden)
 
 
 def learner_shapes(config: ExperimentConfig, base_keys: jax.Array) -> Learner:
@@ -54,17 +98,20 @@ def make_chunk(
     config: ExperimentConfig, env, env_params
 ) -> Callable[[Learner, jax.Array, jax.Array], tuple[Learner, GameMetrics]]:
     """Compiled ``chunk(learners, base_keys, games) -> (learners, metrics)``: plays the games whose
-    indices are in ``games`` (C,) for every realization. learners and base_keys have leading axis R;
-    metrics fields are (R, C)."""
-    algorithm = config.algorithm
+    indices are in ``games`` (C,) for every member. learners and base_keys have leading axis M (the
+    realizations, times the grid points of a sweep); metrics fields are (M, C)."""
 
-    def one_realization(learner: Learner, base_key: jax.Array, games: jax.Array):
+    def one_member(learner: Learner, base_key: jax.Array, games: jax.Array, values: jax.Array):
+        algorithm = member_algorithm(config, values)
+
         def one_game(learner, game):
             return play_game(algorithm, env, env_params, learner, jax.random.fold_in(base_key, game))[:2]
 
         return jax.lax.scan(one_game, learner, games)
 
-    return jax.jit(jax.vmap(one_realization, in_axes=(0, 0, None)))
+    members = jax.vmap(one_member, in_axes=(0, 0, None, 0))
+    values = member_values(config)
+    return jax.jit(lambda learners, base_keys, games: members(learners, base_keys, games, values))
 
 
 def realization_sharding(config: ExperimentConfig) -> NamedSharding | None:
@@ -80,13 +127,13 @@ def realization_sharding(config: ExperimentConfig) -> NamedSharding | None:
                 "--distributed"
             )
         return None
-    devices = mesh_devices(config.realizations)
+    devices = mesh_devices(config.members)
     if len(devices) == 1:
         return None
     if jax.process_count() > 1 and len(devices) < jax.device_count():
         warnings.warn(
-            f"{describe_split(config.realizations, devices)}; {jax.device_count() - len(devices)} device(s) "
-            f"stay idle (a multiple of {jax.device_count()} realizations uses them all)",
+            f"{describe_split(config.members, devices)}; {jax.device_count() - len(devices)} device(s) "
+            f"stay idle (a multiple of {jax.device_count()} members, grid points x realizations, uses them all)",
             stacklevel=2,
         )
     return NamedSharding(Mesh(np.array(devices), ("realizations",)), PartitionSpec("realizations"))
@@ -121,13 +168,18 @@ def make_environment(config: ExperimentConfig):
 
 def make_train(config: ExperimentConfig) -> Callable[[jax.Array], tuple[Learner, GameMetrics]]:
     """``train(key) -> (learners, metrics)`` for a JAX environment: all ``config.games`` games of all
-    realizations in one compiled program (metrics fields (R, games)). After distributed.initialize, the
+    members (realizations, times grid points in a sweep) in one compiled program (metrics fields
+    (M, games)). After distributed.initialize, the
     realizations are sharded over every process's devices and the outputs are global arrays (read them
     with distributed.gather)."""
     env, env_params = make_environment(config)
     if getattr(env, "host_side", False):
         raise ValueError(f"make_train needs a JAX environment; {config.env!r} is host-side: use run_experiment")
     config = fit_to_environment(config, env, env_params)
+    from snnrl.experiments.sweep import check_sweep_runs, check_sweep_traceable  # sweep imports this module
+
+    check_sweep_runs(config, env)
+    check_sweep_traceable(config, env, env_params)
     chunk = make_chunk(config, env, env_params)
     sharding = realization_sharding(config)
 
@@ -137,7 +189,7 @@ def make_train(config: ExperimentConfig) -> Callable[[jax.Array], tuple[Learner,
                 "a run with hidden layers on the real chip (backend 'dynapse1') is driven from the host "
                 "and cannot be jitted: call make_train(config)(key) without jax.jit"
             )
-        keys = jax.random.split(key, config.realizations)
+        keys = member_keys(config, jax.random.split(key, config.realizations))
         learners = shard(init_learners(config, keys), sharding)
         base_keys = shard(keys, sharding)
         with board_session(config.algorithm, base_keys):

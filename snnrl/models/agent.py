@@ -201,7 +201,10 @@ def agent_optimizer(config: AgentConfig, learning_rate_scale: float = 1.0) -> op
     learning_rate_scale multiplies both steps (updates from simulated experience)."""
     adam = optax.adam(config.learning_rate * learning_rate_scale, eps=config.adam_eps)
     plain = optax.sgd(learning_rate_scale * config.readout_plain_step / _gradient_beta(config))
-    readout = summed(adam, plain) if config.readout_plain_step else adam
+    # A swept (traced) plain step keeps the summed form (a step of 0 adds nothing).
+    readout = (
+        summed(adam, plain) if isinstance(config.readout_plain_step, jax.Array) or config.readout_plain_step else adam
+    )
     recurrent = (
         optax.chain(adam, zero_diagonal_after_update()) if config.recurrent_diagonal == "zero_after_update" else adam
     )

@@ -120,16 +120,21 @@ def hidden_parameters(
         return ChipLayer(jnp.asarray(chip_layer, jnp.int32))
     simulated = hidden.backend == "simulated"
     connectivity_key, mismatch_key = jax.random.split(key)
+    # A swept (traced) threshold enters after the nominal layer is built: it only fills the threshold array.
+    traced_threshold = isinstance(hidden.threshold, jax.Array)
     params = layer_lif_params(
         role,
         connectivity_key,
         encoder=hidden.encoder,
-        parameters=CoreParameters(threshold=hidden.threshold),
+        parameters=CoreParameters(threshold=1.0 if traced_threshold else hidden.threshold),
         rule=hidden.connection_rule,
         n_hidden=hidden.n_hidden,
         chip=DYNAPSE1 if simulated else None,
     )
-    return apply_mismatch(params, mismatch_key, hidden.mismatch) if simulated and hidden.mismatch else params
+    if traced_threshold:
+        params = params.replace(threshold=jnp.full_like(params.threshold, hidden.threshold))
+    mismatched = isinstance(hidden.mismatch, jax.Array) or hidden.mismatch != 0
+    return apply_mismatch(params, mismatch_key, hidden.mismatch) if simulated and mismatched else params
 
 
 @struct.dataclass
