@@ -40,6 +40,7 @@ class ModelUpdate(str, Enum):
 class DreamStart(str, Enum):
     reset = "reset"
     random = "random"
+    visited = "visited"
 
 
 class HiddenBackendChoice(str, Enum):
@@ -156,7 +157,10 @@ def train(
         typer.Option(help="World-model optimizer step every env step (official code) or once per game (paper)."),
     ] = None,
     dream_start: Annotated[
-        DreamStart | None, typer.Option(help="Dream from the real post-reset state or a random one (mode dream).")
+        DreamStart | None,
+        typer.Option(
+            help="Dream from the real post-reset state, a random one, or a state visited in the last game (mode dream)."
+        ),
     ] = None,
     neurons: Annotated[int | None, typer.Option(min=1, help="Neurons per network (agent and world model).")] = None,
     chunk_games: Annotated[

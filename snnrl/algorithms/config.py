@@ -11,7 +11,10 @@ from snnrl.models.world_model import WorldModelConfig
 
 MODES = ("dream", "plan", "none")
 MODEL_UPDATES = ("step", "game")
-DREAM_STARTS = ("reset", "random")
+DREAM_STARTS = ("reset", "random", "visited")
+IMAGINED_BASELINES = ("none", "dream_mean")
+DREAM_OPTIMIZERS = ("shared", "separate")
+DREAM_STOPS = ("never", "out_of_range")
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,18 @@ class DreamingConfig:
     simulated experience. dream_length: the first steps of each dream whose predicted rewards count (<=
     dream_steps; None = all): the dream still runs dream_steps steps (a static loop length), the rest
     count for nothing, so a sweep can vary the dream's length in one program.
+
+    Options of our own for making imagined experience useful (docs/howto/dreaming.md; off in the faithful
+    presets): dream_start 'visited' = a dream starts from a real observation of the game just played
+    (an awake step drawn uniformly, Dyna / MBPO-style), its world model first replaying the
+    model_warmup_steps real steps before it with their actions; dreams_per_game: several dreams per game
+    (vmapped, each its own start and random numbers), the agent stepping once with their mean gradient;
+    imagined_baseline 'dream_mean': each dream's predicted reward at step s minus the mean over the
+    game's dreams at step s (a baseline for the imagined policy gradient; needs dreams_per_game >= 2);
+    dream_optimizer 'separate': updates from imagined experience use their own Adam state instead of the
+    awake updates' one; dream_stop 'out_of_range': a dream counts only up to the first step whose
+    imagined observation leaves [0, 1] (the range of every real observation), where the world model's
+    predictions are no longer grounded in anything it has seen.
     """
 
     agent: AgentConfig = field(default_factory=AgentConfig)
@@ -65,6 +80,10 @@ class DreamingConfig:
     clip_dream_state: bool = False
     dream_lr_scale: float = 1.0
     dream_length: int | None = None
+    dreams_per_game: int = 1
+    imagined_baseline: str = "none"
+    dream_optimizer: str = "shared"
+    dream_stop: str = "never"
 
     def __post_init__(self) -> None:
         check_instance("DreamingConfig", "agent", self.agent, (AgentConfig, NeuromorphicAgentConfig))
@@ -82,7 +101,14 @@ class DreamingConfig:
             check_flag("DreamingConfig", name, getattr(self, name))
         check_integer("DreamingConfig", "model_learning_stop", self.model_learning_stop, minimum=0, optional=True)
         check_real("DreamingConfig", "dream_lr_scale", self.dream_lr_scale, finite=True)
-        for name, allowed in (("mode", MODES), ("model_update", MODEL_UPDATES), ("dream_start", DREAM_STARTS)):
+        for name, allowed in (
+            ("mode", MODES),
+            ("model_update", MODEL_UPDATES),
+            ("dream_start", DREAM_STARTS),
+            ("imagined_baseline", IMAGINED_BASELINES),
+            ("dream_optimizer", DREAM_OPTIMIZERS),
+            ("dream_stop", DREAM_STOPS),
+        ):
             if getattr(self, name) not in allowed:
                 raise ValueError(
                     f"DreamingConfig.{name}={getattr(self, name)!r} is not allowed; allowed: {list(allowed)}"
@@ -108,6 +134,13 @@ class DreamingConfig:
                 f"DreamingConfig.model_learning_stop must be >= 0 or None, got {self.model_learning_stop!r}"
             )
         check_integer("DreamingConfig", "dream_length", self.dream_length, minimum=1, optional=True)
+        check_integer("DreamingConfig", "dreams_per_game", self.dreams_per_game, minimum=1)
+        if self.imagined_baseline == "dream_mean" and self.dreams_per_game < 2:
+            raise ValueError(
+                "DreamingConfig.imagined_baseline='dream_mean' subtracts the mean over the game's dreams; "
+                f"it needs dreams_per_game >= 2, got {self.dreams_per_game}"
+            )
+
         if self.dream_length is not None and self.dream_length > self.dream_steps:
             raise ValueError(
                 f"DreamingConfig.dream_length={self.dream_length} is longer than the dream "

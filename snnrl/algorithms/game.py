@@ -48,11 +48,13 @@ class ModelStepRecord:
 
 @struct.dataclass
 class AwakeStepRecord:
-    """Per real step: the agent's step, the reward, and the world model's step."""
+    """Per real step: the agent's step, the reward, the world model's step, and the observation the agent
+    acted on (D,)."""
 
     agent: AgentStep
     reward: jax.Array
     model: ModelStepRecord
+    observation: jax.Array
 
 
 @struct.dataclass
@@ -65,7 +67,8 @@ class WarmupRecord:
 
 @struct.dataclass
 class DreamRecord:
-    """A dream: the imagined trajectory and the model's warm-up spikes before it ((W, N) or None)."""
+    """A dream: the imagined trajectory and the model's warm-up spikes before it ((W, N) or None); with
+    dreams_per_game K > 1 every field has a leading axis K."""
 
     imagined: Imagined
     warmup_spikes: jax.Array | None
@@ -207,6 +210,58 @@ def _concatenate(first, second):
     return jax.tree.map(lambda a, b: jnp.concatenate([a, b]), first, second)
 
 
+def _dream_start(
+    config: DreamingConfig,
+    record: AwakeStepRecord,
+    warmup: WarmupRecord | None,
+    start_observation: jax.Array,
+    key: jax.Array,
+):
+    """(start (D,), warm-up observations (W, D) or None, warm-up actions (W,) or None = NOOP) of a dream.
+    'visited': an awake step t drawn uniformly; the warm-up is the W real steps before it (the NOOP warm-up
+    and the awake game, joined), with their actions."""
+    observations = None if warmup is None else warmup.observations
+    if config.dream_start != "visited":
+        return dream_start_observation(config, start_observation, key), observations, None
+    t = jax.random.randint(key, (), 0, config.awake_steps)
+    start = record.observation[t]
+    if observations is None:
+        return start, None, None
+    joined = jnp.concatenate([observations, record.observation])
+    actions = jnp.concatenate([jnp.full((len(observations),), NOOP, jnp.int32), record.agent.action.astype(jnp.int32)])
+    width = len(observations)
+    window = lambda a: jax.lax.dynamic_slice_in_dim(a, t, width)  # noqa: E731  (steps t - W .. t - 1 of the game)
+    return start, window(joined), window(actions)
+
+
+def _dreams(config, learner, record, warmup, start_observation, key, dream_actions):
+    """The game's dreams: one (Imagined with fields (S, ...)) or, with dreams_per_game K > 1, K side by side
+    (fields (K, S, ...)), each with its own start and random numbers."""
+
+    def one(key):
+        key_start, key_dream = jax.random.split(key)
+        start, observations, actions = _dream_start(config, record, warmup, start_observation, key_start)
+        return dream(config, learner, observations, start, key_dream, dream_actions, actions)
+
+    if config.dreams_per_game == 1:
+        return one(key)
+    return jax.vmap(one)(jax.random.split(key, config.dreams_per_game))
+
+
+def _dream_rewards(config: DreamingConfig, imagined: Imagined) -> jax.Array:
+    """The predicted rewards the agent learns from, (S,) or (K, S): cut at dream_length, stopped at the
+    first out-of-range step (dream_stop), minus the mean over the game's dreams (imagined_baseline)."""
+    rewards = imagined.rewards
+    if config.dream_length is not None:
+        rewards = rewards * (jnp.arange(config.dream_steps) < config.dream_length)
+    if config.dream_stop == "out_of_range":
+        inside = jnp.all((imagined.observations >= 0.0) & (imagined.observations <= 1.0), axis=-1)
+        rewards = rewards * jnp.cumprod(inside, axis=-1)
+    if config.imagined_baseline == "dream_mean":
+        rewards = rewards - jnp.mean(rewards, axis=0)
+    return rewards
+
+
 def finish_game(
     config: DreamingConfig,
     learner: Learner,
@@ -244,20 +299,21 @@ def finish_game(
         learner = apply_agent_update(config, learner, carry.plan_gradients, imagined_on, simulated=True)
         imagined_return = carry.plan_return
     if config.mode == "dream":
-        key_start, key_dream = jax.random.split(key)
-        start = dream_start_observation(config, start_observation, key_start)
-        observations = None if warmup is None else warmup.observations
-        imagined, warmup_spikes = dream(config, learner, observations, start, key_dream, dream_actions)
-        rewards = imagined.rewards * learns
-        if config.dream_length is not None:
-            rewards = rewards * (jnp.arange(config.dream_steps) < config.dream_length)
-        gradients = imagined_gradients(config, learner, imagined, rewards)
+        imagined, warmup_spikes = _dreams(config, learner, record, warmup, start_observation, key, dream_actions)
+        rewards = _dream_rewards(config, imagined) * learns
+        if config.dreams_per_game == 1:
+            gradients = imagined_gradients(config, learner, imagined, rewards)
+        else:
+            per_dream = jax.vmap(lambda i, r: imagined_gradients(config, learner, i, r))(imagined, rewards)
+            gradients = jax.tree.map(lambda g: jnp.mean(g, axis=0), per_dream)
         if continued:
             # The awake trace keeps decaying through the dream: step s adds r[s] decay^(s+1) x that trace.
             decay = config.agent.trace_decay ** jnp.arange(1, config.dream_steps + 1, dtype=rewards.dtype)
-            gradients = jax.tree.map(lambda g, t: g + jnp.sum(rewards * decay) * t, gradients, awake_trace)
+            weight = jnp.mean(jnp.sum(rewards * decay, axis=-1))
+            gradients = jax.tree.map(lambda g, t: g + weight * t, gradients, awake_trace)
         learner = apply_agent_update(config, learner, gradients, imagined_on, simulated=True)
-        imagined_return, dreamt = jnp.sum(imagined.rewards), DreamRecord(imagined, warmup_spikes)
+        imagined_return = jnp.mean(jnp.sum(imagined.rewards, axis=-1))
+        dreamt = DreamRecord(imagined, warmup_spikes)
     probabilities = record.agent.probabilities
     entropy = -jnp.sum(probabilities * jnp.log(probabilities + 1e-30), axis=-1)
     learner = learner.replace(game=learner.game + 1, interactions=learner.interactions + config.awake_steps)
@@ -308,7 +364,7 @@ def play_game(
         learner, carry, model_record = awake_learn(
             config, learner, carry, observation, acted.action, next_observation, reward
         )
-        record = AwakeStepRecord(acted, reward, model_record)
+        record = AwakeStepRecord(acted, reward, model_record, observation)
         return (learner, carry, env_state, next_observation), record
 
     steps = jnp.arange(config.awake_steps)

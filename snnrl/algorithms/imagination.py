@@ -80,15 +80,19 @@ def imagine(
     return Imagined(acted, observations, deltas, rewards, spikes)
 
 
-def warm_up_model(config: DreamingConfig, learner: Learner, model_state, observations: jax.Array):
-    """Step the world model, without learning, through observations (W, D) under NOOP. Returns the state
-    and the spikes (W, N)."""
+def warm_up_model(
+    config: DreamingConfig, learner: Learner, model_state, observations: jax.Array, actions: jax.Array | None = None
+):
+    """Step the world model, without learning, through observations (W, D) under NOOP (or ``actions``
+    (W,)). Returns the state and the spikes (W, N)."""
+    actions = jnp.full((len(observations),), NOOP, jnp.int32) if actions is None else actions
 
-    def step(state, obs):
-        state, predicted = config.world_model.step(learner.world_model, state, obs, jnp.int32(NOOP))
+    def step(state, inputs):
+        obs, action = inputs
+        state, predicted = config.world_model.step(learner.world_model, state, obs, action)
         return state, predicted.network.spikes
 
-    return jax.lax.scan(step, model_state, observations)
+    return jax.lax.scan(step, model_state, (observations, actions))
 
 
 def dream(
@@ -98,15 +102,16 @@ def dream(
     start: jax.Array,
     key: jax.Array,
     actions: jax.Array | None = None,
+    warmup_actions: jax.Array | None = None,
 ) -> tuple[Imagined, jax.Array | None]:
     """One dream from fresh network states: the world model first replays the warm-up observations (W, D)
-    (if dream_model_warmup), then the agent acts for dream_steps steps from ``start`` (D,). Returns the
-    dream and the model's warm-up spikes (W, N) (None without a warm-up)."""
+    under NOOP or ``warmup_actions`` (W,) (if dream_model_warmup), then the agent acts for dream_steps steps
+    from ``start`` (D,). Returns the dream and the model's warm-up spikes (W, N) (None without a warm-up)."""
     key_agent, key_model, key_dream = jax.random.split(key, 3)
     model_state = config.world_model.initial_state(key_model)
     warmup_spikes = None
     if config.dream_model_warmup:
-        model_state, warmup_spikes = warm_up_model(config, learner, model_state, warmup_observations)
+        model_state, warmup_spikes = warm_up_model(config, learner, model_state, warmup_observations, warmup_actions)
     dreamt = imagine(
         config,
         learner,
@@ -132,7 +137,8 @@ def imagined_gradients(
 
 
 def dream_start_observation(config: DreamingConfig, reset_observation: jax.Array, key: jax.Array) -> jax.Array:
-    """The dream's first observation (D,): the real post-reset one, or uniform random in [0, 1]."""
+    """The dream's first observation (D,) for dream_start 'reset' (the real post-reset one) or 'random'
+    (uniform in [0, 1]); 'visited' starts are drawn in game.finish_game from the game's record."""
     if config.dream_start == "reset":
         return reset_observation
     return jax.random.uniform(key, reset_observation.shape, reset_observation.dtype)

@@ -14,7 +14,9 @@ from snnrl.models.world_model import WorldModel, WorldModelWeights
 
 @struct.dataclass
 class Learner:
-    """Everything one realization carries from game to game. game and interactions are () int32."""
+    """Everything one realization carries from game to game. game and interactions are () int32.
+    dream_opt_state: the Adam state of updates from imagined experience with dream_optimizer 'separate'
+    (None otherwise: they share agent_opt_state)."""
 
     agent: Agent
     agent_opt_state: optax.OptState
@@ -22,6 +24,7 @@ class Learner:
     model_opt_state: optax.OptState
     game: jax.Array
     interactions: jax.Array
+    dream_opt_state: optax.OptState | None = None
 
 
 def init_learner(key: jax.Array, config: DreamingConfig, hidden=None) -> Learner:
@@ -38,6 +41,11 @@ def init_learner(key: jax.Array, config: DreamingConfig, hidden=None) -> Learner
         model_opt_state=config.world_model.optimizer().init(model.weights),
         game=jnp.zeros((), jnp.int32),
         interactions=jnp.zeros((), jnp.int32),
+        dream_opt_state=(
+            agent_optimizer(config, simulated=True).init(agent.weights)
+            if config.dream_optimizer == "separate"
+            else None
+        ),
     )
 
 
@@ -52,15 +60,14 @@ def apply_agent_update(
     config: DreamingConfig, learner: Learner, gradients: AgentWeights, enabled: jax.Array, simulated: bool
 ) -> Learner:
     """One Adam step of the agent if ``enabled`` (() bool); ``simulated``: the gradients come from dreams or
-    plans (see ``agent_optimizer``)."""
-    updates, opt_state = agent_optimizer(config, simulated).update(
-        gradients, learner.agent_opt_state, learner.agent.weights
-    )
+    plans (see ``agent_optimizer``; with dream_optimizer 'separate' they step their own Adam state)."""
+    state_field = "dream_opt_state" if simulated and config.dream_optimizer == "separate" else "agent_opt_state"
+    old_state = getattr(learner, state_field)
+    updates, opt_state = agent_optimizer(config, simulated).update(gradients, old_state, learner.agent.weights)
     select = lambda new, old: jnp.where(enabled, new, old)  # noqa: E731
     weights = jax.tree.map(select, optax.apply_updates(learner.agent.weights, updates), learner.agent.weights)
     return learner.replace(
-        agent=learner.agent.replace(weights=weights),
-        agent_opt_state=jax.tree.map(select, opt_state, learner.agent_opt_state),
+        agent=learner.agent.replace(weights=weights), **{state_field: jax.tree.map(select, opt_state, old_state)}
     )
 
 

@@ -85,7 +85,7 @@ def make_host_chunk(
                 learners, carry, model_record = learn(
                     learners, carry, observation, acted.action, next_observation, reward
                 )
-                records.append(AwakeStepRecord(acted, reward, model_record))
+                records.append(AwakeStepRecord(acted, reward, model_record, observation))
                 observation = next_observation
             warmup = _warmup_record(warmup_observations, warmup_records, stack)
             learners, metrics = finish(learners, carry, stack(records), warmup, start_observation, key_finish)

@@ -99,6 +99,7 @@ STATIC_FIELDS = {
     "dream_steps": "a loop length (sweep dream_length, the dream steps that count, instead)",
     "n_fut": "a loop length (the look-ahead of mode plan)",
     "model_warmup_steps": "a loop length",
+    "dreams_per_game": "a batch size (the dreams of a game run side by side)",
     "n_per_variable": "an array shape (the input population's size)",
     "bins_per_step": "a loop length (time bins per agent step)",
     "bin_ms": "the simulated chip's time step, fixed when its layer is built",
