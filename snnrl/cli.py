@@ -340,10 +340,12 @@ def _report_sweep(config, folder: Path, summary: dict, figures: bool) -> None:
 
     typer.echo((folder / "sweep.csv").read_text().rstrip())
     if figures:
+        from snnrl.experiments.plots import plot_returns
         from snnrl.experiments.sweep import plot_sweep
 
         with np.load(folder / "metrics.npz") as data:
             paths = plot_sweep(config, data["game_return"], folder / "figures")
+        paths += plot_returns([folder], folder / "figures" / "returns")
         typer.echo(f"figures: {', '.join(str(path) for path in paths if path.suffix == '.png')}")
     typer.echo(
         f"done: {summary['games']} games x {summary['realizations']} realizations x {summary['grid_points']} grid "

@@ -33,6 +33,21 @@ def arm_labels(folders: list[Path]) -> list[str]:
     return next(labels for labels in candidates if len(set(labels)) == len(labels))
 
 
+def _arms(folders: list[Path]) -> list[tuple[str, ExperimentConfig, np.ndarray]]:
+    """(label, config, per-game returns (R, games)) of every arm: a folder, or each grid point of a sweep's
+    folder (labelled with its values, e.g. 'lr/learning_rate=0.001')."""
+    from snnrl.experiments.sweep import point_label
+
+    arms = []
+    for label, folder in zip(arm_labels(folders), folders, strict=True):
+        config, metrics = load_folder(Path(folder))
+        returns = metrics["game_return"].reshape(config.grid_points, config.realizations, -1)
+        for point in range(config.grid_points):
+            name = f"{label}/{point_label(config, point)}" if config.sweep else label
+            arms.append((name, config, returns[point]))
+    return arms
+
+
 def _save(figure, out: Path) -> list[Path]:
     out.parent.mkdir(parents=True, exist_ok=True)
     paths = [out.parent / f"{out.name}.png", out.parent / f"{out.name}.pdf"]  # names may hold dots
@@ -135,26 +150,24 @@ def returns_figure(folders: list[Path], window: int = 50, final_games: int = 250
     """The matplotlib figure of ``plot_returns`` (not saved)."""
     if not folders:
         raise ValueError("plot_returns needs at least one results folder")
-    labels = arm_labels(folders)
-    loaded = [load_folder(Path(folder)) for folder in folders]
-    games = min(metrics["game_return"].shape[1] for _, metrics in loaded)
+    arms = _arms(folders)
+    games = min(returns.shape[1] for _, _, returns in arms)
     window, final_games = min(window, games), min(final_games, games)
-    if len(folders) > 1:
+    if len(arms) > 1:
         figure = Figure(figsize=(10.0, 4.0))
         axis, aggregate = figure.subplots(1, 2, gridspec_kw={"width_ratios": [3, 2]})
     else:
         figure = Figure(figsize=(6.4, 4.0))
         axis = figure.subplots()
-    for index, (label, (config, metrics)) in enumerate(zip(labels, loaded, strict=True)):
-        returns = moving_average(metrics["game_return"], window)
-        _draw_curves(axis, label, config, returns, window, f"C{index}")
+    for index, (label, config, returns) in enumerate(arms):
+        _draw_curves(axis, label, config, moving_average(returns, window), window, f"C{index % 10}")
     axis.set_xlabel("real interactions (agent steps)")
     axis.set_ylabel(f"return per game (moving mean over {window} games)")
     axis.legend(fontsize=6, frameon=False)
     axis.grid(alpha=0.2)
-    if len(folders) > 1:
-        finals = [metrics["game_return"][:, -final_games:].mean(axis=1) for _, metrics in loaded]
-        _draw_aggregate(aggregate, labels, finals, final_games)
+    if len(arms) > 1:
+        finals = [returns[:, -final_games:].mean(axis=1) for _, _, returns in arms]
+        _draw_aggregate(aggregate, [label for label, _, _ in arms], finals, final_games)
         figure.tight_layout()
     return figure
 
@@ -162,7 +175,8 @@ def returns_figure(folders: list[Path], window: int = 50, final_games: int = 250
 def plot_returns(folders: list[Path], out: Path, window: int = 50, final_games: int = 250) -> list[Path]:
     """Return (moving mean over ``window`` games, drawn only where the window is full) vs real
     interactions for each folder (an arm, named by its folder): single runs thin, median thick, 80th
-    percentile dashed, mean ± standard error shaded. With two or more arms a second panel compares them
+    percentile dashed, mean ± standard error shaded; each grid point of a sweep's folder is an arm of its
+    own. With two or more arms a second panel compares them
     rliable-style on the mean return of the last ``final_games`` games: IQM with a bootstrap interval and
     the probability of improvement over the last folder (the reference). Returns the PNG and PDF paths."""
     return _save(returns_figure(folders, window, final_games), Path(out))

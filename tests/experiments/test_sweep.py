@@ -132,6 +132,7 @@ def test_cli_sweep_writes_table_and_figures_and_resume_keeps_the_grid(tmp_path):
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     assert (out / "figures" / "sweep_beta.png").stat().st_size > 0
+    assert (out / "figures" / "returns.png").stat().st_size > 0  # a curve per grid point
     rows = (out / "sweep.csv").read_text().splitlines()
     assert rows[0].startswith("algorithm.agent.beta,final_mean") and len(rows) == 3
     stored = json.loads((out / "config.json").read_text())["experiment"]["sweep"]
@@ -149,3 +150,13 @@ def test_a_grid_too_large_for_memory_is_refused_naming_its_size(monkeypatch):
     monkeypatch.setattr(memory, "available_bytes", lambda device: 10_000)
     with pytest.raises(ValueError, match="2 realizations x 12 grid points"):
         memory.check_learners_fit(config)
+
+
+def test_each_grid_point_of_a_sweep_folder_is_an_arm_of_the_returns_figure(tmp_path):
+    from snnrl.experiments.plots import returns_figure
+
+    config = with_sweep(tiny_config(games=2), ["agent.beta=3,5"])
+    run_experiment(config, tmp_path / "lr", show_progress=False)
+    figure = returns_figure([tmp_path / "lr"], window=1)
+    labels = {text.get_text() for text in figure.axes[1].get_yticklabels()}
+    assert {"lr/beta=3", "lr/beta=5"} <= labels
