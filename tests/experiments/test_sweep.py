@@ -160,3 +160,26 @@ def test_each_grid_point_of_a_sweep_folder_is_an_arm_of_the_returns_figure(tmp_p
     figure = returns_figure([tmp_path / "lr"], window=1)
     labels = {text.get_text() for text in figure.axes[1].get_yticklabels()}
     assert {"lr/beta=3", "lr/beta=5"} <= labels
+
+
+def test_the_simulated_chips_mismatch_and_threshold_sweep_in_one_program():
+    from tests.experiments.test_jit_make_train import tiny_preset
+
+    config = tiny_preset("neuromorphic")
+    swept = with_sweep(config, ["agent.hidden.mismatch=0,0.3", "world_model.hidden.threshold=1,2"])
+    learners, metrics = make_train(swept)(jax.random.key(config.seed))
+    for point, (mismatch, threshold) in enumerate(sweep_axes.grid_values(swept.sweep)):
+        algorithm = sweep_axes.point_algorithm(config.algorithm, swept.sweep, (mismatch, threshold))
+        alone, alone_metrics = make_train(config.replace(algorithm=algorithm))(jax.random.key(config.seed))
+        np.testing.assert_allclose(
+            np.asarray(learners.agent.hidden.threshold[point]), np.asarray(alone.agent.hidden.threshold[0]), rtol=1e-6
+        )
+        np.testing.assert_allclose(
+            np.asarray(learners.world_model.hidden.threshold[point]),
+            np.asarray(alone.world_model.hidden.threshold[0]),
+            rtol=1e-6,
+        )
+        np.testing.assert_array_equal(np.asarray(metrics.game_return[point]), np.asarray(alone_metrics.game_return[0]))
+    # No mismatch leaves every agent neuron at the nominal threshold; 30 % spreads them.
+    assert np.ptp(np.asarray(learners.agent.hidden.threshold[0])) == 0
+    assert np.ptp(np.asarray(learners.agent.hidden.threshold[2])) > 0
