@@ -182,6 +182,21 @@ def _demo() -> ExperimentConfig:
     return ExperimentConfig(algorithm=algorithm, games=600, realizations=4, chunk_games=50, preset="demo")
 
 
+def _dreaming() -> ExperimentConfig:
+    """Ours, not the papers': the official algorithm with the dreaming options that did best in our search
+    (docs/howto/dreaming.md, benchmarks/RESULTS.md "Making dreaming pay"): four 10-step dreams per game
+    from states visited in the game just played, the model warmed up on the real steps before each start,
+    the mean over the four dreams as a baseline, no continued awake trace."""
+    algorithm = DreamingConfig(
+        dream_start="visited",
+        dream_steps=10,
+        dreams_per_game=4,
+        imagined_baseline="dream_mean",
+        dream_continues_policy_trace=False,
+    )
+    return ExperimentConfig(algorithm=algorithm, preset="dreaming")
+
+
 def _neuromorphic() -> ExperimentConfig:
     """The neuromorphic code (blakeyy/neuromorphic_dreaming) on the simulated DYNAP-SE
     (510 hidden neurons each, 20 % mismatch): 1 + 17 NOOPs and no model warm-up, sticky actions 0.25,
@@ -209,6 +224,10 @@ PRESETS: dict[str, tuple[Callable[[], ExperimentConfig], str]] = {
     "neuromorphic": (
         _neuromorphic,
         "the neuromorphic code step by step: readout-only networks on the simulated DYNAP-SE (510 neurons, 20 % mismatch)",
+    ),
+    "dreaming": (
+        _dreaming,
+        "ours: the official algorithm with four short dreams per game from visited states and a baseline (docs/howto/dreaming.md)",
     ),
     "demo": (_demo, "the official algorithm small enough for a laptop: N=200, 600 games, 4 realizations"),
 }
