@@ -65,6 +65,12 @@ def compare(ours: np.ndarray, official: np.ndarray) -> list[dict]:
     return rows
 
 
+def environment_name(folder: Path) -> str:
+    """'JAX Pong' or 'ALE' for the environment the arms folder's runs played."""
+    env = json.loads((folder / "none" / "config.json").read_text())["experiment"]["env"]
+    return "ALE" if env.startswith("ale:") else "JAX Pong" if env == "pong" else env
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("folder", type=Path, help="arms folder with dream/ and none/ (benchmarks/arms.py)")
@@ -82,7 +88,7 @@ def main() -> None:
         }
         games = BLOCK * np.arange(1, official.shape[1] + 1)
         for curves, color, name in (
-            (ours, "C0", f"snnrl official preset, JAX Pong ({ours.shape[0]} runs)"),
+            (ours, "C0", f"snnrl official preset, {environment_name(args.folder)} ({ours.shape[0]} runs)"),
             (official, "C3", f"official code, ALE ({official.shape[0]} seeds)"),
         ):
             for run in curves:
