@@ -41,10 +41,13 @@ def _arms(folders: list[Path]) -> list[tuple[str, ExperimentConfig, np.ndarray]]
     arms = []
     for label, folder in zip(arm_labels(folders), folders, strict=True):
         config, metrics = load_folder(Path(folder))
+        if not config.sweep:
+            arms.append((label, config, metrics["game_return"]))
+            continue
         returns = metrics["game_return"].reshape(config.grid_points, config.realizations, -1)
-        for point in range(config.grid_points):
-            name = f"{label}/{point_label(config, point)}" if config.sweep else label
-            arms.append((name, config, returns[point]))
+        arms.extend(
+            (f"{label}/{point_label(config, point)}", config, returns[point]) for point in range(config.grid_points)
+        )
     return arms
 
 

@@ -2,6 +2,8 @@
 states, several dreams per game, a baseline over the game's dreams, a separate Adam state for imagined
 updates, dreams stopped where they leave the range of real observations."""
 
+import functools
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -14,42 +16,43 @@ from snnrl.algorithms.learner import init_learner
 from tests.algorithms.test_game import ENV, ENV_PARAMS, small_config
 
 
-def one_game(config: DreamingConfig, seed: int = 0):
-    learner = init_learner(jax.random.key(seed), config)
-    return learner, jax.jit(lambda l, k: play_game(config, ENV, ENV_PARAMS, l, k))(learner, jax.random.key(seed + 7))
+@functools.cache
+def visited_game():
+    """One game with three 10-step dreams per game from visited states and the dream-mean baseline."""
+    config = small_config(dream_start="visited", dreams_per_game=3, imagined_baseline="dream_mean")
+    learner = init_learner(jax.random.key(0), config)
+    final, metrics, record = jax.jit(lambda l, k: play_game(config, ENV, ENV_PARAMS, l, k))(learner, jax.random.key(7))
+    return config, final, metrics, record
 
 
 def test_a_visited_dream_starts_at_a_real_step_after_replaying_the_steps_before_it():
-    config = small_config(dream_start="visited")
-    _, (final, _, record) = one_game(config)
+    config, final, _, record = visited_game()
     awake = np.asarray(record.awake.observation)
-    start = np.asarray(record.dream.imagined.observations[0])
-    matches = [t for t in range(config.awake_steps) if np.array_equal(awake[t], start)]
-    assert matches, "the dream must start from an observation of the awake game"
-    t = matches[0]
-    # The model's warm-up replays the W real steps before t: the NOOP warm-up and the awake game, joined.
-    observations = np.concatenate([np.asarray(record.warmup.observations), awake])[t : t + config.model_warmup_steps]
-    actions = np.concatenate(
-        [np.zeros(config.model_warmup_steps, np.int32), np.asarray(record.awake.agent.action, np.int32)]
-    )[t : t + config.model_warmup_steps]
-    # The world model the dream used is the final one (the dream changes only the agent).
-    state = config.world_model.initial_state(jax.random.key(0))
-    _, spikes = warm_up_model(config, final, state, jnp.asarray(observations), jnp.asarray(actions))
-    np.testing.assert_array_equal(np.asarray(spikes), np.asarray(record.dream.warmup_spikes))
+    for dream_index in range(config.dreams_per_game):
+        start = np.asarray(record.dream.imagined.observations[dream_index, 0])
+        matches = [t for t in range(config.awake_steps) if np.array_equal(awake[t], start)]
+        assert matches, "the dream must start from an observation of the awake game"
+        t = matches[0]
+        # The model's warm-up replays the W real steps before t: the NOOP warm-up and the awake game, joined.
+        width = config.model_warmup_steps
+        observations = np.concatenate([np.asarray(record.warmup.observations), awake])[t : t + width]
+        actions = np.concatenate([np.zeros(width, np.int32), np.asarray(record.awake.agent.action, np.int32)])
+        # The world model the dream used is the final one (the dream changes only the agent).
+        state = config.world_model.initial_state(jax.random.key(0))
+        _, spikes = warm_up_model(config, final, state, jnp.asarray(observations), jnp.asarray(actions[t : t + width]))
+        np.testing.assert_array_equal(np.asarray(spikes), np.asarray(record.dream.warmup_spikes[dream_index]))
 
 
 def test_several_dreams_per_game_run_side_by_side_from_their_own_starts():
-    config = small_config(dream_start="visited", dreams_per_game=4)
-    _, (learner, metrics, record) = one_game(config)
+    config, _, metrics, record = visited_game()
     observations = np.asarray(record.dream.imagined.observations)
-    assert observations.shape == (4, config.dream_steps, config.world_model.n_state)
+    assert observations.shape == (3, config.dream_steps, config.world_model.n_state)
     assert len({tuple(o) for o in observations[:, 0]}) > 1, "dreams must start from different visited states"
     assert np.isfinite(np.asarray(metrics.imagined_return))
 
 
 def test_the_dream_mean_baseline_leaves_zero_mean_rewards_at_every_step():
-    config = small_config(dreams_per_game=3, imagined_baseline="dream_mean")
-    _, (_, _, record) = one_game(config)
+    config, _, _, record = visited_game()
     rewards = np.asarray(_dream_rewards(config, record.dream.imagined))
     assert rewards.shape == (3, config.dream_steps)
     np.testing.assert_allclose(rewards.sum(axis=0), 0.0, atol=1e-6)
@@ -58,15 +61,14 @@ def test_the_dream_mean_baseline_leaves_zero_mean_rewards_at_every_step():
 
 
 def test_a_dream_counts_only_up_to_its_first_step_out_of_range():
-    config = small_config(dream_stop="out_of_range")
-    _, (_, _, record) = one_game(config)
-    imagined = record.dream.imagined
-    observations = np.array(imagined.observations)
+    config, _, _, record = visited_game()
+    config = config.replace(dream_stop="out_of_range", imagined_baseline="none")
+    observations = np.array(record.dream.imagined.observations[0])
     observations[4, 0] = 1.5  # step 4 leaves [0, 1]
+    one_dream = jax.tree.map(lambda leaf: leaf[0], record.dream.imagined)
+    ones = jnp.ones(config.dream_steps)
     rewards = np.asarray(
-        _dream_rewards(
-            config, imagined.replace(observations=jnp.asarray(observations), rewards=jnp.ones(config.dream_steps))
-        )
+        _dream_rewards(config, one_dream.replace(observations=jnp.asarray(observations), rewards=ones))
     )
     inside = np.all((observations >= 0) & (observations <= 1), axis=-1)
     first_out = int(np.argmin(inside))

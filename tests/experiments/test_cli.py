@@ -59,7 +59,7 @@ def test_list_shows_presets_and_environments():
 @pytest.mark.parametrize(
     "arguments, message",
     [
-        (["--preset", "nope"], "valid presets: demo, neuromorphic, official, paper"),
+        (["--preset", "nope"], "valid presets: demo, dreaming, neuromorphic, official, paper"),
         (["--env", "mars"], "known: pong"),
         (["--mode", "sleep"], "sleep"),
         (["--games", "0"], "--games"),

@@ -17,20 +17,20 @@ from snnrl.experiments.configure import with_sweep
 from snnrl.experiments.runner import run_experiment
 from snnrl.experiments.sweep import check_sweep_traceable, sweep_table
 from snnrl.experiments.sweep_axes import SweepAxis, parse_sweep
-from snnrl.experiments.train import make_environment, make_train
+from snnrl.experiments.train import init_learners, make_environment, make_train, member_keys
 from tests.experiments.conftest import TINY_ENV, tiny_config
 
 
 def sweep_config(**changes):
     config = tiny_config(games=3, **changes)
-    return with_sweep(config, ["agent.learning_rate=1e-3,4e-3", "dream_lr_scale=0.5,2"])
+    return with_sweep(config, ["agent.learning_rate=1e-3,4e-3", "dream_lr_scale=2"])
 
 
 def test_every_member_equals_the_run_of_its_grid_point():
     config = sweep_config()
-    assert (config.grid_points, config.members) == (4, 8)
+    assert (config.grid_points, config.members) == (2, 4)
     learners, metrics = make_train(config)(jax.random.key(config.seed))
-    assert metrics.game_return.shape == (8, 3)
+    assert metrics.game_return.shape == (4, 3)
     for point, (rate, scale) in enumerate(sweep_axes.grid_values(config.sweep)):
         agent = config.algorithm.agent.replace(learning_rate=float(rate))
         single = config.replace(sweep=(), algorithm=config.algorithm.replace(agent=agent, dream_lr_scale=float(scale)))
@@ -44,7 +44,7 @@ def test_every_member_equals_the_run_of_its_grid_point():
             atol=1e-6,
         )
     # The grid points differ: the swept values reach the learning rules.
-    readouts = np.asarray(learners.agent.weights.readout).reshape(4, config.realizations, -1)
+    readouts = np.asarray(learners.agent.weights.readout).reshape(2, config.realizations, -1)
     assert not np.allclose(readouts[0], readouts[-1])
 
 
@@ -113,11 +113,8 @@ def test_sweep_table_tests_each_point_against_the_presets_own_values():
 
 def test_dream_length_masks_the_rest_of_the_dream():
     full = tiny_config(games=2)
-    _, metrics_all = make_train(full)(jax.random.key(0))
-    _, metrics_same = make_train(full.replace(algorithm=full.algorithm.replace(dream_length=10)))(jax.random.key(0))
     learners_short, _ = make_train(full.replace(algorithm=full.algorithm.replace(dream_length=3)))(jax.random.key(0))
     learners_all, _ = make_train(full)(jax.random.key(0))
-    np.testing.assert_array_equal(np.asarray(metrics_all.game_return), np.asarray(metrics_same.game_return))
     assert not np.allclose(
         np.asarray(learners_short.agent.weights.readout), np.asarray(learners_all.agent.weights.readout)
     )
@@ -137,6 +134,10 @@ def test_cli_sweep_writes_table_and_figures_and_resume_keeps_the_grid(tmp_path):
     assert rows[0].startswith("algorithm.agent.beta,final_mean") and len(rows) == 3
     stored = json.loads((out / "config.json").read_text())["experiment"]["sweep"]
     assert stored == [{"field": "algorithm.agent.beta", "values": [3.0, 5.0]}]
+    from snnrl.experiments.plots import returns_figure
+
+    labels = {text.get_text() for text in returns_figure([out], window=1).axes[1].get_yticklabels()}
+    assert {"sweep/beta=3", "sweep/beta=5"} <= labels  # each grid point is an arm of the returns figure
     changed = CliRunner().invoke(
         app, ["train", "--out", str(out), "--resume", "--games", "4", "--sweep", "agent.beta=3,6"]
     )
@@ -152,34 +153,25 @@ def test_a_grid_too_large_for_memory_is_refused_naming_its_size(monkeypatch):
         memory.check_learners_fit(config)
 
 
-def test_each_grid_point_of_a_sweep_folder_is_an_arm_of_the_returns_figure(tmp_path):
-    from snnrl.experiments.plots import returns_figure
-
-    config = with_sweep(tiny_config(games=2), ["agent.beta=3,5"])
-    run_experiment(config, tmp_path / "lr", show_progress=False)
-    figure = returns_figure([tmp_path / "lr"], window=1)
-    labels = {text.get_text() for text in figure.axes[1].get_yticklabels()}
-    assert {"lr/beta=3", "lr/beta=5"} <= labels
-
-
 def test_the_simulated_chips_mismatch_and_threshold_sweep_in_one_program():
     from tests.experiments.test_jit_make_train import tiny_preset
 
     config = tiny_preset("neuromorphic")
     swept = with_sweep(config, ["agent.hidden.mismatch=0,0.3", "world_model.hidden.threshold=1,2"])
-    learners, metrics = make_train(swept)(jax.random.key(config.seed))
+    learners = init_learners(swept, member_keys(swept))
     for point, (mismatch, threshold) in enumerate(sweep_axes.grid_values(swept.sweep)):
-        algorithm = sweep_axes.point_algorithm(config.algorithm, swept.sweep, (mismatch, threshold))
-        alone, alone_metrics = make_train(config.replace(algorithm=algorithm))(jax.random.key(config.seed))
-        np.testing.assert_allclose(
-            np.asarray(learners.agent.hidden.threshold[point]), np.asarray(alone.agent.hidden.threshold[0]), rtol=1e-6
+        single = config.replace(
+            algorithm=sweep_axes.point_algorithm(config.algorithm, swept.sweep, (mismatch, threshold))
         )
-        np.testing.assert_allclose(
-            np.asarray(learners.world_model.hidden.threshold[point]),
-            np.asarray(alone.world_model.hidden.threshold[0]),
-            rtol=1e-6,
-        )
-        np.testing.assert_array_equal(np.asarray(metrics.game_return[point]), np.asarray(alone_metrics.game_return[0]))
+        alone = init_learners(single, member_keys(single))
+        for role in ("agent", "world_model"):
+            np.testing.assert_allclose(
+                np.asarray(getattr(learners, role).hidden.threshold[point]),
+                np.asarray(getattr(alone, role).hidden.threshold[0]),
+                rtol=1e-6,
+            )
     # No mismatch leaves every agent neuron at the nominal threshold; 30 % spreads them.
     assert np.ptp(np.asarray(learners.agent.hidden.threshold[0])) == 0
     assert np.ptp(np.asarray(learners.agent.hidden.threshold[2])) > 0
+    _, metrics = make_train(swept)(jax.random.key(config.seed))  # and the grid trains in one program
+    assert metrics.game_return.shape == (4, 2) and np.isfinite(np.asarray(metrics.game_return)).all()
