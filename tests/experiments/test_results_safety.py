@@ -102,8 +102,9 @@ def test_a_second_writer_fails_at_once_naming_the_first_whose_results_stay_intac
         assert read_config(folder).seed == 3
     finally:
         first.send_signal(signal.SIGTERM)
-        first.wait(timeout=60)
-    assert first.returncode == 128 + signal.SIGTERM, first.stderr.read().decode()
+        # communicate drains stderr while waiting (a full pipe would block the child's exit).
+        _, stderr = first.communicate(timeout=180)
+    assert first.returncode == 128 + signal.SIGTERM, stderr.decode()
     assert not (folder / LOCK_NAME).exists() and not list(folder.glob(f".*{TEMPORARY_SUFFIX}"))
     done = json.loads((folder / "summary.json").read_text())["games"]
     resumed = runner.invoke(
