@@ -25,7 +25,11 @@ def sigterm_raises() -> Iterator[None]:
         yield
         return
     previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    # A process inherits its parent's blocked signals: a launcher (or a library in it) that blocks SIGTERM
+    # would leave the run unstoppable, the signal pending forever. Unblocked while the handler is set.
+    blocked = signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
     try:
         yield
     finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
         signal.signal(signal.SIGTERM, previous)

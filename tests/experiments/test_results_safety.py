@@ -90,7 +90,13 @@ def test_a_second_writer_fails_at_once_naming_the_first_whose_results_stay_intac
         "--out",
         str(folder),
     ]
-    first = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # The child starts with SIGTERM blocked, as under a launcher that blocks it: the run must still stop.
+    first = subprocess.Popen(
+        command,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        preexec_fn=lambda: signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM}),
+    )
     deadline = time.time() + 120
     while time.time() < deadline and not (folder / "summary.json").exists():
         time.sleep(0.05)
