@@ -93,8 +93,10 @@ def test_a_second_writer_fails_at_once_naming_the_first_whose_results_stay_intac
     # The child starts with SIGTERM blocked, as under a launcher that blocks it: the run must still stop.
     first = subprocess.Popen(
         command,
+        stdin=subprocess.DEVNULL,  # not the xdist worker's channel
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        start_new_session=True,
         preexec_fn=lambda: signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM}),
     )
     deadline = time.time() + 120
