@@ -116,7 +116,11 @@ def test_a_second_writer_fails_at_once_naming_the_first_whose_results_stay_intac
     finally:
         first.send_signal(signal.SIGTERM)
         # communicate drains stderr while waiting (a full pipe would block the child's exit).
-        _, stderr = first.communicate(timeout=60)
+        try:
+            _, stderr = first.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            first.kill()  # never leave the hung writer running
+            raise
     assert first.returncode == 128 + signal.SIGTERM, stderr.decode()
     assert not (folder / LOCK_NAME).exists() and not list(folder.glob(f".*{TEMPORARY_SUFFIX}"))
     done = json.loads((folder / "summary.json").read_text())["games"]
