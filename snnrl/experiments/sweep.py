@@ -49,7 +49,7 @@ def check_sweep_traceable(config: ExperimentConfig, env, env_params) -> None:
     from snnrl.experiments.train import init_learners, member_keys
 
     def first_game(config: ExperimentConfig):
-        learners = init_learners(config, member_keys(config)[: config.members])
+        learners = init_learners(config, member_keys(config))
         learner = jax.tree.map(lambda leaf: leaf[0], learners)
         values = jnp.asarray(grid_values(config.sweep)[0], jnp.float32)
         return play_game(member_algorithm(config, values), env, env_params, learner, jax.random.key(0))[1]
@@ -128,6 +128,7 @@ def sweep_table(config: ExperimentConfig, returns: np.ndarray, final_games: int 
     per_member = returns[:, -final_games:].mean(axis=1) if games else np.full(len(returns), np.nan)
     finals = per_member.reshape(config.grid_points, config.realizations)
     reference = reference_point(config, config.algorithm)
+    reference_ok = None if reference is None else finals[reference][np.isfinite(finals[reference])]
     points = []
     for point, values in enumerate(grid_values(config.sweep)):
         ok = finals[point][np.isfinite(finals[point])]
@@ -139,7 +140,6 @@ def sweep_table(config: ExperimentConfig, returns: np.ndarray, final_games: int 
             "diverged": int(config.realizations - ok.size),
             "p_vs_reference": None,
         }
-        reference_ok = finals[reference][np.isfinite(finals[reference])] if reference is not None else None
         if reference is not None and point != reference and ok.size and reference_ok.size:
             entry["p_vs_reference"] = float(mannwhitneyu(ok, reference_ok, alternative="greater").pvalue)
         points.append(entry)
