@@ -20,6 +20,7 @@ from snnrl.experiments.sweep_axes import SweepAxis, check_sweep, grid_size
 from snnrl.models.agent import AgentConfig
 from snnrl.models.neuromorphic import NeuromorphicAgentConfig, NeuromorphicWorldModelConfig
 from snnrl.models.world_model import WorldModelConfig
+from snnrl.observations import FRAME_ENVIRONMENTS, ObservationConfig
 
 INT32_MAX = 2**31 - 1
 SEED_MAX = 2**32 - 1
@@ -93,9 +94,11 @@ class ExperimentConfig:
     sticky_prob: float = 0.25
     preset: str = "official"
     sweep: tuple[SweepAxis, ...] = ()
+    observation: ObservationConfig = field(default_factory=ObservationConfig)
 
     def __post_init__(self) -> None:
         check_instance("ExperimentConfig", "algorithm", self.algorithm, DreamingConfig)
+        check_instance("ExperimentConfig", "observation", self.observation, ObservationConfig)
         if not isinstance(self.sweep, tuple) or not all(isinstance(axis, SweepAxis) for axis in self.sweep):
             raise ValueError(f"ExperimentConfig.sweep must be a tuple of SweepAxis, got {self.sweep!r}")
         if not isinstance(self.env, str) or not self.env:
@@ -103,7 +106,8 @@ class ExperimentConfig:
         check_instance("ExperimentConfig", "preset", self.preset, str)
         # Game indices and realization counts are int32 in JAX (and 2**31 - 1 tags the initial weights);
         # jax.random.key folds seeds modulo 2**32, so larger seeds would repeat smaller ones.
-        check_integer("ExperimentConfig", "games", self.games, minimum=1, maximum=INT32_MAX)
+        # 2**31 - 2 tags each realization's observation sensor (observations.sensor_key): games stay below.
+        check_integer("ExperimentConfig", "games", self.games, minimum=1, maximum=INT32_MAX - 2)
         check_integer("ExperimentConfig", "realizations", self.realizations, minimum=1, maximum=INT32_MAX)
         if self.members > INT32_MAX:
             raise ValueError(
@@ -115,6 +119,30 @@ class ExperimentConfig:
         check_real("ExperimentConfig", "sticky_prob", self.sticky_prob, minimum=0.0, below=1.0)
         check_integer("ExperimentConfig", "chunk_games", self.chunk_games, minimum=1)
         check_sweep(self.algorithm, self.sweep)
+        self._check_observation()
+
+    def _check_observation(self) -> None:
+        """ValueError for a pipeline the environment cannot feed, or dream options it makes meaningless."""
+        pipeline = self.observation.pipeline
+        if pipeline == "ram":
+            return
+        if self.env not in FRAME_ENVIRONMENTS:
+            raise ValueError(
+                f"observation.pipeline={pipeline!r} reads binary 210x160 frames; environment {self.env!r} renders "
+                f"none (environments with frames: {', '.join(FRAME_ENVIRONMENTS)})"
+            )
+        if pipeline == "projection" and isinstance(self.algorithm.agent, NeuromorphicAgentConfig):
+            raise ValueError(
+                "observation.pipeline='projection' gives variables centred on 0; the neuromorphic networks' "
+                "population code tiles RAM values 0..255: use pipeline 'ram' or 'autoencoder' with them"
+            )
+        if pipeline == "projection":
+            for name, value in (("dream_start", "random"), ("dream_stop", "out_of_range")):
+                if getattr(self.algorithm, name) == value:
+                    raise ValueError(
+                        f"algorithm.{name}={value!r} assumes observations in [0, 1]; the 'projection' pipeline's "
+                        "variables are unbounded: choose another value or the 'autoencoder' pipeline"
+                    )
 
     def replace(self, **changes) -> ExperimentConfig:
         """A copy with some fields changed (validated again)."""

@@ -11,7 +11,7 @@ import numpy as np
 
 from snnrl.algorithms.imagination import NOOP, dream
 from snnrl.experiments.runner import load_state, read_config
-from snnrl.experiments.train import make_environment, member_algorithm, member_values
+from snnrl.experiments.train import make_environment, member_algorithm, member_env_params, member_keys, member_values
 
 
 def dream_against_reality(folder: Path, realization: int = 0, seed: int = 0):
@@ -27,6 +27,7 @@ def dream_against_reality(folder: Path, realization: int = 0, seed: int = 0):
         )
     learner = jax.tree.map(lambda leaf: leaf[realization], state.learners)
     algorithm = member_algorithm(config, jnp.asarray(member_values(config)[realization]))
+    env_params = member_env_params(env, env_params, member_keys(config)[realization])
     key_reset, key_dream, key_env = jax.random.split(jax.random.key(seed), 3)
     observation, env_state = env.reset(key_reset, env_params)
 

@@ -5,7 +5,6 @@ of the same seed see the same random numbers."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from functools import partial
 
@@ -25,11 +24,12 @@ from snnrl.algorithms.game import (
 from snnrl.algorithms.imagination import NOOP
 from snnrl.algorithms.learner import Learner
 from snnrl.experiments.config import ExperimentConfig
+from snnrl.observations import with_batch_size
 
 
 def host_env_params(config: ExperimentConfig, env_params):
     """Params of a host environment batched over the realizations."""
-    return dataclasses.replace(env_params, batch_size=config.realizations)
+    return with_batch_size(env_params, config.realizations)
 
 
 def make_host_chunk(
@@ -61,6 +61,9 @@ def make_host_chunk(
         return jnp.asarray(next_observation), env_state, jnp.asarray(reward, jnp.float32)
 
     def chunk(learners: Learner, base_keys: jax.Array, games: jax.Array) -> tuple[Learner, GameMetrics]:
+        nonlocal env_params
+        if hasattr(env, "batch_params"):  # each realization's observation sensor, from its base key
+            env_params = env.batch_params(env_params, base_keys)
         per_game = []
         noops = jnp.full((config.realizations,), NOOP, jnp.int32)
         for game in np.asarray(games):

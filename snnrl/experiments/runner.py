@@ -41,7 +41,7 @@ from snnrl.experiments.preflight import check_chip, check_out_folder
 from snnrl.experiments.progress import ProgressReporter
 from snnrl.experiments.provenance import run_provenance
 from snnrl.experiments.run_identity import check_same_run
-from snnrl.experiments.signals import sigterm_raises
+from snnrl.experiments.signals import raise_if_terminated, sigterm_raises
 from snnrl.experiments.storage import remove_temporaries, write_atomic, write_json, write_npz
 from snnrl.experiments.sweep import (
     check_sweep_runs,
@@ -346,6 +346,7 @@ def run_experiment(
                         _write_results(config, folder, state, provenance)
             with ProgressReporter(config, state.games_done, enabled=show_progress and leader) as progress:
                 while state.games_done < config.games:
+                    raise_if_terminated()
                     first = state.games_done
                     games = _game_indices(first, min(first + config.chunk_games, config.games))
                     started = time.perf_counter()
@@ -353,6 +354,7 @@ def run_experiment(
                     chunk_metrics = gather({name: getattr(chunk_metrics, name) for name in METRIC_NAMES})
                     host_learners = gather(learners)
                     chunk_metrics = _check_finite(config, chunk_metrics, host_learners, first)
+                    raise_if_terminated()
                     elapsed = time.perf_counter() - started
                     metrics = {
                         name: np.concatenate([state.metrics[name], chunk_metrics[name]], axis=1)

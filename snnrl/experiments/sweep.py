@@ -46,13 +46,14 @@ def check_sweep_traceable(config: ExperimentConfig, env, env_params) -> None:
     if not config.sweep:
         return
     from snnrl.algorithms.game import play_game
-    from snnrl.experiments.train import init_learners, member_keys
+    from snnrl.experiments.train import init_learners, member_env_params, member_keys
 
     def first_game(config: ExperimentConfig):
-        learners = init_learners(config, member_keys(config))
-        learner = jax.tree.map(lambda leaf: leaf[0], learners)
+        keys = member_keys(config)
+        learner = jax.tree.map(lambda leaf: leaf[0], init_learners(config, keys))
         values = jnp.asarray(grid_values(config.sweep)[0], jnp.float32)
-        return play_game(member_algorithm(config, values), env, env_params, learner, jax.random.key(0))[1]
+        params = member_env_params(env, env_params, keys[0])
+        return play_game(member_algorithm(config, values), env, params, learner, jax.random.key(0))[1]
 
     try:
         jax.eval_shape(lambda: first_game(config))

@@ -104,8 +104,10 @@ def make_chunk(
     def one_member(learner: Learner, base_key: jax.Array, games: jax.Array, values: jax.Array):
         algorithm = member_algorithm(config, values)
 
+        params = member_env_params(env, env_params, base_key)
+
         def one_game(learner, game):
-            return play_game(algorithm, env, env_params, learner, jax.random.fold_in(base_key, game))[:2]
+            return play_game(algorithm, env, params, learner, jax.random.fold_in(base_key, game))[:2]
 
         return jax.lax.scan(one_game, learner, games)
 
@@ -158,12 +160,26 @@ def shard(tree, sharding: NamedSharding | None):
 
 def make_environment(config: ExperimentConfig):
     """(env, params) for the config: Pong and ALE environments get the run's NOOP warm-up and sticky
-    actions."""
+    actions; an observation pipeline wraps the environment (its sensors are put in per member by
+    ``member_env_params``). ALE's ROM is looked up here, before anything compiles."""
     from snnrl.envs import make
+    from snnrl.observations import observed
 
     if config.env == "pong" or config.env.startswith("ale:"):
-        return make(config.env, noop_warmup=config.noop_warmup, sticky_prob=config.sticky_prob)
-    return make(config.env)
+        env, params = make(config.env, noop_warmup=config.noop_warmup, sticky_prob=config.sticky_prob)
+    else:
+        env, params = make(config.env)
+    if config.env.startswith("ale:"):
+        from snnrl.envs.ale import rom_path
+
+        rom_path(env.spec.rom)
+    return observed(env, params, config.observation, config.env)
+
+
+def member_env_params(env, env_params, base_key: jax.Array):
+    """The environment params of one member: with its observation pipeline's sensor (e.g. its projection
+    matrix, drawn from its base key) when the environment is seen through one; else ``env_params``."""
+    return env.member_params(env_params, base_key) if hasattr(env, "member_params") else env_params
 
 
 def make_train(config: ExperimentConfig) -> Callable[[jax.Array], tuple[Learner, GameMetrics]]:
