@@ -436,6 +436,13 @@ app.command(
     help="Train an RL algorithm of the family (ppo, reinforce, actor_critic, dqn): see docs/howto/algorithms.md.",
 )(train_algorithm)
 
+from snnrl.experiments.autoencoder_run import main as train_frame_autoencoder  # noqa: E402
+
+app.command(
+    "autoencoder",
+    help="Train the frame autoencoder on random play for observation.pipeline=autoencoder (docs/howto/pixels.md).",
+)(train_frame_autoencoder)
+
 
 if __name__ == "__main__":
     app()

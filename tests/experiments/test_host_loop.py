@@ -2,14 +2,19 @@
 the same algorithm, the same keys, an emulator that matches ALE frame by frame."""
 
 import numpy as np
+import pytest
 
 from snnrl.experiments.config import preset
 from snnrl.experiments.overrides import apply_overrides
 from snnrl.experiments.runner import METRIC_NAMES, run_experiment
 
 
-def test_ale_host_run_equals_jax_pong_run(tmp_path):
+@pytest.mark.parametrize("pipeline", ["ram", "projection"])
+def test_ale_host_run_equals_jax_pong_run(tmp_path, pipeline):
+    """Also through the projection pipeline: the host draws each realization's matrix as the compiled
+    loop does."""
     config = apply_overrides(preset("demo"), neurons=40, games=2, realizations=2, chunk_games=2)
+    config = config.replace(observation=config.observation.replace(pipeline=pipeline))
     config = config.replace(algorithm=config.algorithm.replace(awake_steps=60, dream_steps=20, agent_learning_start=0))
     run_experiment(config.replace(env="pong"), tmp_path / "jax", show_progress=False)
     run_experiment(config.replace(env="ale:pong"), tmp_path / "ale", show_progress=False)

@@ -1,0 +1,117 @@
+"""``snnrl autoencoder``: collect binary frames of random play, train the frame autoencoder, save it with
+its loss curve and a reconstruction figure, for runs with ``observation.pipeline=autoencoder``.
+
+    snnrl autoencoder --env ale:boxing --frames 10000 --out autoencoders/boxing
+    snnrl train --env ale:boxing observation.pipeline=autoencoder observation.autoencoder=autoencoders/boxing
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import jax
+import numpy as np
+import typer
+from matplotlib.figure import Figure
+
+from snnrl.observations import FRAME_SHAPE
+from snnrl.observations.autoencoder import AutoencoderShape, TrainingReport, decode, encode, save, train
+from snnrl.observations.frames import random_play_frames
+
+FRAME_ENVIRONMENTS = ("pong", "ale:pong", "ale:boxing")
+
+
+def train_autoencoder(
+    env_name: str, frames: int, out: Path, *, epochs: int = 20, seed: int = 0, batch_size: int = 128
+) -> dict:
+    """Collect ``frames`` random-play frames of ``env_name``, train, save into ``out`` (autoencoder files,
+    loss.png, reconstruction.png). Returns the saved description."""
+    if env_name not in FRAME_ENVIRONMENTS:
+        raise ValueError(
+            f"--env must be one of {', '.join(FRAME_ENVIRONMENTS)} (environments with frames), got {env_name!r}"
+        )
+    for name, value, minimum in (
+        ("frames", frames, 2 * batch_size),
+        ("epochs", epochs, 1),
+        ("batch-size", batch_size, 1),
+    ):
+        if value < minimum:
+            raise ValueError(f"--{name} must be >= {minimum}, got {value}")
+    key_frames, key_train = jax.random.split(jax.random.key(seed))
+    started = time.perf_counter()
+    data = random_play_frames(env_name, frames, key_frames)
+    collected = time.perf_counter()
+    shape = AutoencoderShape(frame_shape=FRAME_SHAPE)
+    params, report = train(shape, data, key_train, epochs=epochs, batch_size=batch_size)
+    trained = time.perf_counter()
+    meta = {
+        "env": env_name,
+        "frames": frames,
+        "held_out_frames": max(1, round(0.1 * frames)),
+        "epochs": epochs,
+        "batch_size": batch_size,
+        "seed": seed,
+        "train_loss": list(report.train_loss),
+        "held_out_loss": list(report.held_out_loss),
+        "mean_frame_loss": report.mean_frame_loss,
+        "seconds": {"collect": round(collected - started, 2), "train": round(trained - collected, 2)},
+    }
+    save(out, shape, params, meta)
+    _loss_figure(report).savefig(out / "loss.png", dpi=120, bbox_inches="tight")
+    held_out = data[-meta["held_out_frames"] :]
+    _reconstruction_figure(shape, params, held_out[:: max(1, len(held_out) // 4)][:4]).savefig(
+        out / "reconstruction.png", dpi=120, bbox_inches="tight"
+    )
+    return meta
+
+
+def _loss_figure(report: TrainingReport) -> Figure:
+    figure = Figure(figsize=(4.8, 3.2))
+    axis = figure.subplots()
+    epochs = np.arange(1, len(report.train_loss) + 1)
+    axis.plot(epochs, report.train_loss, label="training frames")
+    axis.plot(epochs, report.held_out_loss, label="held-out frames")
+    axis.axhline(report.mean_frame_loss, color="k", ls=":", label="mean frame (held out)")
+    axis.set_xlabel("epoch")
+    axis.set_ylabel("cross-entropy (nats / pixel)")
+    axis.set_yscale("log")
+    axis.legend(frameon=False, fontsize=8)
+    return figure
+
+
+def _reconstruction_figure(shape: AutoencoderShape, params, frames: np.ndarray) -> Figure:
+    """Held-out frames (top) and their reconstructions (bottom, pixel probabilities)."""
+    reconstructed = np.asarray(decode(shape, params, encode(shape, params, jax.numpy.asarray(frames))))
+    figure = Figure(figsize=(1.6 * len(frames), 4.4))
+    axes = figure.subplots(2, len(frames), squeeze=False)
+    for column, (frame, image) in enumerate(zip(frames, reconstructed, strict=True)):
+        for row, (picture, title) in enumerate(((frame, "frame"), (image, "decoded"))):
+            axes[row, column].imshow(picture, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+            axes[row, column].set_title(title, fontsize=8)
+            axes[row, column].axis("off")
+    return figure
+
+
+def main(
+    out: Annotated[Path, typer.Option(help="Folder for the autoencoder (created).")],
+    env: Annotated[str, typer.Option(help="Frames of: pong (JAX Pong), ale:pong or ale:boxing.")] = "ale:boxing",
+    frames: Annotated[int, typer.Option(help="Random-play frames to collect (10 % held out).")] = 10000,
+    epochs: Annotated[int, typer.Option(help="Passes over the training frames.")] = 20,
+    batch_size: Annotated[int, typer.Option(help="Frames per Adam step.")] = 128,
+    seed: Annotated[int, typer.Option(help="Seed of the play and of the initial weights.")] = 0,
+) -> None:
+    """Train the frame autoencoder (33600-128-64-36-64-128-33600) on random play and save it."""
+    if (out / "autoencoder.json").exists():
+        typer.echo(f"error: {out} already holds an autoencoder; choose another --out", err=True)
+        raise typer.Exit(2)
+    try:
+        meta = train_autoencoder(env, frames, out, epochs=epochs, seed=seed, batch_size=batch_size)
+    except (ValueError, FileNotFoundError) as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(
+        f"done: {frames} frames of {env}; held-out loss {meta['held_out_loss'][-1]:.4f} nats/pixel vs "
+        f"{meta['mean_frame_loss']:.4f} for the mean frame; autoencoder in {out} (loss.png, reconstruction.png)"
+    )
