@@ -5,7 +5,6 @@ steps after the NOOP warm-up), one frame per agent step."""
 from __future__ import annotations
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 
 from snnrl.envs import make
