@@ -384,6 +384,28 @@ def plot(
             typer.echo(path)
 
 
+@app.command()
+def render(
+    folder: Annotated[Path, typer.Argument(help="Results folder of a JAX Pong run (RAM or pixel observations).")],
+    game: Annotated[int, typer.Option(help="Dream with this game's keys (the trained networks, from the reset).")] = 0,
+    realization: Annotated[int, typer.Option(help="Which realization (member) dreams.")] = 0,
+    out: Annotated[
+        Path | None, typer.Option(help="Video path (.gif, or .mp4 with imageio-ffmpeg); default FOLDER/figures/.")
+    ] = None,
+) -> None:
+    """Write a real game and its dream side by side (GIF/MP4) and the dream-vs-reality figure."""
+    from snnrl.experiments.render import render_dream
+
+    if not (folder / "checkpoint.npz").exists():
+        _fail(f"{folder} holds no checkpoint.npz (is it a results folder?)")
+    try:
+        paths = render_dream(folder, game, realization, out)
+    except (ValueError, FileNotFoundError) as error:
+        _fail(str(error))
+    for path in paths:
+        typer.echo(path)
+
+
 @app.command(name="list")
 def list_things() -> None:
     """List presets, environments and modes."""

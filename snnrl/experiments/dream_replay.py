@@ -14,8 +14,9 @@ from snnrl.experiments.runner import load_state, read_config
 from snnrl.experiments.train import make_environment, member_algorithm, member_env_params, member_keys, member_values
 
 
-def dream_against_reality(folder: Path, realization: int = 0, seed: int = 0):
-    """Returns (dreamt observations (S, D), real observations (S, D), agent spikes (S, N), model spikes (S, N))."""
+def dream_against_reality(folder: Path, realization: int = 0, seed: int = 0, frames: bool = False):
+    """Returns (dreamt observations (S, D), real observations (S, D), agent spikes (S, N), model spikes (S, N))
+    and, with ``frames``, the real binary frames (S, 210, 160) and the real state where the dream starts."""
     config = read_config(folder)
     env, env_params = make_environment(config)
     if getattr(env, "host_side", False):
@@ -43,17 +44,18 @@ def dream_against_reality(folder: Path, realization: int = 0, seed: int = 0):
     dreamt, _ = dream(algorithm, learner, warmup, observation, key_dream)
 
     def replay(carry, inputs):
-        env_state, obs = carry
+        state, obs = carry
         action, step_key = inputs
-        next_obs, env_state, _, _, _, _ = env.step(step_key, env_state, action, env_params)
-        return (env_state, next_obs), obs
+        next_obs, next_state, _, _, _, _ = env.step(step_key, state, action, env_params)
+        return (next_state, next_obs), (obs, env.render(state) if frames else None)
 
-    _, real = jax.lax.scan(
+    _, (real, real_frames) = jax.lax.scan(
         replay, (env_state, observation), (dreamt.agent.action, jax.random.split(key_env, algorithm.dream_steps))
     )
-    return (
+    outputs = (
         np.asarray(dreamt.observations),
         np.asarray(real),
         np.asarray(dreamt.agent.network.spikes),
         np.asarray(dreamt.model_spikes),
     )
+    return (*outputs, np.asarray(real_frames), env_state) if frames else outputs

@@ -15,6 +15,7 @@ from snnrl.experiments.statistics import interquartile_mean, moving_average, pro
 from snnrl.experiments.storage import read_npz
 
 OBSERVATION_NAMES = ("ball x", "ball y", "enemy y", "player y")
+MAX_DRAWN_VARIABLES = 8  # a dream figure draws the first 8 variables (an autoencoder latent has 36)
 
 
 def load_folder(folder: Path) -> tuple[ExperimentConfig, dict[str, np.ndarray]]:
@@ -191,17 +192,19 @@ def plot_dream_rollout(
     agent_spikes: np.ndarray,
     model_spikes: np.ndarray,
     out: Path,
+    variable_names: tuple[str, ...] | None = OBSERVATION_NAMES,
 ) -> list[Path]:
-    """Predicted vs real trajectories (S, D) of a dream under the same actions, and spike rasters (S, N)
-    of both networks during the dream."""
+    """Predicted vs real trajectories (S, D) of a dream under the same actions (in 255 x observation units:
+    RAM bytes for Pong RAM), and spike rasters (S, N) of both networks during the dream. ``variable_names``
+    None numbers the variables (pixel pipelines)."""
     figure = Figure(figsize=(6.4, 7.0))
     axes = figure.subplots(3, 1, gridspec_kw={"height_ratios": [2, 1, 1]})
     steps = np.arange(observations_dreamt.shape[0])
-    for d in range(observations_dreamt.shape[1]):
-        name = OBSERVATION_NAMES[d] if d < len(OBSERVATION_NAMES) else f"x{d}"
+    for d in range(min(observations_dreamt.shape[1], MAX_DRAWN_VARIABLES)):
+        name = variable_names[d] if variable_names and d < len(variable_names) else f"x{d}"
         axes[0].plot(steps, 255 * observations_real[:, d], color=f"C{d}", lw=1.5, label=f"{name} real")
         axes[0].plot(steps, 255 * observations_dreamt[:, d], color=f"C{d}", lw=1.5, ls="--", label=f"{name} dreamt")
-    axes[0].set_ylabel("RAM units")
+    axes[0].set_ylabel("RAM units" if variable_names else "255 x observation")
     axes[0].legend(fontsize=6, ncol=2, frameon=False)
     for axis, spikes, name in ((axes[1], agent_spikes, "agent"), (axes[2], model_spikes, "world model")):
         times, neurons = np.nonzero(spikes)
@@ -216,6 +219,8 @@ def plot_dream(folder: Path, out: Path, realization: int = 0) -> list[Path]:
     """Dream of one trained realization of a JAX-environment run, against the real environment replayed
     with the dream's actions from the same reset state."""
     from snnrl.experiments.dream_replay import dream_against_reality
+    from snnrl.experiments.render import variable_names
 
     dreamt, real, agent_spikes, model_spikes = dream_against_reality(Path(folder), realization)
-    return plot_dream_rollout(dreamt, real, agent_spikes, model_spikes, out)
+    names = variable_names(read_config(Path(folder)))
+    return plot_dream_rollout(dreamt, real, agent_spikes, model_spikes, out, variable_names=names)
