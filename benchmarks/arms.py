@@ -47,8 +47,12 @@ def arm_config(base, arm: str):
 
 
 def arm_folder(arm: str) -> str:
-    """A folder name for an arm."""
-    return arm.replace(":", "_").replace(",", "_").replace("=", "-")
+    """A folder name for an arm (paths in values, e.g. an autoencoder's, keep only their last part)."""
+    options = [
+        key + ("=" + value.rstrip("/").rsplit("/", 1)[-1] if value else "")
+        for key, _, value in (item.partition("=") for item in arm.split(","))
+    ]
+    return ",".join(options).replace(":", "_").replace(",", "_").replace("=", "-")
 
 
 def machine() -> str:
