@@ -71,6 +71,15 @@ def time_ale(pipeline: str, batch: int, steps: int) -> float:
     return 1e6 * (time.perf_counter() - started) / (batch * steps)
 
 
+def machine() -> str:
+    """CPU model (lscpu) or the platform's machine name."""
+    import subprocess
+
+    lines = subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines()
+    model = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("Model name")), None)
+    return model or platform.machine()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--batch", type=int, default=10)
@@ -97,7 +106,7 @@ def main() -> None:
         "batch": args.batch,
         "steps": args.steps,
         "microseconds_per_step_per_game": results,
-        "machine": platform.processor() or platform.machine(),
+        "machine": machine(),
         "cpu_count": os.cpu_count(),
         "jax": jax.__version__,
     }
