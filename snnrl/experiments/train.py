@@ -173,7 +173,23 @@ def make_environment(config: ExperimentConfig):
         from snnrl.envs.ale import rom_path
 
         rom_path(env.spec.rom)
+    _warn_latent_jumps(config)
     return observed(env, params, config.observation, config.env)
+
+
+def _warn_latent_jumps(config: ExperimentConfig) -> None:
+    """Warn when the world model would zero large changes of an autoencoder's latent (the jump threshold
+    is meant for RAM bytes that teleport, e.g. the ball after a point)."""
+    model = config.algorithm.world_model
+    if config.observation.pipeline != "autoencoder" or model.jump_threshold >= model.units_per_observation:
+        return
+    warnings.warn(
+        f"world_model.jump_threshold={model.jump_threshold:g} sets to 0 every change of an autoencoder latent "
+        f"larger than {model.jump_threshold / model.units_per_observation:.3g} (the latent lies in (0, 1)); about a "
+        "third of the Boxing autoencoder's step changes are that large. To learn them all: "
+        f"world_model.jump_threshold={model.units_per_observation + 1:g} (docs/howto/pixels.md)",
+        stacklevel=3,
+    )
 
 
 def member_env_params(env, env_params, base_key: jax.Array):

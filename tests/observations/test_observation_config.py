@@ -2,6 +2,7 @@
 config.json, and used by the run (a projection run differs from a RAM run and repeats itself)."""
 
 import json
+import warnings
 
 import numpy as np
 import pytest
@@ -68,3 +69,22 @@ def test_a_projection_run_stores_its_pipeline_repeats_itself_and_differs_from_ra
         with np.load(tmp_path / "ram" / "metrics.npz") as ram:
             np.testing.assert_array_equal(a["model_state_error"], b["model_state_error"])
             assert not np.allclose(a["model_state_error"], ram["model_state_error"])
+
+
+def test_an_autoencoder_run_warns_when_the_jump_threshold_would_zero_latent_changes(tmp_path):
+    import jax
+
+    from snnrl.observations.autoencoder import AutoencoderShape, init_params, save
+
+    shape = AutoencoderShape(hidden=(8,), latent=4)
+    save(tmp_path / "ae", shape, init_params(shape, jax.random.key(0)), {})
+    config = preset("official").replace(
+        observation=ObservationConfig(pipeline="autoencoder", autoencoder=str(tmp_path / "ae"))
+    )
+    with pytest.warns(UserWarning, match=r"jump_threshold=30 sets to 0 every change .* larger than 0.118"):
+        make_environment(config)
+    model = config.algorithm.world_model.replace(jump_threshold=256.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        env, _ = make_environment(config.replace(algorithm=config.algorithm.replace(world_model=model)))
+    assert env.observation_space(None).shape == (4,)
