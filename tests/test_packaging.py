@@ -71,3 +71,17 @@ def test_ruff(command):
         text=True,
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+
+
+def test_importing_every_module_starts_no_jax_backend_and_no_samna():
+    """`snnrl train --distributed` must call jax.distributed.initialize before any backend starts, and the
+    PyPI samna stub downloads when imported: importing snnrl (every module) may do neither."""
+    code = (
+        "import importlib, pkgutil, sys, snnrl\n"
+        "for module in pkgutil.walk_packages(snnrl.__path__, 'snnrl.'): importlib.import_module(module.name)\n"
+        "from jax._src import xla_bridge\n"
+        "print(xla_bridge.backends_are_initialized(), 'samna' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "False"], result.stdout

@@ -29,16 +29,15 @@ _FONT_ROWS = {  # 3 bits per row, bit 2 = left cell
     8: (7, 5, 7, 5, 7),
     9: (7, 5, 7, 1, 1),
 }
-FONT = jnp.asarray(
-    np.array([[[(row >> (2 - c)) & 1 for c in range(3)] for row in _FONT_ROWS[d]] for d in range(10)], np.uint8)
-)
+# NumPy, not a JAX array: importing snnrl must not start a JAX backend (jax.distributed starts it later).
+FONT = np.array([[[(row >> (2 - c)) & 1 for c in range(3)] for row in _FONT_ROWS[d]] for d in range(10)], np.uint8)
 SCORE_TOP = 1
 CELL = 4
 DIGIT_COLUMNS = {"enemy_tens": 20, "enemy_ones": 36, "player_tens": 100, "player_ones": 116}
 
 
 def _digit_image(digit: jnp.ndarray, shown: jnp.ndarray) -> jnp.ndarray:
-    glyph = FONT[jnp.clip(digit, 0, 9)] * shown.astype(jnp.uint8)
+    glyph = jnp.asarray(FONT)[jnp.clip(digit, 0, 9)] * shown.astype(jnp.uint8)
     return jnp.repeat(jnp.repeat(glyph, CELL, axis=0), CELL, axis=1)
 
 
