@@ -70,8 +70,14 @@ def main() -> None:
     (HERE / "results" / "fig4a_boxing.json").write_text(json.dumps(record, indent=2) + "\n")
     for space, rows in record.items():
         for n_fut, row in rows.items():
-            p = "" if row["p_vs_no_planning"] is None else f", U = {row['u_vs_no_planning']:.0f}, p = {row['p_vs_no_planning']:.2f}"
-            print(f"{space:11s} n_fut {n_fut}: {row['final_mean']:+.3f} ± {row['final_se']:.3f} (first games {row['first_mean']:+.3f}){p}")
+            p = (
+                ""
+                if row["p_vs_no_planning"] is None
+                else f", U = {row['u_vs_no_planning']:.0f}, p = {row['p_vs_no_planning']:.2f}"
+            )
+            print(
+                f"{space:11s} n_fut {n_fut}: {row['final_mean']:+.3f} ± {row['final_se']:.3f} (first games {row['first_mean']:+.3f}){p}"
+            )
 
 
 if __name__ == "__main__":
