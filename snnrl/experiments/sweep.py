@@ -104,8 +104,6 @@ def diverged_members(metrics: dict[str, np.ndarray], learners_finite: np.ndarray
 def reference_point(config: ExperimentConfig, unswept) -> int | None:
     """The grid point whose values are those of ``unswept`` (the algorithm without the sweep: the preset's
     values), or None if the grid does not hold it."""
-    from snnrl.experiments.sweep_axes import field_kind
-
     wanted = []
     for axis in config.sweep:
         owner = unswept
@@ -113,7 +111,6 @@ def reference_point(config: ExperimentConfig, unswept) -> int | None:
             owner = getattr(owner, part)
         if owner is None:
             return None
-        field_kind(unswept, axis)
         wanted.append(float(owner))
     hits = np.nonzero(np.all(np.isclose(grid_values(config.sweep), wanted, rtol=1e-6, atol=0), axis=1))[0]
     return int(hits[0]) if hits.size else None
