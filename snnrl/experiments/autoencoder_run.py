@@ -16,11 +16,9 @@ import numpy as np
 import typer
 from matplotlib.figure import Figure
 
-from snnrl.observations import FRAME_SHAPE
+from snnrl.observations import FRAME_ENVIRONMENTS, FRAME_SHAPE
 from snnrl.observations.autoencoder import AutoencoderShape, TrainingReport, decode, encode, save, train
 from snnrl.observations.frames import random_play_frames
-
-FRAME_ENVIRONMENTS = ("pong", "ale:pong", "ale:boxing")
 
 
 def train_autoencoder(

@@ -56,25 +56,24 @@ def make_host_chunk(
     finish = jax.jit(jax.vmap(lambda *args: finish_game(algorithm, *args)[:2]))
     stack = lambda items: jax.tree.map(lambda *values: jnp.stack(values, axis=1), *items)  # noqa: E731
 
-    def env_step(keys, env_state, actions):
-        next_observation, env_state, reward, _, _, _ = env.step(keys, env_state, np.asarray(actions), env_params)
+    def env_step(keys, env_state, actions, params):
+        next_observation, env_state, reward, _, _, _ = env.step(keys, env_state, np.asarray(actions), params)
         return jnp.asarray(next_observation), env_state, jnp.asarray(reward, jnp.float32)
 
     def chunk(learners: Learner, base_keys: jax.Array, games: jax.Array) -> tuple[Learner, GameMetrics]:
-        nonlocal env_params
-        if hasattr(env, "batch_params"):  # each realization's observation sensor, from its base key
-            env_params = env.batch_params(env_params, base_keys)
+        # each realization's observation sensor (e.g. its projection matrix), drawn from its base key
+        params = env.batch_params(env_params, base_keys) if hasattr(env, "batch_params") else env_params
         per_game = []
         noops = jnp.full((config.realizations,), NOOP, jnp.int32)
         for game in np.asarray(games):
             key_reset, act_keys, env_keys, key_finish, key_begin, warmup_keys = keys_for(base_keys, jnp.int32(game))
             # One key seeds all emulators; their reset and warm-up are deterministic.
-            observation, env_state = env.reset(key_reset[0], env_params)
+            observation, env_state = env.reset(key_reset[0], params)
             observation = jnp.asarray(observation)
             carry = begin(learners, key_begin)
             warmup_observations, warmup_records = [], []
             for step in range(warmup_steps):
-                next_observation, env_state, reward = env_step(warmup_keys[:, step], env_state, noops)
+                next_observation, env_state, reward = env_step(warmup_keys[:, step], env_state, noops, params)
                 learners, carry, model_record = learn_warmup(
                     learners, carry, observation, noops, next_observation, reward
                 )
@@ -84,7 +83,7 @@ def make_host_chunk(
             start_observation, records = observation, []
             for step in range(steps):
                 carry, acted = act(learners, carry, observation, jnp.int32(step), act_keys[:, step])
-                next_observation, env_state, reward = env_step(env_keys[:, step], env_state, acted.action)
+                next_observation, env_state, reward = env_step(env_keys[:, step], env_state, acted.action, params)
                 learners, carry, model_record = learn(
                     learners, carry, observation, acted.action, next_observation, reward
                 )

@@ -215,11 +215,15 @@ def plot_dream_rollout(
     return _save(figure, Path(out))
 
 
+def variable_names(config: ExperimentConfig) -> tuple[str, ...] | None:
+    """Names of the observed variables (Pong RAM), or None (numbered) for pixel pipelines and other games."""
+    return OBSERVATION_NAMES if config.observation.pipeline == "ram" and "pong" in config.env else None
+
+
 def plot_dream(folder: Path, out: Path, realization: int = 0) -> list[Path]:
     """Dream of one trained realization of a JAX-environment run, against the real environment replayed
     with the dream's actions from the same reset state."""
     from snnrl.experiments.dream_replay import dream_against_reality
-    from snnrl.experiments.render import variable_names
 
     dreamt, real, agent_spikes, model_spikes = dream_against_reality(Path(folder), realization)
     names = variable_names(read_config(Path(folder)))

@@ -18,7 +18,7 @@ import numpy as np
 
 from snnrl.envs import pong_render
 from snnrl.experiments.dream_replay import dream_against_reality
-from snnrl.experiments.plots import plot_dream_rollout
+from snnrl.experiments.plots import plot_dream_rollout, variable_names
 from snnrl.experiments.runner import read_config
 from snnrl.observations import make_pipeline
 from snnrl.observations.autoencoder import decode
@@ -46,7 +46,7 @@ def dream_frames(config, observations: np.ndarray, start) -> np.ndarray | None:
     if pipeline == "autoencoder":
         ae = make_pipeline(config.observation)
         return np.asarray(decode(ae.shape, ae.params, jnp.asarray(observations)))
-    if pipeline == "ram" and config.env in ("pong", "ale:pong"):
+    if pipeline == "ram":
         return dreamt_pong_frames(observations, start).astype(np.float32)
     return None
 
@@ -86,9 +86,9 @@ def render_dream(folder: Path, game: int, realization: int = 0, out: Path | None
     out = folder / "figures" / f"dream_game{game}_r{realization}.gif" if out is None else Path(out)
     if out.suffix not in VIDEO_SUFFIXES:
         raise ValueError(f"--out must end in {' or '.join(VIDEO_SUFFIXES)}, got {out.name!r}")
-    if not (config.env == "pong" or config.observation.pipeline != "ram"):
+    if config.env != "pong":
         raise ValueError(
-            f"render draws dreams of the JAX Pong (RAM or pixels); this run's environment is {config.env!r}"
+            f"render replays dreams in the JAX Pong (RAM or pixel observations); this run's environment is {config.env!r}"
         )
     dreamt, real, agent_spikes, model_spikes, real_frames, start = dream_against_reality(
         folder, realization, seed=game, frames=True
@@ -100,10 +100,3 @@ def render_dream(folder: Path, game: int, realization: int = 0, out: Path | None
     if pictures is not None:
         paths.insert(0, write_video(side_by_side(real_frames, pictures), out))
     return paths
-
-
-def variable_names(config) -> tuple[str, ...] | None:
-    """Names of the observed variables (Pong RAM), or None (numbered) for pipelines and other games."""
-    from snnrl.experiments.plots import OBSERVATION_NAMES
-
-    return OBSERVATION_NAMES if config.observation.pipeline == "ram" and "pong" in config.env else None

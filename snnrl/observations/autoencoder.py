@@ -104,11 +104,11 @@ def mean_frame_loss(train_frames: np.ndarray, test_frames: np.ndarray) -> float:
     return float(-np.mean(x * np.log(p) + (1 - x) * np.log1p(-p)))
 
 
-def with_mean_frame_bias(params, frames: np.ndarray):
+def with_mean_frame_bias(shape: AutoencoderShape, params, frames: np.ndarray):
     """Params whose output biases are the logits of each pixel's frequency in ``frames`` [F, H, W]: training
     starts from the mean frame and spends its steps on what changes between frames."""
     p = np.clip(frames.reshape(len(frames), -1).mean(axis=0), 1e-4, 1 - 1e-4)
-    last = f"decoder_layers_{len(params['params']) // 2 - 1}"
+    last = f"decoder_layers_{len(shape.hidden)}"
     layers = dict(params["params"])
     layers[last] = {**layers[last], "bias": jnp.asarray(np.log(p) - np.log1p(-p), jnp.float32)}
     return {"params": layers}
@@ -146,7 +146,7 @@ def train(
     train_frames, test_frames = frames[:-n_test], frames[-n_test:]
     model = model_of(shape)
     key_init, key_order = jax.random.split(key)
-    params = with_mean_frame_bias(init_params(shape, key_init), train_frames)
+    params = with_mean_frame_bias(shape, init_params(shape, key_init), train_frames)
     optimizer = optax.adam(learning_rate)
     opt_state = optimizer.init(params)
 
