@@ -5,6 +5,7 @@ markdown section for benchmarks/RESULTS.md.
 
     python benchmarks/bench_algorithms.py [--seeds 3] [--steps 30000] [--quick]
     python benchmarks/bench_algorithms.py --smoke     # every algorithm on every environment of issue 12
+    python benchmarks/bench_algorithms.py --throughput   # only steps per second, all four algorithms side by side
 """
 
 from __future__ import annotations
@@ -217,6 +218,25 @@ def markdown(results: dict, seeds: int, steps: int, machine: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def throughput_only() -> str:
+    """Steps per second of all four algorithms, 1 / 16 / 256 seeds, side by side in one invocation; writes
+    results/algorithms_throughput.json and returns the markdown table."""
+    seed_counts = (1, 16, 256)
+    rates = throughput(seed_counts, tuple(SETTINGS))
+    machine = f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores, JAX {jax.__version__}"
+    (HERE / "results" / "algorithms_throughput.json").write_text(
+        json.dumps({"machine": machine, "seed_counts": seed_counts, "throughput": rates}, indent=1) + "\n"
+    )
+    lines = ["| algorithm | network | " + " | ".join(f"{n} seeds" for n in seed_counts) + " |"]
+    lines.append("|---|---|" + "---|" * len(seed_counts))
+    for name in SETTINGS:
+        for kind in ("lif", "mlp"):
+            lines.append(
+                f"| {name} | {kind} | " + " | ".join(f"{rates[f'{name}/{kind}/{n}']:.0f}" for n in seed_counts) + " |"
+            )
+    return "\n".join(lines)
+
+
 def main() -> None:
     """Run the three measurements, write JSON and figure, print the markdown section."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -224,9 +244,13 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=30_000)
     parser.add_argument("--quick", action="store_true", help="tiny sizes, to check the script runs")
     parser.add_argument("--smoke", action="store_true", help="only run every algorithm on every environment")
+    parser.add_argument("--throughput", action="store_true", help="only steps per second, every algorithm")
     args = parser.parse_args()
     if args.smoke:
         print(smoke())
+        return
+    if args.throughput:
+        print(throughput_only())
         return
     seed_counts = (1, 4) if args.quick else (1, 16, 256)
     lengths = (10, 100) if args.quick else (100, 1000, 10_000)

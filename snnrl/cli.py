@@ -386,7 +386,9 @@ def plot(
 
 @app.command()
 def render(
-    folder: Annotated[Path, typer.Argument(help="Results folder of a JAX Pong run (RAM or pixel observations).")],
+    folder: Annotated[
+        Path, typer.Argument(help="Results folder of a run (JAX Pong, or ALE; RAM or pixel observations).")
+    ],
     game: Annotated[int, typer.Option(help="Dream with this game's keys (the trained networks, from the reset).")] = 0,
     realization: Annotated[int, typer.Option(help="Which realization (member) dreams.")] = 0,
     out: Annotated[
@@ -394,7 +396,8 @@ def render(
     ] = None,
 ) -> None:
     """Write a real game and its dream side by side (GIF/MP4) and the dream-vs-reality figure."""
-    from snnrl.experiments.render import render_dream
+    from snnrl.experiments.render import render_dream, video_unavailable
+    from snnrl.experiments.runner import read_config
 
     if not (folder / "checkpoint.npz").exists():
         _fail(f"{folder} holds no checkpoint.npz (is it a results folder?)")
@@ -404,6 +407,9 @@ def render(
         _fail(str(error))
     for path in paths:
         typer.echo(path)
+    reason = video_unavailable(read_config(folder))
+    if reason is not None:
+        typer.echo(f"no video: {reason}; the figure shows the dream against reality")
 
 
 @app.command(name="list")
