@@ -4,6 +4,7 @@ by step) replays the dream's actions from the same reset state, for the predicte
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -12,12 +13,23 @@ import numpy as np
 from snnrl.algorithms.imagination import NOOP, dream
 from snnrl.experiments.runner import load_state, read_config
 from snnrl.experiments.train import make_environment, member_algorithm, member_env_params, member_keys, member_values
-from snnrl.observations import with_batch_size
+from snnrl.observations import renders_frames, with_batch_size
 
 
-def dream_against_reality(folder: Path, realization: int = 0, seed: int = 0, frames: bool = False):
-    """Returns (dreamt observations (S, D), real observations (S, D), agent spikes (S, N), model spikes (S, N))
-    and, with ``frames``, the real binary frames (S, 210, 160) and the real state where the dream starts."""
+class DreamReplay(NamedTuple):
+    """A dream of S steps and the real game replaying its actions (NumPy arrays)."""
+
+    dreamt: np.ndarray  # (S, D) the world model's predicted observations
+    real: np.ndarray  # (S, D) the real environment's observations
+    agent_spikes: np.ndarray  # (S, N) the agent's hidden spikes while dreaming
+    model_spikes: np.ndarray  # (S, N) the world model's hidden spikes
+    real_frames: np.ndarray | None  # (S, 210, 160) the real binary frames; None for games without frames
+    start: Any  # the real environment state where the dream starts (after the NOOP warm-up)
+
+
+def dream_against_reality(folder: Path, realization: int = 0, seed: int = 0) -> DreamReplay:
+    """Realization ``realization`` of a results folder dreams with the keys of ``seed`` from the real state
+    after the NOOP warm-up; the real environment (JAX, or one host emulator) replays the dream's actions."""
     config = read_config(folder)
     env, env_params = make_environment(config)
     state = load_state(config, folder)
@@ -30,21 +42,23 @@ def dream_against_reality(folder: Path, realization: int = 0, seed: int = 0, fra
     base_key = member_keys(config)[realization]
     keys = jax.random.split(jax.random.key(seed), 3)
     if getattr(env, "host_side", False):
-        real_world = _host_replay(env, env_params, base_key, algorithm, learner, keys, frames)
+        dreamt, real, real_frames, start = _host_replay(env, env_params, base_key, algorithm, learner, keys)
     else:
-        real_world = _jax_replay(env, member_env_params(env, env_params, base_key), algorithm, learner, keys, frames)
-    dreamt, real, real_frames, start = real_world
-    outputs = (
+        member_params = member_env_params(env, env_params, base_key)
+        dreamt, real, real_frames, start = _jax_replay(env, member_params, algorithm, learner, keys)
+    return DreamReplay(
         np.asarray(dreamt.observations),
         np.asarray(real),
         np.asarray(dreamt.agent.network.spikes),
         np.asarray(dreamt.model_spikes),
+        None if real_frames is None else np.asarray(real_frames),
+        start,
     )
-    return (*outputs, np.asarray(real_frames), start) if frames else outputs
 
 
-def _jax_replay(env, env_params, algorithm, learner, keys, frames: bool):
+def _jax_replay(env, env_params, algorithm, learner, keys):
     """(dream, real observations (S, D), real frames (S, H, W) or None, start state) in a JAX environment."""
+    draw = renders_frames(env)
     key_reset, key_dream, key_env = keys
     observation, env_state = env.reset(key_reset, env_params)
 
@@ -63,7 +77,7 @@ def _jax_replay(env, env_params, algorithm, learner, keys, frames: bool):
         state, obs = carry
         action, step_key = inputs
         next_obs, next_state, _, _, _, _ = env.step(step_key, state, action, env_params)
-        return (next_state, next_obs), (obs, env.render(state) if frames else None)
+        return (next_state, next_obs), (obs, env.render(state) if draw else None)
 
     _, (real, real_frames) = jax.lax.scan(
         replay, (env_state, observation), (dreamt.agent.action, jax.random.split(key_env, algorithm.dream_steps))
@@ -71,7 +85,7 @@ def _jax_replay(env, env_params, algorithm, learner, keys, frames: bool):
     return dreamt, real, real_frames, env_state
 
 
-def _host_replay(env, env_params, base_key, algorithm, learner, keys, frames: bool):
+def _host_replay(env, env_params, base_key, algorithm, learner, keys):
     """The same as ``_jax_replay`` with one emulator of a host environment (real ALE), stepped from Python."""
     key_reset, key_dream, key_env = keys
     params = with_batch_size(env_params, 1)
@@ -90,7 +104,7 @@ def _host_replay(env, env_params, base_key, algorithm, learner, keys, frames: bo
         np.asarray(dreamt.agent.action), jax.random.split(key_env, algorithm.dream_steps), strict=True
     ):
         real.append(observation[0])
-        if frames:
+        if renders_frames(env):
             real_frames.append(env.frames()[0])
         observation, env_state, *_ = env.step(step_key[None], env_state, np.array([action]), params)
-    return dreamt, np.stack(real), np.stack(real_frames) if frames else None, start
+    return dreamt, np.stack(real), np.stack(real_frames) if real_frames else None, start

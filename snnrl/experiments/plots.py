@@ -221,10 +221,10 @@ def variable_names(config: ExperimentConfig) -> tuple[str, ...] | None:
 
 
 def plot_dream(folder: Path, out: Path, realization: int = 0) -> list[Path]:
-    """Dream of one trained realization of a JAX-environment run, against the real environment replayed
-    with the dream's actions from the same reset state."""
+    """Dream of one trained realization of a run, against the real environment (JAX, or one host
+    emulator) replayed with the dream's actions from the same reset state."""
     from snnrl.experiments.dream_replay import dream_against_reality
 
-    dreamt, real, agent_spikes, model_spikes = dream_against_reality(Path(folder), realization)
+    dreamt, real, agent_spikes, model_spikes, _, _ = dream_against_reality(Path(folder), realization)
     names = variable_names(read_config(Path(folder)))
     return plot_dream_rollout(dreamt, real, agent_spikes, model_spikes, out, variable_names=names)

@@ -100,12 +100,16 @@ def render_dream(folder: Path, game: int, realization: int = 0, out: Path | None
     out = folder / "figures" / f"dream_game{game}_r{realization}.gif" if out is None else Path(out)
     if out.suffix not in VIDEO_SUFFIXES:
         raise ValueError(f"--out must end in {' or '.join(VIDEO_SUFFIXES)}, got {out.name!r}")
-    dreamt, real, agent_spikes, model_spikes, real_frames, start = dream_against_reality(
-        folder, realization, seed=game, frames=True
-    )
+    replay = dream_against_reality(folder, realization, seed=game)
     paths = plot_dream_rollout(
-        dreamt, real, agent_spikes, model_spikes, out.with_suffix(""), variable_names=variable_names(config)
+        replay.dreamt,
+        replay.real,
+        replay.agent_spikes,
+        replay.model_spikes,
+        out.with_suffix(""),
+        variable_names=variable_names(config),
     )
     if video_unavailable(config) is None:
-        paths.insert(0, write_video(side_by_side(real_frames, dream_frames(config, dreamt, start)), out))
+        pictures = dream_frames(config, replay.dreamt, replay.start)
+        paths.insert(0, write_video(side_by_side(replay.real_frames, pictures), out))
     return paths

@@ -52,7 +52,7 @@ def test_the_video_is_the_real_replay_beside_the_drawn_dream(ram_run, tmp_path):
     assert result.exit_code == 0, result.output
     assert (tmp_path / "d.gif").exists() and (tmp_path / "d.png").exists()
     video = iio.imread(tmp_path / "d.gif")
-    dreamt, real, _, _, real_frames, start = dream_against_reality(ram_run, 1, seed=1, frames=True)
+    dreamt, real, _, _, real_frames, start = dream_against_reality(ram_run, 1, seed=1)
     expected = side_by_side(real_frames, dreamt_pong_frames(dreamt, start))
     assert video.shape[:3] == (DREAM_STEPS, 210 * SCALE, expected.shape[2])
     np.testing.assert_array_equal(video[..., 0] if video.ndim == 4 else video, expected)
@@ -106,7 +106,7 @@ def test_an_ale_autoencoder_dream_is_the_real_emulator_beside_the_decoded_dream(
     result = CliRunner().invoke(app, ["render", str(folder), "--game", "1", "--out", str(tmp_path / "b.gif")])
     assert result.exit_code == 0, result.output
     video = iio.imread(tmp_path / "b.gif")
-    dreamt, real, _, _, real_frames, _ = dream_against_reality(folder, 0, seed=1, frames=True)
+    dreamt, real, _, _, real_frames, _ = dream_against_reality(folder, 0, seed=1)
     ae = make_pipeline(ObservationConfig(pipeline="autoencoder", autoencoder=str(folder.parent / "ae")))
     expected = side_by_side(real_frames, np.asarray(decode(ae.shape, ae.params, dreamt)))
     np.testing.assert_array_equal(video[..., 0] if video.ndim == 4 else video, expected)
@@ -150,9 +150,9 @@ def test_the_ale_replay_equals_the_jax_pong_replay_of_the_same_dream(ram_run):
     keys = jax.random.split(jax.random.key(3), 3)
     jax_env, jax_params = make_environment(config)
     ale_env, ale_params = make_environment(config.replace(env="ale:pong"))
-    dreamt, real, frames, _ = dream_replay._jax_replay(jax_env, jax_params, algorithm, learner, keys, True)
+    dreamt, real, frames, _ = dream_replay._jax_replay(jax_env, jax_params, algorithm, learner, keys)
     ale_dreamt, ale_real, ale_frames, _ = dream_replay._host_replay(
-        ale_env, ale_params, member_keys(config)[1], algorithm, learner, keys, True
+        ale_env, ale_params, member_keys(config)[1], algorithm, learner, keys
     )
     np.testing.assert_array_equal(np.asarray(dreamt.observations), np.asarray(ale_dreamt.observations))
     np.testing.assert_array_equal(np.asarray(real), ale_real)
