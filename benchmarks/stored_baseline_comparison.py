@@ -21,8 +21,24 @@ from pathlib import Path
 import numpy as np
 from scipy.stats import mannwhitneyu
 
+from snnrl.experiments.config import preset
 from snnrl.experiments.plots import plot_returns
 from snnrl.experiments.statistics import first_reaching, moving_average
+
+
+# the options of our own (docs/howto/dreaming.md): the baseline (mode none) does not read them
+DREAMING_OPTIONS = (
+    "dream_start",
+    "dream_steps",
+    "dreams_per_game",
+    "imagined_baseline",
+    "dream_continues_policy_trace",
+    "dream_optimizer",
+    "dream_stop",
+    "model_update",
+    "dream_lr_scale",
+    "dream_length",
+)
 
 
 def load_arm(folder: Path) -> tuple[dict, np.ndarray]:
@@ -32,11 +48,34 @@ def load_arm(folder: Path) -> tuple[dict, np.ndarray]:
         return config, data["game_return"]
 
 
+def _flat(tree: dict, prefix: str = "") -> dict:
+    """A nested dict as {dotted key: leaf}."""
+    flat = {}
+    for key, value in tree.items():
+        flat.update(_flat(value, f"{prefix}{key}.") if isinstance(value, dict) else {f"{prefix}{key}": value})
+    return flat
+
+
+def preset_differences(arm_preset: str, stored_preset: str) -> set[str]:
+    """Dotted config keys (other than the preset's name) where two presets differ."""
+    arm, stored = _flat(preset(arm_preset).to_dict()), _flat(preset(stored_preset).to_dict())
+    return {key for key in arm.keys() | stored.keys() if arm.get(key) != stored.get(key)} - {"preset"}
+
+
 def check_same_study(config: dict, stored: dict, folder: Path) -> None:
-    """ValueError when the arm was not run on the stored baseline's study (preset, env, seed, sizes)."""
-    for key in ("preset", "env", "seed", "games", "realizations"):
+    """ValueError when the arm was not run on the stored baseline's study (env, seed, sizes, and the preset, or
+    one that differs from it only in the dreaming options of our own, e.g. ``dreaming`` vs ``official``)."""
+    for key in ("env", "seed", "games", "realizations"):
         if config.get(key) != stored.get(key):
             raise ValueError(f"{folder}: {key} = {config.get(key)!r}, the stored baseline has {stored.get(key)!r}")
+    if config.get("preset") != stored.get("preset"):
+        foreign = {key for key in preset_differences(config["preset"], stored["preset"])}
+        foreign -= {f"algorithm.{option}" for option in DREAMING_OPTIONS}
+        if foreign:
+            raise ValueError(
+                f"{folder}: preset {config['preset']!r} differs from the stored baseline's {stored['preset']!r} "
+                f"in {sorted(foreign)}, not only in dreaming options ({', '.join(DREAMING_OPTIONS)})"
+            )
 
 
 def main() -> None:
