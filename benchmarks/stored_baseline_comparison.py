@@ -25,7 +25,6 @@ from snnrl.experiments.config import preset
 from snnrl.experiments.plots import plot_returns
 from snnrl.experiments.statistics import first_reaching, moving_average
 
-
 # the options of our own (docs/howto/dreaming.md): the baseline (mode none) does not read them
 DREAMING_OPTIONS = (
     "dream_start",
@@ -69,7 +68,7 @@ def check_same_study(config: dict, stored: dict, folder: Path) -> None:
         if config.get(key) != stored.get(key):
             raise ValueError(f"{folder}: {key} = {config.get(key)!r}, the stored baseline has {stored.get(key)!r}")
     if config.get("preset") != stored.get("preset"):
-        foreign = {key for key in preset_differences(config["preset"], stored["preset"])}
+        foreign = preset_differences(config["preset"], stored["preset"])
         foreign -= {f"algorithm.{option}" for option in DREAMING_OPTIONS}
         if foreign:
             raise ValueError(
