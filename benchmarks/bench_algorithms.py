@@ -192,17 +192,8 @@ def markdown(results: dict, seeds: int, steps: int, machine: str) -> str:
             f"| {name} | {kind} | {run['final']:.1f} ± {run['final_se']:.1f} | {run['spikes_per_decision']:.1f} "
             f"| {run['synops_per_decision']:.0f} | {run['wall_s']:.0f} s |"
         )
-    lines += [
-        "",
-        "Environment steps per second (after compiling; 4 environments per seed):",
-        "",
-        "| algorithm | network | " + " | ".join(f"{n} seeds" for n in results["seed_counts"]) + " |",
-        "|---|---|" + "---|" * len(results["seed_counts"]),
-    ]
-    for name in results["throughput_algorithms"]:
-        for kind in ("lif", "mlp"):
-            cells = " | ".join(f"{results['throughput'][f'{name}/{kind}/{n}']:.0f}" for n in results["seed_counts"])
-            lines.append(f"| {name} | {kind} | {cells} |")
+    lines += ["", "Environment steps per second (after compiling; 4 environments per seed):", ""]
+    lines += throughput_table(results["throughput"], results["throughput_algorithms"], results["seed_counts"])
     lines += [
         "",
         "Temporary memory of one episode's gradient (100 recurrent LIF neurons, 4 substeps per decision):",
@@ -218,23 +209,34 @@ def markdown(results: dict, seeds: int, steps: int, machine: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def throughput_table(rates: dict, algorithms, seed_counts) -> list[str]:
+    """Markdown rows of the steps-per-second table (``rates`` as written by ``throughput``)."""
+    lines = ["| algorithm | network | " + " | ".join(f"{n} seeds" for n in seed_counts) + " |"]
+    lines.append("|---|---|" + "---|" * len(seed_counts))
+    for name in algorithms:
+        for kind in ("lif", "mlp"):
+            cells = " | ".join(f"{rates[f'{name}/{kind}/{n}']:.0f}" for n in seed_counts)
+            lines.append(f"| {name} | {kind} | {cells} |")
+    return lines
+
+
+def machine_name() -> str:
+    """CPU, core count, JAX version and backend, for the records."""
+    return (
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores, JAX {jax.__version__} "
+        f"on {jax.devices()[0].platform}"
+    )
+
+
 def throughput_only() -> str:
     """Steps per second of all four algorithms, 1 / 16 / 256 seeds, side by side in one invocation; writes
     results/algorithms_throughput.json and returns the markdown table."""
     seed_counts = (1, 16, 256)
     rates = throughput(seed_counts, tuple(SETTINGS))
-    machine = f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores, JAX {jax.__version__}"
     (HERE / "results" / "algorithms_throughput.json").write_text(
-        json.dumps({"machine": machine, "seed_counts": seed_counts, "throughput": rates}, indent=1) + "\n"
+        json.dumps({"machine": machine_name(), "seed_counts": seed_counts, "throughput": rates}, indent=1) + "\n"
     )
-    lines = ["| algorithm | network | " + " | ".join(f"{n} seeds" for n in seed_counts) + " |"]
-    lines.append("|---|---|" + "---|" * len(seed_counts))
-    for name in SETTINGS:
-        for kind in ("lif", "mlp"):
-            lines.append(
-                f"| {name} | {kind} | " + " | ".join(f"{rates[f'{name}/{kind}/{n}']:.0f}" for n in seed_counts) + " |"
-            )
-    return "\n".join(lines)
+    return "\n".join(throughput_table(rates, SETTINGS, seed_counts))
 
 
 def main() -> None:
@@ -255,10 +257,7 @@ def main() -> None:
     seed_counts = (1, 4) if args.quick else (1, 16, 256)
     lengths = (10, 100) if args.quick else (100, 1000, 10_000)
     throughput_algorithms = ("ppo", "actor_critic") if not args.quick else ("ppo",)
-    machine = (
-        f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores, JAX {jax.__version__} "
-        f"on {jax.devices()[0].platform}"
-    )
+    machine = machine_name()
     results = {
         "machine": machine,
         "seed_counts": list(seed_counts),

@@ -22,6 +22,7 @@ import numpy as np
 from scipy.stats import mannwhitneyu
 
 from snnrl.experiments.config import preset
+from snnrl.experiments.config_io import flatten
 from snnrl.experiments.plots import plot_returns
 from snnrl.experiments.statistics import first_reaching, moving_average
 
@@ -47,17 +48,9 @@ def load_arm(folder: Path) -> tuple[dict, np.ndarray]:
         return config, data["game_return"]
 
 
-def _flat(tree: dict, prefix: str = "") -> dict:
-    """A nested dict as {dotted key: leaf}."""
-    flat = {}
-    for key, value in tree.items():
-        flat.update(_flat(value, f"{prefix}{key}.") if isinstance(value, dict) else {f"{prefix}{key}": value})
-    return flat
-
-
 def preset_differences(arm_preset: str, stored_preset: str) -> set[str]:
     """Dotted config keys (other than the preset's name) where two presets differ."""
-    arm, stored = _flat(preset(arm_preset).to_dict()), _flat(preset(stored_preset).to_dict())
+    arm, stored = flatten(preset(arm_preset).to_dict()), flatten(preset(stored_preset).to_dict())
     return {key for key in arm.keys() | stored.keys() if arm.get(key) != stored.get(key)} - {"preset"}
 
 

@@ -99,12 +99,12 @@ def _host_replay(env, env_params, base_key, algorithm, learner, keys):
     start = env_state
     warmup = np.stack(warmup) if warmup else np.zeros((0, observation.shape[1]), np.float32)
     dreamt, _ = dream(algorithm, learner, jnp.asarray(warmup), jnp.asarray(observation[0]), key_dream)
-    real, real_frames = [], []
+    real, real_frames, draw = [], [], renders_frames(env)
     for action, step_key in zip(
         np.asarray(dreamt.agent.action), jax.random.split(key_env, algorithm.dream_steps), strict=True
     ):
         real.append(observation[0])
-        if renders_frames(env):
+        if draw:
             real_frames.append(env.frames()[0])
         observation, env_state, *_ = env.step(step_key[None], env_state, np.array([action]), params)
     return dreamt, np.stack(real), np.stack(real_frames) if real_frames else None, start

@@ -225,6 +225,8 @@ def plot_dream(folder: Path, out: Path, realization: int = 0) -> list[Path]:
     emulator) replayed with the dream's actions from the same reset state."""
     from snnrl.experiments.dream_replay import dream_against_reality
 
-    dreamt, real, agent_spikes, model_spikes, _, _ = dream_against_reality(Path(folder), realization)
+    replay = dream_against_reality(Path(folder), realization)
     names = variable_names(read_config(Path(folder)))
-    return plot_dream_rollout(dreamt, real, agent_spikes, model_spikes, out, variable_names=names)
+    return plot_dream_rollout(
+        replay.dreamt, replay.real, replay.agent_spikes, replay.model_spikes, out, variable_names=names
+    )

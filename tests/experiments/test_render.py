@@ -119,7 +119,7 @@ def test_an_mp4_holds_the_same_frames_up_to_compression(boxing_autoencoder_run, 
     result = CliRunner().invoke(app, ["render", str(boxing_autoencoder_run), "--out", str(tmp_path / "b.mp4")])
     assert result.exit_code == 0, result.output
     gif = tmp_path / "b.gif"
-    CliRunner().invoke(app, ["render", str(boxing_autoencoder_run), "--out", str(gif)])
+    assert CliRunner().invoke(app, ["render", str(boxing_autoencoder_run), "--out", str(gif)]).exit_code == 0
     mp4_frames = iio.imread(tmp_path / "b.mp4").astype(np.float32)
     gif_frames = iio.imread(gif).astype(np.float32)
     gif_frames = gif_frames[..., 0] if gif_frames.ndim == 4 else gif_frames
