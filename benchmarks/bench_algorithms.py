@@ -1,11 +1,13 @@
-"""The RL algorithm family on CartPole-v1: quick learning (spiking vs MLP in the same loop), environment
+"""The RL algorithm family: on CartPole-v1 quick learning (spiking vs MLP in the same loop), environment
 steps per second for 1 / 16 / 256 seeds in one program, and the memory of e-prop vs BPTT as the sequence
-grows. Writes benchmarks/results/algorithms.json, benchmarks/figures/algorithms_cartpole.png and prints a
-markdown section for benchmarks/RESULTS.md.
+grows (results/algorithms.json, figures/algorithms_cartpole.png); with --curves, return vs steps on Acrobot,
+the four MinAtar games and the JAX Pong (results/algorithms_curves.json, figures/algorithms_curves.png).
+Each prints a markdown section for benchmarks/RESULTS.md.
 
     python benchmarks/bench_algorithms.py [--seeds 3] [--steps 30000] [--quick]
     python benchmarks/bench_algorithms.py --smoke     # every algorithm on every environment of issue 12
     python benchmarks/bench_algorithms.py --throughput   # only steps per second, all four algorithms side by side
+    python benchmarks/bench_algorithms.py --curves --seeds 10 --steps 100000 [--envs pong,...] [--resume]
 """
 
 from __future__ import annotations
@@ -42,32 +44,35 @@ def network(kind: str) -> NetworkConfig:
     return NetworkConfig(kind=kind, n_hidden=32)
 
 
-def learning(seeds: int, steps: int) -> dict:
-    """Return vs environment steps, per algorithm and network: mean and SE over seeds, and wall time."""
-    results = {}
-    for name in ALGORITHMS:
-        for kind in ("lif", "mlp"):
-            config = algorithm_config(name, env=ENV, network=network(kind), total_steps=steps, **SETTINGS[name])
-            start = time.perf_counter()
-            _, metrics = train_seeds(ALGORITHMS[name][1](config), jax.random.key(0), seeds)
-            returns = np.asarray(metrics["episode_return"])
-            elapsed = time.perf_counter() - start
-            env_steps = np.cumsum(np.asarray(metrics["env_steps"])[0])
-            mean = np.nanmean(returns, 0)
-            se = np.nanstd(returns, 0) / np.sqrt(np.sum(np.isfinite(returns), 0).clip(1))
-            tail = max(1, len(mean) // 10)
-            results[f"{name}/{kind}"] = {
-                "env_steps": env_steps.tolist(),
-                "mean": mean.tolist(),
-                "se": se.tolist(),
-                "final": float(np.nanmean(returns[:, -tail:])),
-                "final_se": float(np.nanstd(np.nanmean(returns[:, -tail:], 1)) / np.sqrt(seeds)),
-                "spikes_per_decision": float(np.mean(np.asarray(metrics["spikes_per_decision"])[:, -tail:])),
-                "synops_per_decision": float(np.mean(np.asarray(metrics["synops_per_decision"])[:, -tail:])),
-                "wall_s": elapsed,
-            }
-            print(f"{name}/{kind}: final return {results[f'{name}/{kind}']['final']:.1f} ({elapsed:.0f} s)", flush=True)
-    return results
+def learning_run(name: str, kind: str, env: str, seeds: int, steps: int) -> dict:
+    """Return vs environment steps of one algorithm and network on ``env``: mean and SE over seeds (per
+    update), the last-10 % return, spikes and SynOps per decision, and wall time (compile included)."""
+    config = algorithm_config(name, env=env, network=network(kind), total_steps=steps, **SETTINGS[name])
+    start = time.perf_counter()
+    _, metrics = train_seeds(ALGORITHMS[name][1](config), jax.random.key(0), seeds)
+    returns = np.asarray(metrics["episode_return"])
+    elapsed = time.perf_counter() - start
+    mean = np.nanmean(returns, 0)
+    tail = max(1, len(mean) // 10)
+    run = {
+        "env_steps": np.cumsum(np.asarray(metrics["env_steps"])[0]).tolist(),
+        "mean": mean.tolist(),
+        "se": (np.nanstd(returns, 0) / np.sqrt(np.sum(np.isfinite(returns), 0).clip(1))).tolist(),
+        "final": float(np.nanmean(returns[:, -tail:])),
+        "final_se": float(np.nanstd(np.nanmean(returns[:, -tail:], 1)) / np.sqrt(seeds)),
+        "spikes_per_decision": float(np.mean(np.asarray(metrics["spikes_per_decision"])[:, -tail:])),
+        "synops_per_decision": float(np.mean(np.asarray(metrics["synops_per_decision"])[:, -tail:])),
+        "wall_s": elapsed,
+    }
+    print(f"{env} {name}/{kind}: final return {run['final']:.1f} ({elapsed:.0f} s)", flush=True)
+    return run
+
+
+def learning(seeds: int, steps: int, env: str = ENV) -> dict:
+    """``learning_run`` for every algorithm x {LIF, MLP} on ``env``, keyed 'algorithm/network'."""
+    return {
+        f"{name}/{kind}": learning_run(name, kind, env, seeds, steps) for name in ALGORITHMS for kind in ("lif", "mlp")
+    }
 
 
 def throughput(seed_counts: tuple[int, ...], algorithms: tuple[str, ...]) -> dict:
@@ -155,24 +160,77 @@ def smoke() -> str:
     return "\n".join(lines) + "\n"
 
 
-def figure(results: dict, path: Path) -> None:
-    """Return vs environment steps (mean and SE), one panel per algorithm, LIF vs MLP."""
+def figure(by_env: dict[str, dict], path: Path) -> None:
+    """Return vs environment steps (mean and SE over seeds), one row per environment and one panel per
+    algorithm, LIF vs MLP; ``by_env[env]`` is keyed 'algorithm/network' as ``learning`` returns."""
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(12, 3))
-    axes = fig.subplots(1, len(ALGORITHMS), sharey=True)
-    for axis, name in zip(axes, ALGORITHMS, strict=True):
-        for kind, colour in (("lif", "tab:red"), ("mlp", "tab:blue")):
-            run = results[f"{name}/{kind}"]
-            x, mean, se = (np.asarray(run[k], float) for k in ("env_steps", "mean", "se"))
-            axis.plot(x, mean, color=colour, label="spiking (LIF)" if kind == "lif" else "MLP")
-            axis.fill_between(x, mean - se, mean + se, color=colour, alpha=0.25)
-        axis.set_title(name)
+    fig = Figure(figsize=(12, 2.6 * len(by_env) + 0.4))
+    axes = np.asarray(fig.subplots(len(by_env), len(ALGORITHMS), squeeze=False))
+    for row, (env, results) in zip(axes, by_env.items(), strict=True):
+        for axis, name in zip(row, ALGORITHMS, strict=True):
+            for kind, colour in (("lif", "tab:red"), ("mlp", "tab:blue")):
+                if f"{name}/{kind}" not in results:
+                    continue
+                run = results[f"{name}/{kind}"]
+                x, mean, se = (np.asarray(run[k], float) for k in ("env_steps", "mean", "se"))
+                ended = np.isfinite(mean)  # updates in which some episode ended
+                x, mean, se = x[ended], mean[ended], np.nan_to_num(se[ended])
+                axis.plot(x, mean, color=colour, label="spiking (LIF)" if kind == "lif" else "MLP")
+                axis.fill_between(x, mean - se, mean + se, color=colour, alpha=0.25)
+            axis.set_title(name if len(by_env) == 1 else f"{name} — {env.removeprefix('gymnax:')}", fontsize=9)
+        row[0].set_ylabel(f"episode return\n({env.removeprefix('gymnax:')})", fontsize=9)
+    for axis in axes[-1]:
         axis.set_xlabel("environment steps")
-    axes[0].set_ylabel("episode return (CartPole-v1)")
-    axes[0].legend()
+    axes[0, 0].legend(fontsize=8)
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    fig.savefig(path, dpi=110)
+
+
+CURVE_ENVS = SMOKE_ENVS[1:]  # CartPole's curves are the default run's
+CURVES_JSON = HERE / "results" / "algorithms_curves.json"
+
+
+def curves(envs: tuple[str, ...], seeds: int, steps: int, resume: bool) -> str:
+    """Return vs steps of every algorithm x {LIF, MLP} on each of ``envs`` (``seeds`` seeds, ``steps``
+    environment steps each), saved to results/algorithms_curves.json after every run so that ``resume``
+    continues where a stopped invocation ended; draws figures/algorithms_curves.png and returns the
+    markdown table."""
+    unknown = sorted(set(envs) - set(SMOKE_ENVS))
+    if unknown:
+        raise SystemExit(f"--envs: unknown environment(s) {unknown}; allowed: {', '.join(SMOKE_ENVS)}")
+    record = {"machine": machine_name(), "seeds": seeds, "steps": steps, "runs": {}}
+    if CURVES_JSON.exists():
+        if not resume:
+            raise SystemExit(f"{CURVES_JSON} exists: pass --resume to continue it, or move it away")
+        stored = json.loads(CURVES_JSON.read_text())
+        if (stored["seeds"], stored["steps"]) != (seeds, steps):
+            raise SystemExit(
+                f"--resume: {CURVES_JSON} holds {stored['seeds']} seeds x {stored['steps']} steps, "
+                f"asked for {seeds} x {steps}"
+            )
+        record = stored
+    for env in envs:
+        runs = record["runs"].setdefault(env, {})
+        for name in ALGORITHMS:
+            for kind in ("lif", "mlp"):
+                if f"{name}/{kind}" not in runs:
+                    runs[f"{name}/{kind}"] = learning_run(name, kind, env, seeds, steps)
+                    CURVES_JSON.write_text(json.dumps(record, indent=1) + "\n")
+    figure({env: record["runs"][env] for env in envs}, HERE / "figures" / "algorithms_curves.png")
+    lines = [
+        "| environment | algorithm | LIF, last 10 % (mean ± SE) | MLP, last 10 % | LIF spikes / decision | LIF SynOps / decision | wall LIF / MLP |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for env in envs:
+        for name in ALGORITHMS:
+            lif, mlp = (record["runs"][env][f"{name}/{kind}"] for kind in ("lif", "mlp"))
+            lines.append(
+                f"| {env.removeprefix('gymnax:')} | {name} | {lif['final']:.2f} ± {lif['final_se']:.2f} "
+                f"| {mlp['final']:.2f} ± {mlp['final_se']:.2f} | {lif['spikes_per_decision']:.1f} "
+                f"| {lif['synops_per_decision']:.0f} | {lif['wall_s']:.0f} s / {mlp['wall_s']:.0f} s |"
+            )
+    return "\n".join(lines) + "\n"
 
 
 def markdown(results: dict, seeds: int, steps: int, machine: str) -> str:
@@ -247,7 +305,13 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="tiny sizes, to check the script runs")
     parser.add_argument("--smoke", action="store_true", help="only run every algorithm on every environment")
     parser.add_argument("--throughput", action="store_true", help="only steps per second, every algorithm")
+    parser.add_argument("--curves", action="store_true", help="only return vs steps on --envs (resumable)")
+    parser.add_argument("--envs", default=",".join(CURVE_ENVS), help="comma-separated, for --curves")
+    parser.add_argument("--resume", action="store_true", help="continue results/algorithms_curves.json")
     args = parser.parse_args()
+    if args.curves:
+        print(curves(tuple(args.envs.split(",")), args.seeds, args.steps, args.resume))
+        return
     if args.smoke:
         print(smoke())
         return
@@ -270,7 +334,7 @@ def main() -> None:
     suffix = "_quick" if args.quick else ""
     (HERE / "results").mkdir(exist_ok=True)
     (HERE / "results" / f"algorithms{suffix}.json").write_text(json.dumps(results, indent=1) + "\n")
-    figure(results["learning"], HERE / "figures" / f"algorithms_cartpole{suffix}.png")
+    figure({ENV: results["learning"]}, HERE / "figures" / f"algorithms_cartpole{suffix}.png")
     print(markdown(results, args.seeds, args.steps, machine))
 
 

@@ -1,9 +1,11 @@
 """Fig 4A-style figure of the Boxing studies: return per episode (last games, mean ± SE over realizations) vs the
 number of planning steps n_fut (0 = no planning), one line per latent space, from the arms folders written by
 benchmarks/arms.py; also the first-games mean (before the agent learns) for reference. Writes
-benchmarks/figures/fig4a_boxing.png and benchmarks/results/fig4a_boxing.json.
+benchmarks/figures/fig4a_boxing{SUFFIX}.png and benchmarks/results/fig4a_boxing{SUFFIX}.json from the studies
+fig4a_boxing_{projection,autoencoder}{SUFFIX}.
 
     python benchmarks/fig4a_figure.py --final-games 50 --first-games 20
+    python benchmarks/fig4a_figure.py --suffix _500 --final-games 100 --first-games 20
 """
 
 from __future__ import annotations
@@ -36,12 +38,13 @@ def main() -> None:
     parser.add_argument("--final-games", type=int, default=50)
     parser.add_argument("--first-games", type=int, default=20)
     parser.add_argument("--root", type=Path, default=HERE / "runs")
+    parser.add_argument("--suffix", default="", help="of the study names, e.g. _500")
     args = parser.parse_args()
     figure = Figure(figsize=(5.0, 3.4))
     axis = figure.subplots()
     record = {}
     for index, (space, name) in enumerate(SPACES.items()):
-        returns = arm_returns(args.root / name)
+        returns = arm_returns(args.root / f"{name}{args.suffix}")
         baseline = returns[0][:, -args.final_games :].mean(axis=1)
         rows = {}
         for n_fut, values in returns.items():
@@ -66,8 +69,8 @@ def main() -> None:
     axis.set_ylabel(f"return per episode, last {args.final_games} games")
     axis.legend(frameon=False, fontsize=8)
     axis.set_title("Boxing from pixels (mean ± s.e. over realizations)", fontsize=9)
-    figure.savefig(HERE / "figures" / "fig4a_boxing.png", dpi=150, bbox_inches="tight")
-    (HERE / "results" / "fig4a_boxing.json").write_text(json.dumps(record, indent=2) + "\n")
+    figure.savefig(HERE / "figures" / f"fig4a_boxing{args.suffix}.png", dpi=150, bbox_inches="tight")
+    (HERE / "results" / f"fig4a_boxing{args.suffix}.json").write_text(json.dumps(record, indent=2) + "\n")
     for space, rows in record.items():
         for n_fut, row in rows.items():
             p = (
