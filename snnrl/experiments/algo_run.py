@@ -1,6 +1,9 @@
-"""``python -m snnrl.experiments.algo_run``: train one algorithm of the RL family (PPO, REINFORCE, e-prop
-actor-critic, DQN) with a spiking network or an MLP for many seeds, and write a results folder:
-``config.json``, ``metrics.npz`` (per seed and update), ``returns.csv`` and ``summary.json``.
+"""``python -m snnrl.experiments.algo_run`` (``snnrl algo``): train one algorithm of the RL family (PPO,
+REINFORCE, e-prop actor-critic, DQN) with a spiking network or an MLP for many seeds, and write a results
+folder as ``snnrl train`` does: ``config.json``, ``metrics.npz`` (per seed and update), ``returns.csv``,
+``summary.json`` (with the run's provenance: library versions, git commit, host, start time, wall seconds),
+written atomically, the folder locked against a second writer. ``--set`` / ``--net`` values are parsed as
+``snnrl train --set`` parses them (config_io.parse_assignments: 1e-3 is a float, true a bool).
 
     python -m snnrl.experiments.algo_run ppo --env gymnax:CartPole-v1 --seeds 4 --out runs/ppo \\
         --set total_steps=50000 --net kind=mlp --chunks 10
@@ -13,11 +16,12 @@ call). Exit status: 0 success, 1 a loss became NaN (the checkpoint of the last g
 
 from __future__ import annotations
 
-import ast
 import csv
 import dataclasses
 import hashlib
+import io
 import json
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -30,29 +34,19 @@ app = typer.Typer(
 )
 
 
-def parse_assignments(assignments: list[str], owner: str) -> dict[str, Any]:
-    """KEY=VALUE strings to a dict; values are Python literals (numbers, True/False, strings unquoted)."""
-    fields = {}
-    for item in assignments:
-        if "=" not in item:
-            raise ValueError(f"{owner} takes KEY=VALUE, got {item!r}")
-        key, text = item.split("=", 1)
-        try:
-            value = ast.literal_eval(text)
-        except (ValueError, SyntaxError):
-            value = text
-        fields[key.strip()] = value
-    return fields
-
-
-def write_results(out: Path, name: str, config: Any, metrics: dict) -> dict[str, Any]:
+def write_results(
+    out: Path, name: str, config: Any, metrics: dict, provenance: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Write metrics.npz, returns.csv (seed, update, env_steps, episode_return, spikes, synops) and
-    summary.json (mean of the last 10 % of updates over seeds) to ``out``; return the summary."""
+    summary.json (mean of the last 10 % of updates over seeds, and ``provenance`` when given: see
+    provenance.run_provenance) to ``out``, each file atomically; return the summary."""
     import numpy as np
 
-    np.savez(out / "metrics.npz", **metrics)
+    from snnrl.experiments.storage import write_atomic, write_json, write_npz
+
+    write_npz(out / "metrics.npz", {key: np.asarray(value) for key, value in metrics.items()})
     steps = np.cumsum(metrics["env_steps"], axis=1)
-    with open(out / "returns.csv", "w", newline="") as handle:
+    with io.StringIO(newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["seed", "update", "env_steps", "episode_return", "spikes_per_decision", "synops_per_decision"])
         for seed in range(steps.shape[0]):
@@ -67,6 +61,7 @@ def write_results(out: Path, name: str, config: Any, metrics: dict) -> dict[str,
                         float(metrics["synops_per_decision"][seed, update]),
                     ]
                 )
+        write_atomic(out / "returns.csv", handle.getvalue().encode())
     tail = max(1, steps.shape[1] // 10)
     summary = {
         "algorithm": name,
@@ -76,8 +71,9 @@ def write_results(out: Path, name: str, config: Any, metrics: dict) -> dict[str,
         "final_return_mean": float(np.nanmean(metrics["episode_return"][:, -tail:])),
         "spikes_per_decision": float(np.mean(metrics["spikes_per_decision"][:, -tail:])),
         "synops_per_decision": float(np.mean(metrics["synops_per_decision"][:, -tail:])),
+        **(provenance or {}),
     }
-    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    write_json(out / "summary.json", summary)
     return summary
 
 
@@ -114,6 +110,10 @@ def main(
     from snnrl.algorithms.chunked import run_chunked
     from snnrl.algorithms.family import algorithm_config
     from snnrl.algorithms.networks import NetworkConfig
+    from snnrl.experiments.config_io import parse_assignments
+    from snnrl.experiments.lock import FolderLockedError, folder_lock
+    from snnrl.experiments.provenance import run_provenance
+    from snnrl.experiments.storage import write_json
 
     config_path = out / "config.json"
     if resume != (out / "checkpoint.npz").exists():
@@ -124,27 +124,30 @@ def main(
         if resume:
             algorithm, seeds, seed, chunks, config = config_from_file(config_path)
         else:
-            net = NetworkConfig(**parse_assignments(network or [], "--net"))
-            config = algorithm_config(algorithm, env=env, network=net, **parse_assignments(settings or [], "--set"))
+            net = NetworkConfig(**parse_assignments(network or []))
+            config = algorithm_config(algorithm, env=env, network=net, **parse_assignments(settings or []))
     except (TypeError, ValueError, KeyError) as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from error
-    if not resume:
-        out.mkdir(parents=True, exist_ok=True)
-        stored = {"algorithm": algorithm, "seeds": seeds, "seed": seed, "chunks": chunks}
-        config_path.write_text(json.dumps({**stored, "config": dataclasses.asdict(config)}, indent=2) + "\n")
-    run_id = hashlib.sha256(config_path.read_bytes()).hexdigest()[:16]
+    provenance = run_provenance()
+    started = time.perf_counter()
     try:
-        _, metrics, _ = run_chunked(
-            algorithm, config, jax.random.key(seed), seeds, chunks, out / "checkpoint.npz", run_id
-        )
-    except (ValueError, MemoryError) as error:
+        with folder_lock(out):
+            if not resume:
+                stored = {"algorithm": algorithm, "seeds": seeds, "seed": seed, "chunks": chunks}
+                write_json(config_path, {**stored, "config": dataclasses.asdict(config)})
+            run_id = hashlib.sha256(config_path.read_bytes()).hexdigest()[:16]
+            _, metrics, _ = run_chunked(
+                algorithm, config, jax.random.key(seed), seeds, chunks, out / "checkpoint.npz", run_id
+            )
+            provenance["wall_seconds"] = time.perf_counter() - started  # of this call (a resumed run: the rest)
+            summary = write_results(out, algorithm, config, metrics, provenance)
+    except (ValueError, MemoryError, FolderLockedError) as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from error
     except FloatingPointError as error:
         typer.echo(f"error: {error} (the checkpoint of the last good chunk is kept)", err=True)
         raise typer.Exit(1) from error
-    summary = write_results(out, algorithm, config, metrics)
     typer.echo(json.dumps(summary))
 
 

@@ -20,6 +20,7 @@ from snnrl.algorithms.networks import NetworkConfig
 from snnrl.algorithms.ppo import PPOConfig
 from snnrl.algorithms.reinforce import ReinforceConfig
 from snnrl.experiments.algo_run import app
+from snnrl.experiments.lock import folder_lock
 
 UPDATES = 5
 
@@ -85,7 +86,10 @@ def test_cli_writes_a_results_folder(monkeypatch, tmp_path):
     rows = (out / "returns.csv").read_text().splitlines()
     assert rows[0].startswith("seed,update,env_steps,episode_return") and len(rows) == 1 + 2 * UPDATES
     assert rows[-1].split(",")[:3] == ["1", "4", "50"]
-    assert json.loads((out / "summary.json").read_text())["final_return_mean"] == 4.0
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["final_return_mean"] == 4.0
+    assert summary["versions"]["jax"] == jax.__version__ and summary["host"] and summary["wall_seconds"] > 0
+    assert "git_commit" in summary and summary["started_at"].endswith("+00:00")
     assert int(np.load(out / "checkpoint.npz")["done"]) == 5
     again = CliRunner().invoke(app, ["ppo", "--out", str(out)])
     assert again.exit_code == 2 and "continue it with --resume" in again.output
@@ -104,6 +108,20 @@ def test_cli_exit_codes_for_bad_input_and_nan(monkeypatch, tmp_path):
     assert int(np.load(tmp_path / "c" / "checkpoint.npz")["done"]) == 3  # updates 0-2 kept
     missing = CliRunner().invoke(app, ["ppo", "--out", str(tmp_path / "d"), "--resume"])
     assert missing.exit_code == 2 and "no checkpoint" in missing.output
+    with folder_lock(tmp_path / "e"):  # another run writes there
+        locked = CliRunner().invoke(app, ["ppo", "--out", str(tmp_path / "e")])
+    assert locked.exit_code == 2 and "in use by another run" in locked.output
+    assert not (tmp_path / "e" / "config.json").exists()
+
+
+def test_cli_values_are_parsed_as_train_parses_them(monkeypatch, tmp_path):
+    fake(monkeypatch, 1.0)
+    result = CliRunner().invoke(
+        app, ["ppo", "--out", str(tmp_path / "run"), "--set", "lr=1e-3", "--net", "recurrent=false"]
+    )
+    assert result.exit_code == 0, result.output
+    config = json.loads((tmp_path / "run" / "config.json").read_text())["config"]
+    assert config["lr"] == 1e-3 and config["network"]["recurrent"] is False
 
 
 SHARDED = """
