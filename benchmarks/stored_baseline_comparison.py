@@ -38,6 +38,7 @@ DREAMING_OPTIONS = (
     "model_update",
     "dream_lr_scale",
     "dream_length",
+    "dream_error_threshold",
 )
 
 

@@ -14,7 +14,7 @@ MODEL_UPDATES = ("step", "game")
 DREAM_STARTS = ("reset", "random", "visited")
 IMAGINED_BASELINES = ("none", "dream_mean")
 DREAM_OPTIMIZERS = ("shared", "separate")
-DREAM_STOPS = ("never", "out_of_range")
+DREAM_STOPS = ("never", "out_of_range", "model_error")
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,11 @@ class DreamingConfig:
     dream_optimizer 'separate': updates from imagined experience use their own Adam state instead of the
     awake updates' one; dream_stop 'out_of_range': a dream counts only up to the first step whose
     imagined observation leaves [0, 1] (the range of every real observation), where the world model's
-    predictions are no longer grounded in anything it has seen.
+    predictions are no longer grounded in anything it has seen; dream_stop 'model_error': after each game
+    the world model replays the game's first dream_steps real steps open-loop (as a dream starts, with the
+    real actions), and the game's dreams count only up to the first step where that replay's mean absolute
+    error per observation variable exceeds dream_error_threshold (the model's own error horizon, measured
+    on real data: MBPO's rollout length chosen by model error).
     """
 
     agent: AgentConfig = field(default_factory=AgentConfig)
@@ -84,6 +88,7 @@ class DreamingConfig:
     imagined_baseline: str = "none"
     dream_optimizer: str = "shared"
     dream_stop: str = "never"
+    dream_error_threshold: float = 0.05
 
     def __post_init__(self) -> None:
         check_instance("DreamingConfig", "agent", self.agent, (AgentConfig, NeuromorphicAgentConfig))
@@ -145,6 +150,12 @@ class DreamingConfig:
             raise ValueError(
                 f"DreamingConfig.dream_length={self.dream_length} is longer than the dream "
                 f"(dream_steps={self.dream_steps}); choose dream_length <= dream_steps"
+            )
+        check_real("DreamingConfig", "dream_error_threshold", self.dream_error_threshold, above=0.0, finite=True)
+        if self.dream_stop == "model_error" and self.dream_steps > self.awake_steps:
+            raise ValueError(
+                f"DreamingConfig.dream_stop='model_error' checks the model on the game's first dream_steps real "
+                f"steps; dream_steps={self.dream_steps} is longer than the game (awake_steps={self.awake_steps})"
             )
         if not self.dream_lr_scale > 0:
             raise ValueError(f"DreamingConfig.dream_lr_scale must be > 0, got {self.dream_lr_scale!r}")

@@ -248,15 +248,38 @@ def _dreams(config, learner, record, warmup, start_observation, key, dream_actio
     return jax.vmap(one)(jax.random.split(key, config.dreams_per_game))
 
 
-def _dream_rewards(config: DreamingConfig, imagined: Imagined) -> jax.Array:
+def model_error_steps(
+    config: DreamingConfig,
+    learner: Learner,
+    record: AwakeStepRecord,
+    warmup: WarmupRecord | None,
+    start_observation: jax.Array,
+    key: jax.Array,
+) -> tuple[jax.Array, jax.Array]:
+    """The world model's own error on the game just played, for dream_stop 'model_error': it replays the
+    game's first dream_steps real steps open-loop, as a dream does (fresh states, the warm-up, then from
+    ``start_observation`` (D,), the first awake observation) but with the real actions. Returns (errors (S,):
+    mean absolute difference per observation variable between the replay's and the real observation at
+    each step; trusted (S,) float: 1 up to the first step whose error exceeds dream_error_threshold, then 0)."""
+    steps = config.dream_steps
+    observations = None if warmup is None else warmup.observations
+    replay, _ = dream(config, learner, observations, start_observation, key, record.agent.action[:steps])
+    errors = jnp.mean(jnp.abs(replay.observations - record.observation[:steps]), axis=-1)
+    return errors, jnp.cumprod(errors <= config.dream_error_threshold).astype(errors.dtype)
+
+
+def _dream_rewards(config: DreamingConfig, imagined: Imagined, trusted: jax.Array | None = None) -> jax.Array:
     """The predicted rewards the agent learns from, (S,) or (K, S): cut at dream_length, stopped at the
-    first out-of-range step (dream_stop), minus the mean over the game's dreams (imagined_baseline)."""
+    first out-of-range step or where ``trusted`` (S,) (model_error_steps) turns 0 (dream_stop), minus the
+    mean over the game's dreams (imagined_baseline)."""
     rewards = imagined.rewards
     if config.dream_length is not None:
         rewards = rewards * (jnp.arange(config.dream_steps) < config.dream_length)
     if config.dream_stop == "out_of_range":
         inside = jnp.all((imagined.observations >= 0.0) & (imagined.observations <= 1.0), axis=-1)
         rewards = rewards * jnp.cumprod(inside, axis=-1)
+    if config.dream_stop == "model_error":
+        rewards = rewards * trusted
     if config.imagined_baseline == "dream_mean":
         rewards = rewards - jnp.mean(rewards, axis=0)
     return rewards
@@ -300,7 +323,11 @@ def finish_game(
         imagined_return = carry.plan_return
     if config.mode == "dream":
         imagined, warmup_spikes = _dreams(config, learner, record, warmup, start_observation, key, dream_actions)
-        rewards = _dream_rewards(config, imagined) * learns
+        trusted = None
+        if config.dream_stop == "model_error":  # its own key: the other options' numbers stay as they were
+            check_key = jax.random.fold_in(key, 1)
+            trusted = model_error_steps(config, learner, record, warmup, start_observation, check_key)[1]
+        rewards = _dream_rewards(config, imagined, trusted) * learns
         if config.dreams_per_game == 1:
             gradients = imagined_gradients(config, learner, imagined, rewards)
         else:

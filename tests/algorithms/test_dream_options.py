@@ -1,6 +1,7 @@
 """Our options for making imagined experience useful (off in the faithful presets): dreams from visited
 states, several dreams per game, a baseline over the game's dreams, a separate Adam state for imagined
-updates, dreams stopped where they leave the range of real observations."""
+updates, dreams stopped where they leave the range of real observations or where the world model's own
+error on the real game grows."""
 
 import functools
 
@@ -10,8 +11,8 @@ import numpy as np
 import pytest
 
 from snnrl.algorithms.config import DreamingConfig
-from snnrl.algorithms.game import _dream_rewards, play_game
-from snnrl.algorithms.imagination import warm_up_model
+from snnrl.algorithms.game import _dream_rewards, model_error_steps, play_game
+from snnrl.algorithms.imagination import dream, warm_up_model
 from snnrl.algorithms.learner import init_learner
 from tests.algorithms.test_game import ENV, ENV_PARAMS, small_config
 
@@ -76,6 +77,68 @@ def test_a_dream_counts_only_up_to_its_first_step_out_of_range():
     np.testing.assert_array_equal(rewards, (np.arange(config.dream_steps) < first_out).astype(float))
 
 
+@functools.cache
+def model_error_game(threshold: float):
+    """One game whose dream stops where the model's replay of the real game errs by more than ``threshold``."""
+    config = small_config(dream_stop="model_error", dream_error_threshold=threshold)
+    learner = init_learner(jax.random.key(0), config)
+    final, _, record = jax.jit(lambda l, k: play_game(config, ENV, ENV_PARAMS, l, k))(learner, jax.random.key(7))
+    return config, learner, final, record
+
+
+def test_the_model_error_replays_the_real_game_from_its_first_observation():
+    config, _, final, record = model_error_game(0.05)
+    key = jax.random.key(3)
+    errors, trusted = model_error_steps(config, final, record.awake, record.warmup, record.awake.observation[0], key)
+    errors, trusted = np.asarray(errors), np.asarray(trusted)
+    assert errors.shape == trusted.shape == (config.dream_steps,)
+    assert errors[0] == 0.0 and np.all(errors[1:] > 0.0)  # the replay starts on the real observation, then errs
+    np.testing.assert_array_equal(trusted, np.cumprod(errors <= config.dream_error_threshold))
+    # The replay is the world model alone: the agent's random numbers do not change it.
+    again = np.asarray(
+        model_error_steps(config, final, record.awake, record.warmup, record.awake.observation[0], key)[0]
+    )
+    np.testing.assert_array_equal(errors, again)
+    # A dream forced onto the real actions from the same start is that replay (same key, same numbers).
+    start_observation = record.awake.observation[0]
+    forced = config.replace(dream_stop="never")
+    replay, _ = dream(
+        forced,
+        final,
+        record.warmup.observations,
+        start_observation,
+        key,
+        record.awake.agent.action[: config.dream_steps],
+    )
+    np.testing.assert_allclose(
+        np.mean(
+            np.abs(np.asarray(replay.observations) - np.asarray(record.awake.observation[: config.dream_steps])),
+            axis=-1,
+        ),
+        errors,
+        rtol=1e-6,
+    )
+
+
+def test_a_dream_counts_only_while_the_model_replays_the_real_game_well():
+    never = small_config()
+    learner = init_learner(jax.random.key(0), never)
+    play = lambda config: jax.jit(lambda l, k: play_game(config, ENV, ENV_PARAMS, l, k))(learner, jax.random.key(7))  # noqa: E731
+    reference = play(never)[0].agent
+    trusting = model_error_game(1e6)[2].agent  # never exceeded: the same update as without the stop
+    jax.tree.map(np.testing.assert_array_equal, trusting, reference)
+    strict = model_error_game(1e-9)[2].agent  # exceeded from step 1: only the first step's reward counts
+    assert not np.allclose(np.asarray(strict.weights.readout), np.asarray(reference.weights.readout))
+    rewards = np.asarray(
+        _dream_rewards(
+            never.replace(dream_stop="model_error"),
+            model_error_game(1e-9)[3].dream.imagined,
+            jnp.eye(never.dream_steps)[0],
+        )
+    )
+    assert np.all(rewards[1:] == 0.0)
+
+
 def two_games(config: DreamingConfig):
     game = jax.jit(lambda l, k: play_game(config, ENV, ENV_PARAMS, l, k)[0])
     learner = init_learner(jax.random.key(0), config)
@@ -102,6 +165,8 @@ def test_a_separate_dream_optimizer_steps_its_own_adam_state():
         (dict(dream_start="anywhere"), "dream_start='anywhere' is not allowed"),
         (dict(dream_optimizer="own"), "dream_optimizer='own' is not allowed"),
         (dict(dream_stop="sometimes"), "dream_stop='sometimes' is not allowed"),
+        (dict(dream_stop="model_error", dream_steps=21), "dream_steps=21 is longer than the game"),
+        (dict(dream_error_threshold=0.0), "dream_error_threshold must be"),
     ],
 )
 def test_bad_dream_options_are_refused_naming_the_field(changes, message):
