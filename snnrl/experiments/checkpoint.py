@@ -63,12 +63,25 @@ def _check_owner(config: ExperimentConfig, path: Path, extra: dict[str, np.ndarr
     if str(extra["meta_identity_hash"]) == identity_hash(config):
         return
     stored = json.loads(str(extra["meta_identity"])) if "meta_identity" in extra else {}
+    if stored and _same_run_with_new_defaults(stored, config):
+        return
     differences = differing_fields(stored, run_identity(config)) if stored else ["(the checkpoint names no fields)"]
     raise ValueError(
         f"{path} belongs to another run than {path.parent / 'config.json'} (written by snnrl "
         f"{extra.get('meta_snnrl_version', 'unknown')}); fields differ (checkpoint != config.json): "
         f"{'; '.join(differences)}. Start this config in a new --out, or restore the folder's own checkpoint"
     )
+
+
+def _same_run_with_new_defaults(stored: dict, config: ExperimentConfig) -> bool:
+    """Whether the identity a checkpoint stored, read by this snnrl (fields added since it was written take
+    their defaults, which compute what the older version computed), is ``config``'s: an option added later
+    does not orphan the run folders written before it."""
+    try:
+        read = ExperimentConfig.from_dict({**stored, "games": config.games})
+    except (TypeError, ValueError, KeyError):
+        return False
+    return identity_hash(read) == identity_hash(config)
 
 
 def _check_metrics(config: ExperimentConfig, path: Path, metrics: dict[str, np.ndarray]) -> None:
