@@ -48,9 +48,19 @@ def make_host_chunk(
         act_keys, env_keys = jax.vmap(jax.random.split, out_axes=1)(jax.random.split(key_steps, steps))
         return key_reset, act_keys, env_keys, key_finish, key_begin, jax.random.split(key_warmup, warmup_steps)
 
+    def learn_then_act(learner, carry, observation, action, next_observation, reward, step, act_keys):
+        """Real step ``step - 1``'s learning, then step ``step``'s action (its key picked from act_keys (T,)
+        inside the call): one compiled call per host step instead of two and a slice."""
+        learner, carry, model_record = awake_learn(
+            algorithm, learner, carry, observation, action, next_observation, reward
+        )
+        carry, acted = awake_act(algorithm, learner, carry, next_observation, step, act_keys[step])
+        return learner, carry, model_record, acted
+
     keys_for = jax.jit(jax.vmap(game_keys, in_axes=(0, None)))
     begin = jax.jit(jax.vmap(partial(begin_game, algorithm)))
     act = jax.jit(jax.vmap(partial(awake_act, algorithm), in_axes=(0, 0, 0, None, 0)))
+    learn_act = jax.jit(jax.vmap(learn_then_act, in_axes=(0, 0, 0, 0, 0, 0, None, 0)))
     learn = jax.jit(jax.vmap(partial(awake_learn, algorithm)))
     learn_warmup = jax.jit(jax.vmap(partial(awake_learn, algorithm, warmup=True)))
     finish = jax.jit(jax.vmap(lambda *args: finish_game(algorithm, *args)[:2]))
@@ -81,14 +91,16 @@ def make_host_chunk(
                 warmup_records.append(model_record)
                 observation = next_observation
             start_observation, records = observation, []
+            carry, acted = act(learners, carry, observation, jnp.int32(0), act_keys[:, 0])
             for step in range(steps):
-                carry, acted = act(learners, carry, observation, jnp.int32(step), act_keys[:, step])
                 next_observation, env_state, reward = env_step(env_keys[:, step], env_state, acted.action, params)
-                learners, carry, model_record = learn(
-                    learners, carry, observation, acted.action, next_observation, reward
-                )
+                inputs = (learners, carry, observation, acted.action, next_observation, reward)
+                if step + 1 < steps:
+                    learners, carry, model_record, next_acted = learn_act(*inputs, np.int32(step + 1), act_keys)
+                else:
+                    (learners, carry, model_record), next_acted = learn(*inputs), None
                 records.append(AwakeStepRecord(acted, reward, model_record, observation))
-                observation = next_observation
+                observation, acted = next_observation, next_acted
             warmup = _warmup_record(warmup_observations, warmup_records, stack)
             learners, metrics = finish(learners, carry, stack(records), warmup, start_observation, key_finish)
             per_game.append(metrics)
