@@ -28,7 +28,7 @@ from snnrl.experiments.config_io import parse_assignments
 from snnrl.experiments.configure import configure
 from snnrl.experiments.overrides import apply_overrides
 from snnrl.experiments.plots import plot_returns
-from snnrl.experiments.runner import run_experiment
+from snnrl.experiments.runner import read_config, run_experiment
 from snnrl.experiments.statistics import compare_arms
 from snnrl.experiments.storage import write_json
 
@@ -126,10 +126,11 @@ def main() -> None:
     for arm in args.arm:
         arm_path = folder / arm_folder(arm)
         resume = (arm_path / "checkpoint.npz").exists()
+        # a resumed arm keeps its stored config, planned to --games games (more or fewer than first planned,
+        # never fewer than it has done)
+        config = read_config(arm_path).replace(games=args.games) if resume else arm_config(base, arm)
         started = time.perf_counter()
-        summaries[arm] = run_experiment(
-            None if resume else arm_config(base, arm), arm_path, resume=resume, show_progress=False
-        )
+        summaries[arm] = run_experiment(config, arm_path, resume=resume, show_progress=False)
         print(
             f"{arm}: {summaries[arm]['games']} games x {summaries[arm]['realizations']} in "
             f"{summaries[arm]['wall_seconds']:.0f} s (this call {time.perf_counter() - started:.0f} s)",
