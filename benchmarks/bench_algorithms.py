@@ -44,6 +44,18 @@ def network(kind: str) -> NetworkConfig:
     return NetworkConfig(kind=kind, n_hidden=32)
 
 
+def final_updates(returns: np.ndarray) -> np.ndarray:
+    """Indices of the updates whose returns (seeds, updates; NaN where no episode ended) make the final
+    figure: the last 10 % of the updates, or, where no episode ended in those (long episodes: Freeway's
+    2 500 steps), the last 10 % (at least one) of the updates in which some episode ended."""
+    updates = returns.shape[1]
+    last = np.arange(updates)[-max(1, updates // 10) :]
+    if np.isfinite(returns[:, last]).any():
+        return last
+    ended = np.flatnonzero(np.isfinite(returns).any(axis=0))
+    return ended[-max(1, len(ended) // 10) :]
+
+
 def learning_run(name: str, kind: str, env: str, seeds: int, steps: int) -> dict:
     """Return vs environment steps of one algorithm and network on ``env``: mean and SE over seeds (per
     update), the last-10 % return, spikes and SynOps per decision, and wall time (compile included)."""
@@ -54,12 +66,13 @@ def learning_run(name: str, kind: str, env: str, seeds: int, steps: int) -> dict
     elapsed = time.perf_counter() - start
     mean = np.nanmean(returns, 0)
     tail = max(1, len(mean) // 10)
+    final = returns[:, final_updates(returns)]
     run = {
         "env_steps": np.cumsum(np.asarray(metrics["env_steps"])[0]).tolist(),
         "mean": mean.tolist(),
         "se": (np.nanstd(returns, 0) / np.sqrt(np.sum(np.isfinite(returns), 0).clip(1))).tolist(),
-        "final": float(np.nanmean(returns[:, -tail:])),
-        "final_se": float(np.nanstd(np.nanmean(returns[:, -tail:], 1)) / np.sqrt(seeds)),
+        "final": float(np.nanmean(final)),
+        "final_se": float(np.nanstd(np.nanmean(final, 1)) / np.sqrt(seeds)),
         "spikes_per_decision": float(np.mean(np.asarray(metrics["spikes_per_decision"])[:, -tail:])),
         "synops_per_decision": float(np.mean(np.asarray(metrics["synops_per_decision"])[:, -tail:])),
         "wall_s": elapsed,
