@@ -27,6 +27,7 @@ from snnrl.algorithms import actor_critic
 from snnrl.algorithms.common import train_seeds
 from snnrl.algorithms.family import ALGORITHMS, algorithm_config
 from snnrl.algorithms.networks import NetworkConfig, make_network
+from snnrl.experiments.statistics import final_updates
 
 HERE = Path(__file__).parent
 ENV = "gymnax:CartPole-v1"
@@ -42,18 +43,6 @@ SETTINGS = {
 def network(kind: str) -> NetworkConfig:
     """The networks compared: 32 LIF neurons (recurrent, rate readout, 4 substeps) or a 2 x 32 MLP."""
     return NetworkConfig(kind=kind, n_hidden=32)
-
-
-def final_updates(returns: np.ndarray) -> np.ndarray:
-    """Indices of the updates whose returns (seeds, updates; NaN where no episode ended) make the final
-    figure: the last 10 % of the updates, or, where no episode ended in those (long episodes: Freeway's
-    2 500 steps), the last 10 % (at least one) of the updates in which some episode ended."""
-    updates = returns.shape[1]
-    last = np.arange(updates)[-max(1, updates // 10) :]
-    if np.isfinite(returns[:, last]).any():
-        return last
-    ended = np.flatnonzero(np.isfinite(returns).any(axis=0))
-    return ended[-max(1, len(ended) // 10) :]
 
 
 def learning_run(name: str, kind: str, env: str, seeds: int, steps: int) -> dict:

@@ -38,10 +38,11 @@ def write_results(
     out: Path, name: str, config: Any, metrics: dict, provenance: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """Write metrics.npz, returns.csv (seed, update, env_steps, episode_return, spikes, synops) and
-    summary.json (mean of the last 10 % of updates over seeds, and ``provenance`` when given: see
+    summary.json (the mean return of the final updates over seeds (statistics.final_updates), and ``provenance`` when given: see
     provenance.run_provenance) to ``out``, each file atomically; return the summary."""
     import numpy as np
 
+    from snnrl.experiments.statistics import final_updates
     from snnrl.experiments.storage import write_atomic, write_json, write_npz
 
     write_npz(out / "metrics.npz", {key: np.asarray(value) for key, value in metrics.items()})
@@ -63,12 +64,13 @@ def write_results(
                 )
         write_atomic(out / "returns.csv", handle.getvalue().encode())
     tail = max(1, steps.shape[1] // 10)
+    returns = np.asarray(metrics["episode_return"])
     summary = {
         "algorithm": name,
         "env": config.env,
         "seeds": int(steps.shape[0]),
         "env_steps": int(steps[0, -1]),
-        "final_return_mean": float(np.nanmean(metrics["episode_return"][:, -tail:])),
+        "final_return_mean": float(np.nanmean(returns[:, final_updates(returns)])),
         "spikes_per_decision": float(np.mean(metrics["spikes_per_decision"][:, -tail:])),
         "synops_per_decision": float(np.mean(metrics["synops_per_decision"][:, -tail:])),
         **(provenance or {}),

@@ -132,6 +132,18 @@ class ArmComparison:
         return asdict(self)
 
 
+def final_updates(returns: np.ndarray) -> np.ndarray:
+    """Indices (K,) of the updates whose returns (seeds, updates; NaN where no episode ended) make a run's
+    final figure: the last 10 % of the updates (at least one), or, where no episode ended in those (long
+    episodes: Freeway's 2 500 steps), the last 10 % (at least one) of the updates in which some episode ended."""
+    updates = returns.shape[1]
+    last = np.arange(updates)[-max(1, updates // 10) :]
+    if np.isfinite(returns[:, last]).any():
+        return last
+    ended = np.flatnonzero(np.isfinite(returns).any(axis=0))
+    return ended[-max(1, len(ended) // 10) :]
+
+
 def first_reaching(curve: np.ndarray, level: float) -> int | None:
     """1-based index of the first value of curve (G,) that is >= level, or None."""
     hits = np.nonzero(curve >= level)[0]

@@ -8,6 +8,7 @@ from scipy.stats import mannwhitneyu
 
 from snnrl.experiments.statistics import (
     compare_arms,
+    final_updates,
     first_reaching,
     interquartile_mean,
     moving_average,
@@ -117,3 +118,14 @@ def test_arm_comparison_carries_the_aggregates():
     assert result.probability_of_improvement.point == 1.0
     assert result.iqm_arm.low > result.iqm_baseline.high
     assert result.to_dict()["iqm_arm"]["point"] == result.iqm_arm.point
+
+
+def test_the_final_updates_are_the_last_tenth_or_the_last_in_which_episodes_ended():
+    returns = np.ones((2, 50))
+    np.testing.assert_array_equal(final_updates(returns), np.arange(45, 50))
+    long_episodes = np.full((2, 97), np.nan)  # episodes end only at updates 39 and 78
+    long_episodes[:, [39, 78]] = [[1.0, 2.0], [3.0, 4.0]]
+    np.testing.assert_array_equal(final_updates(long_episodes), [78])
+    sparse = np.full((1, 200), np.nan)
+    sparse[0, :180:9] = 1.0  # 20 updates with an episode end (0, 9, ..., 171), none in the last 20 updates
+    np.testing.assert_array_equal(final_updates(sparse), [162, 171])
