@@ -9,7 +9,8 @@ Re-running it only to compare new arms with it costs 20-40 min on 2 cores; this 
 
 Per arm: mean return over the last games per realization, one-sided Mann-Whitney U (arm > baseline) against the
 stored finals, and the first game at which the arm's full-window moving mean reaches the stored final level.
-The arms must have been run with the stored comparison's preset, environment, seed, games and realizations.
+The arms must have been run with the stored comparison's preset, environment, seed, games and realizations; a
+sweep's folder (`snnrl train --sweep`) gives one arm per grid point.
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ from scipy.stats import mannwhitneyu
 from snnrl.experiments.config import preset
 from snnrl.experiments.config_io import flatten
 from snnrl.experiments.plots import plot_returns
+from snnrl.experiments.runner import read_config
 from snnrl.experiments.statistics import first_reaching, moving_average
+from snnrl.experiments.sweep import point_label
 
 # the options of our own (docs/howto/dreaming.md): the baseline (mode none) does not read them
 DREAMING_OPTIONS = (
@@ -42,11 +45,17 @@ DREAMING_OPTIONS = (
 )
 
 
-def load_arm(folder: Path) -> tuple[dict, np.ndarray]:
-    """(the experiment config of config.json, per-game returns (R, G)) of a run folder."""
+def load_arms(folder: Path) -> tuple[dict, list[tuple[str, np.ndarray]]]:
+    """(the experiment config of config.json, [(arm name, per-game returns (R, G))]) of a run folder: one arm,
+    or one per grid point of a sweep (named 'folder/field=value')."""
     config = json.loads((folder / "config.json").read_text())["experiment"]
     with np.load(folder / "metrics.npz") as data:
-        return config, data["game_return"]
+        returns = data["game_return"]
+    if not config.get("sweep"):
+        return config, [(folder.name, returns)]
+    sweep = read_config(folder)
+    per_point = returns.reshape(sweep.grid_points, sweep.realizations, -1)
+    return config, [(f"{folder.name}/{point_label(sweep, g)}", per_point[g]) for g in range(sweep.grid_points)]
 
 
 def preset_differences(arm_preset: str, stored_preset: str) -> set[str]:
@@ -97,17 +106,20 @@ def main() -> None:
         f"| arm | last {final_games} games (mean ± SD) | interactions to the baseline's final level | U, p (arm > baseline) |"
     )
     print("|---|---|---|---|")
+    arms = []
     for folder in args.arms:
-        config, returns = load_arm(folder)
+        config, members = load_arms(folder)
         check_same_study(config, stored, folder)
+        arms.extend((name, config, returns) for name, returns in members)
+    for name, config, returns in arms:
         if returns.shape[1] != stored["games"]:
-            raise ValueError(f"{folder}: {returns.shape[1]} of {stored['games']} games done; finish the run first")
+            raise ValueError(f"{name}: {returns.shape[1]} of {stored['games']} games done; finish the run first")
         final = returns[:, -final_games:].mean(axis=1)
         test = mannwhitneyu(final, final_baseline, alternative="greater")
         index = first_reaching(moving_average(returns, args.window).mean(axis=0), level)
         games = None if index is None else index + args.window - 1  # as compare_arms counts
         steps = config["algorithm"]["awake_steps"]
-        results["arms"][folder.name] = {
+        results["arms"][name] = {
             "final": final.tolist(),
             "u_statistic": float(test.statistic),
             "p_value": float(test.pvalue),
@@ -115,7 +127,7 @@ def main() -> None:
             "interactions_to_baseline_level": None if games is None else games * steps,
         }
         print(
-            f"| {folder.name} | {final.mean():+.3f} ± {final.std():.3f} | {'never' if games is None else games * steps} | "
+            f"| {name} | {final.mean():+.3f} ± {final.std():.3f} | {'never' if games is None else games * steps} | "
             f"{test.statistic:.0f}, {test.pvalue:.3g} |"
         )
     args.out.parent.mkdir(parents=True, exist_ok=True)
