@@ -24,10 +24,8 @@ from scipy.stats import mannwhitneyu
 
 from snnrl.experiments.config import preset
 from snnrl.experiments.config_io import flatten
-from snnrl.experiments.plots import plot_returns
-from snnrl.experiments.runner import read_config
+from snnrl.experiments.plots import arms_of, plot_returns
 from snnrl.experiments.statistics import first_reaching, moving_average
-from snnrl.experiments.sweep import point_label
 
 # the options of our own (docs/howto/dreaming.md): the baseline (mode none) does not read them
 DREAMING_OPTIONS = (
@@ -45,37 +43,24 @@ DREAMING_OPTIONS = (
 )
 
 
-def load_arms(folder: Path) -> tuple[dict, list[tuple[str, np.ndarray]]]:
-    """(the experiment config of config.json, [(arm name, per-game returns (R, G))]) of a run folder: one arm,
-    or one per grid point of a sweep (named 'folder/field=value')."""
-    config = json.loads((folder / "config.json").read_text())["experiment"]
-    with np.load(folder / "metrics.npz") as data:
-        returns = data["game_return"]
-    if not config.get("sweep"):
-        return config, [(folder.name, returns)]
-    sweep = read_config(folder)
-    per_point = returns.reshape(sweep.grid_points, sweep.realizations, -1)
-    return config, [(f"{folder.name}/{point_label(sweep, g)}", per_point[g]) for g in range(sweep.grid_points)]
-
-
 def preset_differences(arm_preset: str, stored_preset: str) -> set[str]:
     """Dotted config keys (other than the preset's name) where two presets differ."""
     arm, stored = flatten(preset(arm_preset).to_dict()), flatten(preset(stored_preset).to_dict())
     return {key for key in arm.keys() | stored.keys() if arm.get(key) != stored.get(key)} - {"preset"}
 
 
-def check_same_study(config: dict, stored: dict, folder: Path) -> None:
+def check_same_study(config: dict, stored: dict, arm: str) -> None:
     """ValueError when the arm was not run on the stored baseline's study (env, seed, sizes, and the preset, or
     one that differs from it only in the dreaming options of our own, e.g. ``dreaming`` vs ``official``)."""
     for key in ("env", "seed", "games", "realizations"):
         if config.get(key) != stored.get(key):
-            raise ValueError(f"{folder}: {key} = {config.get(key)!r}, the stored baseline has {stored.get(key)!r}")
+            raise ValueError(f"{arm}: {key} = {config.get(key)!r}, the stored baseline has {stored.get(key)!r}")
     if config.get("preset") != stored.get("preset"):
         foreign = preset_differences(config["preset"], stored["preset"])
         foreign -= {f"algorithm.{option}" for option in DREAMING_OPTIONS}
         if foreign:
             raise ValueError(
-                f"{folder}: preset {config['preset']!r} differs from the stored baseline's {stored['preset']!r} "
+                f"{arm}: preset {config['preset']!r} differs from the stored baseline's {stored['preset']!r} "
                 f"in {sorted(foreign)}, not only in dreaming options ({', '.join(DREAMING_OPTIONS)})"
             )
 
@@ -106,11 +91,9 @@ def main() -> None:
         f"| arm | last {final_games} games (mean ± SD) | interactions to the baseline's final level | U, p (arm > baseline) |"
     )
     print("|---|---|---|---|")
-    arms = []
-    for folder in args.arms:
-        config, members = load_arms(folder)
-        check_same_study(config, stored, folder)
-        arms.extend((name, config, returns) for name, returns in members)
+    arms = arms_of(list(args.arms))  # a folder, or each grid point of a sweep's folder
+    for name, config, _ in arms:
+        check_same_study(config.to_dict(), stored, name)
     for name, config, returns in arms:
         if returns.shape[1] != stored["games"]:
             raise ValueError(f"{name}: {returns.shape[1]} of {stored['games']} games done; finish the run first")
@@ -118,7 +101,7 @@ def main() -> None:
         test = mannwhitneyu(final, final_baseline, alternative="greater")
         index = first_reaching(moving_average(returns, args.window).mean(axis=0), level)
         games = None if index is None else index + args.window - 1  # as compare_arms counts
-        steps = config["algorithm"]["awake_steps"]
+        steps = config.algorithm.awake_steps
         results["arms"][name] = {
             "final": final.tolist(),
             "u_statistic": float(test.statistic),

@@ -34,7 +34,7 @@ def arm_labels(folders: list[Path]) -> list[str]:
     return next(labels for labels in candidates if len(set(labels)) == len(labels))
 
 
-def _arms(folders: list[Path]) -> list[tuple[str, ExperimentConfig, np.ndarray]]:
+def arms_of(folders: list[Path]) -> list[tuple[str, ExperimentConfig, np.ndarray]]:
     """(label, config, per-game returns (R, games)) of every arm: a folder, or each grid point of a sweep's
     folder (labelled with its values, e.g. 'lr/learning_rate=0.001')."""
     from snnrl.experiments.sweep import point_label
@@ -154,7 +154,7 @@ def returns_figure(folders: list[Path], window: int = 50, final_games: int = 250
     """The matplotlib figure of ``plot_returns`` (not saved)."""
     if not folders:
         raise ValueError("plot_returns needs at least one results folder")
-    arms = _arms(folders)
+    arms = arms_of(folders)
     games = min(returns.shape[1] for _, _, returns in arms)
     window, final_games = min(window, games), min(final_games, games)
     if len(arms) > 1:
