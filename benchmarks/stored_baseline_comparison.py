@@ -22,25 +22,11 @@ from pathlib import Path
 import numpy as np
 from scipy.stats import mannwhitneyu
 
+from snnrl.algorithms.config import MODEL_USE_FIELDS
 from snnrl.experiments.config import preset
 from snnrl.experiments.config_io import flatten
 from snnrl.experiments.plots import arms_of, plot_returns
 from snnrl.experiments.statistics import first_reaching, moving_average
-
-# the options of our own (docs/howto/dreaming.md): the baseline (mode none) does not read them
-DREAMING_OPTIONS = (
-    "dream_start",
-    "dream_steps",
-    "dreams_per_game",
-    "imagined_baseline",
-    "dream_continues_policy_trace",
-    "dream_optimizer",
-    "dream_stop",
-    "model_update",
-    "dream_lr_scale",
-    "dream_length",
-    "dream_error_threshold",
-)
 
 
 def preset_differences(arm_preset: str, stored_preset: str) -> set[str]:
@@ -57,11 +43,11 @@ def check_same_study(config: dict, stored: dict, arm: str) -> None:
             raise ValueError(f"{arm}: {key} = {config.get(key)!r}, the stored baseline has {stored.get(key)!r}")
     if config.get("preset") != stored.get("preset"):
         foreign = preset_differences(config["preset"], stored["preset"])
-        foreign -= {f"algorithm.{option}" for option in DREAMING_OPTIONS}
+        foreign -= {f"algorithm.{option}" for option in MODEL_USE_FIELDS}
         if foreign:
             raise ValueError(
                 f"{arm}: preset {config['preset']!r} differs from the stored baseline's {stored['preset']!r} "
-                f"in {sorted(foreign)}, not only in dreaming options ({', '.join(DREAMING_OPTIONS)})"
+                f"in {sorted(foreign)}, not only in dreaming options ({', '.join(MODEL_USE_FIELDS)})"
             )
 
 

@@ -15,6 +15,22 @@ DREAM_STARTS = ("reset", "random", "visited")
 IMAGINED_BASELINES = ("none", "dream_mean")
 DREAM_OPTIMIZERS = ("shared", "separate")
 DREAM_STOPS = ("never", "out_of_range", "model_error")
+# DreamingConfig fields that change only the world model's learning and what the agent learns from it: the
+# baseline's agent (mode none) earns the same returns whatever their values, so an arm that differs from a
+# stored baseline only in these can be compared with it (tests/experiments/test_dreaming_preset.py)
+MODEL_USE_FIELDS = (
+    "dream_start",
+    "dream_steps",
+    "dreams_per_game",
+    "imagined_baseline",
+    "dream_continues_policy_trace",
+    "dream_optimizer",
+    "dream_stop",
+    "model_update",
+    "dream_lr_scale",
+    "dream_length",
+    "dream_error_threshold",
+)
 
 
 @dataclass(frozen=True)

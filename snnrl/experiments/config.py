@@ -81,7 +81,11 @@ class ExperimentConfig:
     chunk_games: games per compiled chunk (the host acts only between chunks: progress, checkpoints).
     noop_warmup / sticky_prob: the Pong protocol (NOOP agent steps inside the environment's reset, before
     the algorithm's own model warm-up; sticky-action probability: 0.25, as every ``-v0`` id the official
-    codes play).
+    codes play). member_batch: how many members (grid points x realizations) a compiled chunk computes side
+    by side (None: all, one vmap); the others follow in sequence inside the same program (``jax.lax.map``):
+    one compilation still, a working set that stays in a CPU's caches (a sweep's grid on CPU cores: one grid
+    point at a time, member_batch = realizations; benchmarks/RESULTS.md "Sweep speed"). The numbers do not
+    change; JAX environments on one device only.
     """
 
     algorithm: DreamingConfig = field(default_factory=DreamingConfig)
@@ -90,6 +94,7 @@ class ExperimentConfig:
     realizations: int = 10
     seed: int = 0
     chunk_games: int = 50
+    member_batch: int | None = None
     noop_warmup: int = 1
     sticky_prob: float = 0.25
     preset: str = "official"
@@ -118,6 +123,7 @@ class ExperimentConfig:
         check_integer("ExperimentConfig", "noop_warmup", self.noop_warmup, minimum=0)
         check_real("ExperimentConfig", "sticky_prob", self.sticky_prob, minimum=0.0, below=1.0)
         check_integer("ExperimentConfig", "chunk_games", self.chunk_games, minimum=1)
+        check_integer("ExperimentConfig", "member_batch", self.member_batch, minimum=1, optional=True)
         check_sweep(self.algorithm, self.sweep)
         self._check_observation()
 
@@ -212,15 +218,18 @@ def _demo() -> ExperimentConfig:
 
 def _dreaming() -> ExperimentConfig:
     """Ours, not the papers': the official algorithm with the dreaming options that did best in our search
-    (docs/howto/dreaming.md, benchmarks/RESULTS.md "Making dreaming pay"): four 10-step dreams per game
-    from states visited in the game just played, the model warmed up on the real steps before each start,
-    the mean over the four dreams as a baseline, no continued awake trace."""
+    and beat the faithful baseline at a fresh seed (docs/howto/dreaming.md, benchmarks/RESULTS.md "Making
+    dreaming pay"): four 10-step dreams per game from states visited in the game just played, the model
+    warmed up on the real steps before each start, the mean over the four dreams as a baseline, no continued
+    awake trace, one world-model update per game, imagined updates at twice the agent's learning rate."""
     algorithm = DreamingConfig(
         dream_start="visited",
         dream_steps=10,
         dreams_per_game=4,
         imagined_baseline="dream_mean",
         dream_continues_policy_trace=False,
+        model_update="game",
+        dream_lr_scale=2.0,
     )
     return ExperimentConfig(algorithm=algorithm, preset="dreaming")
 
@@ -255,7 +264,7 @@ PRESETS: dict[str, tuple[Callable[[], ExperimentConfig], str]] = {
     ),
     "dreaming": (
         _dreaming,
-        "ours: the official algorithm with four short dreams per game from visited states and a baseline (docs/howto/dreaming.md)",
+        "ours: the official algorithm with four short dreams per game from visited states, a baseline, per-game model updates, imagined rate x2 (docs/howto/dreaming.md)",
     ),
     "demo": (_demo, "the official algorithm small enough for a laptop: N=200, 600 games, 4 realizations"),
 }

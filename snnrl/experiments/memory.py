@@ -28,13 +28,13 @@ def available_bytes(device: jax.Device) -> int:
         return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
 
 
-def _refuse(config: ExperimentConfig, needed: float, free: int, device: jax.Device, what: str) -> None:
+def _refuse(config: ExperimentConfig, needed: float, free: int, device: jax.Device, what: str, hint: str = "") -> None:
     if needed > free:
         raise ValueError(
             f"the run will not fit in memory: {what} need about {needed / GIB:.2f} GiB, {device} has "
             f"{free / GIB:.2f} GiB free; lower --realizations ({config.realizations}), the sweep's grid "
             f"({config.grid_points} points), --chunk-games "
-            f"({config.chunk_games}) or --neurons"
+            f"({config.chunk_games}) or --neurons{hint}"
         )
 
 
@@ -75,4 +75,5 @@ def check_compiled_fits(config: ExperimentConfig, compiled: jax.stages.Compiled)
     needed = compiled_bytes(compiled)
     device = jax.local_devices()[0]
     if needed is not None:
-        _refuse(config, needed, available_bytes(device), device, f"chunks of {config.chunk_games} games")
+        hint = f", or compute fewer members at a time (member_batch={config.member_batch}, of {config.members})"
+        _refuse(config, needed, available_bytes(device), device, f"chunks of {config.chunk_games} games", hint)

@@ -81,6 +81,11 @@ def _chunk_function(config: ExperimentConfig, env, env_params) -> Callable:
     if getattr(env, "host_side", False):
         from snnrl.experiments.host_loop import make_host_chunk
 
+        if config.member_batch is not None:
+            raise ValueError(
+                f"member_batch={config.member_batch} batches a compiled program's members; environment "
+                f"{config.env!r} is stepped from the host, every member at each step: leave member_batch unset"
+            )
         return make_host_chunk(config, env, env_params)
     return make_chunk(config, env, env_params)
 

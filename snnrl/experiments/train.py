@@ -111,9 +111,17 @@ def make_chunk(
 
         return jax.lax.scan(one_game, learner, games)
 
-    members = jax.vmap(one_member, in_axes=(0, 0, None, 0))
     values = member_values(config)
-    return jax.jit(lambda learners, base_keys, games: members(learners, base_keys, games, values))
+    if config.member_batch is None or config.member_batch >= config.members:
+        members = jax.vmap(one_member, in_axes=(0, 0, None, 0))
+        return jax.jit(lambda learners, base_keys, games: members(learners, base_keys, games, values))
+
+    def in_batches(learners: Learner, base_keys: jax.Array, games: jax.Array):
+        # lax.map vmaps member_batch members at a time and scans over the batches (a remainder last)
+        member = lambda xs: one_member(xs[0], xs[1], games, xs[2])  # noqa: E731
+        return jax.lax.map(member, (learners, base_keys, values), batch_size=config.member_batch)
+
+    return jax.jit(in_batches)
 
 
 def realization_sharding(config: ExperimentConfig) -> NamedSharding | None:
@@ -132,6 +140,11 @@ def realization_sharding(config: ExperimentConfig) -> NamedSharding | None:
     devices = mesh_devices(config.members)
     if len(devices) == 1:
         return None
+    if config.member_batch is not None:
+        raise ValueError(
+            f"member_batch={config.member_batch} computes members in sequence on one device; this run shares "
+            f"its {config.members} members over {len(devices)} devices: leave member_batch unset (None)"
+        )
     if jax.process_count() > 1 and len(devices) < jax.device_count():
         warnings.warn(
             f"{describe_split(config.members, devices)}; {jax.device_count() - len(devices)} device(s) "

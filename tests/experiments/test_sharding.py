@@ -23,6 +23,11 @@ SCRIPT = textwrap.dedent(
     assert len(learners.agent.weights.w_rec.sharding.device_set) == 4, learners.agent.weights.w_rec.sharding
     np.savez({out!r}, game_return=np.asarray(metrics.game_return), w_rec=np.asarray(learners.agent.weights.w_rec),
              model_error=np.asarray(metrics.model_state_error))
+    try:
+        make_train(tiny_config(realizations=4, games=2, member_batch=2))
+        raise SystemExit("member_batch with 4 devices was not refused")
+    except ValueError as error:
+        assert "member_batch=2 computes members in sequence on one device" in str(error), error
     """
 )
 

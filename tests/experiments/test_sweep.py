@@ -48,6 +48,29 @@ def test_every_member_equals_the_run_of_its_grid_point():
     assert not np.allclose(readouts[0], readouts[-1])
 
 
+@pytest.mark.parametrize("batch", [2, 3])  # one grid point at a time; batches that leave a remainder
+def test_members_computed_in_batches_equal_one_vmap_over_all(batch):
+    config = sweep_config()
+    learners, metrics = make_train(config)(jax.random.key(config.seed))
+    batched_learners, batched = make_train(config.replace(member_batch=batch))(jax.random.key(config.seed))
+    np.testing.assert_array_equal(np.asarray(batched.game_return), np.asarray(metrics.game_return))
+    np.testing.assert_array_equal(np.asarray(batched.model_state_error), np.asarray(metrics.model_state_error))
+    np.testing.assert_allclose(
+        np.asarray(batched_learners.agent.weights.readout),
+        np.asarray(learners.agent.weights.readout),
+        rtol=1e-6,
+        atol=1e-7,
+    )
+
+
+def test_bad_member_batches_are_refused_naming_the_field(tmp_path):
+    with pytest.raises(ValueError, match="member_batch"):
+        tiny_config(member_batch=0)
+    with pytest.raises(ValueError, match="member_batch=2 batches .* stepped from the host"):
+        run_experiment(tiny_config(env="ale:pong", member_batch=2), tmp_path / "run", show_progress=False)
+    assert not (tmp_path / "run" / "config.json").exists()
+
+
 @pytest.mark.parametrize(
     ("assignment", "message"),
     [
