@@ -25,11 +25,9 @@ import json
 from pathlib import Path
 
 import numpy as np
-from scipy.stats import mannwhitneyu
-from stored_baseline_comparison import check_same_study
+from stored_baseline_comparison import against_baseline, check_same_study
 
 from snnrl.experiments.plots import arms_of
-from snnrl.experiments.statistics import first_reaching, moving_average
 
 
 def replication_returns(folder: Path, grid_point: str) -> tuple[dict, np.ndarray]:
@@ -50,9 +48,7 @@ def compare(final: np.ndarray, returns: np.ndarray, final_baseline: np.ndarray, 
     """Mann-Whitney (arm > baseline) of the finals (R_arm,) vs (R_base,) and the interactions at which the arm's
     mean curve of returns (R_arm, games) first reaches the baseline's final level."""
     level = float(final_baseline.mean())
-    test = mannwhitneyu(final, final_baseline, alternative="greater")
-    index = first_reaching(moving_average(returns, window).mean(axis=0), level)
-    games = None if index is None else index + window - 1  # as snnrl.experiments.statistics.compare_arms counts
+    test, games = against_baseline(final, returns, final_baseline, level, window)
     return {
         "realizations": int(final.size),
         "final_mean": float(final.mean()),

@@ -51,6 +51,14 @@ def check_same_study(config: dict, stored: dict, arm: str) -> None:
             )
 
 
+def against_baseline(final: np.ndarray, returns: np.ndarray, final_baseline: np.ndarray, level: float, window: int):
+    """(one-sided Mann-Whitney result, arm > baseline, of the finals (R_arm,) vs (R_base,); the games after which
+    the arm's mean curve of returns (R_arm, games), a full-window moving mean, first reaches ``level``, or None)."""
+    test = mannwhitneyu(final, final_baseline, alternative="greater")
+    index = first_reaching(moving_average(returns, window).mean(axis=0), level)
+    return test, None if index is None else index + window - 1  # as snnrl.experiments.statistics.compare_arms counts
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("arms", nargs="+", type=Path, help="run folders of the arms")
@@ -84,9 +92,7 @@ def main() -> None:
         if returns.shape[1] != stored["games"]:
             raise ValueError(f"{name}: {returns.shape[1]} of {stored['games']} games done; finish the run first")
         final = returns[:, -final_games:].mean(axis=1)
-        test = mannwhitneyu(final, final_baseline, alternative="greater")
-        index = first_reaching(moving_average(returns, args.window).mean(axis=0), level)
-        games = None if index is None else index + args.window - 1  # as compare_arms counts
+        test, games = against_baseline(final, returns, final_baseline, level, args.window)
         steps = config.algorithm.awake_steps
         results["arms"][name] = {
             "final": final.tolist(),
