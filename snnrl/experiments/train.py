@@ -130,6 +130,11 @@ def realization_sharding(config: ExperimentConfig) -> NamedSharding | None:
     chip, whose board calls run on the host (refused with several processes). ValueError with the
     numbers if R does not split evenly over the processes."""
     if chip_roles(config.algorithm):
+        if config.member_batch is not None:
+            raise ValueError(
+                f"member_batch={config.member_batch}: a run with hidden layers on the real chip (backend "
+                "'dynapse1') stimulates all its realizations together in every step: leave member_batch unset"
+            )
         if jax.process_count() > 1:
             raise ValueError(
                 "a run with hidden layers on the real chip (backend 'dynapse1') drives one board from "

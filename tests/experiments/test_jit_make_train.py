@@ -45,3 +45,8 @@ def test_a_run_on_the_real_chip_is_refused_under_jit():
     config = tiny_preset("neuromorphic", backend="dynapse1")
     with pytest.raises(ValueError, match="real chip .* cannot be jitted"):
         jax.eval_shape(jax.jit(make_train(config)), jax.random.key(0))
+
+
+def test_member_batch_is_refused_on_the_real_chip():
+    with pytest.raises(ValueError, match="member_batch=1: a run with hidden layers on the real chip"):
+        make_train(tiny_preset("neuromorphic", backend="dynapse1").replace(member_batch=1))
