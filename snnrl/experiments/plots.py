@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from snnrl.experiments.checkpoint import METRIC_NAMES
 from snnrl.experiments.config import ExperimentConfig
@@ -167,12 +168,14 @@ def returns_figure(folders: list[Path], window: int = 50, final_games: int = 250
         _draw_curves(axis, label, config, moving_average(returns, window), window, f"C{index % 10}")
     axis.set_xlabel("real interactions (agent steps)")
     axis.set_ylabel(f"return per game (moving mean over {window} games)")
-    axis.legend(fontsize=6, frameon=False)
+    axis.xaxis.set_major_locator(MaxNLocator(5))  # six-digit tick labels run into each other otherwise
     axis.grid(alpha=0.2)
     if len(arms) > 1:
         finals = [returns[:, -final_games:].mean(axis=1) for _, _, returns in arms]
         _draw_aggregate(aggregate, [label for label, _, _ in arms], finals, final_games)
         figure.tight_layout()
+    # below both panels' labels, after the layout (four entries per arm would cover the curves)
+    axis.legend(fontsize=6, frameon=False, loc="upper left", bbox_to_anchor=(0.0, -0.24), ncol=2)
     return figure
 
 
