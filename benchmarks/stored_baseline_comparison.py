@@ -26,7 +26,7 @@ from snnrl.algorithms.config import MODEL_USE_FIELDS
 from snnrl.experiments.config import preset
 from snnrl.experiments.config_io import flatten
 from snnrl.experiments.plots import arms_of, plot_returns
-from snnrl.experiments.statistics import first_reaching, moving_average
+from snnrl.experiments.statistics import games_to_level
 
 
 def preset_differences(arm_preset: str, stored_preset: str) -> set[str]:
@@ -54,9 +54,7 @@ def check_same_study(config: dict, stored: dict, arm: str) -> None:
 def against_baseline(final: np.ndarray, returns: np.ndarray, final_baseline: np.ndarray, level: float, window: int):
     """(one-sided Mann-Whitney result, arm > baseline, of the finals (R_arm,) vs (R_base,); the games after which
     the arm's mean curve of returns (R_arm, games), a full-window moving mean, first reaches ``level``, or None)."""
-    test = mannwhitneyu(final, final_baseline, alternative="greater")
-    index = first_reaching(moving_average(returns, window).mean(axis=0), level)
-    return test, None if index is None else index + window - 1  # as snnrl.experiments.statistics.compare_arms counts
+    return mannwhitneyu(final, final_baseline, alternative="greater"), games_to_level(returns, level, window)
 
 
 def main() -> None:

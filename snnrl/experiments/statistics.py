@@ -150,6 +150,13 @@ def first_reaching(curve: np.ndarray, level: float) -> int | None:
     return int(hits[0]) + 1 if hits.size else None
 
 
+def games_to_level(returns: np.ndarray, level: float, window: int) -> int | None:
+    """Games played (counting the window's first ones) when the mean over realizations of the full-window moving
+    mean of returns (R, G) first reaches ``level``; None if it never does."""
+    index = first_reaching(moving_average(returns, window).mean(axis=0), level)
+    return None if index is None else index + window - 1
+
+
 def compare_arms(
     arm_returns: np.ndarray, baseline_returns: np.ndarray, steps_per_game: int, final_games: int = 250, window: int = 50
 ) -> ArmComparison:
@@ -160,9 +167,8 @@ def compare_arms(
     final_baseline = baseline_returns[:, -final_games:].mean(axis=1)
     level = float(final_baseline.mean())
     window = min(window, arm_returns.shape[1], baseline_returns.shape[1])
-    to_games = lambda index: None if index is None else index + window - 1  # noqa: E731
-    arm_games = to_games(first_reaching(moving_average(arm_returns, window).mean(axis=0), level))
-    base_games = to_games(first_reaching(moving_average(baseline_returns, window).mean(axis=0), level))
+    arm_games = games_to_level(arm_returns, level, window)
+    base_games = games_to_level(baseline_returns, level, window)
     test = mannwhitneyu(final_arm, final_baseline, alternative="greater")
     to_interactions = lambda games: None if games is None else games * steps_per_game  # noqa: E731
     enough = final_arm.size > 1 and final_baseline.size > 1

@@ -10,12 +10,21 @@ from snnrl.experiments.statistics import (
     compare_arms,
     final_updates,
     first_reaching,
+    games_to_level,
     interquartile_mean,
     moving_average,
     probability_of_improvement,
 )
 
 REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "neuromorphic_dreaming"
+
+
+def test_games_to_level_counts_the_games_of_the_first_full_window_that_reaches_it():
+    returns = np.array([[0.0, 0.0, 1.0, 1.0, 1.0], [0.0, 0.0, 0.0, 1.0, 1.0]])
+    # moving means over 2 games, averaged over realizations: 0, 0.25, 0.75, 1 (windows ending at games 2..5)
+    assert games_to_level(returns, 0.75, window=2) == 4
+    assert games_to_level(returns, 0.25, window=2) == 3
+    assert games_to_level(returns, 2.0, window=2) is None
 
 
 def test_first_reaching():
