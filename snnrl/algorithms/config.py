@@ -15,6 +15,10 @@ DREAM_STARTS = ("reset", "random", "visited")
 IMAGINED_BASELINES = ("none", "dream_mean")
 DREAM_OPTIMIZERS = ("shared", "separate")
 DREAM_STOPS = ("never", "out_of_range", "model_error")
+# Controls that keep every imagined optimizer step and remove the dreams' information (DESIGN section 7):
+# 'shuffle' permutes the predicted rewards across the game's dreams and steps, 'noise' replaces them with
+# Gaussian noise of their mean and standard deviation.
+IMAGINED_REWARD_CONTROLS = ("none", "shuffle", "noise")
 # DreamingConfig fields that change only the world model's learning and what the agent learns from it: the
 # baseline's agent (mode none) earns the same returns whatever their values, so an arm that differs from a
 # stored baseline only in these can be compared with it (tests/experiments/test_dreaming_preset.py)
@@ -30,6 +34,7 @@ MODEL_USE_FIELDS = (
     "dream_lr_scale",
     "dream_length",
     "dream_error_threshold",
+    "imagined_reward_control",
 )
 
 
@@ -78,6 +83,13 @@ class DreamingConfig:
     real actions), and the game's dreams count only up to the first step where that replay's mean absolute
     error per observation variable exceeds dream_error_threshold (the model's own error horizon, measured
     on real data: MBPO's rollout length chosen by model error).
+
+    Controls for claims about dreaming (benchmarks/RESULTS.md; off in every preset):
+    awake_updates_per_game: Adam steps taken with the awake game's gradient at the end of every game (1:
+    both codes; 2 gives the baseline as many optimizer steps per game as a dreaming arm takes; sweepable).
+    imagined_reward_control: 'shuffle' = the predicted rewards permuted across the game's dreams and steps,
+    'noise' = Gaussian noise of the same mean and SD per game, both before every other reward option; the
+    imagined updates stay, their information is gone.
     """
 
     agent: AgentConfig = field(default_factory=AgentConfig)
@@ -105,6 +117,8 @@ class DreamingConfig:
     dream_optimizer: str = "shared"
     dream_stop: str = "never"
     dream_error_threshold: float = 0.05
+    awake_updates_per_game: int = 1
+    imagined_reward_control: str = "none"
 
     def __post_init__(self) -> None:
         check_instance("DreamingConfig", "agent", self.agent, (AgentConfig, NeuromorphicAgentConfig))
@@ -129,6 +143,7 @@ class DreamingConfig:
             ("imagined_baseline", IMAGINED_BASELINES),
             ("dream_optimizer", DREAM_OPTIMIZERS),
             ("dream_stop", DREAM_STOPS),
+            ("imagined_reward_control", IMAGINED_REWARD_CONTROLS),
         ):
             if getattr(self, name) not in allowed:
                 raise ValueError(
@@ -156,6 +171,20 @@ class DreamingConfig:
             )
         check_integer("DreamingConfig", "dream_length", self.dream_length, minimum=1, optional=True)
         check_integer("DreamingConfig", "dreams_per_game", self.dreams_per_game, minimum=1)
+        check_integer("DreamingConfig", "awake_updates_per_game", self.awake_updates_per_game, minimum=1)
+        if self.imagined_reward_control != "none":
+            if self.mode != "dream":
+                raise ValueError(
+                    f"DreamingConfig.imagined_reward_control={self.imagined_reward_control!r} changes the rewards "
+                    f"of dreams; mode {self.mode!r} has none (use mode 'dream' or imagined_reward_control='none')"
+                )
+            counted = self.dreams_per_game * (self.dream_length or self.dream_steps)
+            if counted < 2:
+                raise ValueError(
+                    f"DreamingConfig.imagined_reward_control={self.imagined_reward_control!r} needs at least two "
+                    f"imagined rewards per game to permute or match; dreams_per_game={self.dreams_per_game} x "
+                    f"{self.dream_length or self.dream_steps} counted steps gives {counted}"
+                )
         if self.imagined_baseline == "dream_mean" and self.dreams_per_game < 2:
             raise ValueError(
                 "DreamingConfig.imagined_baseline='dream_mean' subtracts the mean over the game's dreams; "

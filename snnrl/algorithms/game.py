@@ -268,11 +268,33 @@ def model_error_steps(
     return errors, jnp.cumprod(errors <= config.dream_error_threshold).astype(errors.dtype)
 
 
-def _dream_rewards(config: DreamingConfig, imagined: Imagined, trusted: jax.Array | None = None) -> jax.Array:
-    """The predicted rewards the agent learns from, (S,) or (K, S): cut at dream_length, stopped at the
-    first out-of-range step or where ``trusted`` (S,) (model_error_steps) turns 0 (dream_stop), minus the
-    mean over the game's dreams (imagined_baseline)."""
+def controlled_rewards(config: DreamingConfig, rewards: jax.Array, key: jax.Array) -> jax.Array:
+    """The predicted rewards (S,) or (K, S) with their information removed by imagined_reward_control:
+    permuted across the game's dreams and steps ('shuffle'), or Gaussian noise with their mean and SD
+    ('noise'); unchanged for 'none'. The counted steps only (dream_length) are permuted or matched."""
+    control = config.imagined_reward_control
+    if control == "none":
+        return rewards
+    counted = config.dream_length or config.dream_steps
+    inside, outside = rewards[..., :counted], rewards[..., counted:]
+    if control == "shuffle":
+        controlled = jax.random.permutation(key, inside.reshape(-1)).reshape(inside.shape)
+    else:
+        noise = jax.random.normal(key, inside.shape, inside.dtype)
+        controlled = jnp.mean(inside) + jnp.std(inside) * noise
+    return jnp.concatenate([controlled, outside], axis=-1)
+
+
+def _dream_rewards(
+    config: DreamingConfig, imagined: Imagined, trusted: jax.Array | None = None, key: jax.Array | None = None
+) -> jax.Array:
+    """The predicted rewards the agent learns from, (S,) or (K, S): their information removed by
+    imagined_reward_control (needs ``key``), cut at dream_length, stopped at the first out-of-range step or
+    where ``trusted`` (S,) (model_error_steps) turns 0 (dream_stop), minus the mean over the game's dreams
+    (imagined_baseline)."""
     rewards = imagined.rewards
+    if config.imagined_reward_control != "none":
+        rewards = controlled_rewards(config, rewards, key)
     if config.dream_length is not None:
         rewards = rewards * (jnp.arange(config.dream_steps) < config.dream_length)
     if config.dream_stop == "out_of_range":
@@ -283,6 +305,18 @@ def _dream_rewards(config: DreamingConfig, imagined: Imagined, trusted: jax.Arra
     if config.imagined_baseline == "dream_mean":
         rewards = rewards - jnp.mean(rewards, axis=0)
     return rewards
+
+
+def _awake_updates(
+    config: DreamingConfig, learner: Learner, gradients: AgentWeights, enabled: jax.Array
+) -> Learner:
+    """awake_updates_per_game Adam steps with the awake game's gradients (one: the codes' single step; a
+    traced count from a sweep runs as a loop of that many steps)."""
+    count = config.awake_updates_per_game
+    if isinstance(count, int) and count == 1:
+        return apply_agent_update(config, learner, gradients, enabled, simulated=False)
+    step = lambda _, learner: apply_agent_update(config, learner, gradients, enabled, simulated=False)  # noqa: E731
+    return jax.lax.fori_loop(0, count, step, learner)
 
 
 def finish_game(
@@ -312,7 +346,7 @@ def finish_game(
         awake_on, imagined_on = learns & config.agent_learns_awake, learns
     else:
         awake_on, imagined_on = learner.game >= config.awake_updates_from_game, jnp.ones((), bool)
-    learner = apply_agent_update(config, learner, awake_gradients, awake_on, simulated=False)
+    learner = _awake_updates(config, learner, awake_gradients, awake_on)
     if config.model_runs and config.model_update == "game":
         steps = record.model if warmup is None else _concatenate(warmup.model, record.model)
         gradients = config.world_model.episode_gradients(learner.world_model, steps.network, steps.error)
@@ -327,7 +361,8 @@ def finish_game(
         if config.dream_stop == "model_error":  # its own key: the other options' numbers stay as they were
             check_key = jax.random.fold_in(key, 1)
             trusted = model_error_steps(config, learner, record, warmup, start_observation, check_key)[1]
-        rewards = _dream_rewards(config, imagined, trusted) * learns
+        control_key = jax.random.fold_in(key, 2)  # its own key, as the model-error check's
+        rewards = _dream_rewards(config, imagined, trusted, control_key) * learns
         if config.dreams_per_game == 1:
             gradients = imagined_gradients(config, learner, imagined, rewards)
         else:
