@@ -22,7 +22,7 @@ def _gradients(learner, seed: int = 3):
 
 
 def _same(a, b) -> bool:
-    return all(np.array_equal(np.asarray(x), np.asarray(y)) for x, y in zip(jax.tree.leaves(a), jax.tree.leaves(b)))
+    return all(np.array_equal(np.asarray(x), np.asarray(y)) for x, y in zip(jax.tree.leaves(a), jax.tree.leaves(b), strict=True))
 
 
 def test_awake_updates_per_game_takes_that_many_adam_steps_with_the_awake_gradient():
