@@ -307,9 +307,7 @@ def _dream_rewards(
     return rewards
 
 
-def _awake_updates(
-    config: DreamingConfig, learner: Learner, gradients: AgentWeights, enabled: jax.Array
-) -> Learner:
+def _awake_updates(config: DreamingConfig, learner: Learner, gradients: AgentWeights, enabled: jax.Array) -> Learner:
     """awake_updates_per_game Adam steps with the awake game's gradients (one: the codes' single step; a
     traced count from a sweep runs as a loop of that many steps)."""
     count = config.awake_updates_per_game

@@ -22,7 +22,10 @@ def _gradients(learner, seed: int = 3):
 
 
 def _same(a, b) -> bool:
-    return all(np.array_equal(np.asarray(x), np.asarray(y)) for x, y in zip(jax.tree.leaves(a), jax.tree.leaves(b), strict=True))
+    return all(
+        np.array_equal(np.asarray(x), np.asarray(y))
+        for x, y in zip(jax.tree.leaves(a), jax.tree.leaves(b), strict=True)
+    )
 
 
 def test_awake_updates_per_game_takes_that_many_adam_steps_with_the_awake_gradient():
@@ -48,7 +51,9 @@ def test_a_swept_number_of_awake_updates_is_traced_and_equals_the_fixed_one():
 
     @jax.jit
     def traced(count):
-        return _awake_updates(set_field(config, "awake_updates_per_game", count, validate=False), learner, gradients, on)
+        return _awake_updates(
+            set_field(config, "awake_updates_per_game", count, validate=False), learner, gradients, on
+        )
 
     for count in (1, 2):
         fixed = _awake_updates(config.replace(awake_updates_per_game=count), learner, gradients, on)
