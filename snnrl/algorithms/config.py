@@ -39,6 +39,51 @@ MODEL_USE_FIELDS = (
 
 
 @dataclass(frozen=True)
+class CriticConfig:
+    """A value readout V = w . s_bar on the agent's hidden layer (its readout trace), learned by TD(lambda) with
+    a local rule (error x presynaptic trace) on every real game, and its uses (ours; off in every preset;
+    docs/howto/dreaming.md "A critic"). Discount: the agent's trace_decay, so that V estimates the return its
+    policy gradient uses.
+
+    real_baseline: the real game's policy gradient learns from G_t - V_t instead of the return G_t (the
+    critic as a baseline only: its own arm, so a gain of the dreams is separable from the critic's).
+    bootstrap_dreams: each dream's learning signal is the advantage G^lambda - V, G^lambda the lambda-return
+    of the predicted rewards bootstrapped with V at every step and at the horizon (the last step's value;
+    Dreamer's imagination, model-based value expansion). learns_in_dreams: V also takes a TD step on the
+    dreams' lambda-returns. learning_rate: Adam on w. lam: lambda of the lambda-returns. return_normalization:
+    advantages divided by max(1, S), S a running average (0.99) of the 5-95 percentile spread of the returns
+    of real games and dreams, shared by awake and imagined updates (DreamerV3)."""
+
+    real_baseline: bool = False
+    bootstrap_dreams: bool = False
+    learns_in_dreams: bool = False
+    learning_rate: float = 1e-3
+    lam: float = 0.95
+    return_normalization: bool = False
+
+    def __post_init__(self) -> None:
+        for name in ("real_baseline", "bootstrap_dreams", "learns_in_dreams", "return_normalization"):
+            check_flag("CriticConfig", name, getattr(self, name))
+        check_real("CriticConfig", "learning_rate", self.learning_rate, above=0.0, finite=True)
+        check_real("CriticConfig", "lam", self.lam, minimum=0.0, maximum=1.0)
+        if not self.used and (self.learns_in_dreams or self.return_normalization):
+            raise ValueError(
+                "CriticConfig: learns_in_dreams / return_normalization do nothing while the critic is unused; "
+                "set critic.real_baseline=true or critic.bootstrap_dreams=true"
+            )
+        if self.learns_in_dreams and not self.bootstrap_dreams:
+            raise ValueError(
+                "CriticConfig.learns_in_dreams trains V on the dreams' lambda-returns, which only "
+                "bootstrap_dreams computes; set critic.bootstrap_dreams=true"
+            )
+
+    @property
+    def used(self) -> bool:
+        """Whether the run learns a value readout at all."""
+        return self.real_baseline or self.bootstrap_dreams
+
+
+@dataclass(frozen=True)
 class DreamingConfig:
     """The algorithm of docs/science.md ("Dreaming and planning"). Defaults follow the official code step by
     step (docs/presets.md).
@@ -119,6 +164,7 @@ class DreamingConfig:
     dream_error_threshold: float = 0.05
     awake_updates_per_game: int = 1
     imagined_reward_control: str = "none"
+    critic: CriticConfig = field(default_factory=CriticConfig)
 
     def __post_init__(self) -> None:
         check_instance("DreamingConfig", "agent", self.agent, (AgentConfig, NeuromorphicAgentConfig))
@@ -172,6 +218,21 @@ class DreamingConfig:
         check_integer("DreamingConfig", "dream_length", self.dream_length, minimum=1, optional=True)
         check_integer("DreamingConfig", "dreams_per_game", self.dreams_per_game, minimum=1)
         check_integer("DreamingConfig", "awake_updates_per_game", self.awake_updates_per_game, minimum=1)
+        check_instance("DreamingConfig", "critic", self.critic, CriticConfig)
+        if self.critic.bootstrap_dreams:
+            clashes = {
+                "mode": (self.mode, "dream"),
+                "imagined_baseline": (self.imagined_baseline, "none"),
+                "dream_continues_policy_trace": (self.dream_continues_policy_trace, False),
+                "dream_length": (self.dream_length, None),
+                "dream_stop": (self.dream_stop, "never"),
+            }
+            for name, (value, needed) in clashes.items():
+                if value != needed:
+                    raise ValueError(
+                        f"DreamingConfig.critic.bootstrap_dreams learns from whole dreams' advantages G^lambda - V; "
+                        f"it needs {name}={needed!r}, got {value!r}"
+                    )
         if self.imagined_reward_control != "none":
             if self.mode != "dream":
                 raise ValueError(

@@ -15,6 +15,7 @@ import jax
 import jax.numpy as jnp
 from flax import struct
 
+from snnrl.algorithms import critic as value_readout
 from snnrl.algorithms.config import DreamingConfig
 from snnrl.algorithms.imagination import NOOP, Imagined, dream, dream_start_observation, imagine, imagined_gradients
 from snnrl.algorithms.learner import Learner, apply_agent_update, apply_model_update
@@ -334,7 +335,13 @@ def finish_game(
     gradients from awake_updates_from_game on (docs/presets.md, item 6)."""
     learns = _agent_learns(config, learner)
     agent_inputs = (learner.agent, record.agent.network, record.agent.action, record.agent.probabilities)
-    awake_rewards = record.reward * (learns & config.agent_learns_awake)
+    awake_rewards = record.reward
+    if config.critic.used:
+        critic, awake_rewards = value_readout.real_game(
+            config, learner.critic, record.agent.network.readout_trace, record.reward
+        )
+        learner = learner.replace(critic=critic)
+    awake_rewards = awake_rewards * (learns & config.agent_learns_awake)
     awake_gradients = config.agent.gradients(*agent_inputs, awake_rewards)
     continued = config.mode == "dream" and config.dream_continues_policy_trace
     if continued:
@@ -360,7 +367,13 @@ def finish_game(
             check_key = jax.random.fold_in(key, 1)
             trusted = model_error_steps(config, learner, record, warmup, start_observation, check_key)[1]
         control_key = jax.random.fold_in(key, 2)  # its own key, as the model-error check's
-        rewards = _dream_rewards(config, imagined, trusted, control_key) * learns
+        rewards = _dream_rewards(config, imagined, trusted, control_key)
+        if config.critic.bootstrap_dreams:
+            critic, rewards = value_readout.dreams(
+                config, learner.critic, imagined.agent.network.readout_trace, rewards
+            )
+            learner = learner.replace(critic=critic)
+        rewards = rewards * learns
         if config.dreams_per_game == 1:
             gradients = imagined_gradients(config, learner, imagined, rewards)
         else:

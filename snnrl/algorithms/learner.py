@@ -8,6 +8,7 @@ import optax
 from flax import struct
 
 from snnrl.algorithms.config import DreamingConfig
+from snnrl.algorithms.critic import CriticState, init_critic
 from snnrl.models.agent import Agent, AgentWeights
 from snnrl.models.world_model import WorldModel, WorldModelWeights
 
@@ -16,7 +17,7 @@ from snnrl.models.world_model import WorldModel, WorldModelWeights
 class Learner:
     """Everything one realization carries from game to game. game and interactions are () int32.
     dream_opt_state: the Adam state of updates from imagined experience with dream_optimizer 'separate'
-    (None otherwise: they share agent_opt_state)."""
+    (None otherwise: they share agent_opt_state). critic: the value readout (None without CriticConfig uses)."""
 
     agent: Agent
     agent_opt_state: optax.OptState
@@ -25,6 +26,7 @@ class Learner:
     game: jax.Array
     interactions: jax.Array
     dream_opt_state: optax.OptState | None = None
+    critic: CriticState | None = None
 
 
 def init_learner(key: jax.Array, config: DreamingConfig, hidden=None) -> Learner:
@@ -46,6 +48,7 @@ def init_learner(key: jax.Array, config: DreamingConfig, hidden=None) -> Learner
             if config.dream_optimizer == "separate"
             else None
         ),
+        critic=init_critic(config, agent.weights.readout.shape[-1]),
     )
 
 

@@ -117,3 +117,18 @@ def test_a_controlled_dream_keeps_its_optimizer_steps_and_changes_what_the_agent
 def test_bad_controls_are_refused_naming_the_field(changes, message):
     with pytest.raises(ValueError, match=message):
         small_config(**changes)
+
+
+def test_the_baselines_agent_is_the_same_with_or_without_the_world_model():
+    # The tuned baseline runs with baseline_runs_model=False (twice as fast): the agent must not notice.
+    game = jax.jit(lambda cfg, l, k: play_game(cfg, ENV, ENV_PARAMS, l, k)[:2], static_argnums=0)
+    finals = []
+    for runs_model in (True, False):
+        config = small_config(mode="none", baseline_runs_model=runs_model, awake_updates_per_game=2)
+        learner, returns = init_learner(jax.random.key(0), config), []
+        for index in range(3):
+            learner, metrics = game(config, learner, jax.random.key(index))
+            returns.append(float(metrics.game_return))
+        finals.append((returns, learner.agent.weights))
+    assert finals[0][0] == finals[1][0]
+    assert _same(finals[0][1], finals[1][1])
