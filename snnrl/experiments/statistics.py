@@ -110,7 +110,10 @@ class ArmComparison:
     realizations) reaches the baseline's final level (None: never).
     p_value: one-sided Mann-Whitney U test that the arm's final returns exceed the baseline's.
     iqm_*: interquartile mean of the final returns with a 95 % stratified bootstrap interval (None with
-    fewer than 2 realizations); probability_of_improvement: P(arm run > baseline run) with its interval."""
+    fewer than 2 realizations); probability_of_improvement: P(arm run > baseline run) with its interval.
+    interactions_ratio: games to the baseline's final level, arm / baseline, with a bootstrap interval over
+    realizations (``interactions_ratio``). auc_*: the area under each realization's return curve over the first
+    auc_games games (its mean return there); auc_p_value: one-sided Mann-Whitney, arm's > baseline's."""
 
     final_arm: list[float]
     final_baseline: list[float]
@@ -126,6 +129,11 @@ class ArmComparison:
     iqm_arm: Interval | None = None
     iqm_baseline: Interval | None = None
     probability_of_improvement: Interval | None = None
+    interactions_ratio: Interval | None = None
+    auc_games: int | None = None
+    auc_arm: list[float] | None = None
+    auc_baseline: list[float] | None = None
+    auc_p_value: float | None = None
 
     def to_dict(self) -> dict:
         """Plain dict for JSON."""
@@ -157,6 +165,44 @@ def games_to_level(returns: np.ndarray, level: float, window: int) -> int | None
     return None if index is None else index + window - 1
 
 
+AUC_GAMES = 1000  # the area under the return curve is taken over games 1-1000 (issue 25's protocol)
+
+
+def interactions_ratio(
+    arm_returns: np.ndarray,
+    baseline_returns: np.ndarray,
+    final_games: int = 250,
+    window: int = 50,
+    confidence: float = 0.95,
+    resamples: int = 2000,
+    seed: int = 0,
+) -> Interval:
+    """Games until the arm's mean curve reaches the baseline's final level over the baseline's own games to it
+    (returns (R_arm, G), (R_base, G)), with a bootstrap interval: both arms' realizations resampled with
+    replacement, the level recomputed from the resampled baseline. An arm that never reaches the level has
+    ratio inf (an interval may end at inf); resamples whose baseline never reaches its own level are dropped."""
+    arm_curves, base_curves = moving_average(arm_returns, window), moving_average(baseline_returns, window)
+    base_finals = baseline_returns[:, -final_games:].mean(axis=1)
+
+    def ratio(arm_rows: np.ndarray, base_rows: np.ndarray) -> float:
+        level = base_finals[base_rows].mean()
+        base = first_reaching(base_curves[base_rows].mean(axis=0), level)
+        if base is None:
+            return np.nan
+        arm = first_reaching(arm_curves[arm_rows].mean(axis=0), level)
+        return np.inf if arm is None else (arm + window - 1) / (base + window - 1)
+
+    rng = np.random.default_rng(seed)
+    arms, bases = len(arm_returns), len(baseline_returns)
+    samples = np.array([ratio(rng.integers(0, arms, arms), rng.integers(0, bases, bases)) for _ in range(resamples)])
+    samples = samples[~np.isnan(samples)]
+    tail = 100 * (1 - confidence) / 2
+    # No interpolation: an interval may end at inf (interpolating between two infs gives NaN).
+    low, high = np.percentile(samples, [tail, 100 - tail], method="inverted_cdf") if samples.size else (np.nan, np.nan)
+    point = ratio(np.arange(arms), np.arange(bases))
+    return Interval(float(point), float(low), float(high), confidence)
+
+
 def compare_arms(
     arm_returns: np.ndarray, baseline_returns: np.ndarray, steps_per_game: int, final_games: int = 250, window: int = 50
 ) -> ArmComparison:
@@ -170,6 +216,8 @@ def compare_arms(
     arm_games = games_to_level(arm_returns, level, window)
     base_games = games_to_level(baseline_returns, level, window)
     test = mannwhitneyu(final_arm, final_baseline, alternative="greater")
+    auc_games = min(AUC_GAMES, arm_returns.shape[1], baseline_returns.shape[1])
+    auc_arm, auc_baseline = arm_returns[:, :auc_games].mean(axis=1), baseline_returns[:, :auc_games].mean(axis=1)
     to_interactions = lambda games: None if games is None else games * steps_per_game  # noqa: E731
     enough = final_arm.size > 1 and final_baseline.size > 1
     return ArmComparison(
@@ -187,4 +235,9 @@ def compare_arms(
         iqm_arm=interquartile_mean(final_arm) if enough else None,
         iqm_baseline=interquartile_mean(final_baseline) if enough else None,
         probability_of_improvement=probability_of_improvement(final_arm, final_baseline) if enough else None,
+        interactions_ratio=interactions_ratio(arm_returns, baseline_returns, final_games, window) if enough else None,
+        auc_games=auc_games,
+        auc_arm=auc_arm.tolist(),
+        auc_baseline=auc_baseline.tolist(),
+        auc_p_value=float(mannwhitneyu(auc_arm, auc_baseline, alternative="greater").pvalue),
     )

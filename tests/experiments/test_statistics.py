@@ -11,6 +11,7 @@ from snnrl.experiments.statistics import (
     final_updates,
     first_reaching,
     games_to_level,
+    interactions_ratio,
     interquartile_mean,
     moving_average,
     probability_of_improvement,
@@ -138,3 +139,32 @@ def test_the_final_updates_are_the_last_tenth_or_the_last_in_which_episodes_ende
     sparse = np.full((1, 200), np.nan)
     sparse[0, :180:9] = 1.0  # 20 updates with an episode end (0, 9, ..., 171), none in the last 20 updates
     np.testing.assert_array_equal(final_updates(sparse), [162, 171])
+
+
+def _ramps(rate: float, realizations: int = 12, games: int = 600, seed: int = 0) -> np.ndarray:
+    """Returns that rise linearly to 1 at ``rate`` per game, then stay, with a little noise per realization."""
+    rng = np.random.default_rng(seed)
+    return np.clip(np.arange(games) * rate, 0, 1)[None] + 0.02 * rng.standard_normal((realizations, games))
+
+
+def test_the_interactions_ratio_of_an_arm_twice_as_fast_is_a_half_with_an_interval_around_it():
+    baseline, arm = _ramps(1 / 400), _ramps(1 / 200, seed=1)
+    ratio = interactions_ratio(arm, baseline, final_games=100, window=10)
+    assert 0.45 < ratio.point < 0.55
+    assert ratio.low <= ratio.point <= ratio.high and ratio.high < 0.7 and ratio.confidence == 0.95
+    same = interactions_ratio(baseline, baseline, final_games=100, window=10)
+    assert same.point == 1.0 and same.low < 1.0 < same.high  # resampling moves the level both ways
+
+
+def test_an_arm_that_never_reaches_the_level_has_an_infinite_ratio():
+    baseline, arm = _ramps(1 / 400), 0.5 * _ramps(1 / 400, seed=1)
+    ratio = interactions_ratio(arm, baseline, final_games=100, window=10)
+    assert ratio.point == np.inf and ratio.high == np.inf
+
+
+def test_the_comparison_carries_the_ratio_and_the_area_under_the_first_games():
+    baseline, arm = _ramps(1 / 400, games=1200), _ramps(1 / 200, games=1200, seed=1)
+    result = compare_arms(arm, baseline, steps_per_game=100, final_games=100, window=10)
+    assert result.auc_games == 1000 and len(result.auc_arm) == 12
+    np.testing.assert_allclose(result.auc_arm, arm[:, :1000].mean(axis=1))
+    assert result.auc_p_value < 0.001 and 0.45 < result.interactions_ratio.point < 0.55
