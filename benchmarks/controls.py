@@ -19,10 +19,11 @@ import math
 from pathlib import Path
 
 import numpy as np
+from matplotlib.figure import Figure
 from scipy.stats import mannwhitneyu
 
 from snnrl.experiments.plots import arms_of
-from snnrl.experiments.statistics import compare_arms
+from snnrl.experiments.statistics import compare_arms, moving_average
 from snnrl.experiments.storage import write_json
 
 
@@ -64,6 +65,26 @@ def row(label: str, returns: np.ndarray, reference: np.ndarray, control: np.ndar
     return entry
 
 
+def figure(arms: dict[str, np.ndarray], labels: list[str], steps: int, out: Path, title: str, window: int = 50) -> None:
+    """Fig 2C-style: the mean over realizations of each arm's moving-mean return (window games) against real
+    interactions, ± one standard error, one line per label; PNG and PDF at ``out``."""
+    plot = Figure(figsize=(7.0, 4.2))
+    axis = plot.subplots()
+    for label in labels:
+        curves = moving_average(arms[label], window)
+        mean, error = curves.mean(axis=0), curves.std(axis=0, ddof=1) / np.sqrt(len(curves))
+        x = (np.arange(curves.shape[1]) + window) * steps
+        axis.plot(x, mean, label=f"{label} (R = {len(curves)})", linewidth=1.4)
+        axis.fill_between(x, mean - error, mean + error, alpha=0.2)
+    axis.set_title(title, fontsize=9)
+    axis.set_xlabel("real interactions")
+    axis.set_ylabel(f"return per game ({window}-game moving mean)")
+    axis.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, fontsize=7, frameon=False)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    for suffix in (".png", ".pdf"):
+        plot.savefig(out.parent / (out.name + suffix), dpi=150, bbox_inches="tight")
+
+
 def _ratio_text(ratio: dict) -> str:
     show = lambda x: "never" if math.isinf(x) else f"{x:.2f}"  # noqa: E731
     return f"{show(ratio['point'])} [{show(ratio['low'])}, {show(ratio['high'])}]"
@@ -76,6 +97,8 @@ def main() -> None:
     parser.add_argument("--control", help="an arm's label (e.g. the shuffled dreams)")
     parser.add_argument("--final-games", type=int, default=250)
     parser.add_argument("--out", type=Path, required=True, help="JSON file")
+    parser.add_argument("--figure", type=Path, help="figure path without suffix (PNG and PDF)")
+    parser.add_argument("--show", action="append", default=[], help="an arm to draw (repeatable; default: all)")
     args = parser.parse_args()
     found = arms_of(args.folders)
     arms = {label: returns for label, _, returns in found}
@@ -118,6 +141,12 @@ def main() -> None:
         },
     )
     print(f"written: {args.out}")
+    if args.figure:
+        shown = [pick(arms, name, args.final_games) for name in args.show] or list(arms)
+        config = configs[reference]
+        title = f"{config.env}, seed {config.seed}, {shape[0]} realizations x {shape[1]} games (mean ± SE)"
+        figure(arms, shown, steps, args.figure, title)
+        print(f"figure: {args.figure}.png")
 
 
 if __name__ == "__main__":
