@@ -69,10 +69,10 @@ def _fail(message: str, code: int = 2) -> None:
 def _resumed_config(out: Path, preset: str | None, overrides: dict, config_file: Path | None, assignments: list[str]):
     """The stored config of the run in ``out`` with ``--games`` (or a games=N override) applied;
     ValueError naming any other flag, file value or override that would change the run."""
-    from snnrl.experiments.configure import configure
-    from snnrl.experiments.overrides import apply_overrides
-    from snnrl.experiments.run_identity import check_same_run
-    from snnrl.experiments.runner import read_config
+    from snnrl.experiments.config.configure import configure
+    from snnrl.experiments.config.overrides import apply_overrides
+    from snnrl.experiments.config.run_identity import check_same_run
+    from snnrl.experiments.run.runner import read_config
 
     stored = read_config(out)
     if config_file is not None or assignments:
@@ -102,7 +102,7 @@ def _join_distributed_run(
 ) -> None:
     """jax.distributed.initialize from the flags (None: $SNNRL_*, else the cluster's environment); exits
     with 2 on bad settings, 1 if the processes could not connect."""
-    from snnrl.experiments.distributed import DistributedError, DistributedSettings, PeerFailedError, initialize
+    from snnrl.experiments.train.distributed import DistributedError, DistributedSettings, PeerFailedError, initialize
 
     try:
         initialize(
@@ -248,13 +248,13 @@ def train(
     are shorthands for common fields). Exit status: 0 success, 1 the run failed (divergence, hardware),
     2 bad usage or input, 130 / 143 interrupted (SIGINT / SIGTERM; the last checkpoint is kept: continue
     with --resume)."""
-    from snnrl.experiments.configure import run_config, with_sweep
-    from snnrl.experiments.distributed import PeerFailedError, all_or_none, is_leader
-    from snnrl.experiments.loggers import close_loggers, make_loggers
-    from snnrl.experiments.overrides import apply_overrides
-    from snnrl.experiments.preflight import check_out_folder
-    from snnrl.experiments.runner import DivergenceError, run_experiment
-    from snnrl.experiments.signals import Terminated
+    from snnrl.experiments.config.configure import run_config, with_sweep
+    from snnrl.experiments.config.overrides import apply_overrides
+    from snnrl.experiments.run.loggers import close_loggers, make_loggers
+    from snnrl.experiments.run.preflight import check_out_folder
+    from snnrl.experiments.run.runner import DivergenceError, run_experiment
+    from snnrl.experiments.run.signals import Terminated
+    from snnrl.experiments.train.distributed import PeerFailedError, all_or_none, is_leader
     from snnrl.hardware import Dynapse1UnavailableError, SamnaUnavailableError
 
     overrides = {
@@ -323,7 +323,7 @@ def train(
         _report_sweep(config, folder, summary, figures)
         return
     if figures:
-        from snnrl.experiments.plots import plot_returns
+        from snnrl.experiments.analysis.plots import plot_returns
 
         paths = plot_returns([folder], folder / "figures" / "returns")
         typer.echo(f"figure: {paths[0]}")
@@ -340,8 +340,8 @@ def _report_sweep(config, folder: Path, summary: dict, figures: bool) -> None:
 
     typer.echo((folder / "sweep.csv").read_text().rstrip())
     if figures:
-        from snnrl.experiments.plots import plot_returns
-        from snnrl.experiments.sweep import plot_sweep
+        from snnrl.experiments.analysis.plots import plot_returns
+        from snnrl.experiments.analysis.sweep import plot_sweep
 
         with np.load(folder / "metrics.npz") as data:
             paths = plot_sweep(config, data["game_return"], folder / "figures")
@@ -364,7 +364,7 @@ def plot(
     ] = False,
 ) -> None:
     """Plot return vs real interactions (median, 80th percentile, standard error, single runs)."""
-    from snnrl.experiments.plots import plot_dream, plot_returns
+    from snnrl.experiments.analysis.plots import plot_dream, plot_returns
 
     for folder in folders:
         if not (folder / "metrics.npz").exists():
@@ -396,8 +396,8 @@ def render(
     ] = None,
 ) -> None:
     """Write a real game and its dream side by side (GIF/MP4) and the dream-vs-reality figure."""
-    from snnrl.experiments.render import render_dream, video_unavailable
-    from snnrl.experiments.runner import read_config
+    from snnrl.experiments.analysis.render import render_dream, video_unavailable
+    from snnrl.experiments.run.runner import read_config
 
     if not (folder / "checkpoint.npz").exists():
         _fail(f"{folder} holds no checkpoint.npz (is it a results folder?)")
@@ -416,7 +416,7 @@ def render(
 def list_things() -> None:
     """List presets, environments and modes."""
     from snnrl.envs import registered_names
-    from snnrl.experiments.config import PRESETS
+    from snnrl.experiments.config.experiment import PRESETS
 
     typer.echo("presets:")
     for name, (_, description) in sorted(PRESETS.items()):
@@ -444,8 +444,8 @@ def config_show(
 ) -> None:
     """Print the full config of a preset with a config file and overrides applied (every key there is);
     the output, saved to a file, is a valid --config."""
-    from snnrl.experiments.config_io import dump
-    from snnrl.experiments.configure import run_config
+    from snnrl.experiments.config.configure import run_config
+    from snnrl.experiments.config.files import dump
 
     assignments = list(overrides_ or [])
     if preset is not None and "=" in preset:  # only overrides were given
@@ -457,14 +457,14 @@ def config_show(
     typer.echo(dump(config.to_dict(), fmt.value), nl=False)
 
 
-from snnrl.experiments.algo_run import main as train_algorithm  # noqa: E402  (the RL family)
+from snnrl.experiments.run.family import main as train_algorithm  # noqa: E402  (the RL family)
 
 app.command(
     "algo",
     help="Train an RL algorithm of the family (ppo, reinforce, actor_critic, dqn): see docs/howto/algorithms.md.",
 )(train_algorithm)
 
-from snnrl.experiments.autoencoder_run import main as train_frame_autoencoder  # noqa: E402
+from snnrl.experiments.run.autoencoder import main as train_frame_autoencoder  # noqa: E402
 
 app.command(
     "autoencoder",

@@ -18,7 +18,7 @@ from snnrl.core.checks import check_flag, check_integer, check_real
 from snnrl.envs.ale import AleEnv, AleParams
 from snnrl.envs.base import Environment, auto_reset_step, check_action
 from snnrl.envs.gymnax_adapter import GymnaxEnv, gymnax_ids
-from snnrl.envs.pong import JaxPong, PongParams
+from snnrl.envs.pong.env import JaxPong, PongParams
 from snnrl.envs.protocol import EpisodeProtocol
 
 NATIVE_NAMES = ("pong", "ale:pong", "ale:boxing")

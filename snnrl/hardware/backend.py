@@ -16,11 +16,11 @@ from typing import Any, Protocol
 
 import jax
 
-from snnrl.hardware.dynapse1_backend import Dynapse1Backend
+from snnrl.hardware.chip.mapper import map_hidden_layer
+from snnrl.hardware.chip.spec import HiddenLayerSpec
+from snnrl.hardware.dynapse1.backend import Dynapse1Backend
 from snnrl.hardware.jax_backend import make_jax_backend
-from snnrl.hardware.mapper import map_hidden_layer
 from snnrl.hardware.simulated_chip import make_simulated_chip
-from snnrl.hardware.spec import HiddenLayerSpec
 
 
 class HiddenBackend(Protocol):

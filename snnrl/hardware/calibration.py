@@ -19,7 +19,7 @@ import numpy as np
 
 from snnrl.core.population import PopulationCodeConfig
 from snnrl.hardware.backend import HiddenBackend, make_hidden_backend
-from snnrl.hardware.spec import HiddenLayerSpec
+from snnrl.hardware.chip.spec import HiddenLayerSpec
 
 
 @dataclass(frozen=True)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from snnrl.core.population import PopulationCodeConfig, SpikeMode
+from snnrl.hardware.chip.spec import HiddenLayerSpec, integer_multiplicities
 from snnrl.hardware.lif import nominal_lif_params
 from snnrl.hardware.lif_backend import LIFBackend
-from snnrl.hardware.spec import HiddenLayerSpec, integer_multiplicities
 
 
 def make_jax_backend(

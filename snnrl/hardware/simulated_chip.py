@@ -4,9 +4,9 @@ weights and time constants) run by the discrete LIF layer, with per-neuron devic
 from __future__ import annotations
 
 from snnrl.core.population import PopulationCodeConfig, SpikeMode
+from snnrl.hardware.chip.mapper import MappedNetwork
 from snnrl.hardware.lif import nominal_lif_params
 from snnrl.hardware.lif_backend import LIFBackend
-from snnrl.hardware.mapper import MappedNetwork
 
 
 def make_simulated_chip(

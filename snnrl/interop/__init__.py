@@ -2,7 +2,7 @@
 
 This layer sits above ``snnrl.models`` (it imports the networks) and below the experiments. The
 neuromorphic hidden layers' NIR export and import live with the chip description in
-``snnrl.hardware.export_nir`` / ``snnrl.hardware.import_nir``.
+``snnrl.interop.hidden_export`` / ``snnrl.interop.hidden_import``.
 """
 
 from snnrl.interop.nir_export import agent_to_nir, world_model_to_nir

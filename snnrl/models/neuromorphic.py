@@ -13,7 +13,7 @@ Hidden-layer parameters (connectivity, mismatch) are drawn in JAX per realizatio
 (``hidden_parameters``, so a compiled ``train`` builds them itself) and handed to ``init``; the same
 layer as a spec for the mapper is ``layer_spec``. On the real chip (backend 'dynapse1') the parameters
 are only the layer's index on the open board: each step calls the board through
-``snnrl.hardware.chip_bridge`` (the encoder and the readouts stay in JAX).
+``snnrl.hardware.dynapse1.bridge`` (the encoder and the readouts stay in JAX).
 """
 
 from __future__ import annotations
@@ -30,14 +30,14 @@ from snnrl.core import eprop
 from snnrl.core.checks import check_choice, check_instance, check_integer, check_real
 from snnrl.core.optim import grouped_optimizer, stepwise_decay
 from snnrl.core.population import SPIKE_MODES, PopulationCodeConfig, agent_rates, encode_step, world_model_rates
-from snnrl.hardware.chip import DYNAPSE1
-from snnrl.hardware.chip_bridge import chip_hidden_step
-from snnrl.hardware.connectivity import CONNECTION_RULES
+from snnrl.hardware.chip.connectivity import CONNECTION_RULES
+from snnrl.hardware.chip.description import DYNAPSE1
+from snnrl.hardware.chip.spec import CoreParameters, HiddenLayerSpec
+from snnrl.hardware.dynapse1.bridge import chip_hidden_step
 from snnrl.hardware.lif import HiddenLIFParams, lif_agent_step
 from snnrl.hardware.lif_backend import HiddenState, apply_mismatch
 from snnrl.hardware.presets import layer_lif_params
 from snnrl.hardware.presets import layer_spec as role_layer_spec
-from snnrl.hardware.spec import CoreParameters, HiddenLayerSpec
 from snnrl.models.agent import AgentStep, policy
 from snnrl.models.world_model import WorldModelStep, WorldModelTargets
 

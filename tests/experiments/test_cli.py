@@ -116,9 +116,9 @@ def test_tiny_run_then_plot(tmp_path):
 
 
 def test_config_show_prints_the_full_config_that_train_reads_back(tmp_path):
-    from snnrl.experiments.config import preset
-    from snnrl.experiments.configure import configure
-    from snnrl.experiments.runner import read_config
+    from snnrl.experiments.config.configure import configure
+    from snnrl.experiments.config.experiment import preset
+    from snnrl.experiments.run.runner import read_config
 
     shown = runner.invoke(app, ["config", "show", "demo", "agent.learning_rate=2e-3", "--format", "json"])
     assert shown.exit_code == 0, shown.output
@@ -171,7 +171,7 @@ def test_config_show_prints_the_full_config_that_train_reads_back(tmp_path):
 
 
 def ExperimentConfig_from(text):
-    from snnrl.experiments.config import ExperimentConfig
+    from snnrl.experiments.config.experiment import ExperimentConfig
 
     return ExperimentConfig.from_dict(json.loads(text))
 

@@ -9,10 +9,10 @@ import pytest
 
 from snnrl.core.population import PopulationCodeConfig, agent_rates, encode_step
 from snnrl.hardware.backend import BACKEND_NAMES, make_hidden_backend
-from snnrl.hardware.chip import SynapseType
+from snnrl.hardware.chip.description import SynapseType
+from snnrl.hardware.chip.spec import CoreParameters, hidden_layer_spec
 from snnrl.hardware.lif import HiddenLIFParams, init_lif_state, lif_agent_step, nominal_lif_params
 from snnrl.hardware.lif_backend import LIFBackend
-from snnrl.hardware.spec import CoreParameters, hidden_layer_spec
 
 CONFIG = PopulationCodeConfig()
 STATES = jnp.asarray(
