@@ -45,7 +45,6 @@ MOVED = {
     "snnrl.experiments.plots": "snnrl.experiments.analysis.plots",
     "snnrl.experiments.render": "snnrl.experiments.analysis.render",
     "snnrl.experiments.dream_replay": "snnrl.experiments.analysis.dream_replay",
-    "snnrl.experiments.statistics": "snnrl.experiments.analysis.statistics",
     "snnrl.experiments.sweep": "snnrl.experiments.analysis.sweep",
     "snnrl.envs.pong_state": "snnrl.envs.pong.state",
     "snnrl.envs.pong_geometry": "snnrl.envs.pong.geometry",

@@ -45,8 +45,6 @@ from snnrl.hardware.lif import HiddenLIFParams, HiddenLIFState
 from snnrl.hardware.lif_backend import HiddenState, LIFBackend
 from snnrl.hardware.presets import AGENT_CORES, WORLD_MODEL_CORES, agent_layer_spec, world_model_layer_spec
 from snnrl.hardware.simulated_chip import make_simulated_chip
-from snnrl.interop.hidden_export import hidden_layer_to_nir, save_nir
-from snnrl.interop.hidden_import import hidden_layer_from_nir
 
 __all__ = [
     "AGENT_CORES",
@@ -79,9 +77,7 @@ __all__ = [
     "SynapseType",
     "default_cores",
     "get_chip",
-    "hidden_layer_from_nir",
     "hidden_layer_spec",
-    "hidden_layer_to_nir",
     "load_mapped_network",
     "make_hidden_backend",
     "make_jax_backend",
@@ -89,7 +85,6 @@ __all__ = [
     "map_hidden_layer",
     "random_connectivity",
     "save_mapped_network",
-    "save_nir",
     "chip_hidden_step",
     "use_session",
 ]

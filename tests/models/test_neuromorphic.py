@@ -8,7 +8,7 @@ import pytest
 from snnrl.algorithms.dreaming.hidden_layers import hidden_layer_parameters, init_keys
 from snnrl.experiments.config.experiment import ExperimentConfig, preset
 from snnrl.experiments.config.overrides import apply_overrides
-from snnrl.experiments.train.program import init_learners, make_train, realization_keys
+from snnrl.experiments.train import init_learners, make_train, realization_keys
 from snnrl.hardware import MappingError, make_hidden_backend
 from snnrl.models.neuromorphic import FixedHiddenLayerConfig, NeuromorphicAgentConfig, hidden_parameters, layer_spec
 

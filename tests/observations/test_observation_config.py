@@ -10,7 +10,7 @@ import pytest
 from snnrl.experiments.config.experiment import ExperimentConfig, preset
 from snnrl.experiments.config.overrides import apply_overrides
 from snnrl.experiments.run.runner import read_config, run_experiment
-from snnrl.experiments.train.program import make_environment
+from snnrl.experiments.train import make_environment
 from snnrl.observations import ObservationConfig
 
 

@@ -12,13 +12,8 @@ import numpy as np
 
 from snnrl.algorithms.dreaming.imagination import NOOP, dream
 from snnrl.experiments.run.runner import load_state, read_config
-from snnrl.experiments.train.program import (
-    make_environment,
-    member_algorithm,
-    member_env_params,
-    member_keys,
-    member_values,
-)
+from snnrl.experiments.train.environment import make_environment
+from snnrl.experiments.train.members import member_algorithm, member_env_params, member_keys, member_values
 from snnrl.observations import renders_frames, with_batch_size
 
 

@@ -10,10 +10,10 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from snnrl.core.storage import read_npz
-from snnrl.experiments.analysis.statistics import interquartile_mean, moving_average, probability_of_improvement
 from snnrl.experiments.config.experiment import ExperimentConfig
 from snnrl.experiments.run.checkpoint import METRIC_NAMES
 from snnrl.experiments.run.runner import read_config
+from snnrl.experiments.statistics import interquartile_mean, moving_average, probability_of_improvement
 
 OBSERVATION_NAMES = ("ball x", "ball y", "enemy y", "player y")
 MAX_DRAWN_VARIABLES = 8  # a dream figure draws the first 8 variables (an autoencoder latent has 36)
@@ -38,7 +38,7 @@ def arm_labels(folders: list[Path]) -> list[str]:
 def arms_of(folders: list[Path]) -> list[tuple[str, ExperimentConfig, np.ndarray]]:
     """(label, config, per-game returns (R, games)) of every arm: a folder, or each grid point of a sweep's
     folder (labelled with its values, e.g. 'lr/learning_rate=0.001')."""
-    from snnrl.experiments.analysis.sweep import point_label
+    from snnrl.experiments.run.sweep_results import point_label
 
     arms = []
     for label, folder in zip(arm_labels(folders), folders, strict=True):

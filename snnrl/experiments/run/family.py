@@ -43,7 +43,7 @@ def write_results(
     import numpy as np
 
     from snnrl.core.storage import write_atomic, write_json, write_npz
-    from snnrl.experiments.analysis.statistics import final_updates
+    from snnrl.experiments.statistics import final_updates
 
     write_npz(out / "metrics.npz", {key: np.asarray(value) for key, value in metrics.items()})
     steps = np.cumsum(metrics["env_steps"], axis=1)

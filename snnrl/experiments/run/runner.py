@@ -23,16 +23,7 @@ from snnrl import __version__
 from snnrl.algorithms.dreaming.hidden_layers import board_session
 from snnrl.algorithms.dreaming.learner import Learner
 from snnrl.core.storage import remove_temporaries, write_atomic, write_json, write_npz
-from snnrl.experiments.analysis.sweep import (
-    check_sweep_runs,
-    check_sweep_traceable,
-    member_column,
-    member_label,
-    sweep_csv,
-    sweep_table,
-)
 from snnrl.experiments.config.experiment import ExperimentConfig
-from snnrl.experiments.config.overrides import fit_to_environment
 from snnrl.experiments.config.run_identity import check_same_run
 from snnrl.experiments.run.checkpoint import (
     CHECKPOINT,
@@ -49,17 +40,13 @@ from snnrl.experiments.run.preflight import check_chip, check_out_folder
 from snnrl.experiments.run.progress import ProgressReporter
 from snnrl.experiments.run.provenance import run_provenance
 from snnrl.experiments.run.signals import raise_if_terminated, sigterm_raises
+from snnrl.experiments.run.sweep_results import member_column, member_label, sweep_csv, sweep_table
 from snnrl.experiments.train.distributed import all_or_none, gather, is_leader
+from snnrl.experiments.train.environment import prepare
+from snnrl.experiments.train.members import init_learners, learner_shapes, member_keys
 from snnrl.experiments.train.memory import check_compiled_fits, check_learners_fit
-from snnrl.experiments.train.program import (
-    init_learners,
-    learner_shapes,
-    make_chunk,
-    make_environment,
-    member_keys,
-    realization_sharding,
-    shard,
-)
+from snnrl.experiments.train.program import make_chunk
+from snnrl.experiments.train.sharding import realization_sharding, shard
 
 __all__ = [
     "CHECKPOINT",
@@ -255,16 +242,11 @@ def _open_run(config: ExperimentConfig | None, folder: Path, resume: bool):
         stored = read_config(folder)
         requested = stored if config is None else config
         check_chip(requested)
-        env, env_params = make_environment(stored)
-        requested = fit_to_environment(requested, env, env_params)
-        check_same_run(stored, requested, str(folder))
-        config = requested
+        config, env, env_params = prepare(requested, environment_of=stored)
+        check_same_run(stored, config, str(folder))
     else:
         check_no_results(folder)
-        env, env_params = make_environment(config)
-        config = fit_to_environment(config, env, env_params)
-    check_sweep_runs(config, env)
-    check_sweep_traceable(config, env, env_params)
+        config, env, env_params = prepare(config)
     check_learners_fit(config, _device_count(config))
     if resume and (folder / CHECKPOINT).exists():
         state = load_state(config, folder)

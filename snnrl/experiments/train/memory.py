@@ -42,7 +42,7 @@ def check_learners_fit(config: ExperimentConfig, devices: int = 1) -> None:
     """Before compiling: ValueError if the learners of all realizations (inputs and outputs of a chunk),
     and the metrics of every game on the host, exceed the free memory. ``devices``: how many devices
     share the realizations."""
-    from snnrl.experiments.train.program import learner_shapes, realization_keys
+    from snnrl.experiments.train.members import learner_shapes, realization_keys
 
     one = learner_shapes(config.replace(realizations=1, sweep=()), realization_keys(config.seed, 1))
     per_member = sum(math.prod(leaf.shape) * leaf.dtype.itemsize for leaf in jax.tree.leaves(one))

@@ -142,7 +142,7 @@ def test_the_ale_replay_equals_the_jax_pong_replay_of_the_same_dream(ram_run):
     replays the dream: paired Pong episodes agree exactly, so the two replays must too."""
     from snnrl.experiments.analysis import dream_replay
     from snnrl.experiments.run.runner import load_state, read_config
-    from snnrl.experiments.train.program import make_environment, member_algorithm, member_keys, member_values
+    from snnrl.experiments.train import make_environment, member_algorithm, member_keys, member_values
 
     config = read_config(ram_run)
     learner = jax.tree.map(lambda leaf: leaf[1], load_state(config, ram_run).learners)

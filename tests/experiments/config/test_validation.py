@@ -20,7 +20,7 @@ from snnrl.core.pseudo_derivatives import PseudoDerivativeSpec
 from snnrl.envs import make
 from snnrl.experiments.config.experiment import ExperimentConfig, preset
 from snnrl.experiments.config.overrides import apply_overrides
-from snnrl.experiments.train.program import make_train
+from snnrl.experiments.train import make_train
 from snnrl.models.agent import AgentConfig, agent_step, init_agent
 from snnrl.models.neuromorphic import FixedHiddenLayerConfig, NeuromorphicAgentConfig
 from snnrl.models.world_model import WorldModelConfig, init_world_model, world_model_step

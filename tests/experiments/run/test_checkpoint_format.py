@@ -12,7 +12,7 @@ from snnrl.core.storage import LEAF_PREFIX, leaf_names, load_pytree, read_npz, s
 from snnrl.experiments.config.overrides import fit_to_environment
 from snnrl.experiments.run.checkpoint import CHECKPOINT, METRIC_NAMES
 from snnrl.experiments.run.runner import _compiled_chunk, load_state, read_config, run_experiment
-from snnrl.experiments.train.program import init_learners, make_environment, realization_keys
+from snnrl.experiments.train import init_learners, make_environment, realization_keys
 from tests.experiments.conftest import tiny_config
 
 

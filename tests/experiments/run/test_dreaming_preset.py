@@ -11,7 +11,7 @@ from snnrl.algorithms.dreaming.config import MODEL_USE_FIELDS
 from snnrl.experiments.config.experiment import preset
 from snnrl.experiments.config.files import flatten
 from snnrl.experiments.config.overrides import apply_overrides
-from snnrl.experiments.train.program import init_learners, make_train, realization_keys
+from snnrl.experiments.train import init_learners, make_train, realization_keys
 
 
 def test_the_dreaming_preset_differs_from_official_only_in_how_the_model_is_used():

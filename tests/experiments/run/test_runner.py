@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from snnrl.experiments.run.runner import CHECKPOINT, METRIC_NAMES, DivergenceError, run_experiment
-from snnrl.experiments.train.program import make_train
+from snnrl.experiments.train import make_train
 from tests.experiments.conftest import TINY_ENV, tiny_config
 
 

@@ -14,7 +14,7 @@ from snnrl.algorithms.dreaming.hidden_layers import board_layers, chip_roles
 from snnrl.experiments.config.experiment import preset
 from snnrl.experiments.config.overrides import apply_overrides
 from snnrl.experiments.run.runner import run_experiment
-from snnrl.experiments.train.program import realization_keys
+from snnrl.experiments.train import realization_keys
 from snnrl.hardware.chip.mapper import MappingError
 from tests.hardware.fake_samna import make_fake_samna
 

@@ -9,7 +9,7 @@ import pytest
 
 from snnrl.experiments.config.experiment import PRESETS, preset
 from snnrl.experiments.config.overrides import apply_overrides
-from snnrl.experiments.train.program import init_learners, make_train, realization_keys
+from snnrl.experiments.train import init_learners, make_train, realization_keys
 
 
 def tiny_preset(name: str, **changes):

@@ -8,7 +8,7 @@ import textwrap
 import jax
 import numpy as np
 
-from snnrl.experiments.train.program import make_train
+from snnrl.experiments.train import make_train
 from tests.experiments.conftest import tiny_config
 
 SCRIPT = textwrap.dedent(
@@ -16,7 +16,7 @@ SCRIPT = textwrap.dedent(
     import sys, jax, numpy as np
     sys.path.insert(0, {tests!r})
     from experiments.conftest import tiny_config
-    from snnrl.experiments.train.program import make_train
+    from snnrl.experiments.train import make_train
     assert len(jax.devices()) == 4, jax.devices()
     learners, metrics = make_train(tiny_config(realizations=4, games=2))(jax.random.key(0))
     assert len(learners.agent.weights.w_rec.sharding.device_set) == 4, learners.agent.weights.w_rec.sharding

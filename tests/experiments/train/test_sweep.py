@@ -12,12 +12,13 @@ import pytest
 from typer.testing import CliRunner
 
 from snnrl.cli import app
-from snnrl.experiments.analysis.sweep import check_sweep_traceable, sweep_table
 from snnrl.experiments.config import sweep_axes
 from snnrl.experiments.config.configure import with_sweep
 from snnrl.experiments.config.sweep_axes import SweepAxis, parse_sweep
 from snnrl.experiments.run.runner import run_experiment
-from snnrl.experiments.train.program import init_learners, make_environment, make_train, member_keys
+from snnrl.experiments.run.sweep_results import sweep_table
+from snnrl.experiments.train import init_learners, make_environment, make_train, member_keys
+from snnrl.experiments.train.members import check_sweep_traceable
 from tests.experiments.conftest import TINY_ENV, tiny_config
 
 

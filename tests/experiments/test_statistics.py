@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy.stats import mannwhitneyu
 
-from snnrl.experiments.analysis.statistics import (
+from snnrl.experiments.statistics import (
     compare_arms,
     final_updates,
     first_reaching,
@@ -16,7 +16,7 @@ from snnrl.experiments.analysis.statistics import (
     probability_of_improvement,
 )
 
-REFERENCE = Path(__file__).resolve().parents[4] / "shared" / "reference" / "neuromorphic_dreaming"
+REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "neuromorphic_dreaming"
 
 
 def test_games_to_level_counts_the_games_of_the_first_full_window_that_reaches_it():
