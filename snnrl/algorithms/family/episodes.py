@@ -52,7 +52,7 @@ def discrete_actions(env: Any, env_params: Any, owner: str) -> int:
             f"{owner} needs a discrete action space; {getattr(env, 'name', env)!r} has "
             f"{type(space).__name__} actions (continuous actions are not supported)"
         )
-    if getattr(env, "host_side", False):
+    if env.host_side:
         raise ValueError(f"{owner} needs a JAX environment (jit/vmap); {env.name!r} runs on the host")
     return int(space.n)
 

@@ -42,7 +42,7 @@ def dream_against_reality(folder: Path, realization: int = 0, seed: int = 0) -> 
     algorithm = member_algorithm(config, jnp.asarray(member_values(config)[realization]))
     base_key = member_keys(config)[realization]
     keys = jax.random.split(jax.random.key(seed), 3)
-    if getattr(env, "host_side", False):
+    if env.host_side:
         dreamt, real, real_frames, start = _host_replay(env, env_params, base_key, algorithm, learner, keys)
     else:
         member_params = member_env_params(env, env_params, base_key)

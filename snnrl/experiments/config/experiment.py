@@ -15,12 +15,13 @@ import dacite
 from snnrl.algorithms.dreaming.config import DreamingConfig
 from snnrl.core.checks import check_instance, check_integer, check_real
 from snnrl.core.lif_config import LIFConfig
+from snnrl.envs import frame_environments
 from snnrl.experiments.config.files import ConfigError, build_dataclass, dacite_config
 from snnrl.experiments.config.sweep_axes import SweepAxis, check_sweep, grid_size
 from snnrl.models.agent import AgentConfig
 from snnrl.models.neuromorphic import NeuromorphicAgentConfig, NeuromorphicWorldModelConfig
 from snnrl.models.world_model import WorldModelConfig
-from snnrl.observations import FRAME_ENVIRONMENTS, ObservationConfig
+from snnrl.observations import ObservationConfig
 
 INT32_MAX = 2**31 - 1
 SEED_MAX = 2**32 - 1
@@ -132,10 +133,10 @@ class ExperimentConfig:
         pipeline = self.observation.pipeline
         if pipeline == "ram":
             return
-        if self.env not in FRAME_ENVIRONMENTS:
+        if self.env not in frame_environments():
             raise ValueError(
                 f"observation.pipeline={pipeline!r} reads binary 210x160 frames; environment {self.env!r} renders "
-                f"none (environments with frames: {', '.join(FRAME_ENVIRONMENTS)})"
+                f"none (environments with frames: {', '.join(frame_environments())})"
             )
         if pipeline == "projection" and isinstance(self.algorithm.agent, NeuromorphicAgentConfig):
             raise ValueError(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from snnrl.envs import env_spec
 from snnrl.experiments.config.experiment import ExperimentConfig
 from snnrl.models.neuromorphic import NeuromorphicAgentConfig
 
@@ -95,7 +96,7 @@ def fit_to_environment(config: ExperimentConfig, env, env_params) -> ExperimentC
         )
     n_actions = int(action_space.n)
     algorithm = config.algorithm
-    if algorithm.world_model.target_units == "ram" and not (config.env == "pong" or config.env.startswith("ale:")):
+    if algorithm.world_model.target_units == "ram" and not env_spec(config.env).ram_observations:
         # Raw RAM bytes exist only for Atari RAM observations: elsewhere the model predicts the change of
         # the observation itself, with the jump threshold in the same units.
         model = algorithm.world_model

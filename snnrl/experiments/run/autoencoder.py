@@ -16,7 +16,8 @@ import numpy as np
 import typer
 from matplotlib.figure import Figure
 
-from snnrl.observations import FRAME_ENVIRONMENTS, FRAME_SHAPE
+from snnrl.envs import frame_environments
+from snnrl.observations import FRAME_SHAPE
 from snnrl.observations.autoencoder import AutoencoderShape, TrainingReport, decode, encode, save, train
 from snnrl.observations.frames import random_play_frames
 
@@ -26,9 +27,9 @@ def train_autoencoder(
 ) -> dict:
     """Collect ``frames`` random-play frames of ``env_name``, train, save into ``out`` (autoencoder files,
     loss.png, reconstruction.png). Returns the saved description."""
-    if env_name not in FRAME_ENVIRONMENTS:
+    if env_name not in frame_environments():
         raise ValueError(
-            f"--env must be one of {', '.join(FRAME_ENVIRONMENTS)} (environments with frames), got {env_name!r}"
+            f"--env must be one of {', '.join(frame_environments())} (environments with frames), got {env_name!r}"
         )
     for name, value, minimum in (
         ("frames", frames, 2 * batch_size),

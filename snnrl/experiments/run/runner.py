@@ -65,7 +65,7 @@ class DivergenceError(RuntimeError):
 
 
 def _chunk_function(config: ExperimentConfig, env, env_params) -> Callable:
-    if getattr(env, "host_side", False):
+    if env.host_side:
         from snnrl.experiments.train.host_loop import make_host_chunk
 
         if config.member_batch is not None:
@@ -364,7 +364,7 @@ def run_experiment(
 def _check_distributable(config: ExperimentConfig, env) -> None:
     """ValueError if a run split over several processes uses a host-side environment (stepped from one
     host)."""
-    if jax.process_count() > 1 and getattr(env, "host_side", False):
+    if jax.process_count() > 1 and env.host_side:
         raise ValueError(
             f"environment {config.env!r} is stepped from the host, one emulator per realization; it "
             f"cannot be split over {jax.process_count()} processes: run it without --distributed, or "

@@ -12,20 +12,20 @@ from snnrl.experiments.train.members import check_sweep_runs, check_sweep_tracea
 
 
 def make_environment(config: ExperimentConfig):
-    """(env, params) for the config: Pong and ALE environments get the run's NOOP warm-up and sticky
-    actions; an observation pipeline wraps the environment (its sensors are put in per member by
-    ``member_env_params``). ALE's ROM is looked up here, before anything compiles."""
-    from snnrl.envs import make
+    """(env, params) for the config: environments that take the episode protocol (Pong, ALE) get the run's
+    NOOP warm-up and sticky actions; an observation pipeline wraps the environment (its sensors are put in
+    per member by ``member_env_params``). What the environment needs from outside (ALE's ROM) is looked up
+    here (its registry entry's check), before anything compiles."""
+    from snnrl.envs import env_spec, make
     from snnrl.observations import observed
 
-    if config.env == "pong" or config.env.startswith("ale:"):
+    entry = env_spec(config.env)
+    if entry.protocol:
         env, params = make(config.env, noop_warmup=config.noop_warmup, sticky_prob=config.sticky_prob)
     else:
         env, params = make(config.env)
-    if config.env.startswith("ale:"):
-        from snnrl.envs.ale import rom_path
-
-        rom_path(env.spec.rom)
+    if entry.check is not None:
+        entry.check(env)
     _warn_latent_jumps(config)
     return observed(env, params, config.observation, config.env)
 
@@ -50,7 +50,7 @@ def prepare(config: ExperimentConfig, environment_of: ExperimentConfig | None = 
     program). ``environment_of``: the config whose environment is made (a resumed run's stored one);
     ``config`` by default. ``jax_only``: refuse a host-side environment (make_train compiles the whole run)."""
     env, env_params = make_environment(config if environment_of is None else environment_of)
-    if jax_only and getattr(env, "host_side", False):
+    if jax_only and env.host_side:
         raise ValueError(f"make_train needs a JAX environment; {config.env!r} is host-side: use run_experiment")
     config = fit_to_environment(config, env, env_params)
     check_sweep_runs(config, env)

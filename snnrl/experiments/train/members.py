@@ -91,7 +91,7 @@ def check_sweep_runs(config: ExperimentConfig, env) -> None:
     (ALE) or hidden layers on the real chip."""
     if not config.sweep:
         return
-    if getattr(env, "host_side", False):
+    if env.host_side:
         raise ValueError(
             f"a sweep trains its whole grid in one compiled program; environment {config.env!r} is stepped "
             "from the host: sweep on a JAX environment (pong, gymnax), or run one experiment per value"
