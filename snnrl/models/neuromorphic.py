@@ -30,6 +30,7 @@ from snnrl.core import eprop
 from snnrl.core.checks import check_choice, check_instance, check_integer, check_real
 from snnrl.core.optim import grouped_optimizer, stepwise_decay
 from snnrl.core.population import SPIKE_MODES, PopulationCodeConfig, agent_rates, encode_step, world_model_rates
+from snnrl.hardware.backend import BACKENDS, backend_names, on_board, simulates_chip
 from snnrl.hardware.chip.connectivity import CONNECTION_RULES
 from snnrl.hardware.chip.description import DYNAPSE1
 from snnrl.hardware.chip.spec import CoreParameters, HiddenLayerSpec
@@ -40,8 +41,6 @@ from snnrl.hardware.presets import layer_lif_params
 from snnrl.hardware.presets import layer_spec as role_layer_spec
 from snnrl.models.agent import AgentStep, policy
 from snnrl.models.world_model import WorldModelStep, WorldModelTargets
-
-HIDDEN_BACKENDS = ("jax", "simulated", "dynapse1")
 
 
 @dataclass(frozen=True)
@@ -78,8 +77,8 @@ class FixedHiddenLayerConfig:
         check_instance("FixedHiddenLayerConfig", "encoder", self.encoder, PopulationCodeConfig)
         if not (math.isfinite(self.threshold) and self.threshold > 0):
             raise ValueError(f"threshold must be > 0, got {self.threshold!r}")
-        if self.backend not in HIDDEN_BACKENDS:
-            raise ValueError(f"unknown hidden backend {self.backend!r}; allowed: {list(HIDDEN_BACKENDS)}")
+        if self.backend not in BACKENDS:
+            raise ValueError(f"unknown hidden backend {self.backend!r}; allowed: {list(backend_names())}")
         if not (math.isfinite(self.mismatch) and self.mismatch >= 0):
             raise ValueError(f"mismatch must be >= 0 (0.2 = 20 %), got {self.mismatch!r}")
         if not isinstance(self.n_hidden, int) or self.n_hidden < 1:
@@ -114,11 +113,11 @@ def hidden_parameters(
     is the same layer without chip or mismatch. role: 'agent' or 'world_model'. For the 'dynapse1'
     backend: the layer's index ``chip_layer`` on the board session (the layer itself is mapped when the
     session opens, from ``layer_spec``, the same connectivity)."""
-    if hidden.backend == "dynapse1":
+    if on_board(hidden.backend):
         if chip_layer is None:
             raise ValueError("a dynapse1 hidden layer needs its index on the board session (chip_layer)")
         return ChipLayer(jnp.asarray(chip_layer, jnp.int32))
-    simulated = hidden.backend == "simulated"
+    simulated = simulates_chip(hidden.backend)
     connectivity_key, mismatch_key = jax.random.split(key)
     # A swept (traced) threshold enters after the nominal layer is built: it only fills the threshold array.
     traced_threshold = isinstance(hidden.threshold, jax.Array)

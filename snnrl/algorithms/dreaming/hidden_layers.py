@@ -20,6 +20,7 @@ import jax
 import jax.numpy as jnp
 
 from snnrl.algorithms.dreaming.config import DreamingConfig
+from snnrl.hardware.backend import on_board
 from snnrl.hardware.chip.description import DYNAPSE1, ChipDescription
 from snnrl.hardware.chip.mapper import MappedNetwork, MappingError, map_hidden_layer
 from snnrl.models.neuromorphic import FixedHiddenLayerConfig, NeuromorphicAgentConfig, hidden_parameters, layer_spec
@@ -42,7 +43,7 @@ def chip_roles(algorithm: DreamingConfig) -> tuple[str, ...]:
     """The networks whose hidden layer runs on the real chip ('agent', 'world_model' or both)."""
     if not isinstance(algorithm.agent, NeuromorphicAgentConfig):
         return ()
-    return tuple(role for role in ROLES if _hidden_config(algorithm, role).backend == "dynapse1")
+    return tuple(role for role in ROLES if on_board(_hidden_config(algorithm, role).backend))
 
 
 def hidden_layer_parameters(algorithm: DreamingConfig, base_keys: jax.Array):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from snnrl.envs import env_spec
 from snnrl.experiments.config.experiment import ExperimentConfig
+from snnrl.hardware.backend import on_board, simulates_chip
 from snnrl.models.neuromorphic import NeuromorphicAgentConfig
 
 
@@ -74,11 +75,11 @@ def _refuse_idle_options(algorithm, *, n_fut, dream_start, mismatch, threshold) 
     if dream_start is not None and algorithm.mode != "dream":
         raise ValueError(f"--dream-start sets where dreams start; it does nothing in mode {algorithm.mode!r}")
     backend = getattr(getattr(algorithm.agent, "hidden", None), "backend", None)
-    if mismatch is not None and backend != "simulated":
+    if mismatch is not None and not simulates_chip(backend):
         raise ValueError(
             f"--mismatch sets the simulated chip's device mismatch; it does nothing with --backend {backend}"
         )
-    if threshold is not None and backend == "dynapse1":
+    if threshold is not None and on_board(backend):
         raise ValueError("--threshold sets the simulated chip's threshold; the dynapse1 board uses its own biases")
 
 

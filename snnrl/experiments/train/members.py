@@ -16,6 +16,7 @@ from snnrl.algorithms.dreaming.hidden_layers import hidden_layer_parameters, ini
 from snnrl.algorithms.dreaming.learner import Learner, init_learner
 from snnrl.experiments.config.experiment import ExperimentConfig
 from snnrl.experiments.config.sweep_axes import field_kind, grid_values, point_algorithm
+from snnrl.hardware.backend import on_board
 from snnrl.models.neuromorphic import NeuromorphicAgentConfig
 
 
@@ -97,7 +98,7 @@ def check_sweep_runs(config: ExperimentConfig, env) -> None:
             "from the host: sweep on a JAX environment (pong, gymnax), or run one experiment per value"
         )
     hidden = getattr(config.algorithm.agent, "hidden", None)
-    if hidden is not None and "dynapse1" in (hidden.backend, config.algorithm.world_model.hidden.backend):
+    if hidden is not None and any(map(on_board, (hidden.backend, config.algorithm.world_model.hidden.backend))):
         raise ValueError(
             "a sweep cannot drive the real chip (backend 'dynapse1'): sweep on the simulated chip "
             "(backend 'simulated') or the JAX reference ('jax')"
