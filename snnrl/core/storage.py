@@ -49,6 +49,11 @@ def remove_temporaries(folder: Path) -> list[Path]:
     return leftovers
 
 
+def write_text(path: str | os.PathLike, text: str) -> None:
+    """Atomic UTF-8 text file."""
+    write_atomic(Path(path), text.encode("utf-8"))
+
+
 def write_json(path: Path, value: Any) -> None:
     """Atomic JSON file."""
     write_atomic(path, (json.dumps(value, indent=2, sort_keys=True) + "\n").encode())
@@ -107,7 +112,12 @@ def load_pytree(path: Path, template: Any, required: Iterable[str] = ()) -> tupl
     of snnrl 0.2.0, by position) and poured into its structure, plus the extra arrays. CorruptFileError
     (see read_npz) if the file is damaged or lacks a ``required`` extra name; ValueError naming every
     missing, unexpected and shape-mismatched leaf if the stored tree is not the template's."""
-    files = read_npz(path, required)
+    return unpack_pytree(path, template, read_npz(path, required))
+
+
+def unpack_pytree(path: Path, template: Any, files: dict[str, np.ndarray]) -> tuple[Any, dict[str, np.ndarray]]:
+    """load_pytree on the arrays ``files`` already read from ``path`` (see read_npz)."""
+    files = dict(files)
     expected = leaf_names(template)
     if f"{LEGACY_LEAF}0" in files:
         return _load_positional(path, template, files)

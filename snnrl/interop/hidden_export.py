@@ -17,6 +17,7 @@ w_in = 1 / (1 - input_decay)), which needs one synaptic time constant for all in
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 from typing import Literal
@@ -24,7 +25,7 @@ from typing import Literal
 import nir
 import numpy as np
 
-from snnrl.hardware.chip.export_json import temporary_path
+from snnrl.core.storage import write_atomic
 from snnrl.hardware.lif import HiddenLIFParams
 
 NeuronModel = Literal["lif", "cuba_lif"]
@@ -81,12 +82,7 @@ def hidden_layer_to_nir(
 
 
 def save_nir(graph: nir.NIRGraph, path: str | os.PathLike) -> None:
-    """Write ``graph`` with ``nir.write`` to a temporary file in the same folder, then ``os.replace`` it."""
-    target = Path(path)
-    temp = temporary_path(target)  # nir.write creates it with the usual permissions (0666 less the umask)
-    try:
-        nir.write(temp, graph)
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+    """Write ``graph`` (``nir.write``'s HDF5 bytes) to ``path`` atomically (core.storage.write_atomic)."""
+    buffer = io.BytesIO()
+    nir.write(buffer, graph)
+    write_atomic(Path(path), buffer.getvalue())

@@ -11,7 +11,6 @@ hash of the config, and refuses another run's).
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -21,32 +20,28 @@ import numpy as np
 
 from snnrl.algorithms.family.common import TrainParts, check_finite_losses, seed_keys, update_keys
 from snnrl.algorithms.family.registry import PARTS, check_config
+from snnrl.core.storage import read_npz, save_pytree, unpack_pytree
 
 
 def save_checkpoint(path: Path, runner: Any, done: int, metrics: dict[str, np.ndarray], run_id: str) -> None:
-    """Write every array of ``runner``, the chunks done, the metrics so far and run_id to ``path`` atomically
-    (a temporary file renamed over the old checkpoint)."""
-    arrays = {f"leaf_{i}": np.asarray(leaf) for i, leaf in enumerate(jax.tree.leaves(runner))}
-    arrays.update({f"metric_{name}": value for name, value in metrics.items()})
-    temporary = path.with_name(path.name + ".tmp.npz")
-    np.savez(temporary, done=np.int64(done), run_id=np.str_(run_id), **arrays)
-    os.replace(temporary, path)
+    """Write every array of ``runner`` (named by its pytree path, core.storage.save_pytree), the chunks done,
+    the metrics so far and run_id to ``path`` atomically."""
+    extra = {f"metric_{name}": np.asarray(value) for name, value in metrics.items()}
+    save_pytree(Path(path), runner, {"done": np.int64(done), "run_id": np.str_(run_id), **extra})
 
 
 def load_checkpoint(path: Path, template: Any, run_id: str) -> tuple[Any, int, dict[str, np.ndarray]]:
     """(runner, chunks done, metrics so far) from ``path``; ValueError if it belongs to another run or its
-    arrays do not fit ``template`` (a runner's shapes, e.g. from jax.eval_shape)."""
-    with np.load(path) as data:
-        if str(data["run_id"]) != run_id:
-            raise ValueError(f"{path} belongs to another run (run id {str(data['run_id'])!r}, this run {run_id!r})")
-        leaves, treedef = jax.tree.flatten(template)
-        stored = [data[f"leaf_{i}"] for i in range(len(leaves))]
-        for index, (want, have) in enumerate(zip(leaves, stored, strict=True)):
-            if tuple(want.shape) != have.shape:
-                raise ValueError(f"{path}: array {index} has shape {have.shape}, this run needs {tuple(want.shape)}")
-        metrics = {name.removeprefix("metric_"): data[name] for name in data.files if name.startswith("metric_")}
-        runner = jax.tree.unflatten(treedef, [jnp.asarray(x, w.dtype) for x, w in zip(stored, leaves, strict=True)])
-        return runner, int(data["done"]), metrics
+    arrays do not fit ``template`` (a runner's shapes, e.g. from jax.eval_shape). Checkpoints of the older
+    positional format (leaf_0, leaf_1, ...) are read too."""
+    path = Path(path)
+    files = read_npz(path, required=("done", "run_id"))
+    if str(files["run_id"]) != run_id:
+        raise ValueError(f"{path} belongs to another run (run id {str(files['run_id'])!r}, this run {run_id!r})")
+    stored, rest = unpack_pytree(path, template, files)
+    runner = jax.tree.map(lambda x, want: jnp.asarray(x, want.dtype), stored, template)
+    metrics = {name.removeprefix("metric_"): value for name, value in rest.items() if name.startswith("metric_")}
+    return runner, int(rest["done"]), metrics
 
 
 def run_chunked(

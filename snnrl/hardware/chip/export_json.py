@@ -12,40 +12,18 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import secrets
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from snnrl.core.storage import write_text
 from snnrl.hardware.chip.description import ChipDescription, SynapseType, synapse_type
 from snnrl.hardware.chip.mapper import MappedNetwork
 from snnrl.hardware.chip.spec import BiasGroup, CoreParameters, SourceAddress
 
 FORMAT = "snnrl.hardware.mapped_network"
 VERSION = 1
-
-
-def temporary_path(target: Path) -> Path:
-    """A fresh hidden name next to ``target`` for a file to be renamed onto it (not created)."""
-    return target.parent / f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
-
-
-def write_text_atomic(path: str | os.PathLike, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file in the same folder and ``os.replace``; the file
-    gets the usual permissions (0666 less the umask), the temporary file is removed on any exception."""
-    target = Path(path)
-    temp = temporary_path(target)
-    try:
-        handle = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
 
 
 def _chip_to_dict(chip: ChipDescription) -> dict[str, Any]:
@@ -152,7 +130,7 @@ def mapped_network_from_dict(data: dict[str, Any]) -> MappedNetwork:
 
 def save_mapped_network(mapped: MappedNetwork, path: str | os.PathLike, metadata: dict[str, Any] | None = None) -> None:
     """Write the JSON description of ``mapped`` to ``path`` atomically."""
-    write_text_atomic(path, json.dumps(mapped_network_to_dict(mapped, metadata), separators=(",", ":")))
+    write_text(path, json.dumps(mapped_network_to_dict(mapped, metadata), separators=(",", ":")))
 
 
 def load_mapped_network(path: str | os.PathLike) -> MappedNetwork:

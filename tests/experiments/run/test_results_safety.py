@@ -285,11 +285,11 @@ def test_resume_with_a_changed_config_from_python_names_the_fields(tmp_path, fin
 
 
 def test_results_files_get_the_usual_permissions(tmp_path, finished):
-    from snnrl.hardware.chip.export_json import write_text_atomic
+    from snnrl.core.storage import write_text
 
     previous = os.umask(0o022)
     try:
-        write_text_atomic(tmp_path / "layer.json", "{}")
+        write_text(tmp_path / "layer.json", "{}")
         for path in [tmp_path / "layer.json", *finished[0].iterdir()]:
             if path.is_file():
                 assert path.stat().st_mode & 0o777 == 0o644, path
