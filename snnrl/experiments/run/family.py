@@ -1,13 +1,13 @@
-"""``python -m snnrl.experiments.run.family`` (``snnrl algo``): train one algorithm of the RL family (PPO,
+"""The results folder of ``snnrl algo`` (snnrl/cli/family.py): train one algorithm of the RL family (PPO,
 REINFORCE, e-prop actor-critic, DQN) with a spiking network or an MLP for many seeds, and write a results
 folder as ``snnrl train`` does: ``config.json``, ``metrics.npz`` (per seed and update), ``returns.csv``,
 ``summary.json`` (with the run's provenance: library versions, git commit, host, start time, wall seconds),
 written atomically, the folder locked against a second writer. ``--set`` / ``--net`` values are parsed as
 ``snnrl train --set`` parses them (config_io.parse_assignments: 1e-3 is a float, true a bool).
 
-    python -m snnrl.experiments.run.family ppo --env gymnax:CartPole-v1 --seeds 4 --out runs/ppo \\
+    snnrl algo ppo --env gymnax:CartPole-v1 --seeds 4 --out runs/ppo \\
         --set total_steps=50000 --net kind=mlp --chunks 10
-    python -m snnrl.experiments.run.family ppo --out runs/ppo --resume      # after a kill
+    snnrl algo ppo --out runs/ppo --resume      # after a kill
 
 ``--chunks N`` trains in N compiled calls with ``checkpoint.npz`` written after each (same numbers as one
 call). Exit status: 0 success, 1 a loss became NaN (the checkpoint of the last good chunk is kept),
@@ -23,15 +23,7 @@ import io
 import json
 import time
 from pathlib import Path
-from typing import Annotated, Any
-
-import typer
-
-app = typer.Typer(
-    add_completion=False,
-    no_args_is_help=True,
-    help="Train an RL algorithm of snnrl's family (ppo, reinforce, actor_critic, dqn).",
-)
+from typing import Any
 
 
 def write_results(
@@ -91,22 +83,23 @@ def config_from_file(path: Path) -> tuple[str, int, int, int, Any]:
     return stored["algorithm"], stored["seeds"], stored["seed"], stored["chunks"], config
 
 
-@app.command()
-def main(
-    algorithm: Annotated[str, typer.Argument(help="ppo, reinforce, actor_critic or dqn.")],
-    out: Annotated[Path, typer.Option("--out", help="Results folder (created; must not hold another run).")],
-    env: Annotated[str, typer.Option("--env", help="gymnax:<id>, pong or probe:<name>.")] = "gymnax:CartPole-v1",
-    seeds: Annotated[int, typer.Option("--seeds", min=1, help="Seeds trained together in one program.")] = 1,
-    seed: Annotated[int, typer.Option("--seed", help="Base random seed.")] = 0,
-    chunks: Annotated[int, typer.Option("--chunks", min=1, help="Checkpoints: the updates in this many calls.")] = 1,
-    resume: Annotated[bool, typer.Option("--resume", help="Continue the run of --out from its checkpoint.")] = False,
-    settings: Annotated[list[str] | None, typer.Option("--set", help="KEY=VALUE of the algorithm's config.")] = None,
-    network: Annotated[
-        list[str] | None, typer.Option("--net", help="KEY=VALUE of NetworkConfig (kind=mlp, ...).")
-    ] = None,
-) -> None:
-    """Train ALGORITHM for --seeds seeds and write the results folder --out (with --resume, the folder's
-    own config is used and the other options are ignored)."""
+def run_family(
+    algorithm: str,
+    out: Path,
+    *,
+    env: str,
+    seeds: int,
+    seed: int,
+    chunks: int,
+    resume: bool,
+    settings: list[str],
+    network: list[str],
+) -> dict[str, Any]:
+    """Train ``algorithm`` for ``seeds`` seeds into the results folder ``out`` (with ``resume``, the
+    folder's own config is used and the other arguments are ignored) and return its summary. ValueError for
+    bad usage or input (a folder that holds another run or no checkpoint to resume, a bad setting, a locked
+    folder, a run that does not fit); FloatingPointError when a loss became NaN (the checkpoint of the last
+    good chunk is kept)."""
     import jax
 
     from snnrl.algorithms.family.chunked import run_chunked
@@ -120,17 +113,15 @@ def main(
     config_path = out / "config.json"
     if resume != (out / "checkpoint.npz").exists():
         reason = "has no checkpoint to resume" if resume else "holds a run; continue it with --resume"
-        typer.echo(f"error: {out} {reason}", err=True)
-        raise typer.Exit(2)
+        raise ValueError(f"{out} {reason}")
     try:
         if resume:
             algorithm, seeds, seed, chunks, config = config_from_file(config_path)
         else:
-            net = NetworkConfig(**parse_assignments(network or []))
-            config = algorithm_config(algorithm, env=env, network=net, **parse_assignments(settings or []))
+            net = NetworkConfig(**parse_assignments(network))
+            config = algorithm_config(algorithm, env=env, network=net, **parse_assignments(settings))
     except (TypeError, ValueError, KeyError) as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(2) from error
+        raise ValueError(str(error)) from error
     provenance = run_provenance()
     started = time.perf_counter()
     try:
@@ -143,15 +134,6 @@ def main(
                 algorithm, config, jax.random.key(seed), seeds, chunks, out / "checkpoint.npz", run_id
             )
             provenance["wall_seconds"] = time.perf_counter() - started  # of this call (a resumed run: the rest)
-            summary = write_results(out, algorithm, config, metrics, provenance)
-    except (ValueError, MemoryError, FolderLockedError) as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(2) from error
-    except FloatingPointError as error:
-        typer.echo(f"error: {error} (the checkpoint of the last good chunk is kept)", err=True)
-        raise typer.Exit(1) from error
-    typer.echo(json.dumps(summary))
-
-
-if __name__ == "__main__":
-    app()
+            return write_results(out, algorithm, config, metrics, provenance)
+    except (MemoryError, FolderLockedError) as error:
+        raise ValueError(str(error)) from error

@@ -19,7 +19,7 @@ from snnrl.algorithms.family.common import TrainParts, check_finite_losses, comp
 from snnrl.algorithms.family.networks import NetworkConfig
 from snnrl.algorithms.family.ppo import PPOConfig
 from snnrl.algorithms.family.reinforce import ReinforceConfig
-from snnrl.experiments.run.family import app
+from snnrl.cli import app
 from snnrl.experiments.run.lock import folder_lock
 
 UPDATES = 5
@@ -77,7 +77,8 @@ def test_cli_writes_a_results_folder(monkeypatch, tmp_path):
     fake(monkeypatch, 1.0)
     out = tmp_path / "run"
     result = CliRunner().invoke(
-        app, ["ppo", "--out", str(out), "--seeds", "2", "--set", "lr=0.01", "--net", "kind=mlp", "--chunks", "5"]
+        app,
+        ["algo", "ppo", "--out", str(out), "--seeds", "2", "--set", "lr=0.01", "--net", "kind=mlp", "--chunks", "5"],
     )
     assert result.exit_code == 0, result.output
     config = json.loads((out / "config.json").read_text())
@@ -91,25 +92,25 @@ def test_cli_writes_a_results_folder(monkeypatch, tmp_path):
     assert summary["versions"]["jax"] == jax.__version__ and summary["host"] and summary["wall_seconds"] > 0
     assert "git_commit" in summary and summary["started_at"].endswith("+00:00")
     assert int(np.load(out / "checkpoint.npz")["done"]) == 5
-    again = CliRunner().invoke(app, ["ppo", "--out", str(out)])
+    again = CliRunner().invoke(app, ["algo", "ppo", "--out", str(out)])
     assert again.exit_code == 2 and "continue it with --resume" in again.output
-    resumed = CliRunner().invoke(app, ["ppo", "--out", str(out), "--resume"])  # finished: results rewritten
+    resumed = CliRunner().invoke(app, ["algo", "ppo", "--out", str(out), "--resume"])  # finished: results rewritten
     assert resumed.exit_code == 0 and json.loads((out / "summary.json").read_text())["seeds"] == 2
 
 
 def test_cli_exit_codes_for_bad_input_and_nan(monkeypatch, tmp_path):
-    bad = CliRunner().invoke(app, ["ppo", "--out", str(tmp_path / "a"), "--set", "gamma=2"])
+    bad = CliRunner().invoke(app, ["algo", "ppo", "--out", str(tmp_path / "a"), "--set", "gamma=2"])
     assert bad.exit_code == 2 and "PPOConfig.gamma" in bad.output
-    continuous = CliRunner().invoke(app, ["ppo", "--out", str(tmp_path / "b"), "--env", "gymnax:Pendulum-v1"])
+    continuous = CliRunner().invoke(app, ["algo", "ppo", "--out", str(tmp_path / "b"), "--env", "gymnax:Pendulum-v1"])
     assert continuous.exit_code == 2 and "discrete action space" in continuous.output
     fake(monkeypatch, float("inf"))
-    nan = CliRunner().invoke(app, ["ppo", "--out", str(tmp_path / "c"), "--chunks", "5"])
+    nan = CliRunner().invoke(app, ["algo", "ppo", "--out", str(tmp_path / "c"), "--chunks", "5"])
     assert nan.exit_code == 1 and "update 3" in nan.output and "checkpoint of the last good chunk" in nan.output
     assert int(np.load(tmp_path / "c" / "checkpoint.npz")["done"]) == 3  # updates 0-2 kept
-    missing = CliRunner().invoke(app, ["ppo", "--out", str(tmp_path / "d"), "--resume"])
+    missing = CliRunner().invoke(app, ["algo", "ppo", "--out", str(tmp_path / "d"), "--resume"])
     assert missing.exit_code == 2 and "no checkpoint" in missing.output
     with folder_lock(tmp_path / "e"):  # another run writes there
-        locked = CliRunner().invoke(app, ["ppo", "--out", str(tmp_path / "e")])
+        locked = CliRunner().invoke(app, ["algo", "ppo", "--out", str(tmp_path / "e")])
     assert locked.exit_code == 2 and "in use by another run" in locked.output
     assert not (tmp_path / "e" / "config.json").exists()
 
@@ -117,7 +118,7 @@ def test_cli_exit_codes_for_bad_input_and_nan(monkeypatch, tmp_path):
 def test_cli_values_are_parsed_as_train_parses_them(monkeypatch, tmp_path):
     fake(monkeypatch, 1.0)
     result = CliRunner().invoke(
-        app, ["ppo", "--out", str(tmp_path / "run"), "--set", "lr=1e-3", "--net", "recurrent=false"]
+        app, ["algo", "ppo", "--out", str(tmp_path / "run"), "--set", "lr=1e-3", "--net", "recurrent=false"]
     )
     assert result.exit_code == 0, result.output
     config = json.loads((tmp_path / "run" / "config.json").read_text())["config"]

@@ -6,8 +6,7 @@ import pytest
 from typer.testing import CliRunner
 
 from snnrl.cli import app
-
-from .conftest import TINY_ENV
+from tests.experiments.conftest import TINY_ENV
 
 runner = CliRunner()
 

@@ -1,69 +1,24 @@
-"""The ``snnrl`` command: train, plot, list, config show. How-to: docs/howto/configure.md, docs/howto/logging.md."""
+"""``snnrl train``: the dreaming loop's results folder from a preset, a config file, overrides and flags. How-to:
+docs/howto/train.md, docs/howto/configure.md, docs/howto/logging.md."""
 
 from __future__ import annotations
 
-from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-app = typer.Typer(
-    add_completion=False,
-    no_args_is_help=True,
-    help="snnrl: reinforcement learning with spiking neural networks in JAX (dreaming, planning, DYNAP-SE).",
+from snnrl.cli.app import (
+    CONFIG_HELP,
+    OVERRIDES_HELP,
+    DreamStart,
+    HiddenBackendChoice,
+    LoggerChoice,
+    Mode,
+    ModelUpdate,
+    app,
+    fail,
 )
-config_app = typer.Typer(
-    no_args_is_help=True, help="Inspect configurations: `snnrl config show PRESET [KEY=VALUE ...]`."
-)
-app.add_typer(config_app, name="config")
-
-OVERRIDES_HELP = (
-    "Dotted overrides KEY=VALUE of any config field, applied after --preset and --config, e.g. "
-    "algorithm.agent.learning_rate=2e-3 world_model.lif.tau_m=5 (a key not found at the top is looked "
-    "up under algorithm.); `snnrl config show` lists every key."
-)
-CONFIG_HELP = "Config file (.json, .yaml): a full or partial config tree merged on top of --preset (a results folder's config.json works)."
-
-
-class Mode(str, Enum):
-    dream = "dream"
-    plan = "plan"
-    none = "none"
-
-
-class ModelUpdate(str, Enum):
-    step = "step"
-    game = "game"
-
-
-class DreamStart(str, Enum):
-    reset = "reset"
-    random = "random"
-    visited = "visited"
-
-
-class HiddenBackendChoice(str, Enum):
-    simulated = "simulated"
-    jax = "jax"
-    dynapse1 = "dynapse1"
-
-
-class LoggerChoice(str, Enum):
-    csv = "csv"
-    tensorboard = "tensorboard"
-    wandb = "wandb"
-
-
-class ConfigFormat(str, Enum):
-    yaml = "yaml"
-    json = "json"
-
-
-def _fail(message: str, code: int = 2) -> None:
-    """Print one error line and exit: 2 for bad usage or input, 1 for a run that failed."""
-    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(code=code)
 
 
 def _resumed_config(out: Path, preset: str | None, overrides: dict, config_file: Path | None, assignments: list[str]):
@@ -115,11 +70,11 @@ def _join_distributed_run(
             )
         )
     except ValueError as error:
-        _fail(str(error))
+        fail(str(error))
     except PeerFailedError as error:
-        _fail(str(error), code=2 if error.bad_input else 1)
+        fail(str(error), code=2 if error.bad_input else 1)
     except DistributedError as error:
-        _fail(str(error), code=1)
+        fail(str(error), code=1)
 
 
 @app.command()
@@ -280,7 +235,7 @@ def train(
     if distributed:
         _join_distributed_run(coordinator, num_processes, process_id, init_timeout, heartbeat_timeout)
     elif coordinator is not None or num_processes is not None or process_id is not None:
-        _fail("--coordinator, --num-processes and --process-id describe a distributed run: add --distributed")
+        fail("--coordinator, --num-processes and --process-id describe a distributed run: add --distributed")
     try:
         with all_or_none("reading the configuration"):
             folder = check_out_folder(out)
@@ -297,21 +252,21 @@ def train(
                 )
             loggers = make_loggers([choice.value for choice in log or []], folder) if is_leader() else []
     except (ValueError, FileNotFoundError) as error:
-        _fail(str(error))
+        fail(str(error))
     except PeerFailedError as error:
-        _fail(str(error), code=2 if error.bad_input else 1)
+        fail(str(error), code=2 if error.bad_input else 1)
     try:
         summary = run_experiment(config, folder, resume=resume, show_progress=progress, callbacks=loggers)
     except (FileExistsError, FileNotFoundError, ValueError) as error:  # FolderLockedError, MappingError among them
-        _fail(str(error))
+        fail(str(error))
     except PeerFailedError as error:
-        _fail(str(error), code=2 if error.bad_input else 1)
+        fail(str(error), code=2 if error.bad_input else 1)
     except (DivergenceError, SamnaUnavailableError, Dynapse1UnavailableError) as error:
-        _fail(str(error), code=1)
+        fail(str(error), code=1)
     except KeyboardInterrupt:
-        _fail(f"interrupted; the last checkpoint in {folder} is kept: continue with --resume", code=130)
+        fail(f"interrupted; the last checkpoint in {folder} is kept: continue with --resume", code=130)
     except Terminated as terminated:
-        _fail(f"terminated; the last checkpoint in {folder} is kept: continue with --resume", code=terminated.code)
+        fail(f"terminated; the last checkpoint in {folder} is kept: continue with --resume", code=terminated.code)
     finally:
         close_loggers(loggers)
     if not is_leader():
@@ -351,126 +306,3 @@ def _report_sweep(config, folder: Path, summary: dict, figures: bool) -> None:
         f"done: {summary['games']} games x {summary['realizations']} realizations x {summary['grid_points']} grid "
         f"points in {summary['wall_seconds']:.1f} s; table in {folder / 'sweep.csv'}"
     )
-
-
-@app.command()
-def plot(
-    folders: Annotated[list[Path], typer.Argument(help="Results folders (e.g. a dreaming run and a baseline run).")],
-    out: Annotated[Path, typer.Option("--out", help="Figure path without extension (PNG and PDF are written).")] = Path(
-        "returns"
-    ),
-    dream: Annotated[
-        bool, typer.Option(help="Also draw a dream rollout and a spike raster (JAX environments).")
-    ] = False,
-) -> None:
-    """Plot return vs real interactions (median, 80th percentile, standard error, single runs)."""
-    from snnrl.experiments.analysis.plots import plot_dream, plot_returns
-
-    for folder in folders:
-        if not (folder / "metrics.npz").exists():
-            _fail(f"{folder} holds no metrics.npz (is it a results folder?)")
-    try:
-        paths = plot_returns(folders, out)
-    except ValueError as error:
-        _fail(str(error))
-    for path in paths:
-        typer.echo(path)
-    if dream:
-        try:
-            paths = plot_dream(folders[0], out.parent / f"{out.name}_dream")
-        except ValueError as error:
-            _fail(str(error))
-        for path in paths:
-            typer.echo(path)
-
-
-@app.command()
-def render(
-    folder: Annotated[
-        Path, typer.Argument(help="Results folder of a run (JAX Pong, or ALE; RAM or pixel observations).")
-    ],
-    game: Annotated[int, typer.Option(help="Dream with this game's keys (the trained networks, from the reset).")] = 0,
-    realization: Annotated[int, typer.Option(help="Which realization (member) dreams.")] = 0,
-    out: Annotated[
-        Path | None, typer.Option(help="Video path (.gif, or .mp4 with imageio-ffmpeg); default FOLDER/figures/.")
-    ] = None,
-) -> None:
-    """Write a real game and its dream side by side (GIF/MP4) and the dream-vs-reality figure."""
-    from snnrl.experiments.analysis.render import render_dream, video_unavailable
-    from snnrl.experiments.run.runner import read_config
-
-    if not (folder / "checkpoint.npz").exists():
-        _fail(f"{folder} holds no checkpoint.npz (is it a results folder?)")
-    try:
-        paths = render_dream(folder, game, realization, out)
-    except (ValueError, FileNotFoundError) as error:
-        _fail(str(error))
-    for path in paths:
-        typer.echo(path)
-    reason = video_unavailable(read_config(folder))
-    if reason is not None:
-        typer.echo(f"no video: {reason}; the figure shows the dream against reality")
-
-
-@app.command(name="list")
-def list_things() -> None:
-    """List presets, environments and modes."""
-    from snnrl.envs import registered_names
-    from snnrl.experiments.config.experiment import PRESETS
-
-    typer.echo("presets:")
-    for name, (_, description) in sorted(PRESETS.items()):
-        typer.echo(f"  {name:12s} {description}")
-    typer.echo("environments:")
-    for name in registered_names():
-        typer.echo(f"  {name}")
-    typer.echo("modes: dream, plan, none")
-
-
-@config_app.command("show")
-def config_show(
-    preset: Annotated[
-        str | None,
-        typer.Argument(
-            metavar="PRESET",
-            help="Named preset (see `snnrl list`). Default: the preset the --config file names, else official.",
-        ),
-    ] = None,
-    overrides_: Annotated[
-        list[str] | None, typer.Argument(metavar="KEY=VALUE", help=OVERRIDES_HELP, show_default=False)
-    ] = None,
-    config_file: Annotated[Path | None, typer.Option("--config", help=CONFIG_HELP)] = None,
-    fmt: Annotated[ConfigFormat, typer.Option("--format", help="Output format.")] = ConfigFormat.yaml,
-) -> None:
-    """Print the full config of a preset with a config file and overrides applied (every key there is);
-    the output, saved to a file, is a valid --config."""
-    from snnrl.experiments.config.configure import run_config
-    from snnrl.experiments.config.files import dump
-
-    assignments = list(overrides_ or [])
-    if preset is not None and "=" in preset:  # only overrides were given
-        preset, assignments = None, [preset, *assignments]
-    try:
-        config = run_config(preset, config_file, assignments)
-    except ValueError as error:
-        _fail(str(error))
-    typer.echo(dump(config.to_dict(), fmt.value), nl=False)
-
-
-from snnrl.experiments.run.family import main as train_algorithm  # noqa: E402  (the RL family)
-
-app.command(
-    "algo",
-    help="Train an RL algorithm of the family (ppo, reinforce, actor_critic, dqn): see docs/howto/algorithms.md.",
-)(train_algorithm)
-
-from snnrl.experiments.run.autoencoder import main as train_frame_autoencoder  # noqa: E402
-
-app.command(
-    "autoencoder",
-    help="Train the frame autoencoder on random play for observation.pipeline=autoencoder (docs/howto/pixels.md).",
-)(train_frame_autoencoder)
-
-
-if __name__ == "__main__":
-    app()
