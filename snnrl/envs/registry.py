@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from snnrl.core.checks import check_flag, check_integer, check_real
+from snnrl.core.checks import check_flag, check_integer, check_real, check_registration
 from snnrl.envs.protocol import EpisodeProtocol
 
 PROTOCOL_FIELDS = tuple(f.name for f in dataclasses.fields(EpisodeProtocol))
@@ -47,19 +47,7 @@ def register(name: str, factory: Callable[..., tuple[Any, Any]], **declared: Any
     """Add an environment under ``name``; ``declared`` gives every capability of CAPABILITIES (True/False)
     plus optionally options, names, check. ValueError naming the name if it is taken or a capability is
     missing or not a bool."""
-    if name in REGISTRY:
-        raise ValueError(f"environment {name!r} is already registered; choose another name")
-    missing = [capability for capability in CAPABILITIES if capability not in declared]
-    if missing:
-        raise ValueError(
-            f"environment {name!r} does not declare {', '.join(missing)}; every registration declares "
-            + "; ".join(f"{key} ({meaning})" for key, meaning in CAPABILITIES.items())
-        )
-    unknown = sorted(set(declared) - set(CAPABILITIES) - {"options", "names", "check"})
-    if unknown:
-        raise ValueError(f"environment {name!r}: unknown declaration(s) {', '.join(unknown)}")
-    for capability in CAPABILITIES:
-        check_flag(f"register({name!r})", capability, declared[capability])
+    check_registration("environment", name, REGISTRY, declared, CAPABILITIES, ("options", "names", "check"))
     if name.endswith(":*") and declared.get("names") is None:
         raise ValueError(f"environment family {name!r} does not declare names (the list of its members)")
     entry = EnvEntry(name, factory, **declared)

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 import jax
 
-from snnrl.core.checks import check_flag
+from snnrl.core.checks import check_registration
 from snnrl.hardware.chip.mapper import map_hidden_layer
 from snnrl.hardware.chip.spec import HiddenLayerSpec
 from snnrl.hardware.dynapse1.backend import Dynapse1Backend
@@ -66,19 +66,7 @@ BACKENDS: dict[str, BackendEntry] = {}
 def register_backend(name: str, factory: Callable[..., HiddenBackend], **declared: bool) -> BackendEntry:
     """Add a hidden-layer backend under ``name``; ``declared`` gives every capability of CAPABILITIES.
     ValueError naming the name if it is taken or a capability is missing or not a bool."""
-    if name in BACKENDS:
-        raise ValueError(f"hidden backend {name!r} is already registered; choose another name")
-    missing = [capability for capability in CAPABILITIES if capability not in declared]
-    if missing:
-        raise ValueError(
-            f"hidden backend {name!r} does not declare {', '.join(missing)}; every registration declares "
-            + "; ".join(f"{key} ({meaning})" for key, meaning in CAPABILITIES.items())
-        )
-    unknown = sorted(set(declared) - set(CAPABILITIES))
-    if unknown:
-        raise ValueError(f"hidden backend {name!r}: unknown declaration(s) {', '.join(unknown)}")
-    for capability in CAPABILITIES:
-        check_flag(f"register_backend({name!r})", capability, declared[capability])
+    check_registration("hidden backend", name, BACKENDS, declared, CAPABILITIES)
     BACKENDS[name] = BackendEntry(name, factory, **declared)
     return BACKENDS[name]
 

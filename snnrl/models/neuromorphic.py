@@ -28,6 +28,7 @@ from flax import struct
 
 from snnrl.core import eprop
 from snnrl.core.checks import check_choice, check_instance, check_integer, check_real
+from snnrl.core.fields import static
 from snnrl.core.optim import grouped_optimizer, stepwise_decay
 from snnrl.core.population import SPIKE_MODES, PopulationCodeConfig, agent_rates, encode_step, world_model_rates
 from snnrl.hardware.backend import BACKENDS, backend_names, on_board, simulates_chip
@@ -59,7 +60,7 @@ class FixedHiddenLayerConfig:
 
     backend: str = "simulated"
     mismatch: float = 0.2
-    n_hidden: int = 510
+    n_hidden: int = static("an array shape", 510)
     spike_mode: str = "regular"
     connection_rule: str = "slots"
     encoder: PopulationCodeConfig = field(default_factory=PopulationCodeConfig)
@@ -81,8 +82,6 @@ class FixedHiddenLayerConfig:
             raise ValueError(f"unknown hidden backend {self.backend!r}; allowed: {list(backend_names())}")
         if not (math.isfinite(self.mismatch) and self.mismatch >= 0):
             raise ValueError(f"mismatch must be >= 0 (0.2 = 20 %), got {self.mismatch!r}")
-        if not isinstance(self.n_hidden, int) or self.n_hidden < 1:
-            raise ValueError(f"n_hidden must be an integer >= 1, got {self.n_hidden!r}")
         if not 0.0 <= self.count_decay < 1.0:
             raise ValueError(f"count_decay must lie in [0, 1), got {self.count_decay!r}")
 
@@ -213,8 +212,8 @@ class NeuromorphicAgentConfig:
     learning_rate in every run."""
 
     hidden: FixedHiddenLayerConfig = field(default_factory=FixedHiddenLayerConfig)
-    n_inputs: int = 4
-    n_actions: int = 3
+    n_inputs: int = static("an array shape", 4)
+    n_actions: int = static("an array shape", 3)
     beta: float = 5.0
     logit_clip: float | None = 50.0
     trace_decay: float = 0.998

@@ -5,6 +5,7 @@ from snnrl.algorithms.family.registry import (
     PARTS,
     algorithm_config,
     check_config,
+    register_algorithm,
     run,
 )
 
@@ -13,5 +14,6 @@ __all__ = [
     "PARTS",
     "check_config",
     "algorithm_config",
+    "register_algorithm",
     "run",
 ]

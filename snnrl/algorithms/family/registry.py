@@ -15,20 +15,42 @@ import numpy as np
 from snnrl.algorithms.family import actor_critic, dqn, ppo, reinforce
 from snnrl.algorithms.family.common import TrainParts, check_finite_losses, train_seeds
 
-ALGORITHMS: dict[str, tuple[type, Callable]] = {
-    "ppo": (ppo.PPOConfig, ppo.make_train),
-    "reinforce": (reinforce.ReinforceConfig, reinforce.make_train),
-    "actor_critic": (actor_critic.ActorCriticConfig, actor_critic.make_train),
-    "dqn": (dqn.DQNConfig, dqn.make_train),
+# The one registry of the family: name -> (config type, make_train), and name -> make_parts (the chunked
+# runs' pieces); both filled only by register_algorithm.
+ALGORITHMS: dict[str, tuple[type, Callable]] = {}
+PARTS: dict[str, Callable[[Any], TrainParts]] = {}
+DECLARATIONS = {
+    "config": "its frozen config dataclass",
+    "make_train": "config -> train(key) -> (params, metrics), one seed in one program",
+    "make_parts": "config -> TrainParts, the pieces of a chunked (resumable) run",
 }
 
 
-PARTS: dict[str, Callable[[Any], TrainParts]] = {
-    "ppo": ppo.make_parts,
-    "reinforce": reinforce.make_parts,
-    "actor_critic": actor_critic.make_parts,
-    "dqn": dqn.make_parts,
-}
+def register_algorithm(name: str, **declared: Any) -> None:
+    """Add an algorithm of the family under ``name`` with everything of DECLARATIONS. ValueError naming the
+    name if it is taken or a declaration is missing or unknown."""
+    if name in ALGORITHMS:
+        raise ValueError(f"algorithm {name!r} is already registered; choose another name")
+    missing = [key for key in DECLARATIONS if declared.get(key) is None]
+    if missing:
+        raise ValueError(
+            f"algorithm {name!r} does not declare {', '.join(missing)}; every registration declares "
+            + "; ".join(f"{key} ({meaning})" for key, meaning in DECLARATIONS.items())
+        )
+    unknown = sorted(set(declared) - set(DECLARATIONS))
+    if unknown:
+        raise ValueError(f"algorithm {name!r}: unknown declaration(s) {', '.join(unknown)}")
+    ALGORITHMS[name] = (declared["config"], declared["make_train"])
+    PARTS[name] = declared["make_parts"]
+
+
+for _name, _module, _config in (
+    ("ppo", ppo, ppo.PPOConfig),
+    ("reinforce", reinforce, reinforce.ReinforceConfig),
+    ("actor_critic", actor_critic, actor_critic.ActorCriticConfig),
+    ("dqn", dqn, dqn.DQNConfig),
+):
+    register_algorithm(_name, config=_config, make_train=_module.make_train, make_parts=_module.make_parts)
 
 
 def _known(name: str) -> None:

@@ -8,10 +8,11 @@ import os
 
 import jax
 
+from snnrl.algorithms.dreaming.game import GameMetrics
 from snnrl.experiments.config.experiment import ExperimentConfig
 
 GIB = 2.0**30
-METRIC_COUNT = 6  # GameMetrics fields, float32 per game and realization
+METRIC_COUNT = len(GameMetrics.__dataclass_fields__)  # float32 per game and realization
 
 
 def available_bytes(device: jax.Device) -> int:

@@ -27,13 +27,6 @@ class FpgaEvent:
     isi: int
 
 
-def fpga_events_for_step(
-    spike_counts: np.ndarray, mapped: MappedNetwork, bin_ms: float, isi_multiplier: int = 900
-) -> list[FpgaEvent]:
-    """spike_counts (n_bins, n_sources) -> time-ordered events; ValueError if the chip's limits are exceeded."""
-    return fpga_events_for_layers([(spike_counts, mapped)], bin_ms, isi_multiplier)
-
-
 def fpga_events_for_layers(
     stimuli: Sequence[tuple[np.ndarray, MappedNetwork]], bin_ms: float, isi_multiplier: int = 900
 ) -> list[FpgaEvent]:

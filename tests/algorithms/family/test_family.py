@@ -157,3 +157,11 @@ def test_a_killed_chunked_run_resumes_to_the_numbers_of_one_program(tmp_path):
     assert np.allclose(params["w_out"], reference_params["w_out"], rtol=1e-5, atol=1e-6)
     with pytest.raises(ValueError, match="chunks=3 must be an integer >= 1 dividing the 8 updates"):
         run_chunked("reinforce", config, key, 2, 3, tmp_path / "x.npz", "id")
+
+
+def test_registering_an_algorithm_twice_or_incompletely_is_refused_naming_it():
+    with pytest.raises(ValueError, match="algorithm 'ppo' is already registered"):
+        family.register_algorithm("ppo", config=PPOConfig, make_train=lambda c: None, make_parts=lambda c: None)
+    with pytest.raises(ValueError, match="algorithm 'mine' does not declare make_parts"):
+        family.register_algorithm("mine", config=PPOConfig, make_train=lambda c: None)
+    assert "mine" not in family.ALGORITHMS
