@@ -124,7 +124,10 @@ def train(
     backend: Annotated[
         HiddenBackendChoice | None,
         typer.Option(
-            help="Neuromorphic presets: hidden layers on the simulated DYNAP-SE, the mismatch-free JAX reference, or a real DYNAP-SE1 board (needs SynSense's samna; one board holds 4 realizations)."
+            help=(
+                "Neuromorphic presets: hidden layers on the simulated DYNAP-SE, the mismatch-free JAX reference, or "
+                "a real DYNAP-SE1 board (needs SynSense's samna; one board holds 4 realizations)."
+            )
         ),
     ] = None,
     mismatch: Annotated[
@@ -134,21 +137,31 @@ def train(
     threshold: Annotated[
         float | None,
         typer.Option(
-            help="Neuromorphic presets: firing threshold of the simulated chip's neurons (its operating point; benchmarks/calibrate_simulator.py fits it to a measured rate)."
+            help=(
+                "Neuromorphic presets: firing threshold of the simulated chip's neurons (its operating point; "
+                "benchmarks/calibrate_simulator.py fits it to a measured rate)."
+            )
         ),
     ] = None,
     sweep: Annotated[
         list[str] | None,
         typer.Option(
             metavar="FIELD=v1,v2,...",
-            help="Sweep a numeric field over these values (repeatable: the grid of all fields). The whole grid x realizations trains in one compiled program; OUT gets sweep.csv and a figure per field. See docs/howto/sweeps.md.",
+            help=(
+                "Sweep a numeric field over these values (repeatable: the grid of all fields). The whole grid x "
+                "realizations trains in one compiled program; OUT gets sweep.csv and a figure per field. See "
+                "docs/howto/sweeps.md."
+            ),
         ),
     ] = None,
     resume: Annotated[
         bool,
         typer.Option(
             "--resume",
-            help="Continue the run in --out from its last checkpoint (its stored config is used; only --games may change, to extend it).",
+            help=(
+                "Continue the run in --out from its last checkpoint (its stored config is used; only --games may "
+                "change, to extend it)."
+            ),
         ),
     ] = False,
     progress: Annotated[bool, typer.Option(help="Show the live progress bar.")] = True,
@@ -156,20 +169,30 @@ def train(
     log: Annotated[
         list[LoggerChoice] | None,
         typer.Option(
-            help="Log every chunk's metrics (repeatable): csv (OUT/metrics.csv, tidy), tensorboard (OUT/tensorboard), wandb (needs snnrl[wandb])."
+            help=(
+                "Log every chunk's metrics (repeatable): csv (OUT/metrics.csv, tidy), tensorboard (OUT/tensorboard), "
+                "wandb (needs snnrl[wandb])."
+            )
         ),
     ] = None,
     distributed: Annotated[
         bool,
         typer.Option(
             "--distributed",
-            help="One run over several processes or hosts (jax.distributed): start the same command in every process; realizations are sharded over all their devices, process 0 writes --out (a disk every process sees). See docs/howto/distributed.md.",
+            help=(
+                "One run over several processes or hosts (jax.distributed): start the same command in every process; "
+                "realizations are sharded over all their devices, process 0 writes --out (a disk every process "
+                "sees). See docs/howto/distributed.md."
+            ),
         ),
     ] = False,
     coordinator: Annotated[
         str | None,
         typer.Option(
-            help="--distributed: HOST:PORT where process 0 serves the coordinator (the same in every process). Default: $SNNRL_COORDINATOR, else found by JAX under SLURM / Open MPI."
+            help=(
+                "--distributed: HOST:PORT where process 0 serves the coordinator (the same in every process). "
+                "Default: $SNNRL_COORDINATOR, else found by JAX under SLURM / Open MPI."
+            )
         ),
     ] = None,
     num_processes: Annotated[
@@ -182,7 +205,10 @@ def train(
         int | None,
         typer.Option(
             min=0,
-            help="--distributed: this process's id, 0..N-1 (0 writes the results). Default: $SNNRL_PROCESS_ID, else from SLURM / Open MPI.",
+            help=(
+                "--distributed: this process's id, 0..N-1 (0 writes the results). Default: $SNNRL_PROCESS_ID, else "
+                "from SLURM / Open MPI."
+            ),
         ),
     ] = None,
     init_timeout: Annotated[
@@ -193,7 +219,10 @@ def train(
         int,
         typer.Option(
             min=1,
-            help="--distributed: seconds after which a silent process counts as dead and the others stop (the last checkpoint is kept).",
+            help=(
+                "--distributed: seconds after which a silent process counts as dead and the others stop (the last "
+                "checkpoint is kept)."
+            ),
         ),
     ] = 100,
 ) -> None:

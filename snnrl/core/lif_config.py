@@ -65,7 +65,8 @@ class LIFConfig:
             raise ValueError(f"LIFConfig.w_rec_std must be >= 0 or None, got {self.w_rec_std!r}")
         if not isinstance(self.pseudo_derivative, PseudoDerivativeSpec):
             raise ValueError(
-                f"LIFConfig.pseudo_derivative must be a PseudoDerivativeSpec, got {type(self.pseudo_derivative).__name__}"
+                "LIFConfig.pseudo_derivative must be a PseudoDerivativeSpec, got "
+                f"{type(self.pseudo_derivative).__name__}"
             )
         if not self.w_res < 0:
             raise ValueError(

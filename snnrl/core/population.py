@@ -123,7 +123,8 @@ def agent_rates(variables: jax.Array, config: PopulationCodeConfig) -> jax.Array
 
 
 def world_model_rates(variables: jax.Array, action: jax.Array, config: PopulationCodeConfig) -> jax.Array:
-    """World-model input rates (Hz): variables (n_variables,), action () -> (n_variables * n_per_variable + n_actions,)."""
+    """World-model input rates (Hz): variables (n_variables,), action () ->
+    (n_variables * n_per_variable + n_actions,)."""
     return jnp.concatenate([variable_rates(variables, config), action_rates(action, config)])
 
 

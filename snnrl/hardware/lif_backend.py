@@ -96,7 +96,8 @@ class LIFBackend:
         )
 
     def step(self, params: HiddenLIFParams, state: HiddenState, inputs: jax.Array) -> tuple[HiddenState, jax.Array]:
-        """inputs (n_inputs,) rates Hz or (bins_per_step, n_inputs) spike counts -> (state, counts (n_hidden,) float32)."""
+        """inputs (n_inputs,) rates Hz or (bins_per_step, n_inputs) spike counts -> (state, counts (n_hidden,)
+        float32)."""
         inputs = jnp.asarray(inputs, jnp.float32)
         if inputs.shape == (self.n_inputs,):
             encoder, spikes = encode_step(state.encoder, inputs, self.encoder, self.spike_mode)

@@ -72,7 +72,8 @@ class AgentConfig:
             raise ValueError(f"AgentConfig.readout_plain_step must be >= 0, got {self.readout_plain_step!r}")
         if self.recurrent_diagonal not in AGENT_DIAGONALS:
             raise ValueError(
-                f"AgentConfig.recurrent_diagonal={self.recurrent_diagonal!r} is unknown; allowed: {list(AGENT_DIAGONALS)}"
+                f"AgentConfig.recurrent_diagonal={self.recurrent_diagonal!r} is unknown; allowed: "
+                f"{list(AGENT_DIAGONALS)}"
             )
 
     def replace(self, **changes) -> AgentConfig:

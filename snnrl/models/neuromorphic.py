@@ -246,7 +246,8 @@ class NeuromorphicAgentConfig:
                 raise ValueError(f"NeuromorphicAgentConfig.{name} must be > 0, got {getattr(self, name)!r}")
         if self.dreaming_learning_rate is not None and not self.dreaming_learning_rate > 0:
             raise ValueError(
-                f"NeuromorphicAgentConfig.dreaming_learning_rate must be > 0 or None, got {self.dreaming_learning_rate!r}"
+                "NeuromorphicAgentConfig.dreaming_learning_rate must be > 0 or None, got "
+                f"{self.dreaming_learning_rate!r}"
             )
         if not 0.0 < self.lr_decay <= 1.0:
             raise ValueError(f"NeuromorphicAgentConfig.lr_decay must lie in (0, 1], got {self.lr_decay!r}")
@@ -313,8 +314,8 @@ class NeuromorphicWorldModel:
 
 @dataclass(frozen=True)
 class NeuromorphicWorldModelConfig(WorldModelTargets):
-    """Readout-only world model (docs/science.md; docs/presets.md): the targets and readouts of WorldModelTargets on a fixed
-    hidden layer. The encoder sees the observation in RAM units (hidden.ram_scale); the readouts predict
+    """Readout-only world model (docs/science.md; docs/presets.md): the targets and readouts of WorldModelTargets
+    on a fixed hidden layer. The encoder sees the observation in RAM units (hidden.ram_scale); the readouts predict
     the change in target units (raw RAM bytes in the neuromorphic code). Defaults: the code's readout
     Adams (eps 1e-5, x0.99 every 10000 steps)."""
 

@@ -122,7 +122,8 @@ class WorldModelConfig(WorldModelTargets):
                 raise ValueError(f"WorldModelConfig.{name} must be a finite number > 0, got {value!r}")
         if self.recurrent_diagonal not in MODEL_DIAGONALS:
             raise ValueError(
-                f"WorldModelConfig.recurrent_diagonal={self.recurrent_diagonal!r} is unknown; allowed: {list(MODEL_DIAGONALS)}"
+                f"WorldModelConfig.recurrent_diagonal={self.recurrent_diagonal!r} is unknown; allowed: "
+                f"{list(MODEL_DIAGONALS)}"
             )
 
     @property

@@ -1,4 +1,5 @@
-"""The RL family with spiking networks or MLPs: PPO, REINFORCE, the e-prop actor-critic and deep Q-learning, one file each and one registry (registry.py, re-exported here); how-to: docs/howto/algorithms.md."""
+"""The RL family with spiking networks or MLPs: PPO, REINFORCE, the e-prop actor-critic and deep Q-learning, one file
+each and one registry (registry.py, re-exported here); how-to: docs/howto/algorithms.md."""
 
 from snnrl.algorithms.family.registry import (
     ALGORITHMS,

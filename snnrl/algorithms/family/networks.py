@@ -40,7 +40,8 @@ class NetworkConfig:
     LIF only: recurrent, readout ('rate' | 'membrane'), n_substeps (LIF steps per decision), tau_m,
     tau_readout (ms, dt = 1), v_th (threshold; reset subtracts it), w_in_std / w_rec_std (init std times
     1/sqrt(fan-in)), b_in / b_in_std (mean and std of the initial input bias: about half the neurons
-    fire tonically at zero input, so the readouts see spikes for every observation), surrogate ('sigmoid' | 'triangle') and its width,
+    fire tonically at zero input, so the readouts see spikes for every observation), surrogate ('sigmoid' |
+    'triangle') and its width,
     detach_reset (stop the gradient through the reset term)."""
 
     kind: str = "lif"

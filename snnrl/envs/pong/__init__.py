@@ -1,4 +1,5 @@
-"""JAX Pong, faithful to the ALE: the environment (env.py, re-exported here), its state, geometry, frame step, rendering and the fidelity checks against the ALE."""
+"""JAX Pong, faithful to the ALE: the environment (env.py, re-exported here), its state, geometry, frame step, rendering
+and the fidelity checks against the ALE."""
 
 from snnrl.envs.pong.env import (
     JaxPong,

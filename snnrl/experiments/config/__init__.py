@@ -1,4 +1,5 @@
-"""What to run: the experiment config and its presets (experiment.py), config files (files.py), configure/overrides, the sweep axes and the run identity. This face re-exports experiment.py."""
+"""What to run: the experiment config and its presets (experiment.py), config files (files.py), configure/overrides, the
+sweep axes and the run identity. This face re-exports experiment.py."""
 
 from snnrl.experiments.config.experiment import (
     ANNOTATED_AS,

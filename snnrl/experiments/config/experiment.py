@@ -257,15 +257,24 @@ PRESETS: dict[str, tuple[Callable[[], ExperimentConfig], str]] = {
     "official": (_official, "the official dreaming code step by step (N=500, 2000 games, 10 realizations)"),
     "paper": (
         _paper,
-        "values of the dreaming paper's text (w_res -20, v_rest -4, gamma 0.99, per-game model update, random dream start)",
+        (
+            "values of the dreaming paper's text (w_res -20, v_rest -4, gamma 0.99, per-game model update, random "
+            "dream start)"
+        ),
     ),
     "neuromorphic": (
         _neuromorphic,
-        "the neuromorphic code step by step: readout-only networks on the simulated DYNAP-SE (510 neurons, 20 % mismatch)",
+        (
+            "the neuromorphic code step by step: readout-only networks on the simulated DYNAP-SE (510 neurons, 20 % "
+            "mismatch)"
+        ),
     ),
     "dreaming": (
         _dreaming,
-        "ours: the official algorithm with four short dreams per game from visited states, a baseline, per-game model updates, imagined rate x2 (docs/howto/dreaming.md)",
+        (
+            "ours: the official algorithm with four short dreams per game from visited states, a baseline, per-game "
+            "model updates, imagined rate x2 (docs/howto/dreaming.md)"
+        ),
     ),
     "demo": (_demo, "the official algorithm small enough for a laptop: N=200, 600 games, 4 realizations"),
 }

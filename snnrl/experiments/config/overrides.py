@@ -39,7 +39,8 @@ def apply_overrides(
     neuromorphic = isinstance(algorithm.agent, NeuromorphicAgentConfig)
     if hidden_changes and not neuromorphic:
         raise ValueError(
-            f"--backend, --mismatch and threshold need a neuromorphic preset (e.g. --preset neuromorphic), not {config.preset!r}"
+            "--backend, --mismatch and threshold need a neuromorphic preset (e.g. --preset neuromorphic), not "
+            f"{config.preset!r}"
         )
     if neurons is not None and neuromorphic:
         hidden_changes["n_hidden"] = neurons

@@ -30,7 +30,8 @@ def write_results(
     out: Path, name: str, config: Any, metrics: dict, provenance: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """Write metrics.npz, returns.csv (seed, update, env_steps, episode_return, spikes, synops) and
-    summary.json (the mean return of the final updates over seeds (statistics.final_updates), and ``provenance`` when given: see
+    summary.json (the mean return of the final updates over seeds (statistics.final_updates), and ``provenance`` when
+    given: see
     provenance.run_provenance) to ``out``, each file atomically; return the summary."""
     import numpy as np
 

@@ -297,7 +297,8 @@ def run_experiment(
     dict. After every chunk, before its checkpoint is written, each of ``callbacks`` is called with
     (games done, the chunk's metrics as name -> (R, games in chunk) NumPy arrays, the run's config): an
     exception there stops the run with the previous checkpoint kept, and a resumed run calls them again
-    for the games after its checkpoint (see loggers). Bad input (folder, config, a checkpoint of another run, a damaged file) raises ValueError /
+    for the games after its checkpoint (see loggers). Bad input (folder, config, a checkpoint of another run, a
+    damaged file) raises ValueError /
     FileExistsError / FileNotFoundError before anything is written; NaN raises DivergenceError; SIGTERM
     raises signals.Terminated after cleaning up.
 

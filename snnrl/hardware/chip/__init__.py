@@ -1,4 +1,5 @@
-"""A chip and its placement: the chip description (description.py, re-exported here), hidden-layer specs, fixed random connectivity, the mapper and the JSON export of a mapped network."""
+"""A chip and its placement: the chip description (description.py, re-exported here), hidden-layer specs, fixed random
+connectivity, the mapper and the JSON export of a mapped network."""
 
 from snnrl.hardware.chip.description import (
     CHIPS,

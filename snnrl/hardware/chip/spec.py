@@ -97,7 +97,8 @@ class CoreParameters:
     weight) with leak exp(-dt/tau_mem), spikes at ``threshold`` and resets to 0.
     synapse_weight / synapse_tau_ms: per type in SYNAPSE_TYPES order (AMPA, NMDA, GABA_A, GABA_B);
     weights are magnitudes, GABA types enter with a minus sign. The defaults (not a chip calibration)
-    give the 510-neuron agent layer of the neuromorphic study (docs/science.md) ≈ 44 Hz mean rate, ≈ 41 % of neurons spiking per step
+    give the 510-neuron agent layer of the neuromorphic study (docs/science.md) ≈ 44 Hz mean rate, ≈ 41 % of neurons
+    spiking per step
     over uniformly random Pong states, with regular input trains.
     """
 
