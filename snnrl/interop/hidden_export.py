@@ -27,10 +27,10 @@ import numpy as np
 
 from snnrl.core.storage import write_atomic
 from snnrl.hardware.lif import HiddenLIFParams
+from snnrl.interop.nir_lif import SECONDS_PER_MS
 
 NeuronModel = Literal["lif", "cuba_lif"]
 NEURON_MODELS: tuple[str, ...] = ("lif", "cuba_lif")
-SECONDS_PER_MS = 1e-3
 
 
 def hidden_layer_to_nir(

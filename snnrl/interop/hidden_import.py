@@ -9,7 +9,7 @@ import nir
 import numpy as np
 
 from snnrl.hardware.lif import HiddenLIFParams
-from snnrl.interop.hidden_export import SECONDS_PER_MS
+from snnrl.interop.nir_lif import SECONDS_PER_MS
 
 FORM = "input -> linear (nir.Linear) -> lif (nir.LIF or nir.CubaLIF) -> readout (nir.Linear) -> output"
 NODES: dict[str, tuple[type, ...]] = {
