@@ -10,6 +10,8 @@ import importlib.util
 import sys
 
 MOVED = {
+    "snnrl.hardware.jax_backend": "snnrl.hardware.lif_backend",
+    "snnrl.hardware.simulated_chip": "snnrl.hardware.lif_backend",
     "snnrl.algorithms.config": "snnrl.algorithms.dreaming.config",
     "snnrl.algorithms.game": "snnrl.algorithms.dreaming.game",
     "snnrl.algorithms.imagination": "snnrl.algorithms.dreaming.imagination",

@@ -40,11 +40,9 @@ from snnrl.hardware.dynapse1.backend import Dynapse1Backend, Dynapse1Unavailable
 from snnrl.hardware.dynapse1.bridge import chip_hidden_step, use_session
 from snnrl.hardware.dynapse1.samna_loader import SamnaUnavailableError
 from snnrl.hardware.dynapse1.session import Dynapse1Session
-from snnrl.hardware.jax_backend import make_jax_backend
 from snnrl.hardware.lif import HiddenLIFParams, HiddenLIFState
-from snnrl.hardware.lif_backend import HiddenState, LIFBackend
+from snnrl.hardware.lif_backend import HiddenState, LIFBackend, make_jax_backend, make_simulated_chip
 from snnrl.hardware.presets import AGENT_CORES, WORLD_MODEL_CORES, agent_layer_spec, world_model_layer_spec
-from snnrl.hardware.simulated_chip import make_simulated_chip
 
 __all__ = [
     "AGENT_CORES",

@@ -24,8 +24,7 @@ from snnrl.core.checks import check_registration
 from snnrl.hardware.chip.mapper import map_hidden_layer
 from snnrl.hardware.chip.spec import HiddenLayerSpec
 from snnrl.hardware.dynapse1.backend import Dynapse1Backend
-from snnrl.hardware.jax_backend import make_jax_backend
-from snnrl.hardware.simulated_chip import make_simulated_chip
+from snnrl.hardware.lif_backend import make_jax_backend, make_simulated_chip
 
 
 class HiddenBackend(Protocol):
