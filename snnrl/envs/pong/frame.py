@@ -1,6 +1,6 @@
 """One emulator frame of ALE Pong at RAM level (game 1 of Video Olympics, computer opponent).
 
-Read from the ROM's 6502 code and checked byte by byte against ale-py (tests/envs/test_pong_frames.py).
+Read from the ROM's 6502 code and checked byte by byte against ale-py (tests/envs/pong/test_pong_frames.py).
 Per frame, in the ROM's order:
 1. ALE moves the paddle resistance by -23000 (up), 0 or +23000 (down); the frame counter ticks.
 2. Unless a side has 21 points: while the serve countdown runs the ball is hidden (y = 0); when it

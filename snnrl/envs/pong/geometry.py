@@ -12,7 +12,7 @@ The ROM draws the play field in a loop of two-scanline segments indexed by a lin
   For even ball_y the ball is vertically delayed and appears at the next player-graphics write.
 The hardware collision latches (ball vs paddles, ball vs walls) come from this drawing, so collisions
 use the same rows. The column thresholds were fitted to ALE screens (benchmarks/ale_pong_probe.py);
-benchmarks/ale_fidelity.py and tests/envs/test_pong_frames.py check the result pixel by pixel.
+benchmarks/ale_fidelity.py and tests/envs/pong/test_pong_frames.py check the result pixel by pixel.
 """
 
 from __future__ import annotations
