@@ -22,9 +22,9 @@ import numpy as np
 from matplotlib.figure import Figure
 from scipy.stats import mannwhitneyu
 
-from snnrl.experiments.plots import arms_of
+from snnrl.core.storage import write_json
+from snnrl.experiments.analysis.plots import arms_of
 from snnrl.experiments.statistics import compare_arms, moving_average
-from snnrl.experiments.storage import write_json
 
 
 def pick(arms: dict[str, np.ndarray], name: str, final_games: int) -> str:

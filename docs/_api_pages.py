@@ -25,9 +25,15 @@ def summary(path: Path) -> str:
 
 
 def modules(subpackage: str) -> list[str]:
-    """Dotted names of a subpackage and its public modules (no leading underscore), sorted."""
-    names = sorted(path.stem for path in (PACKAGE / subpackage).glob("*.py") if not path.stem.startswith("_"))
-    return [f"snnrl.{subpackage}"] + [f"snnrl.{subpackage}.{name}" for name in names]
+    """Dotted names of a subpackage, its public modules and those of its nested packages (no leading
+    underscore), sorted."""
+    names = []
+    for path in sorted((PACKAGE / subpackage).rglob("*.py")):
+        parts = path.relative_to(PACKAGE).with_suffix("").parts
+        parts = parts[:-1] if parts[-1] == "__init__" else parts
+        if len(parts) > 1 and not any(part.startswith("_") for part in parts):
+            names.append(".".join(parts))
+    return [f"snnrl.{subpackage}"] + [f"snnrl.{name}" for name in sorted(names)]
 
 
 def page(subpackage: str) -> str:
@@ -48,13 +54,13 @@ def index() -> str:
         "| package | what |",
         "|---|---|",
     ]
-    lines.append(f"| [snnrl, snnrl.cli](snnrl.md) | {summary(PACKAGE / '__init__.py')} The command line. |")
+    lines.append(f"| [snnrl](snnrl.md) | {summary(PACKAGE / '__init__.py')} |")
     lines += [f"| [snnrl.{name}]({name}.md) | {summary(PACKAGE / name / '__init__.py')} |" for name in subpackages()]
     return "\n".join(lines) + "\n"
 
 
 def top_level() -> str:
-    """Markdown of the page for snnrl itself and its top-level modules (the command line)."""
+    """Markdown of the page for snnrl itself and its public top-level modules."""
     names = sorted(path.stem for path in PACKAGE.glob("*.py") if not path.stem.startswith("_"))
     lines = ["# snnrl", ""]
     for name in ["snnrl"] + [f"snnrl.{name}" for name in names]:
@@ -64,7 +70,7 @@ def top_level() -> str:
 
 def on_config(config):
     """Replace the nav's "API reference" entry with the overview and one entry per subpackage."""
-    entries = [{"Overview": "api/index.md"}, {"snnrl, snnrl.cli": "api/snnrl.md"}]
+    entries = [{"Overview": "api/index.md"}, {"snnrl": "api/snnrl.md"}]
     entries += [{f"snnrl.{name}": f"api/{name}.md"} for name in subpackages()]
     for position, item in enumerate(config.nav or []):
         if isinstance(item, dict) and SECTION in item:

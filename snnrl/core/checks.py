@@ -115,3 +115,24 @@ def check_probabilities(name: str, probabilities, shape: Sequence[int | None] | 
         values = np.asarray(probabilities)
         if values.size and (values.min() < 0 or values.max() > 1):
             raise ValueError(f"{name} must lie in [0, 1], got values from {values.min()} to {values.max()}")
+
+
+def check_registration(
+    kind: str, name: str, registry: dict, declared: dict, capabilities: dict[str, str], optional: tuple[str, ...] = ()
+) -> None:
+    """ValueError for a registration of ``kind`` (e.g. 'environment') under ``name`` that is already taken in
+    ``registry``, misses a capability of ``capabilities`` (name -> meaning; each a bool), or declares
+    something that is neither a capability nor in ``optional``; the message names the name and what is wrong."""
+    if name in registry:
+        raise ValueError(f"{kind} {name!r} is already registered; choose another name")
+    missing = [capability for capability in capabilities if capability not in declared]
+    if missing:
+        raise ValueError(
+            f"{kind} {name!r} does not declare {', '.join(missing)}; every registration declares "
+            + "; ".join(f"{key} ({meaning})" for key, meaning in capabilities.items())
+        )
+    unknown = sorted(set(declared) - set(capabilities) - set(optional))
+    if unknown:
+        raise ValueError(f"{kind} {name!r}: unknown declaration(s) {', '.join(unknown)}")
+    for capability in capabilities:
+        check_flag(f"register({name!r})", capability, declared[capability])

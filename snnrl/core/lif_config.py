@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, fields, replace
 import jax.numpy as jnp
 
 from snnrl.core.checks import check_flag, check_real
+from snnrl.core.fields import static
 from snnrl.core.pseudo_derivatives import PseudoDerivativeSpec
 
 
@@ -31,7 +32,7 @@ class LIFConfig:
     paper's eqs. 5 and 8 (official code).
     """
 
-    n_neurons: int = 500
+    n_neurons: int = static("an array shape", 500)
     dt: float = 1.0
     tau_m: float = 6.0
     tau_s: float = 4.0
@@ -64,7 +65,8 @@ class LIFConfig:
             raise ValueError(f"LIFConfig.w_rec_std must be >= 0 or None, got {self.w_rec_std!r}")
         if not isinstance(self.pseudo_derivative, PseudoDerivativeSpec):
             raise ValueError(
-                f"LIFConfig.pseudo_derivative must be a PseudoDerivativeSpec, got {type(self.pseudo_derivative).__name__}"
+                "LIFConfig.pseudo_derivative must be a PseudoDerivativeSpec, got "
+                f"{type(self.pseudo_derivative).__name__}"
             )
         if not self.w_res < 0:
             raise ValueError(

@@ -25,6 +25,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from snnrl.core.checks import check_actions, check_array, check_flag, check_real
+from snnrl.core.fields import static
 
 SpikeMode = Literal["regular", "poisson"]
 SPIKE_MODES: tuple[str, ...] = ("regular", "poisson")
@@ -38,15 +39,15 @@ class PopulationCodeConfig:
     key given to ``init_encoder_state``) instead of 0, which desynchronises generators of equal rate.
     """
 
-    n_per_variable: int = 10
+    n_per_variable: int = static("an array shape (the input population's size)", 10)
     spacing: float = 26.6
     offset: float = -10.0
     sigma: float = 20.0
     scale: float = 7000.0
-    n_actions: int = 3
+    n_actions: int = static("an array shape", 3)
     action_rate_hz: float = 150.0
-    bin_ms: float = 1.0
-    bins_per_step: int = 10
+    bin_ms: float = static("the simulated chip's time step, fixed when its layer is built", 1.0)
+    bins_per_step: int = static("a loop length (time bins per agent step)", 10)
     random_initial_phase: bool = False
 
     def __post_init__(self) -> None:
@@ -122,7 +123,8 @@ def agent_rates(variables: jax.Array, config: PopulationCodeConfig) -> jax.Array
 
 
 def world_model_rates(variables: jax.Array, action: jax.Array, config: PopulationCodeConfig) -> jax.Array:
-    """World-model input rates (Hz): variables (n_variables,), action () -> (n_variables * n_per_variable + n_actions,)."""
+    """World-model input rates (Hz): variables (n_variables,), action () ->
+    (n_variables * n_per_variable + n_actions,)."""
     return jnp.concatenate([variable_rates(variables, config), action_rates(action, config)])
 
 

@@ -6,75 +6,63 @@
 
 Pong environments take the papers' protocol options as keyword arguments (frameskip, sticky_prob,
 noop_warmup, horizon) plus render_frames; ALE ones also batch_size. ale-py and gymnax are imported
-only when such an environment is made.
+only when such an environment is made. Every name is registered once, with its capabilities declared
+(registry.py: host_side, protocol, renders_frames, ram_observations); a new world is one ``register`` call.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from typing import Any
-
-from snnrl.core.checks import check_flag, check_integer, check_real
-from snnrl.envs.ale import AleEnv, AleParams
+from snnrl.envs.ale import GAMES, AleEnv, AleParams, rom_path
 from snnrl.envs.base import Environment, auto_reset_step, check_action
 from snnrl.envs.gymnax_adapter import GymnaxEnv, gymnax_ids
 from snnrl.envs.pong import JaxPong, PongParams
 from snnrl.envs.protocol import EpisodeProtocol
+from snnrl.envs.registry import (
+    CAPABILITIES,
+    REGISTRY,
+    env_spec,
+    frame_environments,
+    make,
+    register,
+    registered_names,
+)
 
-NATIVE_NAMES = ("pong", "ale:pong", "ale:boxing")
-PROTOCOL_FIELDS = tuple(f.name for f in dataclasses.fields(EpisodeProtocol))
-
-
-def registered_names() -> list[str]:
-    """Every name ``make`` accepts (listing the gymnax ones imports gymnax)."""
-    return list(NATIVE_NAMES) + [f"gymnax:{env_id}" for env_id in gymnax_ids()]
-
-
-def _unknown(name: str) -> ValueError:
-    return ValueError(f"unknown environment {name!r}; known: {', '.join(registered_names())}")
-
-
-def _split_options(name: str, options: dict[str, Any], allowed: tuple[str, ...]) -> tuple[dict, dict]:
-    unknown = sorted(set(options) - set(PROTOCOL_FIELDS) - set(allowed))
-    if unknown:
-        raise TypeError(f"{name} does not take {', '.join(unknown)}; it takes {', '.join(PROTOCOL_FIELDS + allowed)}")
-    _check_options(name, options)
-    protocol = {k: v for k, v in options.items() if k in PROTOCOL_FIELDS}
-    return EpisodeProtocol(**protocol), {k: v for k, v in options.items() if k in allowed}
-
-
-def _check_options(name: str, options: dict[str, Any]) -> None:
-    """ValueError naming the first protocol option of ``make(name, ...)`` outside its allowed values."""
-    owner = f"make({name!r})"
-    if "sticky_prob" in options:
-        check_real(owner, "sticky_prob", options["sticky_prob"], minimum=0.0, below=1.0)
-    for option, minimum in (("horizon", 1), ("frameskip", 1), ("noop_warmup", 0), ("batch_size", 1)):
-        if option in options:
-            check_integer(owner, option, options[option], minimum=minimum)
-    if "render_frames" in options:
-        check_flag(owner, "render_frames", options["render_frames"])
+register(
+    "pong",
+    lambda name, protocol, **rest: (JaxPong(), PongParams(protocol=protocol, **rest)),
+    host_side=False,
+    protocol=True,
+    renders_frames=True,
+    ram_observations=True,
+    options=("render_frames",),
+)
+for _game in GAMES:
+    register(
+        f"ale:{_game}",
+        lambda name, protocol, **rest: (AleEnv(name.removeprefix("ale:")), AleParams(protocol=protocol, **rest)),
+        host_side=True,
+        protocol=True,
+        renders_frames=True,
+        ram_observations=True,
+        options=("batch_size", "render_frames"),
+        check=lambda env: rom_path(env.spec.rom),
+    )
 
 
-def make(name: str, **options: Any) -> tuple[Environment, Any]:
-    """(environment, default params) for a registered name; ``options`` adjust Pong/ALE params."""
-    if name == "pong":
-        protocol, rest = _split_options(name, options, ("render_frames",))
-        return JaxPong(), PongParams(protocol=protocol, **rest)
-    if name.startswith("ale:"):
-        game = name.removeprefix("ale:")
-        if f"ale:{game}" not in NATIVE_NAMES:
-            raise _unknown(name)
-        protocol, rest = _split_options(name, options, ("batch_size", "render_frames"))
-        return AleEnv(game), AleParams(protocol=protocol, **rest)
-    if name.startswith("gymnax:"):
-        if options:
-            raise TypeError(f"{name} takes no options; change its params with params.replace(...)")
-        env_id = name.removeprefix("gymnax:")
-        if env_id not in gymnax_ids():
-            raise _unknown(name)
-        env = GymnaxEnv(env_id)
-        return env, env.default_params
-    raise _unknown(name)
+def _gymnax(name, protocol):
+    env = GymnaxEnv(name.removeprefix("gymnax:"))
+    return env, env.default_params
+
+
+register(
+    "gymnax:*",
+    _gymnax,
+    host_side=False,
+    protocol=False,
+    renders_frames=False,
+    ram_observations=False,
+    names=lambda: [f"gymnax:{env_id}" for env_id in gymnax_ids()],
+)
 
 
 __all__ = [
@@ -85,8 +73,13 @@ __all__ = [
     "GymnaxEnv",
     "JaxPong",
     "PongParams",
+    "CAPABILITIES",
+    "REGISTRY",
     "auto_reset_step",
     "check_action",
+    "env_spec",
+    "frame_environments",
     "make",
+    "register",
     "registered_names",
 ]

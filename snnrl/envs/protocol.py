@@ -16,7 +16,6 @@ from flax import struct
 
 PONG_RAM_INDICES = (49, 54, 50, 51)  # ball x, ball y, enemy paddle y, player paddle y
 PONG_SCORE_INDICES = (14, 13)  # player points, enemy points
-PONG_ACTION_NAMES = ("NOOP", "UP", "DOWN")
 PONG_ALE_ACTIONS = (0, 3, 4)  # ALE NOOP, RIGHT (moves the paddle up), LEFT (down)
 OBSERVATION_SCALE = np.float32(1 / 255)
 

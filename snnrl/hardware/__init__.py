@@ -19,26 +19,15 @@ Typical use (the neuromorphic agent layer of docs/science.md on the simulated ch
 
 "jax" gives the reference without mismatch, "dynapse1" the real board (host-side, numpy counts).
 Training runs put the hidden layers on the board with ``--backend dynapse1`` (see
-``snnrl.experiments.hidden_layers``).
+``snnrl.algorithms.dreaming.hidden_layers``).
 """
 
 from snnrl.hardware.backend import BACKEND_NAMES, HiddenBackend, make_hidden_backend
-from snnrl.hardware.chip import CHIPS, DYNAPSE1, SYNAPSE_TYPES, ChipDescription, SynapseType, get_chip
-from snnrl.hardware.chip_bridge import chip_hidden_step, use_session
-from snnrl.hardware.connectivity import Connectivity, random_connectivity
-from snnrl.hardware.dynapse1_backend import Dynapse1Backend, Dynapse1UnavailableError
-from snnrl.hardware.dynapse1_session import Dynapse1Session
-from snnrl.hardware.export_json import load_mapped_network, save_mapped_network
-from snnrl.hardware.export_nir import hidden_layer_to_nir, save_nir
-from snnrl.hardware.import_nir import hidden_layer_from_nir
-from snnrl.hardware.jax_backend import make_jax_backend
-from snnrl.hardware.lif import HiddenLIFParams, HiddenLIFState
-from snnrl.hardware.lif_backend import HiddenState, LIFBackend
-from snnrl.hardware.mapper import MappedNetwork, MappingError, default_cores, map_hidden_layer
-from snnrl.hardware.presets import AGENT_CORES, WORLD_MODEL_CORES, agent_layer_spec, world_model_layer_spec
-from snnrl.hardware.samna_loader import SamnaUnavailableError
-from snnrl.hardware.simulated_chip import make_simulated_chip
-from snnrl.hardware.spec import (
+from snnrl.hardware.chip.connectivity import Connectivity, random_connectivity
+from snnrl.hardware.chip.description import CHIPS, DYNAPSE1, SYNAPSE_TYPES, ChipDescription, SynapseType, get_chip
+from snnrl.hardware.chip.export_json import load_mapped_network, save_mapped_network
+from snnrl.hardware.chip.mapper import MappedNetwork, MappingError, default_cores, map_hidden_layer
+from snnrl.hardware.chip.spec import (
     PAPER_AGENT_BIASES,
     PAPER_WORLD_MODEL_BIASES,
     BiasGroup,
@@ -47,6 +36,13 @@ from snnrl.hardware.spec import (
     SourceAddress,
     hidden_layer_spec,
 )
+from snnrl.hardware.dynapse1.backend import Dynapse1Backend, Dynapse1UnavailableError
+from snnrl.hardware.dynapse1.bridge import chip_hidden_step, use_session
+from snnrl.hardware.dynapse1.samna_loader import SamnaUnavailableError
+from snnrl.hardware.dynapse1.session import Dynapse1Session
+from snnrl.hardware.lif import HiddenLIFParams, HiddenLIFState
+from snnrl.hardware.lif_backend import HiddenState, LIFBackend, make_jax_backend, make_simulated_chip
+from snnrl.hardware.presets import AGENT_CORES, WORLD_MODEL_CORES, agent_layer_spec, world_model_layer_spec
 
 __all__ = [
     "AGENT_CORES",
@@ -79,9 +75,7 @@ __all__ = [
     "SynapseType",
     "default_cores",
     "get_chip",
-    "hidden_layer_from_nir",
     "hidden_layer_spec",
-    "hidden_layer_to_nir",
     "load_mapped_network",
     "make_hidden_backend",
     "make_jax_backend",
@@ -89,7 +83,6 @@ __all__ = [
     "map_hidden_layer",
     "random_connectivity",
     "save_mapped_network",
-    "save_nir",
     "chip_hidden_step",
     "use_session",
 ]

@@ -18,8 +18,8 @@ import jax
 import numpy as np
 
 from snnrl.core.population import PopulationCodeConfig
-from snnrl.hardware.backend import HiddenBackend, make_hidden_backend
-from snnrl.hardware.spec import HiddenLayerSpec
+from snnrl.hardware.backend import HiddenBackend, make_hidden_backend, on_board
+from snnrl.hardware.chip.spec import HiddenLayerSpec
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ def layer_activity(
     rates = np.asarray(rates, np.float32)
     if rates.ndim != 2 or rates.shape[1] != backend.n_inputs or rates.shape[0] < 1:
         raise ValueError(f"rates must have shape (T >= 1, {backend.n_inputs}), got {rates.shape}")
-    if backend.name == "dynapse1":  # the board steps on the host, in real time
+    if on_board(backend.name):  # the board steps on the host, in real time
         state, counts = backend.init(key), []
         for row in rates:
             state, count = backend.step(params, state, row)

@@ -20,8 +20,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from snnrl.hardware.chip import SynapseType
-from snnrl.hardware.spec import CoreParameters
+from snnrl.hardware.chip.description import SynapseType
+from snnrl.hardware.chip.spec import CoreParameters
 
 
 @flax.struct.dataclass

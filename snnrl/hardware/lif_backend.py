@@ -1,9 +1,9 @@
 """A pure-JAX hidden backend around the discrete LIF layer: nominal parameters plus optional device mismatch.
 
-Shared by the JAX reference (mismatch 0, built from a spec) and the simulated chip (built from a
-mapped network, mismatch 20 % by default). Mismatch: each neuron's membrane time constant, threshold
-and synaptic gain is multiplied by its own factor max(0.1, 1 + mismatch * z), z ~ N(0, 1) drawn from the
-key given to ``init_params`` (the floor keeps parameters physical at large spreads).
+Shared by the JAX reference (``make_jax_backend``: mismatch 0, built from a spec) and the simulated chip
+(``make_simulated_chip``: built from a mapped network, mismatch 20 % by default). Mismatch: each neuron's
+membrane time constant, threshold and synaptic gain is multiplied by its own factor max(0.1, 1 + mismatch * z),
+z ~ N(0, 1) drawn from the key given to ``init_params`` (the floor keeps parameters physical at large spreads).
 """
 
 from __future__ import annotations
@@ -23,7 +23,9 @@ from snnrl.core.population import (
     encode_step,
     init_encoder_state,
 )
-from snnrl.hardware.lif import HiddenLIFParams, HiddenLIFState, init_lif_state, lif_agent_step
+from snnrl.hardware.chip.mapper import MappedNetwork
+from snnrl.hardware.chip.spec import HiddenLayerSpec, integer_multiplicities
+from snnrl.hardware.lif import HiddenLIFParams, HiddenLIFState, init_lif_state, lif_agent_step, nominal_lif_params
 
 MIN_MISMATCH_FACTOR = 0.1
 
@@ -96,7 +98,8 @@ class LIFBackend:
         )
 
     def step(self, params: HiddenLIFParams, state: HiddenState, inputs: jax.Array) -> tuple[HiddenState, jax.Array]:
-        """inputs (n_inputs,) rates Hz or (bins_per_step, n_inputs) spike counts -> (state, counts (n_hidden,) float32)."""
+        """inputs (n_inputs,) rates Hz or (bins_per_step, n_inputs) spike counts -> (state, counts (n_hidden,)
+        float32)."""
         inputs = jnp.asarray(inputs, jnp.float32)
         if inputs.shape == (self.n_inputs,):
             encoder, spikes = encode_step(state.encoder, inputs, self.encoder, self.spike_mode)
@@ -109,3 +112,28 @@ class LIFBackend:
             )
         lif, counts = lif_agent_step(params, state.lif, spikes)
         return HiddenState(lif=lif, encoder=encoder), counts
+
+
+def make_jax_backend(
+    spec: HiddenLayerSpec, encoder: PopulationCodeConfig = PopulationCodeConfig(), spike_mode: SpikeMode = "regular"
+) -> LIFBackend:
+    """The JAX LIF reference hidden layer for ``spec`` (n_sources inputs, n_hidden neurons): the spec's integer
+    weights times its synaptic weights, no mismatch; dt = encoder.bin_ms."""
+    params = nominal_lif_params(
+        integer_multiplicities(spec.weights), spec.source_types, spec.parameters, encoder.bin_ms
+    )
+    return LIFBackend(name="jax", nominal=params, mismatch=0.0, encoder=encoder, spike_mode=spike_mode)
+
+
+def make_simulated_chip(
+    mapped: MappedNetwork,
+    mismatch: float = 0.2,
+    encoder: PopulationCodeConfig = PopulationCodeConfig(),
+    spike_mode: SpikeMode = "regular",
+) -> LIFBackend:
+    """The simulated chip for ``mapped`` (n_sources inputs, n_hidden outputs in hidden order): the mapped
+    network (integer weights rebuilt from its CAM entries, per-core synaptic weights and time constants) run by
+    the discrete LIF layer, with per-neuron device mismatch: relative std of tau_mem, threshold and gain,
+    drawn in ``init_params(key)`` (0.2 = 20 %)."""
+    params = nominal_lif_params(mapped.multiplicity(), mapped.source_types, mapped.parameters, encoder.bin_ms)
+    return LIFBackend(name="simulated", nominal=params, mismatch=mismatch, encoder=encoder, spike_mode=spike_mode)

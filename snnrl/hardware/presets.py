@@ -17,17 +17,16 @@ import jax.numpy as jnp
 import numpy as np
 
 from snnrl.core.population import PopulationCodeConfig
-from snnrl.hardware.chip import DYNAPSE1, ChipDescription, synapse_type
-from snnrl.hardware.connectivity import (
+from snnrl.hardware.chip.connectivity import (
     ConnectionRule,
     check_connectivity_arguments,
     max_fan_in,
     random_connectivity,
     random_multiplicity,
 )
-from snnrl.hardware.lif import HiddenLIFParams, nominal_lif_params
-from snnrl.hardware.mapper import check_layer_fits
-from snnrl.hardware.spec import (
+from snnrl.hardware.chip.description import DYNAPSE1, ChipDescription, synapse_type
+from snnrl.hardware.chip.mapper import check_layer_fits
+from snnrl.hardware.chip.spec import (
     PAPER_AGENT_BIASES,
     PAPER_WORLD_MODEL_BIASES,
     BiasGroup,
@@ -36,6 +35,7 @@ from snnrl.hardware.spec import (
     generator_sources,
     hidden_layer_spec,
 )
+from snnrl.hardware.lif import HiddenLIFParams, nominal_lif_params
 
 N_HIDDEN = 510
 N_WORLD_VARIABLES = 4

@@ -3,7 +3,8 @@
 
 The network's fields (sizes, dt, tau_m, tau_s, tau_readout, v_rest, v_th, w_res, v_init, beta,
 action_scale, and the world model's target units when its metadata has them) come from the graph;
-everything NIR does not describe (learning rates, pseudo-derivative, logit clip, ...) from ``base``. The input projections may be nir.Affine: a bias that is
+everything NIR does not describe (learning rates, pseudo-derivative, logit clip, ...) from ``base``. The input
+projections may be nir.Affine: a bias that is
 the same for every neuron is a constant drive and joins v_rest. The Scale nodes are optional (absent:
 beta = 1, action_scale = 1). Any other form raises ValueError naming the node and the type found.
 """

@@ -17,6 +17,7 @@ from flax import struct
 
 from snnrl.core import eprop, lif
 from snnrl.core.checks import check_array, check_flag, check_instance, check_integer, check_real
+from snnrl.core.fields import static
 from snnrl.core.lif_config import LIFConfig
 from snnrl.core.optim import grouped_optimizer, summed, zero_diagonal_after_update
 
@@ -40,8 +41,8 @@ class AgentConfig:
     """
 
     lif: LIFConfig = field(default_factory=lambda: LIFConfig(tau_readout=1.0))
-    n_inputs: int = 4
-    n_actions: int = 3
+    n_inputs: int = static("an array shape", 4)
+    n_actions: int = static("an array shape", 3)
     beta: float = 5.0
     trace_decay: float = 0.998
     readout_std: float = 0.1
@@ -71,7 +72,8 @@ class AgentConfig:
             raise ValueError(f"AgentConfig.readout_plain_step must be >= 0, got {self.readout_plain_step!r}")
         if self.recurrent_diagonal not in AGENT_DIAGONALS:
             raise ValueError(
-                f"AgentConfig.recurrent_diagonal={self.recurrent_diagonal!r} is unknown; allowed: {list(AGENT_DIAGONALS)}"
+                f"AgentConfig.recurrent_diagonal={self.recurrent_diagonal!r} is unknown; allowed: "
+                f"{list(AGENT_DIAGONALS)}"
             )
 
     def replace(self, **changes) -> AgentConfig:

@@ -13,7 +13,7 @@ Hidden-layer parameters (connectivity, mismatch) are drawn in JAX per realizatio
 (``hidden_parameters``, so a compiled ``train`` builds them itself) and handed to ``init``; the same
 layer as a spec for the mapper is ``layer_spec``. On the real chip (backend 'dynapse1') the parameters
 are only the layer's index on the open board: each step calls the board through
-``snnrl.hardware.chip_bridge`` (the encoder and the readouts stay in JAX).
+``snnrl.hardware.dynapse1.bridge`` (the encoder and the readouts stay in JAX).
 """
 
 from __future__ import annotations
@@ -28,20 +28,20 @@ from flax import struct
 
 from snnrl.core import eprop
 from snnrl.core.checks import check_choice, check_instance, check_integer, check_real
+from snnrl.core.fields import static
 from snnrl.core.optim import grouped_optimizer, stepwise_decay
 from snnrl.core.population import SPIKE_MODES, PopulationCodeConfig, agent_rates, encode_step, world_model_rates
-from snnrl.hardware.chip import DYNAPSE1
-from snnrl.hardware.chip_bridge import chip_hidden_step
-from snnrl.hardware.connectivity import CONNECTION_RULES
+from snnrl.hardware.backend import BACKENDS, backend_names, on_board, simulates_chip
+from snnrl.hardware.chip.connectivity import CONNECTION_RULES
+from snnrl.hardware.chip.description import DYNAPSE1
+from snnrl.hardware.chip.spec import CoreParameters, HiddenLayerSpec
+from snnrl.hardware.dynapse1.bridge import chip_hidden_step
 from snnrl.hardware.lif import HiddenLIFParams, lif_agent_step
 from snnrl.hardware.lif_backend import HiddenState, apply_mismatch
 from snnrl.hardware.presets import layer_lif_params
 from snnrl.hardware.presets import layer_spec as role_layer_spec
-from snnrl.hardware.spec import CoreParameters, HiddenLayerSpec
 from snnrl.models.agent import AgentStep, policy
 from snnrl.models.world_model import WorldModelStep, WorldModelTargets
-
-HIDDEN_BACKENDS = ("jax", "simulated", "dynapse1")
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ class FixedHiddenLayerConfig:
 
     backend: str = "simulated"
     mismatch: float = 0.2
-    n_hidden: int = 510
+    n_hidden: int = static("an array shape", 510)
     spike_mode: str = "regular"
     connection_rule: str = "slots"
     encoder: PopulationCodeConfig = field(default_factory=PopulationCodeConfig)
@@ -78,12 +78,10 @@ class FixedHiddenLayerConfig:
         check_instance("FixedHiddenLayerConfig", "encoder", self.encoder, PopulationCodeConfig)
         if not (math.isfinite(self.threshold) and self.threshold > 0):
             raise ValueError(f"threshold must be > 0, got {self.threshold!r}")
-        if self.backend not in HIDDEN_BACKENDS:
-            raise ValueError(f"unknown hidden backend {self.backend!r}; allowed: {list(HIDDEN_BACKENDS)}")
+        if self.backend not in BACKENDS:
+            raise ValueError(f"unknown hidden backend {self.backend!r}; allowed: {list(backend_names())}")
         if not (math.isfinite(self.mismatch) and self.mismatch >= 0):
             raise ValueError(f"mismatch must be >= 0 (0.2 = 20 %), got {self.mismatch!r}")
-        if not isinstance(self.n_hidden, int) or self.n_hidden < 1:
-            raise ValueError(f"n_hidden must be an integer >= 1, got {self.n_hidden!r}")
         if not 0.0 <= self.count_decay < 1.0:
             raise ValueError(f"count_decay must lie in [0, 1), got {self.count_decay!r}")
 
@@ -114,11 +112,11 @@ def hidden_parameters(
     is the same layer without chip or mismatch. role: 'agent' or 'world_model'. For the 'dynapse1'
     backend: the layer's index ``chip_layer`` on the board session (the layer itself is mapped when the
     session opens, from ``layer_spec``, the same connectivity)."""
-    if hidden.backend == "dynapse1":
+    if on_board(hidden.backend):
         if chip_layer is None:
             raise ValueError("a dynapse1 hidden layer needs its index on the board session (chip_layer)")
         return ChipLayer(jnp.asarray(chip_layer, jnp.int32))
-    simulated = hidden.backend == "simulated"
+    simulated = simulates_chip(hidden.backend)
     connectivity_key, mismatch_key = jax.random.split(key)
     # A swept (traced) threshold enters after the nominal layer is built: it only fills the threshold array.
     traced_threshold = isinstance(hidden.threshold, jax.Array)
@@ -214,8 +212,8 @@ class NeuromorphicAgentConfig:
     learning_rate in every run."""
 
     hidden: FixedHiddenLayerConfig = field(default_factory=FixedHiddenLayerConfig)
-    n_inputs: int = 4
-    n_actions: int = 3
+    n_inputs: int = static("an array shape", 4)
+    n_actions: int = static("an array shape", 3)
     beta: float = 5.0
     logit_clip: float | None = 50.0
     trace_decay: float = 0.998
@@ -248,7 +246,8 @@ class NeuromorphicAgentConfig:
                 raise ValueError(f"NeuromorphicAgentConfig.{name} must be > 0, got {getattr(self, name)!r}")
         if self.dreaming_learning_rate is not None and not self.dreaming_learning_rate > 0:
             raise ValueError(
-                f"NeuromorphicAgentConfig.dreaming_learning_rate must be > 0 or None, got {self.dreaming_learning_rate!r}"
+                "NeuromorphicAgentConfig.dreaming_learning_rate must be > 0 or None, got "
+                f"{self.dreaming_learning_rate!r}"
             )
         if not 0.0 < self.lr_decay <= 1.0:
             raise ValueError(f"NeuromorphicAgentConfig.lr_decay must lie in (0, 1], got {self.lr_decay!r}")
@@ -315,8 +314,8 @@ class NeuromorphicWorldModel:
 
 @dataclass(frozen=True)
 class NeuromorphicWorldModelConfig(WorldModelTargets):
-    """Readout-only world model (docs/science.md; docs/presets.md): the targets and readouts of WorldModelTargets on a fixed
-    hidden layer. The encoder sees the observation in RAM units (hidden.ram_scale); the readouts predict
+    """Readout-only world model (docs/science.md; docs/presets.md): the targets and readouts of WorldModelTargets
+    on a fixed hidden layer. The encoder sees the observation in RAM units (hidden.ram_scale); the readouts predict
     the change in target units (raw RAM bytes in the neuromorphic code). Defaults: the code's readout
     Adams (eps 1e-5, x0.99 every 10000 steps)."""
 

@@ -15,6 +15,7 @@ from flax import struct
 
 from snnrl.core import eprop, lif
 from snnrl.core.checks import check_actions, check_array, check_instance, check_integer, check_real
+from snnrl.core.fields import static
 from snnrl.core.lif_config import LIFConfig
 from snnrl.core.optim import grouped_optimizer, stepwise_decay
 
@@ -37,8 +38,8 @@ class WorldModelTargets:
     are 0.
     """
 
-    n_state: int = 4
-    n_actions: int = 3
+    n_state: int = static("an array shape", 4)
+    n_actions: int = static("an array shape", 3)
     target_units: str = "ram"
     cost_state: float = 1.0
     cost_reward: float = 1.0
@@ -121,7 +122,8 @@ class WorldModelConfig(WorldModelTargets):
                 raise ValueError(f"WorldModelConfig.{name} must be a finite number > 0, got {value!r}")
         if self.recurrent_diagonal not in MODEL_DIAGONALS:
             raise ValueError(
-                f"WorldModelConfig.recurrent_diagonal={self.recurrent_diagonal!r} is unknown; allowed: {list(MODEL_DIAGONALS)}"
+                f"WorldModelConfig.recurrent_diagonal={self.recurrent_diagonal!r} is unknown; allowed: "
+                f"{list(MODEL_DIAGONALS)}"
             )
 
     @property

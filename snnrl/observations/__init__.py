@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import dataclasses
 
+from snnrl.envs import frame_environments
 from snnrl.observations.config import PIPELINES, ObservationConfig
 from snnrl.observations.environment import ObservedEnv, ObservedParams, sensor_key, with_batch_size
 from snnrl.observations.pipelines import AutoencoderPipeline, Pipeline, ProjectionPipeline
 
 FRAME_SHAPE = (210, 160)
-FRAME_ENVIRONMENTS = ("pong", "ale:pong", "ale:boxing")
 
 
 def renders_frames(env) -> bool:
@@ -48,7 +48,7 @@ def observed(env, params, observation: ObservationConfig, env_name: str | None =
     if not renders_frames(env):
         raise ValueError(
             f"observation pipeline {observation.pipeline!r} reads binary 210x160 frames; environment {name!r} "
-            f"renders none (environments with frames: {', '.join(FRAME_ENVIRONMENTS)})"
+            f"renders none (environments with frames: {', '.join(frame_environments())})"
         )
     pipeline = make_pipeline(observation)
     inner_params = dataclasses.replace(params, render_frames=True)
@@ -56,7 +56,6 @@ def observed(env, params, observation: ObservationConfig, env_name: str | None =
 
 
 __all__ = [
-    "FRAME_ENVIRONMENTS",
     "FRAME_SHAPE",
     "PIPELINES",
     "AutoencoderPipeline",

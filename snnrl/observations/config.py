@@ -34,7 +34,8 @@ class ObservationConfig:
         if (self.pipeline == "autoencoder") != bool(self.autoencoder):
             raise ValueError(
                 "ObservationConfig.autoencoder names the saved autoencoder (`snnrl autoencoder --out DIR`) of "
-                f"pipeline 'autoencoder' and only of it; got pipeline={self.pipeline!r}, autoencoder={self.autoencoder!r}"
+                f"pipeline 'autoencoder' and only of it; got pipeline={self.pipeline!r}, "
+                f"autoencoder={self.autoencoder!r}"
             )
 
     def replace(self, **changes) -> ObservationConfig:

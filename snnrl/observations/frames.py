@@ -7,7 +7,7 @@ from __future__ import annotations
 import jax
 import numpy as np
 
-from snnrl.envs import make
+from snnrl.envs import env_spec, frame_environments, make
 
 BATCH = 8  # episodes played side by side
 
@@ -17,17 +17,17 @@ def random_play_frames(env_name: str, count: int, key: jax.Array) -> np.ndarray:
     ('pong' or an 'ale:' game), ``BATCH`` episodes at a time, frames in time order within each batch."""
     if count < 1:
         raise ValueError(f"count must be >= 1 frame, got {count}")
-    if env_name == "pong":
-        return _jax_pong_frames(count, key)
-    if env_name.startswith("ale:"):
-        return _ale_frames(env_name, count, key)
-    raise ValueError(f"frames come from 'pong' or an 'ale:' game (ale:pong, ale:boxing); got {env_name!r}")
+    if env_name in frame_environments():
+        return _ale_frames(env_name, count, key) if env_spec(env_name).host_side else _jax_frames(env_name, count, key)
+    raise ValueError(
+        f"frames come from an environment that renders them ({', '.join(frame_environments())}); got {env_name!r}"
+    )
 
 
-def _jax_pong_frames(count: int, key: jax.Array) -> np.ndarray:
+def _jax_frames(env_name: str, count: int, key: jax.Array) -> np.ndarray:
     from snnrl.envs import auto_reset_step
 
-    env, params = make("pong", render_frames=True)
+    env, params = make(env_name, render_frames=True)
     step = auto_reset_step(env)
     steps = -(-count // BATCH)
 

@@ -116,8 +116,8 @@ def test_bad_batch_size_raises():
 
 
 def test_jax_pong_synced_from_the_host_env_stays_in_step():
-    from snnrl.envs.pong import PongState
-    from snnrl.envs.pong_state import state_from_ram
+    from snnrl.envs.pong.env import PongState
+    from snnrl.envs.pong.state import state_from_ram
 
     env, params = make("ale:pong", batch_size=4, noop_warmup=40, horizon=60)
     jax_env, jax_params = make("pong", noop_warmup=40, horizon=60)

@@ -65,3 +65,48 @@ def test_made_pong_is_deterministic():
             obs, state, *_ = step(jax.random.key(t), state, t % 3, params)
         runs.append(obs)
     assert (runs[0] == runs[1]).all()
+
+
+def test_every_registration_declares_its_capabilities():
+    from snnrl.envs import CAPABILITIES, REGISTRY
+
+    for entry in REGISTRY.values():
+        assert all(isinstance(getattr(entry, capability), bool) for capability in CAPABILITIES), entry.name
+
+
+def test_registering_a_taken_name_is_refused_naming_it():
+    from snnrl.envs import register
+
+    with pytest.raises(ValueError, match="environment 'pong' is already registered"):
+        register(
+            "pong",
+            lambda name, protocol: None,
+            host_side=False,
+            protocol=False,
+            renders_frames=False,
+            ram_observations=False,
+        )
+
+
+def test_registering_without_a_capability_is_refused_naming_what_is_missing():
+    from snnrl.envs import REGISTRY, register
+
+    with pytest.raises(ValueError, match=r"environment 'mine' does not declare renders_frames, ram_observations"):
+        register("mine", lambda name, protocol: None, host_side=False, protocol=False)
+    assert "mine" not in REGISTRY
+
+
+def test_a_registered_environment_is_made_by_name(monkeypatch):
+    from snnrl.envs import REGISTRY, env_spec, make, register
+
+    monkeypatch.setattr("snnrl.envs.registry.REGISTRY", dict(REGISTRY))
+    register(
+        "mine",
+        lambda name, protocol: ("env", "params"),
+        host_side=True,
+        protocol=False,
+        renders_frames=False,
+        ram_observations=False,
+    )
+    assert make("mine") == ("env", "params")
+    assert env_spec("mine").host_side

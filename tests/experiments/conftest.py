@@ -2,8 +2,8 @@
 
 import pytest
 
-from snnrl.experiments.config import preset
-from snnrl.experiments.overrides import apply_overrides
+from snnrl.experiments.config.experiment import preset
+from snnrl.experiments.config.overrides import apply_overrides
 
 TINY_ENV = "gymnax:CartPole-v1"
 

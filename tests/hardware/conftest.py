@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from snnrl.hardware.connectivity import random_connectivity
-from snnrl.hardware.spec import HiddenLayerSpec, hidden_layer_spec
+from snnrl.hardware.chip.connectivity import random_connectivity
+from snnrl.hardware.chip.spec import HiddenLayerSpec, hidden_layer_spec
 
 
 @pytest.fixture

@@ -9,10 +9,10 @@ import pytest
 
 from snnrl.core.population import PopulationCodeConfig, agent_rates, encode_step
 from snnrl.hardware.backend import BACKEND_NAMES, make_hidden_backend
-from snnrl.hardware.chip import SynapseType
+from snnrl.hardware.chip.description import SynapseType
+from snnrl.hardware.chip.spec import CoreParameters, hidden_layer_spec
 from snnrl.hardware.lif import HiddenLIFParams, init_lif_state, lif_agent_step, nominal_lif_params
 from snnrl.hardware.lif_backend import LIFBackend
-from snnrl.hardware.spec import CoreParameters, hidden_layer_spec
 
 CONFIG = PopulationCodeConfig()
 STATES = jnp.asarray(
@@ -144,3 +144,20 @@ def test_poisson_mode_is_seeded_by_the_state_key(agent_spec):
     assert not np.array_equal(first, run(jax.random.PRNGKey(2))[1])  # same rates, other spike trains
     assert not np.array_equal(state.encoder.key, backend.init(jax.random.PRNGKey(1)).encoder.key)  # key advanced
     assert float(first.mean()) > 0.2
+
+
+def test_backend_registry_declares_capabilities_and_refuses_bad_registrations(monkeypatch):
+    from snnrl.hardware.backend import BACKENDS, on_board, register_backend, simulates_chip
+
+    assert [name for name in BACKENDS if on_board(name)] == ["dynapse1"]
+    assert [name for name in BACKENDS if simulates_chip(name)] == ["simulated"]
+    with pytest.raises(ValueError, match="hidden backend 'jax' is already registered"):
+        register_backend("jax", lambda spec: None, on_board=False, simulates_chip=False)
+    with pytest.raises(ValueError, match="hidden backend 'board2' does not declare simulates_chip"):
+        register_backend("board2", lambda spec: None, on_board=True)
+    assert "board2" not in BACKENDS
+    monkeypatch.setattr("snnrl.hardware.backend.BACKENDS", dict(BACKENDS))
+    register_backend("board2", lambda spec, **options: "made", on_board=True, simulates_chip=False)
+    from snnrl.hardware.backend import make_hidden_backend
+
+    assert make_hidden_backend("board2", None) == "made" and on_board("board2")

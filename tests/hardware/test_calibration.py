@@ -11,8 +11,7 @@ import pytest
 from snnrl.core.population import PopulationCodeConfig, agent_rates
 from snnrl.hardware import CoreParameters, agent_layer_spec, make_hidden_backend
 from snnrl.hardware.calibration import calibrate_threshold, layer_activity
-
-from .fake_samna import make_fake_samna
+from tests.hardware.fake_samna import make_fake_samna
 
 ENCODER = PopulationCodeConfig()
 

@@ -6,9 +6,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from snnrl.hardware.connectivity import max_fan_in
-from snnrl.hardware.mapper import check_layer_fits, map_hidden_layer
-from snnrl.hardware.spec import PAPER_AGENT_BIASES, MappingError, SourceAddress, generator_sources, hidden_layer_spec
+from snnrl.hardware.chip.connectivity import max_fan_in
+from snnrl.hardware.chip.mapper import check_layer_fits, map_hidden_layer
+from snnrl.hardware.chip.spec import (
+    PAPER_AGENT_BIASES,
+    MappingError,
+    SourceAddress,
+    generator_sources,
+    hidden_layer_spec,
+)
 
 
 def test_what_it_accepts_the_mapper_maps_even_at_the_fan_in_bound():

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from snnrl.hardware.mapper import map_hidden_layer
+from snnrl.hardware.chip.mapper import map_hidden_layer
+from snnrl.hardware.chip.spec import PAPER_AGENT_BIASES, PAPER_WORLD_MODEL_BIASES
 from snnrl.hardware.presets import AGENT_CORES, WORLD_MODEL_CORES, agent_layer_spec, world_model_layer_spec
-from snnrl.hardware.spec import PAPER_AGENT_BIASES, PAPER_WORLD_MODEL_BIASES
 
 
 def test_agent_and_world_model_layers_share_one_chip_without_overlap():

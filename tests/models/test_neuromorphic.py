@@ -5,9 +5,9 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from snnrl.experiments.config import ExperimentConfig, preset
-from snnrl.experiments.hidden_layers import hidden_layer_parameters, init_keys
-from snnrl.experiments.overrides import apply_overrides
+from snnrl.algorithms.dreaming.hidden_layers import hidden_layer_parameters, init_keys
+from snnrl.experiments.config.experiment import ExperimentConfig, preset
+from snnrl.experiments.config.overrides import apply_overrides
 from snnrl.experiments.train import init_learners, make_train, realization_keys
 from snnrl.hardware import MappingError, make_hidden_backend
 from snnrl.models.neuromorphic import FixedHiddenLayerConfig, NeuromorphicAgentConfig, hidden_parameters, layer_spec

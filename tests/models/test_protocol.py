@@ -6,7 +6,7 @@ import inspect
 
 import pytest
 
-from snnrl.algorithms.config import DreamingConfig
+from snnrl.algorithms.dreaming.config import DreamingConfig
 from snnrl.models.agent import AgentConfig
 from snnrl.models.neuromorphic import NeuromorphicAgentConfig, NeuromorphicWorldModelConfig
 from snnrl.models.protocol import AgentNetwork, Network, WorldModelNetwork

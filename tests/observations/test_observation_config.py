@@ -7,9 +7,9 @@ import warnings
 import numpy as np
 import pytest
 
-from snnrl.experiments.config import ExperimentConfig, preset
-from snnrl.experiments.overrides import apply_overrides
-from snnrl.experiments.runner import read_config, run_experiment
+from snnrl.experiments.config.experiment import ExperimentConfig, preset
+from snnrl.experiments.config.overrides import apply_overrides
+from snnrl.experiments.run.runner import read_config, run_experiment
 from snnrl.experiments.train import make_environment
 from snnrl.observations import ObservationConfig
 

@@ -87,7 +87,8 @@ def jump_filtered_delta(new: np.ndarray, old: np.ndarray, c: OfficialConstants) 
 
 @dataclasses.dataclass
 class NetState:
-    """One network's state, all (N,): membrane v, spikes s, filtered spikes s_hat, readout filter s_bar, eligibility e."""
+    """One network's state, all (N,): membrane v, spikes s, filtered spikes s_hat, readout filter s_bar,
+    eligibility e."""
 
     v: np.ndarray
     s: np.ndarray

@@ -16,10 +16,10 @@ import jax
 import numpy as np
 import pytest
 
-from snnrl.algorithms.config import DreamingConfig
-from snnrl.algorithms.game import ForcedActions, play_game
-from snnrl.algorithms.learner import init_learner
-from snnrl.experiments.config import preset
+from snnrl.algorithms.dreaming.config import DreamingConfig
+from snnrl.algorithms.dreaming.game import ForcedActions, play_game
+from snnrl.algorithms.dreaming.learner import init_learner
+from snnrl.experiments.config.experiment import preset
 from snnrl.models.neuromorphic import hidden_parameters
 from tests.parity.compare import assert_adam_equal, assert_close
 from tests.parity.reference_neuromorphic import NeuromorphicConstants, NeuromorphicReference

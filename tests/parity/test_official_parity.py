@@ -14,10 +14,10 @@ import jax
 import numpy as np
 import pytest
 
-from snnrl.algorithms.config import DreamingConfig
-from snnrl.algorithms.game import ForcedActions, play_game
-from snnrl.algorithms.learner import init_learner
-from snnrl.experiments.config import preset
+from snnrl.algorithms.dreaming.config import DreamingConfig
+from snnrl.algorithms.dreaming.game import ForcedActions, play_game
+from snnrl.algorithms.dreaming.learner import init_learner
+from snnrl.experiments.config.experiment import preset
 from tests.parity.compare import assert_adam_equal, assert_close, assert_spikes_equal
 from tests.parity.reference_official import OfficialConstants, OfficialReference
 from tests.parity.trajectory import ReplayEnv, record_ale_pong

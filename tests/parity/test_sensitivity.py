@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from snnrl.experiments.config import preset
+from snnrl.experiments.config.experiment import preset
 from tests.parity import test_neuromorphic_parity as neuromorphic_parity
 from tests.parity import test_official_parity as official_parity
 from tests.parity.reference_neuromorphic import NeuromorphicConstants

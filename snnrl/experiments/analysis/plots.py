@@ -1,0 +1,235 @@
+"""Figures of results folders (matplotlib, PNG and PDF): return curves of arms, their aggregate
+comparison, and a dream against reality. How to read them: docs/howto/plot.md."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+from snnrl.core.storage import read_npz
+from snnrl.experiments.config.experiment import ExperimentConfig
+from snnrl.experiments.run.checkpoint import METRIC_NAMES
+from snnrl.experiments.run.runner import read_config
+from snnrl.experiments.statistics import interquartile_mean, moving_average, probability_of_improvement
+
+OBSERVATION_NAMES = ("ball x", "ball y", "enemy y", "player y")
+MAX_DRAWN_VARIABLES = 8  # a dream figure draws the first 8 variables (an autoencoder latent has 36)
+
+
+def load_folder(folder: Path) -> tuple[ExperimentConfig, dict[str, np.ndarray]]:
+    """The config and metrics (name -> (R, games)) of a results folder."""
+    return read_config(folder), read_npz(folder / "metrics.npz", METRIC_NAMES)
+
+
+def arm_labels(folders: list[Path]) -> list[str]:
+    """One distinct name per folder: its last path part, or as many trailing parts as make the names differ
+    (runs/a/dream and runs/b/dream -> a/dream, b/dream). ValueError if a folder is given twice."""
+    paths = [Path(folder).resolve() for folder in folders]
+    if len(set(paths)) != len(paths):
+        raise ValueError(f"each results folder may be plotted once, got {[str(folder) for folder in folders]}")
+    deepest = max(len(path.parts) for path in paths)
+    candidates = (["/".join(path.parts[-depth:]) for path in paths] for depth in range(1, deepest + 1))
+    return next(labels for labels in candidates if len(set(labels)) == len(labels))
+
+
+def arms_of(folders: list[Path]) -> list[tuple[str, ExperimentConfig, np.ndarray]]:
+    """(label, config, per-game returns (R, games)) of every arm: a folder, or each grid point of a sweep's
+    folder (labelled with its values, e.g. 'lr/learning_rate=0.001')."""
+    from snnrl.experiments.run.sweep_results import point_label
+
+    arms = []
+    for label, folder in zip(arm_labels(folders), folders, strict=True):
+        config, metrics = load_folder(Path(folder))
+        if not config.sweep:
+            arms.append((label, config, metrics["game_return"]))
+            continue
+        returns = metrics["game_return"].reshape(config.grid_points, config.realizations, -1)
+        arms.extend(
+            (f"{label}/{point_label(config, point)}", config, returns[point]) for point in range(config.grid_points)
+        )
+    return arms
+
+
+def _save(figure, out: Path) -> list[Path]:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    paths = [out.parent / f"{out.name}.png", out.parent / f"{out.name}.pdf"]  # names may hold dots
+    for path in paths:
+        figure.savefig(path, dpi=150, bbox_inches="tight")
+    return paths
+
+
+def _describe(label: str, config: ExperimentConfig) -> str:
+    """The arm's mode (unless its label is just that) and environment, e.g. 'plan n_fut=4, pong'."""
+    algorithm = config.algorithm
+    mode = algorithm.mode + (f" n_fut={algorithm.n_fut}" if algorithm.mode == "plan" else "")
+    return config.env if label.rsplit("/", 1)[-1] == mode else f"{mode}, {config.env}"
+
+
+def _draw_curves(axis, label: str, config: ExperimentConfig, returns: np.ndarray, window: int, color: str) -> None:
+    """Moving means (R, G - window + 1) of one arm against real interactions: single runs, median, 80th
+    percentile and the mean ± standard error band, every legend entry named by the arm."""
+    realizations = returns.shape[0]
+    games = np.arange(window, window + returns.shape[1])
+    interactions = games * config.algorithm.awake_steps
+    for index, run in enumerate(returns):
+        axis.plot(
+            interactions,
+            run,
+            color=color,
+            lw=0.4,
+            alpha=0.35,
+            label=f"{label}: single realizations" if index == 0 else None,
+        )
+    mean = returns.mean(axis=0)
+    error = returns.std(axis=0, ddof=1) / np.sqrt(realizations) if realizations > 1 else np.zeros_like(mean)
+    axis.fill_between(
+        interactions,
+        mean - error,
+        mean + error,
+        color=color,
+        alpha=0.25,
+        lw=0,
+        label=f"{label}: band = mean ± s.e. over {realizations} realizations",
+    )
+    axis.plot(
+        interactions,
+        np.median(returns, axis=0),
+        color=color,
+        lw=2.0,
+        label=f"{label} ({_describe(label, config)}): median over {realizations} realizations",
+    )
+    axis.plot(
+        interactions,
+        np.percentile(returns, 80, axis=0),
+        color=color,
+        lw=1.0,
+        ls="--",
+        label=f"{label}: 80th percentile over realizations",
+    )
+
+
+def _draw_aggregate(axis, labels: list[str], finals: list[np.ndarray], final_games: int) -> None:
+    """IQM of each arm's final returns with its 95 % stratified bootstrap interval, and the probability
+    that a run of each arm beats a run of the last arm (the reference)."""
+    reference = finals[-1]
+    for row, (label, final) in enumerate(zip(labels, finals, strict=True)):
+        color = f"C{row}"
+        if final.size < 2:
+            axis.plot([final.mean()], [row], "o", color=color)
+            axis.annotate(
+                "1 realization: no interval",
+                (final.mean(), row),
+                xytext=(0, 6),
+                textcoords="offset points",
+                fontsize=6,
+                ha="center",
+            )
+            continue
+        iqm = interquartile_mean(final)
+        axis.plot([iqm.low, iqm.high], [row, row], color=color, lw=6, alpha=0.4, solid_capstyle="butt")
+        axis.plot([iqm.point], [row], "|", color=color, ms=12, mew=2)
+        if row < len(finals) - 1 and reference.size >= 2:
+            improvement = probability_of_improvement(final, reference)
+            axis.annotate(
+                f"P({label} > {labels[-1]}) = {improvement.point:.2f} [{improvement.low:.2f}, {improvement.high:.2f}]",
+                (iqm.point, row),
+                xytext=(0, 8),
+                textcoords="offset points",
+                fontsize=6,
+                ha="center",
+            )
+    axis.set_yticks(range(len(labels)), labels, fontsize=7)
+    axis.set_ylim(len(labels) - 0.3, -0.7)  # the first arm on top, as in the legend
+    axis.set_xlabel(
+        f"IQM of the return per game over the last {final_games} games\n"
+        "(bar: 95 % stratified bootstrap interval over realizations)",
+        fontsize=7,
+    )
+    axis.grid(alpha=0.2, axis="x")
+
+
+def returns_figure(folders: list[Path], window: int = 50, final_games: int = 250):
+    """The matplotlib figure of ``plot_returns`` (not saved)."""
+    if not folders:
+        raise ValueError("plot_returns needs at least one results folder")
+    arms = arms_of(folders)
+    games = min(returns.shape[1] for _, _, returns in arms)
+    window, final_games = min(window, games), min(final_games, games)
+    if len(arms) > 1:
+        figure = Figure(figsize=(10.0, 4.0))
+        axis, aggregate = figure.subplots(1, 2, gridspec_kw={"width_ratios": [3, 2]})
+    else:
+        figure = Figure(figsize=(6.4, 4.0))
+        axis = figure.subplots()
+    for index, (label, config, returns) in enumerate(arms):
+        _draw_curves(axis, label, config, moving_average(returns, window), window, f"C{index % 10}")
+    axis.set_xlabel("real interactions (agent steps)")
+    axis.set_ylabel(f"return per game (moving mean over {window} games)")
+    axis.xaxis.set_major_locator(MaxNLocator(5))  # six-digit tick labels run into each other otherwise
+    axis.grid(alpha=0.2)
+    if len(arms) > 1:
+        finals = [returns[:, -final_games:].mean(axis=1) for _, _, returns in arms]
+        _draw_aggregate(aggregate, [label for label, _, _ in arms], finals, final_games)
+        figure.tight_layout()
+    # below both panels' labels, after the layout (four entries per arm would cover the curves)
+    axis.legend(fontsize=6, frameon=False, loc="upper left", bbox_to_anchor=(0.0, -0.24), ncol=2)
+    return figure
+
+
+def plot_returns(folders: list[Path], out: Path, window: int = 50, final_games: int = 250) -> list[Path]:
+    """Return (moving mean over ``window`` games, drawn only where the window is full) vs real
+    interactions for each folder (an arm, named by its folder): single runs thin, median thick, 80th
+    percentile dashed, mean ± standard error shaded; each grid point of a sweep's folder is an arm of its
+    own. With two or more arms a second panel compares them
+    rliable-style on the mean return of the last ``final_games`` games: IQM with a bootstrap interval and
+    the probability of improvement over the last folder (the reference). Returns the PNG and PDF paths."""
+    return _save(returns_figure(folders, window, final_games), Path(out))
+
+
+def plot_dream_rollout(
+    observations_dreamt: np.ndarray,
+    observations_real: np.ndarray,
+    agent_spikes: np.ndarray,
+    model_spikes: np.ndarray,
+    out: Path,
+    variable_names: tuple[str, ...] | None = OBSERVATION_NAMES,
+) -> list[Path]:
+    """Predicted vs real trajectories (S, D) of a dream under the same actions (in 255 x observation units:
+    RAM bytes for Pong RAM), and spike rasters (S, N) of both networks during the dream. ``variable_names``
+    None numbers the variables (pixel pipelines)."""
+    figure = Figure(figsize=(6.4, 7.0))
+    axes = figure.subplots(3, 1, gridspec_kw={"height_ratios": [2, 1, 1]})
+    steps = np.arange(observations_dreamt.shape[0])
+    for d in range(min(observations_dreamt.shape[1], MAX_DRAWN_VARIABLES)):
+        name = variable_names[d] if variable_names and d < len(variable_names) else f"x{d}"
+        axes[0].plot(steps, 255 * observations_real[:, d], color=f"C{d}", lw=1.5, label=f"{name} real")
+        axes[0].plot(steps, 255 * observations_dreamt[:, d], color=f"C{d}", lw=1.5, ls="--", label=f"{name} dreamt")
+    axes[0].set_ylabel("RAM units" if variable_names else "255 x observation")
+    axes[0].legend(fontsize=6, ncol=2, frameon=False)
+    for axis, spikes, name in ((axes[1], agent_spikes, "agent"), (axes[2], model_spikes, "world model")):
+        times, neurons = np.nonzero(spikes)
+        axis.scatter(times, neurons, s=0.5, color="k")
+        axis.set_ylabel(f"{name} neuron")
+        axis.set_xlim(-0.5, spikes.shape[0] - 0.5)
+    axes[2].set_xlabel("dream step")
+    return _save(figure, Path(out))
+
+
+def variable_names(config: ExperimentConfig) -> tuple[str, ...] | None:
+    """Names of the observed variables (Pong RAM), or None (numbered) for pixel pipelines and other games."""
+    return OBSERVATION_NAMES if config.observation.pipeline == "ram" and "pong" in config.env else None
+
+
+def plot_dream(folder: Path, out: Path, realization: int = 0) -> list[Path]:
+    """Dream of one trained realization of a run, against the real environment (JAX, or one host
+    emulator) replayed with the dream's actions from the same reset state."""
+    from snnrl.experiments.analysis.dream_replay import dream_against_reality
+
+    replay = dream_against_reality(Path(folder), realization)
+    names = variable_names(read_config(Path(folder)))
+    return plot_dream_rollout(
+        replay.dreamt, replay.real, replay.agent_spikes, replay.model_spikes, out, variable_names=names
+    )

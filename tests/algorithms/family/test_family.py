@@ -1,0 +1,167 @@
+"""The algorithm family by name, the NaN check, and the results folder of `python -m snnrl.experiments.run.family`."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from snnrl.algorithms.family import registry as family
+from snnrl.algorithms.family.chunked import run_chunked
+from snnrl.algorithms.family.common import TrainParts, check_finite_losses, compose
+from snnrl.algorithms.family.networks import NetworkConfig
+from snnrl.algorithms.family.ppo import PPOConfig
+from snnrl.algorithms.family.reinforce import ReinforceConfig
+from snnrl.cli import app
+from snnrl.experiments.run.lock import folder_lock
+
+UPDATES = 5
+
+
+def fake_make_parts(loss: float):
+    """make_parts of a fake algorithm (no real compile): update t returns return t, and ``loss`` at update 3."""
+
+    def make_parts(config):
+        def init(key, env_params):
+            return {"w": jnp.zeros(2), "t": jnp.int32(0)}
+
+        def update(runner, key):
+            t = runner["t"]
+            ones = jnp.float32(1.0)
+            metrics = {
+                "episode_return": t.astype(jnp.float32),
+                "episode_length": ones,
+                "episodes": ones,
+                "env_steps": jnp.int32(10),
+                "spikes_per_decision": 2 * ones,
+                "synops_per_decision": 8 * ones,
+                "loss": jnp.where(t == 3, loss, 1.0),
+            }
+            return {"w": runner["w"] + 1.0, "t": t + 1}, metrics
+
+        return TrainParts(init, update, lambda runner: runner["w"], UPDATES, None)
+
+    return make_parts
+
+
+def fake(monkeypatch, loss: float) -> None:
+    """Install the fake algorithm as 'ppo' (one program and chunked)."""
+    make_parts = fake_make_parts(loss)
+    monkeypatch.setitem(family.ALGORITHMS, "ppo", (PPOConfig, lambda config: compose(make_parts(config))))
+    monkeypatch.setitem(family.PARTS, "ppo", make_parts)
+
+
+def test_names_and_fields_are_checked():
+    with pytest.raises(ValueError, match="unknown algorithm 'sac'; allowed: ppo, reinforce, actor_critic, dqn"):
+        family.algorithm_config("sac")
+    with pytest.raises(ValueError, match=r"PPOConfig has no field\(s\) \['epochs'\]"):
+        family.algorithm_config("ppo", epochs=3)
+    assert family.algorithm_config("dqn", n_envs=2).n_envs == 2
+
+
+def test_nan_loss_stops_the_run_naming_the_update(monkeypatch):
+    fake(monkeypatch, float("nan"))
+    with pytest.raises(FloatingPointError, match="PPOConfig: the loss became NaN or infinite at update 3"):
+        family.run("ppo", PPOConfig(), jax.random.key(0), 2)
+    check_finite_losses({"loss": np.ones((2, 4))}, "PPOConfig")  # finite: no error
+
+
+def test_cli_writes_a_results_folder(monkeypatch, tmp_path):
+    fake(monkeypatch, 1.0)
+    out = tmp_path / "run"
+    result = CliRunner().invoke(
+        app,
+        ["algo", "ppo", "--out", str(out), "--seeds", "2", "--set", "lr=0.01", "--net", "kind=mlp", "--chunks", "5"],
+    )
+    assert result.exit_code == 0, result.output
+    config = json.loads((out / "config.json").read_text())
+    assert config["config"]["lr"] == 0.01 and config["config"]["network"]["kind"] == "mlp"
+    assert np.load(out / "metrics.npz")["episode_return"].shape == (2, UPDATES)
+    rows = (out / "returns.csv").read_text().splitlines()
+    assert rows[0].startswith("seed,update,env_steps,episode_return") and len(rows) == 1 + 2 * UPDATES
+    assert rows[-1].split(",")[:3] == ["1", "4", "50"]
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["final_return_mean"] == 4.0
+    assert summary["versions"]["jax"] == jax.__version__ and summary["host"] and summary["wall_seconds"] > 0
+    assert "git_commit" in summary and summary["started_at"].endswith("+00:00")
+    assert int(np.load(out / "checkpoint.npz")["done"]) == 5
+    again = CliRunner().invoke(app, ["algo", "ppo", "--out", str(out)])
+    assert again.exit_code == 2 and "continue it with --resume" in again.output
+    resumed = CliRunner().invoke(app, ["algo", "ppo", "--out", str(out), "--resume"])  # finished: results rewritten
+    assert resumed.exit_code == 0 and json.loads((out / "summary.json").read_text())["seeds"] == 2
+
+
+def test_cli_exit_codes_for_bad_input_and_nan(monkeypatch, tmp_path):
+    bad = CliRunner().invoke(app, ["algo", "ppo", "--out", str(tmp_path / "a"), "--set", "gamma=2"])
+    assert bad.exit_code == 2 and "PPOConfig.gamma" in bad.output
+    continuous = CliRunner().invoke(app, ["algo", "ppo", "--out", str(tmp_path / "b"), "--env", "gymnax:Pendulum-v1"])
+    assert continuous.exit_code == 2 and "discrete action space" in continuous.output
+    fake(monkeypatch, float("inf"))
+    nan = CliRunner().invoke(app, ["algo", "ppo", "--out", str(tmp_path / "c"), "--chunks", "5"])
+    assert nan.exit_code == 1 and "update 3" in nan.output and "checkpoint of the last good chunk" in nan.output
+    assert int(np.load(tmp_path / "c" / "checkpoint.npz")["done"]) == 3  # updates 0-2 kept
+    missing = CliRunner().invoke(app, ["algo", "ppo", "--out", str(tmp_path / "d"), "--resume"])
+    assert missing.exit_code == 2 and "no checkpoint" in missing.output
+    with folder_lock(tmp_path / "e"):  # another run writes there
+        locked = CliRunner().invoke(app, ["algo", "ppo", "--out", str(tmp_path / "e")])
+    assert locked.exit_code == 2 and "in use by another run" in locked.output
+    assert not (tmp_path / "e" / "config.json").exists()
+
+
+def test_cli_values_are_parsed_as_train_parses_them(monkeypatch, tmp_path):
+    fake(monkeypatch, 1.0)
+    result = CliRunner().invoke(
+        app, ["algo", "ppo", "--out", str(tmp_path / "run"), "--set", "lr=1e-3", "--net", "recurrent=false"]
+    )
+    assert result.exit_code == 0, result.output
+    config = json.loads((tmp_path / "run" / "config.json").read_text())["config"]
+    assert config["lr"] == 1e-3 and config["network"]["recurrent"] is False
+
+
+SHARDED = """
+import jax
+from snnrl.algorithms.family.common import train_seeds
+train = lambda key: ({"w": jax.random.normal(key, (3,))}, {"loss": jax.numpy.zeros(5)})
+params, metrics = train_seeds(train, jax.random.key(0), 4)
+print(metrics["loss"].shape, len(params["w"].sharding.device_set))
+"""
+
+
+def test_seeds_are_sharded_over_the_devices():
+    env = {**os.environ, "XLA_FLAGS": "--xla_force_host_platform_device_count=4", "JAX_PLATFORMS": "cpu"}
+    result = subprocess.run([sys.executable, "-c", SHARDED], env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.split()[-3:] == ["(4,", "5)", "4"]
+
+
+def test_a_killed_chunked_run_resumes_to_the_numbers_of_one_program(tmp_path):
+    config = ReinforceConfig(env="probe:credit", network=NetworkConfig(n_hidden=8), n_envs=2, n_steps=4, total_steps=64)
+    checkpoint = tmp_path / "checkpoint.npz"
+    key = jax.random.key(3)
+    _, first, finished = run_chunked("reinforce", config, key, 2, 4, checkpoint, "id", stop_after=1)  # "killed"
+    assert not finished and first["loss"].shape == (2, 2)
+    with pytest.raises(ValueError, match="belongs to another run"):
+        run_chunked("reinforce", config, key, 2, 4, checkpoint, "other")
+    params, metrics, finished = run_chunked("reinforce", config, key, 2, 4, checkpoint, "id")
+    reference_params, reference = family.run("reinforce", config, key, 2)
+    assert finished and metrics["loss"].shape == (2, 8)
+    for name in reference:
+        assert np.allclose(metrics[name], reference[name], rtol=1e-5, atol=1e-6, equal_nan=True), name
+    assert np.allclose(params["w_out"], reference_params["w_out"], rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="chunks=3 must be an integer >= 1 dividing the 8 updates"):
+        run_chunked("reinforce", config, key, 2, 3, tmp_path / "x.npz", "id")
+
+
+def test_registering_an_algorithm_twice_or_incompletely_is_refused_naming_it():
+    with pytest.raises(ValueError, match="algorithm 'ppo' is already registered"):
+        family.register_algorithm("ppo", config=PPOConfig, make_train=lambda c: None, make_parts=lambda c: None)
+    with pytest.raises(ValueError, match="algorithm 'mine' does not declare make_parts"):
+        family.register_algorithm("mine", config=PPOConfig, make_train=lambda c: None)
+    assert "mine" not in family.ALGORITHMS
