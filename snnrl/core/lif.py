@@ -88,7 +88,9 @@ def lif_step(
     fed-back spikes (the e-prop approximation); False gives full BPTT through the surrogate.
     detach_reset=True stops it through the reset term only: with the official w_res = -100 the reset's
     surrogate gradient grows by up to |w_res| p per step, so full BPTT overflows within ~100 steps.
-    Returns (new state, LIFOutput with fields (N,))."""
+    Returns (new state, LIFOutput with fields (N,)). ValueError naming ``current`` if its shape is not the
+    membrane potential's (no silent broadcast of a (1,) current) or, when concrete, it holds NaN/inf."""
+    check_array("current", current, jnp.shape(state.v))
     config = params.config
     a_m, a_s, a_r = config.alpha_m, config.alpha_s, config.alpha_readout
     previous_spikes, previous_filtered = state.spikes, state.spikes_filtered

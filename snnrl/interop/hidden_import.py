@@ -9,7 +9,7 @@ import nir
 import numpy as np
 
 from snnrl.hardware.lif import HiddenLIFParams
-from snnrl.interop.nir_lif import SECONDS_PER_MS
+from snnrl.interop.nir_lif import SECONDS_PER_MS, finite
 
 FORM = "input -> linear (nir.Linear) -> lif (nir.LIF or nir.CubaLIF) -> readout (nir.Linear) -> output"
 NODES: dict[str, tuple[type, ...]] = {
@@ -58,8 +58,14 @@ def hidden_layer_from_nir(graph: nir.NIRGraph, dt_ms: float | None = None) -> tu
     _check_form(graph)
     dt = _dt(graph, dt_ms)
     neurons = graph.nodes["lif"]
-    weights = np.asarray(graph.nodes["linear"].weight).T
-    readout = np.asarray(graph.nodes["readout"].weight)
+    weights = finite(graph.nodes["linear"].weight, "weight", "linear").T
+    readout = finite(graph.nodes["readout"].weight, "weight", "readout")
+    threshold = finite(neurons.v_threshold, "v_threshold", "lif")
+    if np.any(threshold <= 0):
+        raise ValueError(
+            f"node 'lif' has {int(np.sum(threshold <= 0))} v_threshold value(s) <= 0; snnrl's hidden layer rests at 0 "
+            "and needs thresholds > 0"
+        )
     n_inputs, n_hidden = weights.shape
     if readout.ndim != 2 or readout.shape[1] != n_hidden:
         raise ValueError(f"node 'readout' must have shape (n_outputs, {n_hidden}), got {readout.shape}")
@@ -89,7 +95,7 @@ def hidden_layer_from_nir(graph: nir.NIRGraph, dt_ms: float | None = None) -> tu
         weights=jnp.asarray(weights, jnp.float32),
         input_decay=jnp.full((n_inputs,), input_decay, jnp.float32),
         membrane_decay=jnp.asarray(decay, jnp.float32),
-        threshold=jnp.asarray(neurons.v_threshold, jnp.float32),
+        threshold=jnp.asarray(threshold, jnp.float32),
         gain=jnp.asarray(np.asarray(neurons.r, dtype=np.float64) * (1.0 - decay), jnp.float32),
     )
     return params, readout

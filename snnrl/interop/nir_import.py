@@ -17,7 +17,14 @@ import jax.numpy as jnp
 import nir
 import numpy as np
 
-from snnrl.interop.nir_lif import SECONDS_PER_MS, check_form, read_filter_tau_ms, read_recurrent_subgraph, uniform
+from snnrl.interop.nir_lif import (
+    SECONDS_PER_MS,
+    check_form,
+    finite,
+    read_filter_tau_ms,
+    read_recurrent_subgraph,
+    uniform,
+)
 from snnrl.models.agent import Agent, AgentConfig, AgentWeights
 from snnrl.models.world_model import WorldModel, WorldModelConfig, WorldModelWeights
 
@@ -52,7 +59,7 @@ def _projection(graph: nir.NIRGraph, name: str, shape: tuple[int | None, int | N
     """(weight, constant bias) of a Linear or Affine node; ValueError for another shape or a bias that differs
     between neurons."""
     node = graph.nodes[name]
-    weight = np.asarray(node.weight)
+    weight = finite(node.weight, "weight", name)
     if weight.ndim != 2 or any(s is not None and s != w for s, w in zip(shape, weight.shape, strict=True)):
         raise ValueError(
             f"node {name!r} must have a weight of shape {tuple('any' if s is None else s for s in shape)}, "

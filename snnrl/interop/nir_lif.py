@@ -100,6 +100,17 @@ def check_form(
         )
 
 
+def finite(values: Any, name: str, where: str) -> np.ndarray:
+    """The array of a graph's weights or parameters; ValueError naming the node if any value is NaN or infinite."""
+    array = np.asarray(values)
+    bad = int(array.size - np.count_nonzero(np.isfinite(array)))
+    if bad:
+        raise ValueError(
+            f"{where}.{name} holds {bad} NaN or infinite value(s) of {array.size}; NIR values must be finite"
+        )
+    return array
+
+
 def uniform(values: Any, name: str, where: str) -> float:
     """The one value of a per-neuron parameter; ValueError if the neurons differ (snnrl has one per network)."""
     array = np.asarray(values, dtype=np.float64).reshape(-1)
@@ -128,7 +139,7 @@ def read_recurrent_subgraph(
     learning fields of ``base``, w_rec (N, N)). ValueError naming the node for another form."""
     check_form(graph, SUBGRAPH_NODES, SUBGRAPH_EDGES, where)
     neurons: nir.LIF = graph.nodes["lif"]
-    w_rec = np.asarray(graph.nodes["w_rec"].weight)
+    w_rec = finite(graph.nodes["w_rec"].weight, "weight", f"{where}.w_rec")
     n = int(np.asarray(neurons.tau).size)
     if w_rec.shape != (n, n):
         raise ValueError(f"{where}.w_rec must be ({n}, {n}) for {n} LIF neurons, got {w_rec.shape}")

@@ -60,7 +60,7 @@ class AgentConfig:
         for name in ("beta", "learning_rate", "adam_eps", "trace_decay", "readout_plain_step"):
             check_real("AgentConfig", name, getattr(self, name))
         check_real("AgentConfig", "readout_std", self.readout_std, finite=True, minimum=0.0)
-        check_real("AgentConfig", "logit_clip", self.logit_clip, finite=True, optional=True)
+        check_real("AgentConfig", "logit_clip", self.logit_clip, finite=True, above=0.0, optional=True)
         check_flag("AgentConfig", "beta_in_gradient", self.beta_in_gradient)
         for name in ("beta", "learning_rate", "adam_eps"):
             value = getattr(self, name)

@@ -232,7 +232,7 @@ class NeuromorphicAgentConfig:
         for name in ("beta", "learning_rate", "adam_eps", "lr_decay"):
             check_real(owner, name, getattr(self, name), finite=True)
         check_real(owner, "dreaming_learning_rate", self.dreaming_learning_rate, finite=True, optional=True)
-        check_real(owner, "logit_clip", self.logit_clip, finite=True, optional=True)
+        check_real(owner, "logit_clip", self.logit_clip, finite=True, above=0.0, optional=True)
         check_real(owner, "trace_decay", self.trace_decay, minimum=0.0, maximum=1.0)
         check_real(owner, "readout_std", self.readout_std, finite=True, minimum=0.0)
         check_integer(owner, "lr_decay_updates", self.lr_decay_updates, minimum=1)

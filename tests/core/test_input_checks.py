@@ -7,6 +7,7 @@ import pytest
 
 from snnrl.core import eprop, lif
 from snnrl.core.lif_config import LIFConfig
+from snnrl.models.agent import AgentConfig
 
 CONFIG = LIFConfig(n_neurons=8)
 PARAMS = lif.LIFParams(lif.init_recurrent_weights(jax.random.key(0), CONFIG), CONFIG)
@@ -59,3 +60,22 @@ def test_episode_rules_name_mismatched_arrays():
         )
     with pytest.raises(ValueError, match=r"readout must have shape \(3, 8\)"):
         eprop.supervised_gradients_episode(record, jnp.zeros((3, 7)), jnp.zeros((5, 3)), jnp.ones(3), 0.5, False)
+
+
+def test_lif_step_refuses_a_current_of_another_shape_or_with_nan_before_computing():
+    config = LIFConfig(n_neurons=6)
+    params = lif.LIFParams(jnp.zeros((6, 6)), config)
+    state = lif.init_state(config)
+    with pytest.raises(ValueError, match=r"current must have shape \(6\), got \(1,\)"):
+        lif.lif_step(params, state, jnp.ones((1,)))
+    with pytest.raises(ValueError, match=r"current holds 1 NaN or infinite"):
+        lif.lif_step(params, state, jnp.zeros(6).at[2].set(jnp.nan))
+    # Inside jit the shape is still checked; the values (tracers) are not read.
+    with pytest.raises(ValueError, match="current must have shape"):
+        jax.jit(lambda c: lif.lif_step(params, state, c))(jnp.ones((3,)))
+
+
+@pytest.mark.parametrize("clip", [-5.0, 0.0])
+def test_a_logit_clip_at_or_below_zero_is_refused(clip):
+    with pytest.raises(ValueError, match="logit_clip"):
+        AgentConfig(logit_clip=clip)
