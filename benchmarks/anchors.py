@@ -42,10 +42,12 @@ def refuse_without_extras() -> None:
     """Exit 2 with a message naming the missing packages and the extra that installs them."""
     missing = missing_extras()
     if missing:
-        sys.exit(
+        print(
             f"benchmarks/anchors.py needs {', '.join(missing)} (the tools it measures snnrl against); "
-            'install them with: pip install -e ".[bench]"'
+            'install them with: pip install -e ".[bench]"',
+            file=sys.stderr,
         )
+        sys.exit(2)
 
 
 def ratio_row(name: str, ours: float, theirs: float, unit: str, higher_is_better: bool = True) -> str:
