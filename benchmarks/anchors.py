@@ -146,34 +146,34 @@ def main() -> None:
         "versions": {name: importlib.metadata.version(name) for name in EXTRAS},
         "shape": vars(shape),
     }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    save = lambda: args.out.write_text(json.dumps(record, indent=1) + "\n")  # noqa: E731 (after each row)
     if "rl" in rows:
         import anchors_rl
 
         seeds, budget, steps = (2, 2048, 512) if args.quick else (4, 40_960, 2048)
         counts = (1, 2) if args.quick else (1, 16, 256)
         envs = ("CartPole-v1",) if args.quick else ("CartPole-v1", "Breakout-MinAtar")
-        record["rl"] = {
-            env: {
-                "budget": budget,
-                "seeds": seeds,
-                "throughput_steps_per_seed": steps,
-                "throughput": anchors_rl.throughput(env, counts, steps),
-                "returns": anchors_rl.returns(env, seeds, budget),
-            }
-            for env in envs
-        }
+        record["rl"] = {}
+        for env in envs:
+            record["rl"][env] = {"budget": budget, "seeds": seeds, "throughput_steps_per_seed": steps}
+            record["rl"][env]["throughput"] = anchors_rl.throughput(env, counts, steps)
+            save()
+            record["rl"][env]["returns"] = anchors_rl.returns(env, seeds, budget)
+            save()
     if "bptt" in rows:
         record["bptt"] = anchors_lif.bptt_rows(shape)
         print("bptt", record["bptt"], flush=True)
+        save()
     if "eprop" in rows:
         record["eprop"] = anchors_lif.eprop_rows(shape)
         print("eprop", record["eprop"], flush=True)
+        save()
     if "dreaming" in rows:
         import anchors_dreaming
 
         record["dreaming"] = anchors_dreaming.cadence_rows((1,) if args.quick else (1, 10), 1 if args.quick else 3)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(record, indent=1) + "\n")
+    save()
     table = markdown(record)
     args.out.with_suffix(".md").write_text(table)
     print(table)

@@ -194,6 +194,12 @@ def braintrace_eprop(shape: Shape, w_rec: jax.Array, readout: jax.Array):
             self.s_hat = brainstate.ShortTermState(jnp.zeros(shape_))
             self.s_bar = brainstate.ShortTermState(jnp.zeros(shape_))
 
+        def restart(self):
+            """Game-start values, assigned to the existing states (new states would retrace the jit)."""
+            self.v.value = jnp.full_like(self.v.value, config.v_init)
+            for state in (self.s, self.s_hat, self.s_bar):
+                state.value = jnp.zeros_like(state.value)
+
         def update(self, current):
             recurrent = braintrace.matmul(self.s_hat.value, self.w_rec.value["weight"])
             v = a_m * self.v.value + (1 - a_m) * (recurrent + current + config.v_rest) + config.w_res * self.s.value
@@ -203,13 +209,15 @@ def braintrace_eprop(shape: Shape, w_rec: jax.Array, readout: jax.Array):
             self.s_bar.value = a_r * self.s_bar.value + (1 - a_r) * s
             return self.s_bar.value @ readout.T
 
+    network = Network()
     learner = braintrace.compile(
-        Network(), braintrace.EProp, jnp.zeros((shape.batch, shape.neurons)), batch_size=shape.batch
+        network, braintrace.EProp, jnp.zeros((shape.batch, shape.neurons)), batch_size=shape.batch
     )
 
     @brainstate.transform.jit
     def gradient(currents, targets):
-        brainstate.nn.init_all_states(learner.model if hasattr(learner, "model") else learner, batch_size=shape.batch)
+        network.restart()  # each call starts the sequence afresh: network state and eligibility traces
+        learner.reset_state(batch_size=shape.batch)
         grads = learner.etrace_grad(
             currents, targets, step_fn=lambda c, y: 0.5 * jnp.sum(jnp.square(y - learner(c))), reduction="sum"
         )
