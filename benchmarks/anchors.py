@@ -50,10 +50,17 @@ def refuse_without_extras() -> None:
         sys.exit(2)
 
 
+def quantity(value: float, unit: str) -> str:
+    """A value for the table: steps/s as integers, seconds in ms, MiB with one decimal."""
+    if unit == "s":
+        return f"{value * 1e3:,.1f} ms"
+    return f"{value:,.1f} {unit}" if unit == "MiB" else f"{value:,.0f} {unit}"
+
+
 def ratio_row(name: str, ours: float, theirs: float, unit: str, higher_is_better: bool = True) -> str:
     """One markdown row: snnrl, anchor, ratio (> 1: snnrl ahead)."""
     ratio = ours / theirs if higher_is_better else theirs / ours
-    return f"| {name} | {ours:,.4g} {unit} | {theirs:,.4g} {unit} | {ratio:.2f} |"
+    return f"| {name} | {quantity(ours, unit)} | {quantity(theirs, unit)} | {ratio:.2f} |"
 
 
 def markdown(record: dict) -> str:
@@ -70,17 +77,21 @@ def markdown(record: dict) -> str:
                 seeds = key.split("/")[1]
                 ours = rows["throughput"][f"snnrl_mlp/{seeds}"]["steps_per_s"]
                 lif = rows["throughput"][f"snnrl_lif/{seeds}"]["steps_per_s"]
-                lines.append(ratio_row(f"PPO MLP {env}, {seeds} seeds (rejax)", ours, row["steps_per_s"], "steps/s"))
                 lines.append(
-                    ratio_row(f"  spiking PPO {env}, {seeds} seeds (vs rejax MLP)", lif, row["steps_per_s"], "steps/s")
+                    ratio_row(f"PPO MLP, {env}, {seeds} seed(s) (rejax PPO)", ours, row["steps_per_s"], "steps/s")
+                )
+                lines.append(
+                    ratio_row(
+                        f"spiking PPO, {env}, {seeds} seed(s) (vs rejax PPO MLP)", lif, row["steps_per_s"], "steps/s"
+                    )
                 )
         ret = rows["returns"]
         lines.append(
-            f"| PPO MLP {env} return at {rows['budget']:,} steps x {rows['seeds']} seeds (rejax evaluator) "
+            f"| PPO MLP, {env}, return after {rows['budget']:,} steps, {rows['seeds']} seeds (rejax's evaluator) "
             f"| {ret['snnrl_mlp_eval']:.1f} | {ret['rejax_eval']:.1f} | {ret['snnrl_mlp_eval'] / ret['rejax_eval']:.2f} |"
         )
         lines.append(
-            f"| snnrl training return, last 10 %: MLP / spiking | {ret['snnrl_mlp_train']:.1f} / "
+            f"| {env}: snnrl's training return, last 10 %: MLP / spiking | {ret['snnrl_mlp_train']:.1f} / "
             f"{ret['snnrl_lif_train']:.1f} | — | — |"
         )
     for key, anchor, label in (("bptt", "spyx", "BPTT fwd+bwd"), ("eprop", "braintrace", "e-prop gradient")):
@@ -92,7 +103,7 @@ def markdown(record: dict) -> str:
             )
             lines.append(
                 ratio_row(
-                    f"  compiled memory ({anchor})",
+                    f"{label}: compiled memory ({anchor})",
                     rows["snnrl"]["memory_bytes"] / 2**20,
                     rows[anchor]["memory_bytes"] / 2**20,
                     "MiB",
@@ -128,7 +139,11 @@ def main() -> None:
     parser.add_argument("--rows", default=",".join(ROWS), help=f"comma-separated subset of {','.join(ROWS)}")
     parser.add_argument("--quick", action="store_true", help="tiny sizes, to check that the script runs")
     parser.add_argument("--out", type=Path, default=HERE / "results" / "anchors.json")
+    parser.add_argument("--table", action="store_true", help="only print the table of an existing --out JSON")
     args = parser.parse_args()
+    if args.table:
+        print(markdown(json.loads(args.out.read_text())))
+        return
     refuse_without_extras()
     import anchors_lif
     import jax
