@@ -8,12 +8,12 @@
 #
 # The lent device machine has no package index but has jax (CUDA), flax, optax, numpy and scipy
 # (/work/.library/device/KINDS.md). snnrl itself travels with the working tree (PYTHONPATH=repo root);
-# snnrl's pure-Python dependencies missing there travel as wheels. Once, on the development machine, in
-# the repository root:
-#   echo /.whl/ >> .git/info/exclude
-#   python3 -m pip download --no-deps --only-binary=:all: --python-version 3.12 --implementation cp \
-#       --platform manylinux2014_x86_64 -d .whl gymnax omegaconf antlr4-python3-runtime dacite \
-#       tensorboardX flashbax nir six typer rich
+# snnrl's pure-Python dependencies missing there travel as wheels (about 1.2 MB; `pip wheel` also
+# builds any that is published only as a source distribution). Once, on the development machine, in the
+# repository root (.whl/ is git-ignored):
+#   python3 -m pip wheel --no-deps -w .whl gymnax==1.0.1 gymnasium==1.3.0 farama-notifications \
+#       omegaconf==2.4.0 dacite nir flashbax tensorboardX
+# (six, typer, rich, h5py, seaborn and matplotlib are there already; checked against KINDS.md, 2026-12)
 # then call the device with carry=[".whl"] and the command `bash benchmarks/gpu.sh`: this script installs
 # whatever lies in .whl into /tmp/site before it starts (nothing is fetched).
 set -euo pipefail
