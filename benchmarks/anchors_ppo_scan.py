@@ -12,8 +12,8 @@ from __future__ import annotations
 import argparse
 
 import jax
-
 from anchors_rl import snnrl_config, steps_per_second
+
 from snnrl.algorithms import networks
 from snnrl.algorithms.ppo import make_train
 
