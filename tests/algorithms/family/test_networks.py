@@ -103,3 +103,18 @@ def test_bad_observation_shape_is_named():
         make_network(NetworkConfig(), (4, 0), 2)
     with pytest.raises(ValueError, match="n_out"):
         make_network(NetworkConfig(), (4,), 0)
+
+
+def test_a_stateless_network_applies_a_sequence_in_one_call_equal_to_step_by_step():
+    net = make_network(NetworkConfig(kind="mlp", n_hidden=8), (3,), 2)
+    params = net.init(jax.random.key(0))
+    obs = jax.random.normal(jax.random.key(1), (6, 3))
+    starts = jnp.array([True, False, False, True, False, False])
+    assert not net.stateful and make_network(NetworkConfig(n_hidden=8), (3,), 2).stateful
+    state, outs, costs = net.apply_sequence(params, net.initial_state(), obs, starts)
+    by_step = [net.apply(params, net.initial_state(), o) for o in obs]
+    np.testing.assert_allclose(np.asarray(outs), np.stack([np.asarray(o) for _, o, _ in by_step]), atol=1e-6)
+    np.testing.assert_array_equal(np.asarray(costs.synops), np.asarray([float(c.synops) for _, _, c in by_step]))
+    assert state.shape == (0,)
+    gradient = jax.grad(lambda p: net.apply_sequence(p, net.initial_state(), obs, starts)[1].sum())(params)
+    assert all(np.all(np.isfinite(np.asarray(g))) for g in jax.tree.leaves(gradient))
