@@ -1,0 +1,176 @@
+"""Evaluate a trained agent: load a results folder's learners and play games with frozen weights.
+
+    config, learners = load_run("runs/dream")                       # the last checkpoint
+    returns = evaluate(config, learners, jax.random.key(1), games=100, greedy=True)   # (members, games)
+
+``evaluate`` is one jitted program (games vmapped per member, members vmapped); it returns new arrays and
+never changes ``learners``. ``evaluate_folder`` (``snnrl eval``) writes returns.csv, summary.json and a
+figure into its own folder (default FOLDER/eval), never into the run's files. How-to: docs/howto/evaluate.md.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import jax
+import numpy as np
+
+from snnrl.algorithms.dreaming.evaluation import evaluation_game
+from snnrl.algorithms.dreaming.hidden_layers import chip_roles
+from snnrl.algorithms.dreaming.learner import Learner
+from snnrl.core.storage import write_atomic, write_json
+from snnrl.experiments.config.experiment import ExperimentConfig
+from snnrl.experiments.run.checkpoint import CHECKPOINT
+from snnrl.experiments.run.runner import load_state, read_config
+from snnrl.experiments.run.sweep_results import member_column
+from snnrl.experiments.train.environment import make_environment, prepare
+from snnrl.experiments.train.members import member_algorithm, member_env_params, member_keys, member_values
+
+
+def _refuse_other_folders(folder: Path) -> None:
+    """ValueError naming ``folder`` if it is an ``snnrl algo`` folder; FileNotFoundError if it holds no
+    checkpoint (or no config.json)."""
+    path = folder / "config.json"
+    if not path.exists():
+        raise FileNotFoundError(f"{folder} holds no config.json (is it a results folder of `snnrl train`?)")
+    stored = json.loads(path.read_text())
+    if "experiment" not in stored and "algorithm" in stored:
+        raise ValueError(
+            f"{folder} is an `snnrl algo` run ({stored['algorithm']}); snnrl eval evaluates the dreaming loop's "
+            "results folders (`snnrl train`) only"
+        )
+    if not (folder / CHECKPOINT).exists():
+        raise FileNotFoundError(f"{folder} holds no {CHECKPOINT}: its run saved no learners to evaluate")
+
+
+def _spaces(env, env_params) -> tuple[tuple[int, ...], int]:
+    return tuple(env.observation_space(env_params).shape), int(env.action_space(env_params).n)
+
+
+def with_environment(config: ExperimentConfig, env_name: str, folder: Path) -> ExperimentConfig:
+    """``config`` on environment ``env_name``; ValueError naming ``folder`` and what differs if its
+    observation or action space is not the run's."""
+    run_spaces = _spaces(*make_environment(config)[:2])
+    other = config.replace(env=env_name)
+    other_spaces = _spaces(*make_environment(other)[:2])
+    names = ("observation shape", "action count")
+    differing = [
+        f"{name} {new} != the run's {old}"
+        for name, old, new in zip(names, run_spaces, other_spaces, strict=True)
+        if old != new
+    ]
+    if differing:
+        raise ValueError(f"{folder} was trained on {config.env!r}; {env_name!r} differs: {'; '.join(differing)}")
+    return other
+
+
+def load_run(folder: Path | str, env: str | None = None) -> tuple[ExperimentConfig, Learner]:
+    """(config fitted to its environment, learners of the last checkpoint (leading axis: members)) of a
+    results folder of ``snnrl train``. ``env``: evaluate on another environment with the same observation
+    and action spaces. Refuses (ValueError / FileNotFoundError naming the folder) a folder without
+    checkpoint, of another snnrl version, of ``snnrl algo``, or whose environment is stepped from the host
+    or whose hidden layers run on a real chip. Reads only."""
+    folder = Path(folder)
+    _refuse_other_folders(folder)
+    config = read_config(folder)
+    config, environment, _ = prepare(config)
+    if environment.host_side:
+        raise ValueError(
+            f"{folder} was trained on {config.env!r}, stepped from the host: snnrl eval plays JAX environments "
+            "(pong, gymnax) only; evaluate its learners with --env pong (same RAM observations and actions)"
+        )
+    if chip_roles(config.algorithm):
+        raise ValueError(f"{folder} runs hidden layers on a real chip (backend 'dynapse1'): snnrl eval cannot")
+    learners = load_state(config, folder).learners
+    if env is not None and env != config.env:
+        config, _, _ = prepare(with_environment(config, env, folder))
+    return config, learners
+
+
+def evaluate(
+    config: ExperimentConfig, learners: Learner, key: jax.Array, games: int, greedy: bool = False
+) -> np.ndarray:
+    """Returns (members, games) of ``games`` games per member with frozen weights (member m's game g is
+    played on ``split(key, members * games)[m * games + g]``), sampled or greedy (argmax) policy."""
+    game_keys = jax.random.split(key, config.members * games).reshape(config.members, games)
+    return np.asarray(evaluate_on_keys(config, learners, game_keys, greedy))
+
+
+def evaluate_on_keys(config: ExperimentConfig, learners: Learner, game_keys: jax.Array, greedy: bool = False):
+    """Returns (members, games) of the games on ``game_keys`` (members, games), one compiled program."""
+    config, env, env_params = prepare(config)
+
+    def member(learner: Learner, base_key: jax.Array, values: jax.Array, keys: jax.Array) -> jax.Array:
+        algorithm = member_algorithm(config, values)
+        params = member_env_params(env, env_params, base_key)
+        game = lambda key: evaluation_game(algorithm, env, params, learner, key, greedy)  # noqa: E731
+        return jax.vmap(game)(keys)
+
+    program = jax.jit(jax.vmap(member))
+    return program(learners, member_keys(config), member_values(config), game_keys)
+
+
+def summarize_returns(config: ExperimentConfig, returns: np.ndarray, greedy: bool, folder: Path, seed: int) -> dict:
+    """summary.json of an evaluation: mean, SD and standard error over all games, per member the mean."""
+    flat = returns.reshape(-1)
+    return {
+        "folder": str(folder),
+        "env": config.env,
+        "preset": config.preset,
+        "mode": config.algorithm.mode,
+        "policy": "greedy" if greedy else "sampled",
+        "games": int(returns.shape[1]),
+        "members": int(returns.shape[0]),
+        "seed": seed,
+        "mean_return": float(flat.mean()),
+        "sd_return": float(flat.std(ddof=1)) if flat.size > 1 else 0.0,
+        "se_return": float(flat.std(ddof=1) / math.sqrt(flat.size)) if flat.size > 1 else 0.0,
+        "mean_return_per_member": {member_column(config, m): float(returns[m].mean()) for m in range(len(returns))},
+    }
+
+
+def _figure(config: ExperimentConfig, returns: np.ndarray, summary: dict, out: Path) -> Path:
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(6, 3.5))
+    axis = figure.add_subplot()
+    bins = min(30, max(5, len(np.unique(returns))))
+    axis.hist(returns.reshape(-1), bins=bins, color="C0", alpha=0.8)
+    axis.axvline(summary["mean_return"], color="k", lw=1, label=f"mean {summary['mean_return']:+.3f}")
+    axis.set_xlabel("return per game (frozen weights)")
+    axis.set_ylabel("games")
+    axis.legend(frameon=False, fontsize=8)
+    axis.set_title(
+        f"eval: {config.preset}, {config.env}, {config.algorithm.mode}, {summary['policy']} policy, "
+        f"{summary['members']} realizations x {summary['games']} games",
+        fontsize=8,
+    )
+    path = out / "returns.png"
+    figure.savefig(path, dpi=150, bbox_inches="tight")
+    return path
+
+
+def evaluate_folder(
+    folder: Path | str,
+    games: int = 100,
+    greedy: bool = False,
+    out: Path | None = None,
+    env: str | None = None,
+    seed: int = 0,
+) -> tuple[dict, list[Path]]:
+    """``snnrl eval``: evaluate the folder's learners and write returns.csv, summary.json and returns.png
+    into ``out`` (default FOLDER/eval; a folder inside the run's, never one of its files). Returns the
+    summary and the written paths. Everything is checked before anything is written."""
+    folder = Path(folder)
+    config, learners = load_run(folder, env)
+    out = folder / "eval" if out is None else Path(out)
+    returns = evaluate(config, learners, jax.random.key(seed), games, greedy)
+    summary = summarize_returns(config, returns, greedy, folder, seed)
+    out.mkdir(parents=True, exist_ok=True)
+    header = "game," + ",".join(member_column(config, m) for m in range(returns.shape[0]))
+    rows = [f"{g}," + ",".join(f"{v:g}" for v in returns[:, g]) for g in range(returns.shape[1])]
+    write_atomic(out / "returns.csv", ("\n".join([header, *rows]) + "\n").encode())
+    write_json(out / "summary.json", summary)
+    return summary, [out / "returns.csv", out / "summary.json", _figure(config, returns, summary, out)]
