@@ -74,18 +74,18 @@ def load_run(folder: Path | str, env: str | None = None) -> tuple[ExperimentConf
     or whose hidden layers run on a real chip. Reads only."""
     folder = Path(folder)
     _refuse_other_folders(folder)
-    config = read_config(folder)
+    config, _, _ = prepare(read_config(folder))
+    learners = load_state(config, folder).learners
+    if env is not None and env != config.env:
+        config = with_environment(config, env, folder)
     config, environment, _ = prepare(config)
     if environment.host_side:
         raise ValueError(
-            f"{folder} was trained on {config.env!r}, stepped from the host: snnrl eval plays JAX environments "
-            "(pong, gymnax) only; evaluate its learners with --env pong (same RAM observations and actions)"
+            f"{folder}: {config.env!r} is stepped from the host; snnrl eval plays JAX environments (pong, gymnax) "
+            "only: evaluate an ALE run's learners with --env pong (the same RAM observations and actions)"
         )
     if chip_roles(config.algorithm):
         raise ValueError(f"{folder} runs hidden layers on a real chip (backend 'dynapse1'): snnrl eval cannot")
-    learners = load_state(config, folder).learners
-    if env is not None and env != config.env:
-        config, _, _ = prepare(with_environment(config, env, folder))
     return config, learners
 
 
