@@ -11,6 +11,7 @@ from snnrl.cli import show  # noqa: F401
 from snnrl.cli import family  # noqa: F401
 from snnrl.cli import autoencoder  # noqa: F401
 from snnrl.cli import evaluate  # noqa: F401
+from snnrl.cli import compare  # noqa: F401
 
 # isort: on
 from snnrl.cli.app import app
