@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from snnrl.experiments.analysis.plots import arms_of
+from snnrl.experiments.analysis.plots import arms_of, mode_name
 from snnrl.experiments.run.provenance import cpu_model
 from snnrl.experiments.statistics import compare_arms, interquartile_mean
 
@@ -41,7 +41,7 @@ def compare_folders(folders: list[Path], final_games: int = 250, window: int = 5
         row = {
             "label": label,
             "env": config.env,
-            "mode": config.algorithm.mode,
+            "mode": mode_name(config.algorithm.mode),
             "preset": config.preset,
             "realizations": int(returns.shape[0]),
             "games": int(games),

@@ -305,7 +305,9 @@ def run_experiment(
     After distributed.initialize, every process calls this with the same arguments: the realizations
     are sharded over all processes' devices; only process 0 takes the lock, writes the folder (which
     must be on a disk all processes see) and calls ``callbacks``; on resume every process reads the
-    checkpoint. A step that fails on one process fails on all (distributed.PeerFailedError on the others)."""
+    checkpoint. A step that fails on one process fails on all (distributed.PeerFailedError on the others).
+    The summary holds compile_seconds: this session's compiling of the full chunk's program before its first
+    chunk (wall_seconds counts the chunks only; a partial last chunk compiles its own program inside them)."""
     leader = is_leader()
     with sigterm_raises(), ExitStack() as held:
         with all_or_none(f"opening the run in {folder}"):
@@ -327,7 +329,9 @@ def run_experiment(
             learners = shard(state.learners, sharding)
         with board_session(config.algorithm, base_keys):
             with all_or_none("compiling the run"):
+                compiling = time.perf_counter()
                 chunk = _compiled_chunk(config, env, env_params, learners, base_keys, state.games_done)
+                provenance = {**provenance, "compile_seconds": time.perf_counter() - compiling}
                 if leader:
                     _write_config(config, folder)
                     if state.games_done:  # a kill may have left them a chunk behind the checkpoint
