@@ -39,8 +39,7 @@ def evaluation_game(
         agent_state, env_state, observation = loop
         key_act, key_env = jax.random.split(step_key)
         _, key_sample = jax.random.split(key_act)  # awake_act's split: (look-ahead key, action key)
-        agent_state, acted = config.agent.step(learner.agent, agent_state, observation, key_sample)
-        action = jnp.argmax(acted.probabilities).astype(acted.action.dtype) if greedy else acted.action
+        agent_state, action = evaluation_action(config, learner, agent_state, observation, key_sample, greedy)
         next_observation, env_state, reward, _, _, _ = env.step(key_env, env_state, action, env_params)
         return (agent_state, env_state, next_observation), jnp.asarray(reward, observation.dtype)
 
@@ -48,3 +47,21 @@ def evaluation_game(
         real_step, (agent_state, env_state, observation), jax.random.split(key_steps, config.awake_steps)
     )
     return jnp.sum(rewards)
+
+
+def evaluation_keys(key: jax.Array, steps: int, warmup_steps: int):
+    """A game's keys as ``play_game`` splits ``key``: (reset, action keys (T,), environment keys (T,),
+    begin, warm-up keys (W,)); the action keys are those the agent samples with (for host-side loops)."""
+    key_reset, key_steps, _, key_begin, key_warmup = jax.random.split(key, 5)
+    act_keys, env_keys = jax.vmap(jax.random.split, out_axes=1)(jax.random.split(key_steps, steps))
+    sample_keys = jax.vmap(lambda k: jax.random.split(k)[1])(act_keys)
+    return key_reset, sample_keys, env_keys, key_begin, jax.random.split(key_warmup, warmup_steps)
+
+
+def evaluation_action(
+    config: DreamingConfig, learner: Learner, agent_state, observation: jax.Array, key: jax.Array, greedy: bool
+):
+    """(agent state, action) of one frozen-weight step: a sample drawn with ``key`` or the argmax."""
+    agent_state, acted = config.agent.step(learner.agent, agent_state, observation, key)
+    action = jnp.argmax(acted.probabilities).astype(acted.action.dtype) if greedy else acted.action
+    return agent_state, action

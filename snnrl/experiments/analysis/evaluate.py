@@ -3,7 +3,8 @@
     config, learners = load_run("runs/dream")                       # the last checkpoint
     returns = evaluate(config, learners, jax.random.key(1), games=100, greedy=True)   # (members, games)
 
-``evaluate`` is one jitted program (games vmapped per member, members vmapped); it returns new arrays and
+``evaluate`` is one jitted program (games vmapped per member, members vmapped; on a host-side environment,
+ALE, the emulators are stepped from the host between compiled agent steps); it returns new arrays and
 never changes ``learners``. ``evaluate_folder`` (``snnrl eval``) writes returns.csv, summary.json and a
 figure into its own folder (default FOLDER/eval), never into the run's files. How-to: docs/howto/evaluate.md.
 """
@@ -15,10 +16,13 @@ import math
 from pathlib import Path
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 
-from snnrl.algorithms.dreaming.evaluation import evaluation_game
+from snnrl.algorithms.dreaming.evaluation import evaluation_action, evaluation_game, evaluation_keys
+from snnrl.algorithms.dreaming.game import begin_game
 from snnrl.algorithms.dreaming.hidden_layers import chip_roles
+from snnrl.algorithms.dreaming.imagination import NOOP
 from snnrl.algorithms.dreaming.learner import Learner
 from snnrl.core.storage import write_atomic, write_json
 from snnrl.experiments.config.experiment import ExperimentConfig
@@ -27,6 +31,7 @@ from snnrl.experiments.run.runner import load_state, read_config
 from snnrl.experiments.run.sweep_results import member_column
 from snnrl.experiments.train.environment import make_environment, prepare
 from snnrl.experiments.train.members import member_algorithm, member_env_params, member_keys, member_values
+from snnrl.observations import with_batch_size
 
 
 def _refuse_other_folders(folder: Path) -> None:
@@ -70,20 +75,15 @@ def load_run(folder: Path | str, env: str | None = None) -> tuple[ExperimentConf
     """(config fitted to its environment, learners of the last checkpoint (leading axis: members)) of a
     results folder of ``snnrl train``. ``env``: evaluate on another environment with the same observation
     and action spaces. Refuses (ValueError / FileNotFoundError naming the folder) a folder without
-    checkpoint, of another snnrl version, of ``snnrl algo``, or whose environment is stepped from the host
-    or whose hidden layers run on a real chip. Reads only."""
+    checkpoint, of another snnrl version, of ``snnrl algo``, or whose hidden layers run on a real chip.
+    Reads only."""
     folder = Path(folder)
     _refuse_other_folders(folder)
     config, _, _ = prepare(read_config(folder))
     learners = load_state(config, folder).learners
     if env is not None and env != config.env:
         config = with_environment(config, env, folder)
-    config, environment, _ = prepare(config)
-    if environment.host_side:
-        raise ValueError(
-            f"{folder}: {config.env!r} is stepped from the host; snnrl eval plays JAX environments (pong, gymnax) "
-            "only: evaluate an ALE run's learners with --env pong (the same RAM observations and actions)"
-        )
+    config, _, _ = prepare(config)
     if chip_roles(config.algorithm):
         raise ValueError(f"{folder} runs hidden layers on a real chip (backend 'dynapse1'): snnrl eval cannot")
     return config, learners
@@ -99,8 +99,11 @@ def evaluate(
 
 
 def evaluate_on_keys(config: ExperimentConfig, learners: Learner, game_keys: jax.Array, greedy: bool = False):
-    """Returns (members, games) of the games on ``game_keys`` (members, games), one compiled program."""
+    """Returns (members, games) of the games on ``game_keys`` (members, games), one compiled program (a
+    host-side environment: its emulators stepped from the host, compiled agent steps; evaluate_on_host)."""
     config, env, env_params = prepare(config)
+    if env.host_side:
+        return evaluate_on_host(config, env, env_params, learners, game_keys, greedy)
 
     def member(learner: Learner, base_key: jax.Array, values: jax.Array, keys: jax.Array) -> jax.Array:
         algorithm = member_algorithm(config, values)
@@ -110,6 +113,32 @@ def evaluate_on_keys(config: ExperimentConfig, learners: Learner, game_keys: jax
 
     program = jax.jit(jax.vmap(member))
     return program(learners, member_keys(config), member_values(config), game_keys)
+
+
+def evaluate_on_host(config: ExperimentConfig, env, env_params, learners: Learner, game_keys, greedy: bool):
+    """``evaluate_on_keys`` for a host-side environment (ALE): one emulator per realization, stepped together
+    from the host (as experiments.train.host_loop; every emulator reset with the first realization's key),
+    the agents' steps compiled and vmapped. Returns (R, games)."""
+    algorithm = config.algorithm
+    params = with_batch_size(env_params, config.realizations)
+    base_keys = member_keys(config)
+    params = env.batch_params(params, base_keys) if hasattr(env, "batch_params") else params
+    split = jax.jit(jax.vmap(lambda key: evaluation_keys(key, algorithm.awake_steps, algorithm.model_warmup_steps)))
+    begin = jax.jit(jax.vmap(lambda learner, key: begin_game(algorithm, learner, key).agent_state))
+    act = jax.jit(jax.vmap(lambda l, s, o, k: evaluation_action(algorithm, l, s, o, k, greedy)))  # noqa: E741
+    noops = np.full((config.realizations,), NOOP, np.int32)
+    returns = np.zeros(game_keys.shape, np.float32)
+    for game in range(game_keys.shape[1]):
+        key_reset, sample_keys, env_keys, key_begin, warmup_keys = split(game_keys[:, game])
+        observation, env_state = env.reset(key_reset[0], params)
+        for step in range(algorithm.model_warmup_steps):
+            observation, env_state, *_ = env.step(warmup_keys[:, step], env_state, noops, params)
+        agent_state = begin(learners, key_begin)
+        for step in range(algorithm.awake_steps):
+            agent_state, action = act(learners, agent_state, jnp.asarray(observation), sample_keys[:, step])
+            observation, env_state, reward, *_ = env.step(env_keys[:, step], env_state, np.asarray(action), params)
+            returns[:, game] += np.asarray(reward, np.float32)
+    return returns
 
 
 def summarize_returns(config: ExperimentConfig, returns: np.ndarray, greedy: bool, folder: Path, seed: int) -> dict:

@@ -11,6 +11,8 @@ from typer.testing import CliRunner
 from snnrl.algorithms.dreaming.game import play_game
 from snnrl.cli import app
 from snnrl.experiments.analysis.evaluate import evaluate, evaluate_on_keys, load_run
+from snnrl.experiments.config.experiment import preset
+from snnrl.experiments.config.overrides import apply_overrides
 from snnrl.experiments.run.runner import run_experiment
 from snnrl.experiments.train.environment import prepare
 from snnrl.experiments.train.members import member_env_params, member_keys
@@ -116,3 +118,66 @@ def test_cli_writes_its_own_folder_and_prints_a_summary(trained, tmp_path):
     assert (out / "returns.csv").read_text().startswith("game,realization_0,realization_1\n")
     assert (out / "returns.png").exists()
     assert _listing(trained) == listing
+
+
+def test_an_ale_run_evaluates_from_the_host_as_on_jax_pong(tmp_path):
+    """The emulator matches JAX Pong frame by frame: the host-side evaluation plays the compiled one's games."""
+    config = apply_overrides(preset("demo"), neurons=40, games=1, realizations=2, chunk_games=1)
+    config = config.replace(algorithm=config.algorithm.replace(awake_steps=60, dream_steps=20, agent_learning_start=0))
+    run_experiment(config, tmp_path / "pong", show_progress=False)
+    jax_config, learners = load_run(tmp_path / "pong")
+    ale_config, _ = load_run(tmp_path / "pong", env="ale:pong")
+    assert ale_config.env == "ale:pong"
+    for greedy in (False, True):
+        on_jax = evaluate(jax_config, learners, jax.random.key(5), games=2, greedy=greedy)
+        on_ale = evaluate(ale_config, learners, jax.random.key(5), games=2, greedy=greedy)
+        np.testing.assert_array_equal(on_ale, on_jax)
+
+
+class _FixedStart:
+    """gymnax CartPole whose every episode starts from one state (the host loop resets every emulator with
+    one key); ``host=True``: stepped from the host, a batch of numpy arrays at a time."""
+
+    def __init__(self, host: bool):
+        from snnrl.envs import make
+
+        self.env, self.params = make("gymnax:CartPole-v1")
+        self.host_side = host
+
+    def reset(self, key, params):
+        _, state = self.env.reset(jax.random.key(0), self.params)
+        state = state.replace(theta=jax.numpy.asarray(0.15, state.theta.dtype))  # tilted: actions decide when it falls
+        observation = self.env.env.get_obs(state)
+        if not self.host_side:
+            return observation, state
+        batch = lambda leaf: np.repeat(np.asarray(leaf)[None], params.batch_size, axis=0)  # noqa: E731
+        return batch(observation), jax.tree.map(batch, state)
+
+    def step(self, key, state, action, params):
+        if not self.host_side:
+            return self.env.step(key, state, action, self.params)
+        result = jax.vmap(lambda k, s, a: self.env.step(k, s, a, self.params))(key, state, jax.numpy.asarray(action))
+        return jax.tree.map(np.asarray, result)
+
+
+def test_the_host_side_evaluation_plays_the_compiled_games(trained):
+    """Action by action: CartPole's first episode (no reset) ends when the actions let the pole fall."""
+    from dataclasses import dataclass
+    from functools import partial
+
+    from snnrl.experiments.analysis.evaluate import evaluate_on_host
+    from snnrl.experiments.analysis.evaluate import evaluation_game as game
+
+    @dataclass
+    class HostParams:
+        batch_size: int = 1
+
+    config, learners = load_run(trained)
+    keys = jax.random.split(jax.random.key(7), config.members * 3).reshape(config.members, 3)
+    jax_env = _FixedStart(host=False)
+    for greedy in (False, True):
+        one = partial(game, config.algorithm, jax_env, None, greedy=greedy)
+        on_jax = np.asarray(jax.vmap(jax.vmap(one, (None, 0)))(learners, keys))
+        on_host = evaluate_on_host(config, _FixedStart(host=True), HostParams(), learners, keys, greedy)
+        np.testing.assert_array_equal(on_host, on_jax)
+        assert on_jax.std() > 0
