@@ -18,5 +18,7 @@ import jax  # noqa: E402  (XLA_FLAGS is read when the first backend starts)
 
 CACHE = Path(__file__).resolve().parents[1] / ".pytest_cache" / "jax_compilation"
 jax.config.update("jax_compilation_cache_dir", str(CACHE))
+# The CLI enables its own cache (snnrl.cli.startup): in the tests, theirs, never the user's ~/.cache/snnrl.
+os.environ["SNNRL_COMPILE_CACHE"] = str(CACHE)
 jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.2)
 jax.config.update("jax_persistent_cache_min_entry_size_bytes", 0)

@@ -33,6 +33,29 @@ CONFIG_HELP = (
 )
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        from snnrl import __version__
+
+        typer.echo(f"snnrl {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    compile_cache: bool = typer.Option(
+        True, help="JAX's compilation cache on disk ($SNNRL_COMPILE_CACHE: 0 or a folder)."
+    ),
+    version: bool = typer.Option(
+        False, "--version", callback=_show_version, is_eager=True, help="Print snnrl's version and exit."
+    ),
+) -> None:
+    """snnrl: reinforcement learning with spiking neural networks in JAX (dreaming, planning, DYNAP-SE)."""
+    from snnrl.cli.startup import enable_compile_cache
+
+    enable_compile_cache(disabled=not compile_cache)
+
+
 def choices(name: str, values) -> type[Enum]:
     """A str Enum of ``values`` (Typer's choice list), in their order."""
     return Enum(name, {value: value for value in dict.fromkeys(values)}, type=str)

@@ -313,8 +313,9 @@ def train(
         typer.echo(f"figure: {paths[0]}")
     mean = sum(summary["mean_return_last50"]) / len(summary["mean_return_last50"])
     typer.echo(
-        f"done: {summary['games']} games x {summary['realizations']} realizations in {summary['wall_seconds']:.1f} s; "
-        f"mean return over the last 50 games {mean:+.3f}; results in {folder}"
+        f"done: {summary['games']} games x {summary['realizations']} realizations in {summary['wall_seconds']:.1f} s "
+        f"of training (+ {summary['compile_seconds']:.1f} s compiling); mean return over the last 50 games "
+        f"{mean:+.3f}; results in {folder}"
     )
 
 
@@ -333,5 +334,6 @@ def _report_sweep(config, folder: Path, summary: dict, figures: bool) -> None:
         typer.echo(f"figures: {', '.join(str(path) for path in paths if path.suffix == '.png')}")
     typer.echo(
         f"done: {summary['games']} games x {summary['realizations']} realizations x {summary['grid_points']} grid "
-        f"points in {summary['wall_seconds']:.1f} s; table in {folder / 'sweep.csv'}"
+        f"points in {summary['wall_seconds']:.1f} s of training (+ {summary['compile_seconds']:.1f} s compiling); "
+        f"table in {folder / 'sweep.csv'}"
     )

@@ -13,7 +13,7 @@ only when such an environment is made. Every name is registered once, with its c
 from __future__ import annotations
 
 from snnrl.envs.ale import GAMES, AleEnv, AleParams, rom_path
-from snnrl.envs.base import Environment, auto_reset_step, check_action
+from snnrl.envs.base import Environment, EpisodeReset, auto_reset_step, check_action
 from snnrl.envs.gymnax_adapter import GymnaxEnv, gymnax_ids
 from snnrl.envs.pong import JaxPong, PongParams
 from snnrl.envs.protocol import EpisodeProtocol
@@ -34,6 +34,7 @@ register(
     protocol=True,
     renders_frames=True,
     ram_observations=True,
+    episodic=False,
     options=("render_frames",),
 )
 for _game in GAMES:
@@ -44,6 +45,7 @@ for _game in GAMES:
         protocol=True,
         renders_frames=True,
         ram_observations=True,
+        episodic=False,
         options=("batch_size", "render_frames"),
         check=lambda env: rom_path(env.spec.rom),
     )
@@ -61,6 +63,7 @@ register(
     protocol=False,
     renders_frames=False,
     ram_observations=False,
+    episodic=True,
     names=lambda: [f"gymnax:{env_id}" for env_id in gymnax_ids()],
 )
 
@@ -69,6 +72,7 @@ __all__ = [
     "AleEnv",
     "AleParams",
     "Environment",
+    "EpisodeReset",
     "EpisodeProtocol",
     "GymnaxEnv",
     "JaxPong",

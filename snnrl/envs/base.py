@@ -97,3 +97,24 @@ def auto_reset_step(env: Environment) -> Callable[..., StepResult]:
         return pick(reset_obs, obs), next_state, reward, terminated, truncated, info
 
     return step
+
+
+class EpisodeReset:
+    """A JAX environment whose ``step`` starts a fresh episode where one ends (``auto_reset_step``): a game
+    of the dreaming loop (a fixed number of steps) then spans episodes instead of being paid 0 after the
+    first one ends. Every other attribute is the wrapped environment's."""
+
+    host_side = False
+
+    def __init__(self, env: Environment):
+        self.env = env
+        self._step = auto_reset_step(env)
+
+    def reset(self, key: jax.Array, params: Any) -> tuple[jax.Array, Any]:
+        return self.env.reset(key, params)
+
+    def step(self, key: jax.Array, state: Any, action: jax.Array, params: Any) -> StepResult:
+        return self._step(key, state, action, params)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.env, name)

@@ -19,6 +19,10 @@ CAPABILITIES = {
     "protocol": "takes the papers' episode protocol options (" + ", ".join(PROTOCOL_FIELDS) + ")",
     "renders_frames": "renders binary 210x160 frames (pixel observation pipelines)",
     "ram_observations": "observes raw Atari RAM bytes (world model target_units 'ram')",
+    "episodic": (
+        "its episodes end (terminated / truncated): by default a game resets it when one ends "
+        "(ExperimentConfig.episode_reset)"
+    ),
 }
 
 
@@ -35,6 +39,7 @@ class EnvEntry:
     protocol: bool
     renders_frames: bool
     ram_observations: bool
+    episodic: bool
     options: tuple[str, ...] = ()
     names: Callable[[], list[str]] | None = None
     check: Callable[[Any], None] | None = None

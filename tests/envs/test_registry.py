@@ -91,7 +91,8 @@ def test_registering_a_taken_name_is_refused_naming_it():
 def test_registering_without_a_capability_is_refused_naming_what_is_missing():
     from snnrl.envs import REGISTRY, register
 
-    with pytest.raises(ValueError, match=r"environment 'mine' does not declare renders_frames, ram_observations"):
+    missing = r"environment 'mine' does not declare renders_frames, ram_observations, episodic"
+    with pytest.raises(ValueError, match=missing):
         register("mine", lambda name, protocol: None, host_side=False, protocol=False)
     assert "mine" not in REGISTRY
 
@@ -107,6 +108,7 @@ def test_a_registered_environment_is_made_by_name(monkeypatch):
         protocol=False,
         renders_frames=False,
         ram_observations=False,
+        episodic=False,
     )
     assert make("mine") == ("env", "params")
     assert env_spec("mine").host_side

@@ -61,11 +61,40 @@ def _save(figure, out: Path) -> list[Path]:
     return paths
 
 
+def mode_name(mode: str) -> str:
+    """A mode as figures name it: 'baseline' for mode 'none' (no dream, no plan)."""
+    return "baseline" if mode == "none" else mode
+
+
 def _describe(label: str, config: ExperimentConfig) -> str:
     """The arm's mode (unless its label is just that) and environment, e.g. 'plan n_fut=4, pong'."""
     algorithm = config.algorithm
     mode = algorithm.mode + (f" n_fut={algorithm.n_fut}" if algorithm.mode == "plan" else "")
-    return config.env if label.rsplit("/", 1)[-1] == mode else f"{mode}, {config.env}"
+    shown = mode_name(algorithm.mode) if algorithm.mode == "none" else mode
+    return config.env if label.rsplit("/", 1)[-1] in (mode, shown) else f"{shown}, {config.env}"
+
+
+def network_size(config: ExperimentConfig) -> int | None:
+    """The agent's neurons N (recurrent LIF), or its hidden neurons (readout-only networks); None if neither."""
+    agent = config.algorithm.agent
+    lif = getattr(agent, "lif", None)
+    if lif is not None:
+        return lif.n_neurons
+    return getattr(getattr(agent, "hidden", None), "n_hidden", None)
+
+
+def title_line(arms: list[tuple[str, ExperimentConfig, np.ndarray]]) -> str:
+    """The figure's title: preset, environment, network size, realizations and games (values that differ
+    between arms joined by '/')."""
+
+    def values(of) -> str:
+        return " / ".join(dict.fromkeys(str(of(config, returns)) for _, config, returns in arms))
+
+    return (
+        f"preset {values(lambda c, r: c.preset)} · {values(lambda c, r: c.env)} · "
+        f"N = {values(lambda c, r: network_size(c))} · {values(lambda c, r: r.shape[0])} realizations · "
+        f"{values(lambda c, r: r.shape[1])} games"
+    )
 
 
 def _draw_curves(axis, label: str, config: ExperimentConfig, returns: np.ndarray, window: int, color: str) -> None:
@@ -173,7 +202,8 @@ def returns_figure(folders: list[Path], window: int = 50, final_games: int = 250
     if len(arms) > 1:
         finals = [returns[:, -final_games:].mean(axis=1) for _, _, returns in arms]
         _draw_aggregate(aggregate, [label for label, _, _ in arms], finals, final_games)
-        figure.tight_layout()
+    figure.suptitle(title_line(arms), fontsize=8)
+    figure.tight_layout()
     # below both panels' labels, after the layout (four entries per arm would cover the curves)
     axis.legend(fontsize=6, frameon=False, loc="upper left", bbox_to_anchor=(0.0, -0.24), ncol=2)
     return figure

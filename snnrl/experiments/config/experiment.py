@@ -13,7 +13,7 @@ from typing import Any
 import dacite
 
 from snnrl.algorithms.dreaming.config import DreamingConfig
-from snnrl.core.checks import check_instance, check_integer, check_real
+from snnrl.core.checks import check_flag, check_instance, check_integer, check_real
 from snnrl.core.lif_config import LIFConfig
 from snnrl.envs import frame_environments
 from snnrl.experiments.config.files import ConfigError, build_dataclass, dacite_config
@@ -86,7 +86,10 @@ class ExperimentConfig:
     by side (None: all, one vmap); the others follow in sequence inside the same program (``jax.lax.map``):
     one compilation still, a working set that stays in a CPU's caches (a sweep's grid on CPU cores: one grid
     point at a time, member_batch = realizations; benchmarks/RESULTS.md "Sweep speed"). The numbers do not
-    change; JAX environments on one device only.
+    change; JAX environments on one device only. episode_reset: whether a game resets the environment when
+    an episode ends (terminated or truncated), so that a game of ``awake_steps`` steps spans episodes; None:
+    the environment's declared default (``episodic`` in snnrl.envs.REGISTRY: on for gymnax, off for JAX
+    Pong and ALE, whose games keep the papers' protocol). JAX environments only.
     """
 
     algorithm: DreamingConfig = field(default_factory=DreamingConfig)
@@ -101,6 +104,7 @@ class ExperimentConfig:
     preset: str = "official"
     sweep: tuple[SweepAxis, ...] = ()
     observation: ObservationConfig = field(default_factory=ObservationConfig)
+    episode_reset: bool | None = None
 
     def __post_init__(self) -> None:
         check_instance("ExperimentConfig", "algorithm", self.algorithm, DreamingConfig)
@@ -124,6 +128,8 @@ class ExperimentConfig:
         check_integer("ExperimentConfig", "noop_warmup", self.noop_warmup, minimum=0)
         check_real("ExperimentConfig", "sticky_prob", self.sticky_prob, minimum=0.0, below=1.0)
         check_integer("ExperimentConfig", "chunk_games", self.chunk_games, minimum=1)
+        if self.episode_reset is not None:
+            check_flag("ExperimentConfig", "episode_reset", self.episode_reset)
         check_integer("ExperimentConfig", "member_batch", self.member_batch, minimum=1, optional=True)
         check_sweep(self.algorithm, self.sweep)
         self._check_observation()

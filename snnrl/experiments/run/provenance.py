@@ -44,13 +44,34 @@ def git_commit() -> str | None:
     return top[1]
 
 
+def cpu_model() -> str:
+    """The processor's model name (lscpu's "Model name", else /proc/cpuinfo's, else the platform's): XLA
+    compiles other CPU code on other processors, so a run's numbers are exact per processor only."""
+    try:
+        lines = subprocess.run(["lscpu"], capture_output=True, text=True, timeout=10, check=True).stdout.splitlines()
+    except (OSError, subprocess.SubprocessError):
+        lines = []
+    try:
+        lines += Path("/proc/cpuinfo").read_text().splitlines()
+    except OSError:
+        pass
+    for line in lines:
+        key, _, value = line.partition(":")
+        if key.strip().lower() == "model name" and value.strip():
+            return value.strip()
+    import platform
+
+    return platform.processor() or platform.machine() or "unknown"
+
+
 def run_provenance(started: datetime | None = None) -> dict:
-    """{'versions': {library: version}, 'git_commit', 'host', 'started_at' (UTC, ISO 8601)};
-    ``started`` defaults to now."""
+    """{'versions': {library: version}, 'git_commit', 'host', 'cpu' (cpu_model), 'started_at' (UTC, ISO
+    8601)}; ``started`` defaults to now."""
     started = started or datetime.now(UTC)
     return {
         "versions": library_versions(),
         "git_commit": git_commit(),
         "host": socket.gethostname(),
+        "cpu": cpu_model(),
         "started_at": started.astimezone(UTC).isoformat(timespec="seconds"),
     }

@@ -265,8 +265,8 @@ def _device_count(config: ExperimentConfig) -> int:
 def _compiled_chunk(config: ExperimentConfig, env, env_params, learners, base_keys, first: int) -> Callable:
     """The chunk function; for JAX environments with the learners' buffers donated (a chunk updates them
     in place instead of holding two copies: the learners passed in must not be used again), compiled
-    ahead for full chunks and checked by XLA's memory analysis (ValueError if it will not fit). Other
-    chunk lengths compile on first use."""
+    ahead for full chunks and checked by XLA's memory analysis (ValueError if it will not fit). A short
+    last chunk is padded to that length (``_padded``): no second program."""
     chunk = _chunk_function(config, env, env_params)
     if not hasattr(chunk, "lower"):
         return chunk
@@ -276,7 +276,17 @@ def _compiled_chunk(config: ExperimentConfig, env, env_params, learners, base_ke
     length = min(config.chunk_games, config.games - first)
     compiled = chunk.lower(learners, base_keys, _game_indices(first, first + length)).compile()
     check_compiled_fits(config, compiled)
-    return lambda learners, keys, games: (compiled if len(games) == length else chunk)(learners, keys, games)
+    return lambda learners, keys, games: _padded(compiled, length, learners, keys, games)
+
+
+def _padded(compiled: Callable, length: int, learners, base_keys, games: np.ndarray):
+    """``compiled`` (a chunk of ``length`` games) on ``games``, a short last chunk padded with -1 (no game;
+    program.make_chunk) and its metrics cut back: one program for every chunk."""
+    if len(games) == length:
+        return compiled(learners, base_keys, games)
+    padding = np.full(length - len(games), -1, np.int32)
+    learners, metrics = compiled(learners, base_keys, np.concatenate([games, padding]))
+    return learners, jax.tree.map(lambda values: values[:, : len(games)], metrics)
 
 
 def _game_indices(first: int, stop: int) -> np.ndarray:
@@ -305,7 +315,9 @@ def run_experiment(
     After distributed.initialize, every process calls this with the same arguments: the realizations
     are sharded over all processes' devices; only process 0 takes the lock, writes the folder (which
     must be on a disk all processes see) and calls ``callbacks``; on resume every process reads the
-    checkpoint. A step that fails on one process fails on all (distributed.PeerFailedError on the others)."""
+    checkpoint. A step that fails on one process fails on all (distributed.PeerFailedError on the others).
+    The summary holds compile_seconds: this session's compiling of the full chunk's program before its first
+    chunk (wall_seconds counts the chunks only; a short last chunk runs that program, padded)."""
     leader = is_leader()
     with sigterm_raises(), ExitStack() as held:
         with all_or_none(f"opening the run in {folder}"):
@@ -327,7 +339,9 @@ def run_experiment(
             learners = shard(state.learners, sharding)
         with board_session(config.algorithm, base_keys):
             with all_or_none("compiling the run"):
+                compiling = time.perf_counter()
                 chunk = _compiled_chunk(config, env, env_params, learners, base_keys, state.games_done)
+                provenance = {**provenance, "compile_seconds": time.perf_counter() - compiling}
                 if leader:
                     _write_config(config, folder)
                     if state.games_done:  # a kill may have left them a chunk behind the checkpoint

@@ -14,7 +14,8 @@ from snnrl.experiments.train.members import check_sweep_runs, check_sweep_tracea
 def make_environment(config: ExperimentConfig):
     """(env, params) for the config: environments that take the episode protocol (Pong, ALE) get the run's
     NOOP warm-up and sticky actions; an observation pipeline wraps the environment (its sensors are put in
-    per member by ``member_env_params``). What the environment needs from outside (ALE's ROM) is looked up
+    per member by ``member_env_params``); episodic environments reset inside a game
+    (``with_episode_reset``). What the environment needs from outside (ALE's ROM) is looked up
     here (its registry entry's check), before anything compiles."""
     from snnrl.envs import env_spec, make
     from snnrl.observations import observed
@@ -27,7 +28,24 @@ def make_environment(config: ExperimentConfig):
     if entry.check is not None:
         entry.check(env)
     _warn_latent_jumps(config)
-    return observed(env, params, config.observation, config.env)
+    env, params = observed(env, params, config.observation, config.env)
+    return with_episode_reset(config, entry.episodic, env), params
+
+
+def with_episode_reset(config: ExperimentConfig, episodic: bool, env):
+    """``env`` with a step that starts a new episode where one ends (envs.EpisodeReset) when the run's
+    episode_reset (None: the environment's declared ``episodic``) is on; ValueError for a host-side
+    environment, whose games keep the papers' protocol."""
+    if not (episodic if config.episode_reset is None else config.episode_reset):
+        return env
+    from snnrl.envs import EpisodeReset
+
+    if env.host_side:
+        raise ValueError(
+            f"episode_reset=True resets JAX environments inside a game; {config.env!r} is stepped from the host "
+            "(its games keep the papers' protocol): leave episode_reset unset"
+        )
+    return EpisodeReset(env)
 
 
 def _warn_latent_jumps(config: ExperimentConfig) -> None:

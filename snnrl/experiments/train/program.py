@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 
 from snnrl.algorithms.dreaming.game import GameMetrics, play_game
@@ -37,16 +38,26 @@ def make_chunk(
     config: ExperimentConfig, env, env_params
 ) -> Callable[[Learner, jax.Array, jax.Array], tuple[Learner, GameMetrics]]:
     """Compiled ``chunk(learners, base_keys, games) -> (learners, metrics)``: plays the games whose
-    indices are in ``games`` (C,) for every member. learners and base_keys have leading axis M (the
-    realizations, times the grid points of a sweep); metrics fields are (M, C)."""
+    indices are in ``games`` (C,) for every member; an index -1 plays nothing (learners unchanged, zero
+    metrics): a short last chunk padded to the compiled length runs the same program. learners and
+    base_keys have leading axis M (the realizations, times the grid points of a sweep); metrics fields are
+    (M, C)."""
 
     def one_member(learner: Learner, base_key: jax.Array, games: jax.Array, values: jax.Array):
         algorithm = member_algorithm(config, values)
 
         params = member_env_params(env, env_params, base_key)
 
-        def one_game(learner, game):
+        def played(learner, game):
             return play_game(algorithm, env, params, learner, jax.random.fold_in(base_key, game))[:2]
+
+        def one_game(learner, game):
+            # A negative index pads a short last chunk to the compiled length: no game, zero metrics.
+            skipped = lambda learner, game: (  # noqa: E731
+                learner,
+                jax.tree.map(lambda s: jnp.zeros(s.shape, s.dtype), jax.eval_shape(played, learner, game)[1]),
+            )
+            return jax.lax.cond(game >= 0, played, skipped, learner, game)
 
         return jax.lax.scan(one_game, learner, games)
 

@@ -72,3 +72,18 @@ def test_arm_labels_are_distinct_and_a_folder_counts_once():
         plots.arm_labels([Path("x/dream"), Path("x/../x/dream")])
     with pytest.raises(ValueError, match="at least one"):
         plots.returns_figure([])
+
+
+def test_the_figure_names_preset_environment_size_realizations_and_games(folders):
+    paths, config = folders
+    title = plots.returns_figure(paths, window=WINDOW)._suptitle.get_text()
+    size = config.algorithm.agent.lif.n_neurons
+    assert title == f"preset {config.preset} · {config.env} · N = {size} · 3 realizations · {GAMES} games"
+
+
+def test_the_baseline_is_named_baseline_not_none(folders):
+    paths, config = folders
+    baseline = config.replace(algorithm=config.algorithm.replace(mode="none"))
+    assert plots.mode_name("none") == "baseline" and plots.mode_name("dream") == "dream"
+    assert plots._describe("runs/arm", baseline) == f"baseline, {config.env}"
+    assert plots._describe("runs/none", baseline) == config.env
