@@ -15,9 +15,9 @@ DREAM_STARTS = ("reset", "random", "visited")
 IMAGINED_BASELINES = ("none", "dream_mean")
 DREAM_OPTIMIZERS = ("shared", "separate")
 DREAM_STOPS = ("never", "out_of_range", "model_error")
-# Controls that keep every imagined optimizer step and remove the dreams' information (DESIGN section 7):
-# 'shuffle' permutes the predicted rewards across the game's dreams and steps, 'noise' replaces them with
-# Gaussian noise of their mean and standard deviation.
+# Controls that keep every imagined optimizer step and remove the dreams' information (docs/howto/dreaming.md
+# "Controls"): 'shuffle' permutes the predicted rewards across the game's dreams and steps, 'noise' replaces
+# them with Gaussian noise of their mean and standard deviation.
 IMAGINED_REWARD_CONTROLS = ("none", "shuffle", "noise")
 
 # The names these options had as flat fields of DreamingConfig (snnrl 0.2's config.json, overrides, sweeps).
