@@ -29,7 +29,7 @@ def _model(**changes):
 
 
 def _algorithm(dream=(), **changes):
-    return lambda a: a.replace(**changes).with_dream(**dict(dream))
+    return lambda a: a.replace(dream=a.dream.replace(**dict(dream)), **changes)
 
 
 OFFICIAL_MUTATIONS = {
