@@ -9,7 +9,7 @@ the baseline's final level, one-sided Mann-Whitney test. Writes comparison.json 
 
 An arm is MODE[:key=value,...]; keys are dotted overrides of any config field, as on the snnrl command line
 (docs/howto/configure.md): DreamingConfig fields (agent_learns_awake, model_learning_stop, n_fut, model_update,
-dream_start, ...), fields of its networks (agent.learning_rate, world_model.lr_state, world_model.lif.tau_m, ...),
+dream.start, ...), fields of its networks (agent.learning_rate, world_model.lr_state, world_model.lif.tau_m, ...),
 or the hidden-layer options backend, mismatch and threshold (set in both networks). The last arm is the baseline.
 """
 
@@ -93,7 +93,7 @@ def numpy_interactions_per_second(config, games: int, seed: int) -> float:
         )
         awake = trajectory.actions[algorithm.model_warmup_steps :]
         reference.play_game(
-            game, trajectory.ram, trajectory.rewards, awake, True, rng.integers(0, 3, algorithm.dream_steps)
+            game, trajectory.ram, trajectory.rewards, awake, True, rng.integers(0, 3, algorithm.dream.steps)
         )
     return games * algorithm.awake_steps / (time.perf_counter() - started)
 

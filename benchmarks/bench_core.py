@@ -39,7 +39,7 @@ from tests.parity.trajectory import record_ale_pong  # noqa: E402
 
 def network_steps(config: DreamingConfig) -> int:
     """Network steps of one game: the model's warm-up, the awake steps, the dream's warm-up and steps."""
-    dream = config.model_warmup_steps * config.dream_model_warmup + config.dream_steps if config.mode == "dream" else 0
+    dream = config.model_warmup_steps * config.dream.model_warmup + config.dream.steps if config.mode == "dream" else 0
     return config.model_warmup_steps + config.awake_steps + dream
 
 
@@ -69,7 +69,7 @@ class NumpyGames:
         """One game; returns its wall-clock seconds."""
         config, trajectory = self.config, self.trajectory
         awake = trajectory.actions[config.model_warmup_steps :]
-        dream = self.rng.integers(0, 3, config.dream_steps)
+        dream = self.rng.integers(0, 3, config.dream.steps)
         start = time.perf_counter()
         self.reference.play_game(self.games, trajectory.ram, trajectory.rewards, awake, config.mode == "dream", dream)
         self.games += 1
@@ -212,7 +212,7 @@ def main() -> None:
                 "preset": "official",
                 "model_warmup_steps": config.model_warmup_steps,
                 "awake_steps": config.awake_steps,
-                "dream_steps": config.dream_steps,
+                "dream_steps": config.dream.steps,
                 "network_steps": steps,
                 "n_neurons": config.agent.lif.n_neurons,
                 "mode": config.mode,

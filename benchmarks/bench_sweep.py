@@ -2,7 +2,7 @@
 the same grid points run one after another (one compiled program each), side by side in one invocation.
 
     python benchmarks/bench_sweep.py --preset demo --games 500 --realizations 10 \
-        --sweep agent.learning_rate=5e-4,1e-3,2e-3,4e-3 --sweep dream_lr_scale=0.25,0.5,1,2
+        --sweep agent.learning_rate=5e-4,1e-3,2e-3,4e-3 --sweep dream.lr_scale=0.25,0.5,1,2
 
 Variants (``--variants``, default all): ``one_program`` (every member in one vmap), ``batched`` (one program
 computing one grid point's realizations at a time: ``member_batch`` = realizations, ``jax.lax.map``),

@@ -16,7 +16,7 @@ from snnrl.models.neuromorphic import FixedHiddenLayerConfig, NeuromorphicAgentC
 def tiny(**overrides):
     # 100 awake steps: a random player concedes points, so returns (and policy gradients) are nonzero.
     config = apply_overrides(preset("neuromorphic"), neurons=60, games=2, realizations=2, chunk_games=2, **overrides)
-    return config.replace(algorithm=config.algorithm.replace(dream_steps=10, agent_learning_start=0))
+    return config.replace(algorithm=config.algorithm.replace(agent_learning_start=0).with_dream(steps=10))
 
 
 def test_preset_has_the_design_values():
@@ -25,14 +25,14 @@ def test_preset_has_the_design_values():
     # docs/presets.md: one agent rate for every update of a run (0.004; 0.002 in runs that dream), x0.99 every
     # 10 000 steps, eps 1e-5 everywhere; model readouts 0.002 / 0.0004 with the same decay.
     assert algorithm.agent.learning_rate == 0.004 and algorithm.agent.dreaming_learning_rate == 0.002
-    assert algorithm.dream_lr_scale == 1.0 and algorithm.agent.adam_eps == algorithm.world_model.adam_eps == 1e-5
+    assert algorithm.dream.lr_scale == 1.0 and algorithm.agent.adam_eps == algorithm.world_model.adam_eps == 1e-5
     assert (algorithm.agent.lr_decay, algorithm.world_model.lr_decay) == (0.99, 0.99)
     assert algorithm.agent.logit_clip == 50.0 and algorithm.agent.trace_decay == 0.998
     assert (algorithm.world_model.lr_state, algorithm.world_model.lr_reward) == (0.002, 0.0004)
     assert algorithm.world_model.target_units == "ram" and algorithm.world_model.jump_threshold == 30.0
     assert algorithm.agent.hidden.count_decay == pytest.approx(0.6065, abs=1e-4)
     assert (algorithm.agent_learning_start, algorithm.awake_updates_from_game) == (51, 0)
-    assert not (algorithm.baseline_runs_model or algorithm.dream_model_warmup or algorithm.dream_continues_policy_trace)
+    assert not (algorithm.baseline_runs_model or algorithm.dream.model_warmup or algorithm.dream.continues_policy_trace)
     assert algorithm.model_warmup_steps == 0
     assert preset("neuromorphic").noop_warmup == 18 and preset("neuromorphic").sticky_prob == 0.25
     config = preset("neuromorphic")

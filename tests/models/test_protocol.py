@@ -7,6 +7,7 @@ import inspect
 import pytest
 
 from snnrl.algorithms.dreaming.config import DreamingConfig
+from snnrl.algorithms.dreaming.dream_options import DreamOptions
 from snnrl.models.agent import AgentConfig
 from snnrl.models.neuromorphic import NeuromorphicAgentConfig, NeuromorphicWorldModelConfig
 from snnrl.models.protocol import AgentNetwork, Network, WorldModelNetwork
@@ -69,7 +70,9 @@ def test_the_algorithm_config_holds_networks_of_the_protocols():
     for algorithm in (
         DreamingConfig(),
         DreamingConfig(
-            agent=NeuromorphicAgentConfig(), world_model=NeuromorphicWorldModelConfig(), dream_eligibility_reset=False
+            agent=NeuromorphicAgentConfig(),
+            world_model=NeuromorphicWorldModelConfig(),
+            dream=DreamOptions(eligibility_reset=False),
         ),
     ):
         assert isinstance(algorithm.agent, AgentNetwork) and isinstance(algorithm.world_model, WorldModelNetwork)

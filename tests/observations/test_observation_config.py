@@ -39,8 +39,8 @@ def test_pipelines_the_run_cannot_use_are_refused_with_the_config():
     with pytest.raises(ValueError, match=r"population code tiles RAM values"):
         preset("neuromorphic").replace(observation=projection)
     official = preset("official")
-    with pytest.raises(ValueError, match=r"dream_start='random' assumes observations in \[0, 1\]"):
-        official.replace(algorithm=official.algorithm.replace(dream_start="random"), observation=projection)
+    with pytest.raises(ValueError, match=r"dream.start='random' assumes observations in \[0, 1\]"):
+        official.replace(algorithm=official.algorithm.with_dream(start="random"), observation=projection)
 
 
 def test_a_missing_autoencoder_or_rom_is_reported_before_compiling(tmp_path, monkeypatch):
@@ -58,7 +58,9 @@ def test_a_missing_autoencoder_or_rom_is_reported_before_compiling(tmp_path, mon
 
 def test_a_projection_run_stores_its_pipeline_repeats_itself_and_differs_from_ram(tmp_path):
     config = apply_overrides(preset("demo"), neurons=30, games=2, realizations=2, chunk_games=1)
-    config = config.replace(algorithm=config.algorithm.replace(awake_steps=30, dream_steps=10, agent_learning_start=0))
+    config = config.replace(
+        algorithm=config.algorithm.replace(awake_steps=30, agent_learning_start=0).with_dream(steps=10)
+    )
     projection = config.replace(observation=ObservationConfig(pipeline="projection", dim=3))
     for name, run in (("a", projection), ("b", projection), ("ram", config)):
         run_experiment(run, tmp_path / name, show_progress=False)

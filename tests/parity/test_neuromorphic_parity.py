@@ -75,7 +75,7 @@ def run_parity(config: DreamingConfig, constants: NeuromorphicConstants, games=G
     dreaming = config.mode == "dream"
     trajectory = record_ale_pong(NOOP_WARMUP, 0, config.awake_steps, seed)
     awake_actions = trajectory.actions
-    dream_actions = np.random.default_rng(seed + 7).integers(0, 3, config.dream_steps).astype(np.int32)
+    dream_actions = np.random.default_rng(seed + 7).integers(0, 3, config.dream.steps).astype(np.int32)
     key_init, key_agent, key_model = jax.random.split(jax.random.key(seed), 3)
     hidden = (
         hidden_parameters(config.agent.hidden, "agent", key_agent),

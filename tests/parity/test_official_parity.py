@@ -86,7 +86,7 @@ def run_parity(config: DreamingConfig, constants: OfficialConstants, games=GAMES
     dreaming = config.mode == "dream"
     trajectory = record_ale_pong(1, constants.warmup_steps, config.awake_steps, seed)
     awake_actions = trajectory.actions[constants.warmup_steps :]
-    dream_actions = np.random.default_rng(seed + 7).integers(0, 3, config.dream_steps).astype(np.int32)
+    dream_actions = np.random.default_rng(seed + 7).integers(0, 3, config.dream.steps).astype(np.int32)
     with jax.enable_x64(True):
         learner = init_learner(jax.random.key(seed), config)
         assert learner.agent.weights.w_rec.dtype == np.float64

@@ -3,7 +3,7 @@
 Every mutation below is one named option of snnrl set to a value the official code does not have (or a
 preset value the code does not use); the comparison with the NumPy transcription must then raise. Small
 networks (N = 60, 60 hidden neurons) and games 0 and 51 keep each case to a few seconds. Two options
-have no effect on these games and are checked elsewhere: clip_dream_state (dreams stay inside [0, 255]
+have no effect on these games and are checked elsewhere: dream.clip_state (dreams stay inside [0, 255]
 here) and the logit clip at 50 (logits stay far below it; tests/models/test_neuromorphic.py).
 """
 
@@ -28,12 +28,12 @@ def _model(**changes):
     return lambda a: a.replace(world_model=a.world_model.replace(**changes))
 
 
-def _algorithm(**changes):
-    return lambda a: a.replace(**changes)
+def _algorithm(dream=(), **changes):
+    return lambda a: a.replace(dream=a.dream.replace(**dict(dream)), **changes)
 
 
 OFFICIAL_MUTATIONS = {
-    "item 2: no model warm-up": _algorithm(model_warmup_steps=0, dream_model_warmup=False),
+    "item 2: no model warm-up": _algorithm(model_warmup_steps=0, dream=dict(model_warmup=False)),
     "item 3/5: action drive 1 instead of 5": _model(action_scale=1.0),
     "item 4: targets in observation units": _model(target_units="observation", jump_threshold=30.0 / 255.0),
     "item 4: jumps of 20 kept": _model(jump_threshold=20.0),
@@ -46,9 +46,9 @@ OFFICIAL_MUTATIONS = {
     "item 6: agent self-connections never drawn": _agent(recurrent_diagonal="zero"),
     "item 6: no plain readout step": _agent(readout_plain_step=0.0),
     "item 6: beta in the policy gradient": _agent(beta_in_gradient=True),
-    "item 7: no dream warm-up": _algorithm(dream_model_warmup=False),
-    "item 7: dream eligibility kept": _algorithm(dream_eligibility_reset=False),
-    "item 7: policy trace restarts in the dream": _algorithm(dream_continues_policy_trace=False),
+    "item 7: no dream warm-up": _algorithm(dream=dict(model_warmup=False)),
+    "item 7: dream eligibility kept": _algorithm(dream=dict(eligibility_reset=False)),
+    "item 7: policy trace restarts in the dream": _algorithm(dream=dict(continues_policy_trace=False)),
     "item 8: agent Adam eps 1e-8": _agent(adam_eps=1e-8),
     "item 8: model Adam eps 1e-8": _model(adam_eps=1e-8),
     "item 8: model learning-rate decay": _model(lr_decay=0.99, lr_decay_steps=50),
@@ -80,7 +80,7 @@ def _hidden(**changes):
 NEUROMORPHIC_MUTATIONS = {
     "0.004 for the dreaming arm's updates": _agent(dreaming_learning_rate=None),
     "first awake update at game 1": _algorithm(awake_updates_from_game=1),
-    "policy trace continued into the dream": _algorithm(dream_continues_policy_trace=True),
+    "policy trace continued into the dream": _algorithm(dream=dict(continues_policy_trace=True)),
     "model in observation units": _model(target_units="observation", jump_threshold=30.0 / 255.0),
     "no learning-rate decay": lambda a: _model(lr_decay=1.0)(_agent(lr_decay=1.0)(a)),
     "agent Adam eps 1e-8": _agent(adam_eps=1e-8),

@@ -76,7 +76,7 @@ class WarmupRecord:
 @struct.dataclass
 class DreamRecord:
     """A dream: the imagined trajectory and the model's warm-up spikes before it ((W, N) or None); with
-    dreams_per_game K > 1 every field has a leading axis K."""
+    dream.per_game K > 1 every field has a leading axis K."""
 
     imagined: Imagined
     warmup_spikes: jax.Array | None
@@ -229,7 +229,7 @@ def _dream_start(
     'visited': an awake step t drawn uniformly; the warm-up is the W real steps before it (the NOOP warm-up
     and the awake game, joined), with their actions."""
     observations = None if warmup is None else warmup.observations
-    if config.dream_start != "visited":
+    if config.dream.start != "visited":
         return dream_start_observation(config, start_observation, key), observations, None
     t = jax.random.randint(key, (), 0, config.awake_steps)
     start = record.observation[t]
@@ -243,7 +243,7 @@ def _dream_start(
 
 
 def _dreams(config, learner, record, warmup, start_observation, key, dream_actions):
-    """The game's dreams: one (Imagined with fields (S, ...)) or, with dreams_per_game K > 1, K side by side
+    """The game's dreams: one (Imagined with fields (S, ...)) or, with dream.per_game K > 1, K side by side
     (fields (K, S, ...)), each with its own start and random numbers."""
 
     def one(key):
@@ -251,9 +251,9 @@ def _dreams(config, learner, record, warmup, start_observation, key, dream_actio
         start, observations, actions = _dream_start(config, record, warmup, start_observation, key_start)
         return dream(config, learner, observations, start, key_dream, dream_actions, actions)
 
-    if config.dreams_per_game == 1:
+    if config.dream.per_game == 1:
         return one(key)
-    return jax.vmap(one)(jax.random.split(key, config.dreams_per_game))
+    return jax.vmap(one)(jax.random.split(key, config.dream.per_game))
 
 
 def model_error_steps(
@@ -264,26 +264,26 @@ def model_error_steps(
     start_observation: jax.Array,
     key: jax.Array,
 ) -> tuple[jax.Array, jax.Array]:
-    """The world model's own error on the game just played, for dream_stop 'model_error': it replays the
-    game's first dream_steps real steps open-loop, as a dream does (fresh states, the warm-up, then from
+    """The world model's own error on the game just played, for dream.stop 'model_error': it replays the
+    game's first dream.steps real steps open-loop, as a dream does (fresh states, the warm-up, then from
     ``start_observation`` (D,), the first awake observation) but with the real actions. Returns (errors (S,):
     mean absolute difference per observation variable between the replay's and the real observation at
-    each step; trusted (S,) float: 1 up to the first step whose error exceeds dream_error_threshold, then 0)."""
-    steps = config.dream_steps
+    each step; trusted (S,) float: 1 up to the first step whose error exceeds dream.error_threshold, then 0)."""
+    steps = config.dream.steps
     observations = None if warmup is None else warmup.observations
     replay, _ = dream(config, learner, observations, start_observation, key, record.agent.action[:steps])
     errors = jnp.mean(jnp.abs(replay.observations - record.observation[:steps]), axis=-1)
-    return errors, jnp.cumprod(errors <= config.dream_error_threshold).astype(errors.dtype)
+    return errors, jnp.cumprod(errors <= config.dream.error_threshold).astype(errors.dtype)
 
 
 def controlled_rewards(config: DreamingConfig, rewards: jax.Array, key: jax.Array) -> jax.Array:
-    """The predicted rewards (S,) or (K, S) with their information removed by imagined_reward_control:
+    """The predicted rewards (S,) or (K, S) with their information removed by dream.reward_control:
     permuted across the game's dreams and steps ('shuffle'), or Gaussian noise with their mean and SD
     ('noise'); unchanged for 'none'. The counted steps only (dream_length) are permuted or matched."""
-    control = config.imagined_reward_control
+    control = config.dream.reward_control
     if control == "none":
         return rewards
-    counted = config.dream_length or config.dream_steps
+    counted = config.dream.length or config.dream.steps
     inside, outside = rewards[..., :counted], rewards[..., counted:]
     if control == "shuffle":
         controlled = jax.random.permutation(key, inside.reshape(-1)).reshape(inside.shape)
@@ -297,20 +297,20 @@ def _dream_rewards(
     config: DreamingConfig, imagined: Imagined, trusted: jax.Array | None = None, key: jax.Array | None = None
 ) -> jax.Array:
     """The predicted rewards the agent learns from, (S,) or (K, S): their information removed by
-    imagined_reward_control (needs ``key``), cut at dream_length, stopped at the first out-of-range step or
+    dream.reward_control (needs ``key``), cut at dream.length, stopped at the first out-of-range step or
     where ``trusted`` (S,) (model_error_steps) turns 0 (dream_stop), minus the mean over the game's dreams
     (imagined_baseline)."""
     rewards = imagined.rewards
-    if config.imagined_reward_control != "none":
+    if config.dream.reward_control != "none":
         rewards = controlled_rewards(config, rewards, key)
-    if config.dream_length is not None:
-        rewards = rewards * (jnp.arange(config.dream_steps) < config.dream_length)
-    if config.dream_stop == "out_of_range":
+    if config.dream.length is not None:
+        rewards = rewards * (jnp.arange(config.dream.steps) < config.dream.length)
+    if config.dream.stop == "out_of_range":
         inside = jnp.all((imagined.observations >= 0.0) & (imagined.observations <= 1.0), axis=-1)
         rewards = rewards * jnp.cumprod(inside, axis=-1)
-    if config.dream_stop == "model_error":
+    if config.dream.stop == "model_error":
         rewards = rewards * trusted
-    if config.imagined_baseline == "dream_mean":
+    if config.dream.baseline == "dream_mean":
         rewards = rewards - jnp.mean(rewards, axis=0)
     return rewards
 
@@ -350,7 +350,7 @@ def finish_game(
         learner = learner.replace(critic=critic)
     awake_rewards = awake_rewards * (learns & config.agent_learns_awake)
     awake_gradients = config.agent.gradients(*agent_inputs, awake_rewards)
-    continued = config.mode == "dream" and config.dream_continues_policy_trace
+    continued = config.mode == "dream" and config.dream.continues_policy_trace
     if continued:
         # The discounted policy trace at the game's end: the gradients of a unit reward on the last step.
         awake_trace = config.agent.gradients(*agent_inputs, jax.nn.one_hot(config.awake_steps - 1, config.awake_steps))
@@ -370,7 +370,7 @@ def finish_game(
     if config.mode == "dream":
         imagined, warmup_spikes = _dreams(config, learner, record, warmup, start_observation, key, dream_actions)
         trusted = None
-        if config.dream_stop == "model_error":  # its own key: the other options' numbers stay as they were
+        if config.dream.stop == "model_error":  # its own key: the other options' numbers stay as they were
             check_key = jax.random.fold_in(key, 1)
             trusted = model_error_steps(config, learner, record, warmup, start_observation, check_key)[1]
         control_key = jax.random.fold_in(key, 2)  # its own key, as the model-error check's
@@ -381,14 +381,14 @@ def finish_game(
             )
             learner = learner.replace(critic=critic)
         rewards = rewards * learns
-        if config.dreams_per_game == 1:
+        if config.dream.per_game == 1:
             gradients = imagined_gradients(config, learner, imagined, rewards)
         else:
             per_dream = jax.vmap(lambda i, r: imagined_gradients(config, learner, i, r))(imagined, rewards)
             gradients = jax.tree.map(lambda g: jnp.mean(g, axis=0), per_dream)
         if continued:
             # The awake trace keeps decaying through the dream: step s adds r[s] decay^(s+1) x that trace.
-            decay = config.agent.trace_decay ** jnp.arange(1, config.dream_steps + 1, dtype=rewards.dtype)
+            decay = config.agent.trace_decay ** jnp.arange(1, config.dream.steps + 1, dtype=rewards.dtype)
             weight = jnp.mean(jnp.sum(rewards * decay, axis=-1))
             gradients = jax.tree.map(lambda g, t: g + weight * t, gradients, awake_trace)
         learner = apply_agent_update(config, learner, gradients, imagined_on, simulated=True)

@@ -47,7 +47,7 @@ def imagine(
 ) -> Imagined:
     """Let the agent act for ``steps`` steps in the world model from ``observation`` (D,). The imagined
     state moves in the model's target units (state <- state + predicted change; the networks see
-    state / units_per_observation, clipped to [0, 1] only with clip_dream_state); the predicted reward is
+    state / units_per_observation, clipped to [0, 1] only with dream.clip_state); the predicted reward is
     the reward. reset_eligibility: zero both networks' eligibility before every step (the official
     dream). actions: (steps,) forced actions instead of the agent's samples (replaying a recorded
     trajectory, checking against a reference)."""
@@ -64,7 +64,7 @@ def imagine(
             acted = acted.replace(action=forced.astype(acted.action.dtype))
         model_state, predicted = config.world_model.step(learner.world_model, model_state, obs, acted.action)
         state = state + predicted.delta
-        if config.clip_dream_state:
+        if config.dream.clip_state:
             state = jnp.clip(state, 0.0, units)
         return (agent_state, model_state, state), (
             acted,
@@ -105,12 +105,12 @@ def dream(
     warmup_actions: jax.Array | None = None,
 ) -> tuple[Imagined, jax.Array | None]:
     """One dream from fresh network states: the world model first replays the warm-up observations (W, D)
-    under NOOP or ``warmup_actions`` (W,) (if dream_model_warmup), then the agent acts for dream_steps steps
+    under NOOP or ``warmup_actions`` (W,) (if dream.model_warmup), then the agent acts for dream.steps steps
     from ``start`` (D,). Returns the dream and the model's warm-up spikes (W, N) (None without a warm-up)."""
     key_agent, key_model, key_dream = jax.random.split(key, 3)
     model_state = config.world_model.initial_state(key_model)
     warmup_spikes = None
-    if config.dream_model_warmup:
+    if config.dream.model_warmup:
         model_state, warmup_spikes = warm_up_model(config, learner, model_state, warmup_observations, warmup_actions)
     dreamt = imagine(
         config,
@@ -119,8 +119,8 @@ def dream(
         model_state,
         start,
         key_dream,
-        config.dream_steps,
-        reset_eligibility=config.dream_eligibility_reset,
+        config.dream.steps,
+        reset_eligibility=config.dream.eligibility_reset,
         actions=actions,
     )
     return dreamt, warmup_spikes
@@ -137,8 +137,8 @@ def imagined_gradients(
 
 
 def dream_start_observation(config: DreamingConfig, reset_observation: jax.Array, key: jax.Array) -> jax.Array:
-    """The dream's first observation (D,) for dream_start 'reset' (the real post-reset one) or 'random'
+    """The dream's first observation (D,) for dream.start 'reset' (the real post-reset one) or 'random'
     (uniform in [0, 1]); 'visited' starts are drawn in game.finish_game from the game's record."""
-    if config.dream_start == "reset":
+    if config.dream.start == "reset":
         return reset_observation
     return jax.random.uniform(key, reset_observation.shape, reset_observation.dtype)

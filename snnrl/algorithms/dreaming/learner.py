@@ -16,7 +16,7 @@ from snnrl.models.world_model import WorldModel, WorldModelWeights
 @struct.dataclass
 class Learner:
     """Everything one realization carries from game to game. game and interactions are () int32.
-    dream_opt_state: the Adam state of updates from imagined experience with dream_optimizer 'separate'
+    dream_opt_state: the Adam state of updates from imagined experience with dream.optimizer 'separate'
     (None otherwise: they share agent_opt_state). critic: the value readout (None without CriticConfig uses)."""
 
     agent: Agent
@@ -45,7 +45,7 @@ def init_learner(key: jax.Array, config: DreamingConfig, hidden=None) -> Learner
         interactions=jnp.zeros((), jnp.int32),
         dream_opt_state=(
             agent_optimizer(config, simulated=True).init(agent.weights)
-            if config.dream_optimizer == "separate"
+            if config.dream.optimizer == "separate"
             else None
         ),
         critic=init_critic(config, agent.weights.readout.shape[-1]),
@@ -54,8 +54,8 @@ def init_learner(key: jax.Array, config: DreamingConfig, hidden=None) -> Learner
 
 def agent_optimizer(config: DreamingConfig, simulated: bool = False) -> optax.GradientTransformation:
     """The agent's optimizer for this run (a readout-only agent may use another rate in runs that dream);
-    for updates from simulated experience its steps are scaled by dream_lr_scale. Both share one state."""
-    scale = config.dream_lr_scale if simulated else 1.0
+    for updates from simulated experience its steps are scaled by dream.lr_scale. Both share one state."""
+    scale = config.dream.lr_scale if simulated else 1.0
     return config.agent.optimizer(dreaming=config.mode == "dream", learning_rate_scale=scale)
 
 
@@ -63,8 +63,8 @@ def apply_agent_update(
     config: DreamingConfig, learner: Learner, gradients: AgentWeights, enabled: jax.Array, simulated: bool
 ) -> Learner:
     """One Adam step of the agent if ``enabled`` (() bool); ``simulated``: the gradients come from dreams or
-    plans (see ``agent_optimizer``; with dream_optimizer 'separate' they step their own Adam state)."""
-    state_field = "dream_opt_state" if simulated and config.dream_optimizer == "separate" else "agent_opt_state"
+    plans (see ``agent_optimizer``; with dream.optimizer 'separate' they step their own Adam state)."""
+    state_field = "dream_opt_state" if simulated and config.dream.optimizer == "separate" else "agent_opt_state"
     old_state = getattr(learner, state_field)
     updates, opt_state = agent_optimizer(config, simulated).update(gradients, old_state, learner.agent.weights)
     select = lambda new, old: jnp.where(enabled, new, old)  # noqa: E731

@@ -81,7 +81,7 @@ def _jax_replay(env, env_params, algorithm, learner, keys):
         return (next_state, next_obs), (obs, env.render(state) if draw else None)
 
     _, (real, real_frames) = jax.lax.scan(
-        replay, (env_state, observation), (dreamt.agent.action, jax.random.split(key_env, algorithm.dream_steps))
+        replay, (env_state, observation), (dreamt.agent.action, jax.random.split(key_env, algorithm.dream.steps))
     )
     return dreamt, real, real_frames, env_state
 
@@ -102,7 +102,7 @@ def _host_replay(env, env_params, base_key, algorithm, learner, keys):
     dreamt, _ = dream(algorithm, learner, jnp.asarray(warmup), jnp.asarray(observation[0]), key_dream)
     real, real_frames, draw = [], [], renders_frames(env)
     for action, step_key in zip(
-        np.asarray(dreamt.agent.action), jax.random.split(key_env, algorithm.dream_steps), strict=True
+        np.asarray(dreamt.agent.action), jax.random.split(key_env, algorithm.dream.steps), strict=True
     ):
         real.append(observation[0])
         if draw:

@@ -3,8 +3,10 @@ ones win), every key checked and every value type-checked. How-to: docs/howto/co
 
 Keys are dotted paths of the config tree (``snnrl config show`` prints it): ``algorithm.agent.learning_rate``,
 ``algorithm.world_model.lif.tau_m``, ``games``. A key that is not a top-level path is looked up under
-``algorithm.`` (``agent.learning_rate``, ``world_model.lif.tau_m``, ``mode``, ``n_fut``). A config file is
-a full or partial tree in JSON or YAML, with the same short forms; a results folder's config.json is one.
+``algorithm.`` (``agent.learning_rate``, ``world_model.lif.tau_m``, ``mode``, ``dream.start``); snnrl 0.2's
+flat dream options (``dream_start``, ``algorithm.dream_lr_scale``) name today's ``dream.*`` (see legacy).
+A config file is a full or partial tree in JSON or YAML, with the same short forms; a results folder's
+config.json is one.
 Setting ``algorithm.agent.kind`` (or ``world_model.kind``) to another kind of network starts that
 network from the new kind's defaults.
 """
@@ -26,6 +28,7 @@ from snnrl.experiments.config.files import (
     read_config_file,
     resolve_key,
 )
+from snnrl.experiments.config.legacy import upgrade_key
 
 SHORT_FORM_PREFIXES = ("algorithm.",)
 OVERRIDES = "overrides"
@@ -43,7 +46,7 @@ def _resolved(flat: Mapping[str, Any], leaves: Sequence[str], source: str) -> di
     """Dotted keys of one layer mapped to the tree's leaf paths (ConfigError naming the closest key)."""
     resolved: dict[str, Any] = {}
     for key, value in flat.items():
-        path = resolve_key(key, leaves, source, SHORT_FORM_PREFIXES)
+        path = resolve_key(upgrade_key(key), leaves, source, SHORT_FORM_PREFIXES)
         if path in resolved:
             raise ConfigError(f"{source} sets {path} twice")
         resolved[path] = value
@@ -105,7 +108,7 @@ def with_sweep(config: ExperimentConfig, assignments: Sequence[str]) -> Experime
         return config
     leaves = list(flatten(config.to_dict()))
     axes = tuple(
-        SweepAxis(resolve_key(axis.field, leaves, "--sweep", SHORT_FORM_PREFIXES), axis.values)
+        SweepAxis(resolve_key(upgrade_key(axis.field), leaves, "--sweep", SHORT_FORM_PREFIXES), axis.values)
         for axis in parse_sweep(list(assignments))
     )
     return config.replace(sweep=axes)

@@ -13,10 +13,12 @@ from typing import Any
 import dacite
 
 from snnrl.algorithms.dreaming.config import DreamingConfig
+from snnrl.algorithms.dreaming.dream_options import DreamOptions
 from snnrl.core.checks import check_flag, check_instance, check_integer, check_real
 from snnrl.core.lif_config import LIFConfig
 from snnrl.envs import frame_environments
 from snnrl.experiments.config.files import ConfigError, build_dataclass, dacite_config
+from snnrl.experiments.config.legacy import upgrade_tree
 from snnrl.experiments.config.sweep_axes import SweepAxis, check_sweep, grid_size
 from snnrl.models.agent import AgentConfig
 from snnrl.models.neuromorphic import NeuromorphicAgentConfig, NeuromorphicWorldModelConfig
@@ -150,10 +152,10 @@ class ExperimentConfig:
                 "population code tiles RAM values 0..255: use pipeline 'ram' or 'autoencoder' with them"
             )
         if pipeline == "projection":
-            for name, value in (("dream_start", "random"), ("dream_stop", "out_of_range")):
-                if getattr(self.algorithm, name) == value:
+            for name, value in (("start", "random"), ("stop", "out_of_range")):
+                if getattr(self.algorithm.dream, name) == value:
                     raise ValueError(
-                        f"algorithm.{name}={value!r} assumes observations in [0, 1]; the 'projection' pipeline's "
+                        f"algorithm.dream.{name}={value!r} assumes observations in [0, 1]; the 'projection' pipeline's "
                         "variables are unbounded: choose another value or the 'autoencoder' pipeline"
                     )
 
@@ -183,9 +185,10 @@ class ExperimentConfig:
     @classmethod
     def from_dict(cls, data: dict[str, Any], source: str | None = None) -> ExperimentConfig:
         """Inverse of to_dict (every field given; networks chosen by their "kind" tag, 'recurrent' if
-        absent). ConfigError (a ValueError) naming the field and ``source`` when a value has the wrong
-        type, a field is unknown or a check fails."""
-        return build_dataclass(cls, data, _dacite_config(), source)
+        absent; snnrl 0.2's flat dream options read as ``algorithm.dream``, see legacy).
+        ConfigError (a ValueError) naming the field and ``source`` when a value has the wrong type, a field is
+        unknown or a check fails."""
+        return build_dataclass(cls, upgrade_tree(data), _dacite_config(), source)
 
     def to_json(self) -> str:
         """config.json text."""
@@ -210,7 +213,7 @@ def _paper() -> ExperimentConfig:
         lr_state=1e-3,
         lr_reward=1e-3,
     )
-    algorithm = DreamingConfig(agent=agent, world_model=model, model_update="game", dream_start="random")
+    algorithm = DreamingConfig(agent=agent, world_model=model, model_update="game", dream=DreamOptions(start="random"))
     return ExperimentConfig(algorithm=algorithm, preset="paper")
 
 
@@ -229,15 +232,10 @@ def _dreaming() -> ExperimentConfig:
     dreaming pay"): four 10-step dreams per game from states visited in the game just played, the model
     warmed up on the real steps before each start, the mean over the four dreams as a baseline, no continued
     awake trace, one world-model update per game, imagined updates at twice the agent's learning rate."""
-    algorithm = DreamingConfig(
-        dream_start="visited",
-        dream_steps=10,
-        dreams_per_game=4,
-        imagined_baseline="dream_mean",
-        dream_continues_policy_trace=False,
-        model_update="game",
-        dream_lr_scale=2.0,
+    dream = DreamOptions(
+        start="visited", steps=10, per_game=4, baseline="dream_mean", continues_policy_trace=False, lr_scale=2.0
     )
+    algorithm = DreamingConfig(model_update="game", dream=dream)
     return ExperimentConfig(algorithm=algorithm, preset="dreaming")
 
 
@@ -252,9 +250,7 @@ def _neuromorphic() -> ExperimentConfig:
         awake_updates_from_game=0,
         model_warmup_steps=0,
         baseline_runs_model=False,
-        dream_model_warmup=False,
-        dream_eligibility_reset=False,
-        dream_continues_policy_trace=False,
+        dream=DreamOptions(model_warmup=False, eligibility_reset=False, continues_policy_trace=False),
     )
     return ExperimentConfig(algorithm=algorithm, noop_warmup=18, preset="neuromorphic")
 

@@ -28,11 +28,9 @@ def apply_overrides(
     """A validated copy of ``config`` with the given fields replaced. Unknown env names list the known
     ones; backend / mismatch / threshold apply to readout-only (neuromorphic) presets only."""
     algorithm = config.algorithm
-    changes = {
-        k: v
-        for k, v in dict(mode=mode, n_fut=n_fut, model_update=model_update, dream_start=dream_start).items()
-        if v is not None
-    }
+    changes = {k: v for k, v in dict(mode=mode, n_fut=n_fut, model_update=model_update).items() if v is not None}
+    if dream_start is not None:
+        changes["dream"] = algorithm.dream.replace(start=dream_start)
     hidden_changes = {
         k: v for k, v in dict(backend=backend, mismatch=mismatch, threshold=threshold).items() if v is not None
     }

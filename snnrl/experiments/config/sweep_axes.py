@@ -89,30 +89,6 @@ def parse_sweep(assignments: list[str]) -> tuple[SweepAxis, ...]:
     return tuple(axes)
 
 
-# Fields fix a shape or a loop length by their dataclass field metadata (core.fields.static, where they are
-# defined). DreamingConfig's are still named here until its dream options are grouped in a nested config
-# (then they move into its field metadata too).
-STATIC_FIELDS = {
-    "awake_steps": "a loop length",
-    "dream_steps": "a loop length (sweep dream_length, the dream steps that count, instead)",
-    "n_fut": "a loop length (the look-ahead of mode plan)",
-    "model_warmup_steps": "a loop length",
-    "dreams_per_game": "a batch size (the dreams of a game run side by side)",
-}
-
-
-def _static_reason(algorithm, owner, name: str) -> str | None:
-    """What the field ``name`` of ``owner`` (a config inside ``algorithm``) fixes, or None."""
-    if owner is algorithm and name in STATIC_FIELDS:
-        return STATIC_FIELDS[name]
-    return static_reason(owner, name)
-
-
-def _static_names(algorithm) -> list[str]:
-    names = {path.rsplit(".", 1)[-1] for path in static_fields(algorithm)}
-    return sorted(names | {name for name in STATIC_FIELDS if hasattr(algorithm, name)})
-
-
 def _numeric_kind(owner, name: str) -> type | None:
     """int or float if the dataclass field ``name`` of ``owner`` holds a number (or may: an optional
     number now None), else None."""
@@ -145,11 +121,11 @@ def field_kind(algorithm, axis: SweepAxis) -> type:
     name = parts[-1]
     if not dataclasses.is_dataclass(owner) or name not in {f.name for f in dataclasses.fields(owner)}:
         raise ValueError(f"cannot sweep {axis.field!r}: no such config field (`snnrl config show` lists them)")
-    reason = _static_reason(algorithm, owner, name)
+    reason = static_reason(owner, name)
     if reason is not None:
         raise ValueError(
             f"cannot sweep {axis.field!r}: it is {reason}, which must be the same for the whole compiled "
-            f"program; run one experiment per value. Static fields: {', '.join(_static_names(algorithm))}"
+            f"program; run one experiment per value. Static fields: {', '.join(sorted(static_fields(algorithm)))}"
         )
     kind = _numeric_kind(owner, name)
     if kind is None:

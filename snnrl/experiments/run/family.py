@@ -2,7 +2,8 @@
 REINFORCE, e-prop actor-critic, DQN) with a spiking network or an MLP for many seeds, and write a results
 folder as ``snnrl train`` does: ``config.json``, ``metrics.npz`` (per seed and update), ``returns.csv``,
 ``summary.json`` (with the run's provenance: library versions, git commit, host, start time, wall seconds),
-written atomically, the folder locked against a second writer. ``--set`` / ``--net`` values are parsed as
+written atomically, the folder's life (lock, refusal of a folder holding a run, clean-up of a refused run)
+that of ``snnrl train`` (results_folder). ``--set`` / ``--net`` values are parsed as
 ``snnrl train --set`` parses them (config_io.parse_assignments: 1e-3 is a float, true a bool).
 
     snnrl algo ppo --env gymnax:CartPole-v1 --seeds 4 --out runs/ppo \\
@@ -96,38 +97,31 @@ def run_family(
     settings: list[str],
     network: list[str],
 ) -> dict[str, Any]:
-    """Train ``algorithm`` for ``seeds`` seeds into the results folder ``out`` (with ``resume``, the
-    folder's own config is used and the other arguments are ignored) and return its summary. ValueError for
-    bad usage or input (a folder that holds another run or no checkpoint to resume, a bad setting, a locked
+    """Train ``algorithm`` for ``seeds`` seeds into the results folder ``out`` (experiments/run/results_folder:
+    locked, a fresh run refused where results lie, a refused run leaves no folder behind) and return its
+    summary. With ``resume`` the folder's own config is used (env, seeds, seed and chunks are ignored; an
+    ``algorithm`` or a setting that differs from the stored run's is refused naming the fields). ValueError
+    for bad usage or input (a folder that holds another run or no checkpoint to resume, a bad setting, a locked
     folder, a run that does not fit); FloatingPointError when a loss became NaN (the checkpoint of the last
     good chunk is kept)."""
     import jax
 
     from snnrl.algorithms.family.chunked import run_chunked
-    from snnrl.algorithms.family.networks import NetworkConfig
-    from snnrl.algorithms.family.registry import algorithm_config
     from snnrl.core.storage import write_json
-    from snnrl.experiments.config.files import parse_assignments
-    from snnrl.experiments.run.lock import FolderLockedError, folder_lock
     from snnrl.experiments.run.provenance import run_provenance
+    from snnrl.experiments.run.results_folder import results_folder
 
     config_path = out / "config.json"
-    if resume != (out / "checkpoint.npz").exists():
-        reason = "has no checkpoint to resume" if resume else "holds a run; continue it with --resume"
-        raise ValueError(f"{out} {reason}")
-    try:
-        if resume:
-            algorithm, seeds, seed, chunks, config = config_from_file(config_path)
-        else:
-            net = NetworkConfig(**parse_assignments(network))
-            config = algorithm_config(algorithm, env=env, network=net, **parse_assignments(settings))
-    except (TypeError, ValueError, KeyError) as error:
-        raise ValueError(str(error)) from error
     provenance = run_provenance()
     started = time.perf_counter()
     try:
-        with folder_lock(out):
-            if not resume:
+        with results_folder(out, resume):
+            if resume and not (out / "checkpoint.npz").exists():
+                raise ValueError(f"{out} has no checkpoint to resume")
+            if resume:
+                algorithm, seeds, seed, chunks, config = _resumed(out, algorithm, settings, network)
+            else:
+                config = _requested(algorithm, env, settings, network)
                 stored = {"algorithm": algorithm, "seeds": seeds, "seed": seed, "chunks": chunks}
                 write_json(config_path, {**stored, "config": dataclasses.asdict(config)})
             run_id = hashlib.sha256(config_path.read_bytes()).hexdigest()[:16]
@@ -136,5 +130,45 @@ def run_family(
             )
             provenance["wall_seconds"] = time.perf_counter() - started  # of this call (a resumed run: the rest)
             return write_results(out, algorithm, config, metrics, provenance)
-    except (MemoryError, FolderLockedError) as error:
+    except (MemoryError, FileExistsError) as error:  # FolderLockedError is one: another writer, or results
         raise ValueError(str(error)) from error
+
+
+def _requested(algorithm: str, env: str, settings: list[str], network: list[str]) -> Any:
+    """The config of a fresh run (ValueError for a bad setting)."""
+    from snnrl.algorithms.family.networks import NetworkConfig
+    from snnrl.algorithms.family.registry import algorithm_config
+    from snnrl.experiments.config.files import parse_assignments
+
+    try:
+        net = NetworkConfig(**parse_assignments(network))
+        return algorithm_config(algorithm, env=env, network=net, **parse_assignments(settings))
+    except (TypeError, ValueError, KeyError) as error:
+        raise ValueError(str(error)) from error
+
+
+def _resumed(out: Path, algorithm: str, settings: list[str], network: list[str]) -> tuple[str, int, int, int, Any]:
+    """(algorithm, seeds, seed, chunks, config) of the run stored in ``out``; ValueError naming every field
+    in which the algorithm given or a --set / --net value differs from it (a resumed run is the same run)."""
+    from snnrl.experiments.config.files import parse_assignments
+    from snnrl.experiments.config.run_identity import differing_fields
+
+    try:
+        stored_algorithm, seeds, seed, chunks, config = config_from_file(out / "config.json")
+        requested = dataclasses.replace(
+            config,
+            network=dataclasses.replace(config.network, **parse_assignments(network)),
+            **parse_assignments(settings),
+        )
+    except (TypeError, ValueError, KeyError) as error:
+        raise ValueError(str(error)) from error
+    differences = differing_fields(
+        {"algorithm": stored_algorithm, "config": dataclasses.asdict(config)},
+        {"algorithm": algorithm, "config": dataclasses.asdict(requested)},
+    )
+    if differences:
+        raise ValueError(
+            f"--resume continues the run stored in {out}; these settings differ (stored != requested): "
+            f"{'; '.join(differences)}"
+        )
+    return stored_algorithm, seeds, seed, chunks, config

@@ -22,23 +22,22 @@ import numpy as np
 from snnrl import __version__
 from snnrl.algorithms.dreaming.hidden_layers import board_session
 from snnrl.algorithms.dreaming.learner import Learner
-from snnrl.core.storage import remove_temporaries, write_atomic, write_json, write_npz
+from snnrl.core.storage import write_atomic, write_json, write_npz
 from snnrl.experiments.config.experiment import ExperimentConfig
 from snnrl.experiments.config.run_identity import check_same_run
 from snnrl.experiments.run.checkpoint import (
     CHECKPOINT,
     METRIC_NAMES,
     RunState,
-    check_no_results,
     check_resumable_without_checkpoint,
     load_checkpoint,
     save_checkpoint,
 )
-from snnrl.experiments.run.lock import folder_lock
 from snnrl.experiments.run.loggers import ChunkCallback
 from snnrl.experiments.run.preflight import check_chip, check_out_folder
 from snnrl.experiments.run.progress import ProgressReporter
 from snnrl.experiments.run.provenance import run_provenance
+from snnrl.experiments.run.results_folder import results_folder
 from snnrl.experiments.run.signals import raise_if_terminated, sigterm_raises
 from snnrl.experiments.run.sweep_results import member_column, member_label, sweep_csv, sweep_table
 from snnrl.experiments.train.distributed import all_or_none, gather, is_leader
@@ -245,7 +244,6 @@ def _open_run(config: ExperimentConfig | None, folder: Path, resume: bool):
         config, env, env_params = prepare(requested, environment_of=stored)
         check_same_run(stored, config, str(folder))
     else:
-        check_no_results(folder)
         config, env, env_params = prepare(config)
     check_learners_fit(config, _device_count(config))
     if resume and (folder / CHECKPOINT).exists():
@@ -303,8 +301,8 @@ def run_experiment(
 ) -> dict:
     """Run ``config`` into ``folder``, or with resume=True continue the run stored there (its config.json
     is used; ``config`` may be None, or the stored config with more ``games`` to extend the run). Holds
-    the folder's lock throughout (FolderLockedError if another process writes there). Returns the summary
-    dict. After every chunk, before its checkpoint is written, each of ``callbacks`` is called with
+    the folder's lock throughout (results_folder: FolderLockedError if another process writes there). Returns the
+    summary dict. After every chunk, before its checkpoint is written, each of ``callbacks`` is called with
     (games done, the chunk's metrics as name -> (R, games in chunk) NumPy arrays, the run's config): an
     exception there stops the run with the previous checkpoint kept, and a resumed run calls them again
     for the games after its checkpoint (see loggers). Bad input (folder, config, a checkpoint of another run, a
@@ -330,8 +328,7 @@ def run_experiment(
             else:
                 check_chip(config)
             if leader:
-                held.enter_context(folder_lock(folder))
-                remove_temporaries(folder)
+                held.enter_context(results_folder(folder, resume))
             config, env, env_params, state = _open_run(config, folder, resume)
             _check_distributable(config, env)
             sharding = realization_sharding(config)

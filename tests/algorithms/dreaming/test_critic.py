@@ -17,7 +17,7 @@ from snnrl.experiments.config.overrides import apply_overrides
 from snnrl.experiments.run.runner import run_experiment
 from tests.algorithms.dreaming.test_game import ENV, ENV_PARAMS, small_config
 
-CRITIC_DREAMS = dict(dream_start="visited", dreams_per_game=3, dream_continues_policy_trace=False)
+CRITIC_DREAMS = dict(dream=dict(start="visited", per_game=3, continues_policy_trace=False))
 
 
 def _lambda_return_by_definition(rewards, values, gamma, lam, bootstrap):
@@ -123,8 +123,8 @@ def test_the_critic_learns_on_real_games_and_the_agent_learns_from_its_advantage
 
 def test_a_run_with_a_critic_resumes_to_the_uninterrupted_result(tmp_path):
     config = apply_overrides(preset("dreaming"), env="pong", games=2, realizations=2, chunk_games=1, neurons=40)
-    algorithm = config.algorithm.replace(
-        awake_steps=8, dream_steps=4, agent_learning_start=0, imagined_baseline="none", model_warmup_steps=3
+    algorithm = config.algorithm.replace(awake_steps=8, agent_learning_start=0, model_warmup_steps=3).with_dream(
+        steps=4, baseline="none"
     )
     algorithm = algorithm.replace(critic=CriticConfig(real_baseline=True, bootstrap_dreams=True, learns_in_dreams=True))
     config = config.replace(algorithm=algorithm)
@@ -155,9 +155,13 @@ def test_a_run_with_a_critic_resumes_to_the_uninterrupted_result(tmp_path):
         ({}, dict(return_normalization=True), "do nothing while the critic is unused"),
         ({}, dict(real_baseline=True, learns_in_dreams=True), "set critic.bootstrap_dreams=true"),
         (dict(mode="none"), dict(bootstrap_dreams=True), "needs mode='dream'"),
-        ({}, dict(bootstrap_dreams=True), "needs dream_continues_policy_trace=False"),
-        ({**CRITIC_DREAMS, "imagined_baseline": "dream_mean"}, dict(bootstrap_dreams=True), "imagined_baseline='none'"),
-        ({**CRITIC_DREAMS, "dream_length": 5}, dict(bootstrap_dreams=True), "needs dream_length=None"),
+        ({}, dict(bootstrap_dreams=True), "needs dream.continues_policy_trace=False"),
+        (
+            dict(dream={**CRITIC_DREAMS["dream"], "baseline": "dream_mean"}),
+            dict(bootstrap_dreams=True),
+            "baseline='none'",
+        ),
+        (dict(dream={**CRITIC_DREAMS["dream"], "length": 5}), dict(bootstrap_dreams=True), "needs dream.length=None"),
         ({}, dict(real_baseline=True, lam=1.5), "lam must"),
         ({}, dict(real_baseline=True, learning_rate=0.0), "learning_rate must"),
     ],

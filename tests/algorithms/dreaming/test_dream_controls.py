@@ -1,6 +1,6 @@
 """Controls for claims about dreaming (DESIGN section 7): the baseline with as many optimizer steps per game as
 a dreaming arm takes (awake_updates_per_game), and dreams whose predicted rewards lose their information
-(imagined_reward_control 'shuffle' / 'noise') while every imagined optimizer step stays."""
+(dream.reward_control 'shuffle' / 'noise') while every imagined optimizer step stays."""
 
 import functools
 
@@ -62,16 +62,14 @@ def test_a_swept_number_of_awake_updates_is_traced_and_equals_the_fixed_one():
 
 @functools.cache
 def _dream_game(control: str):
-    config = small_config(
-        dream_start="visited", dreams_per_game=3, imagined_baseline="dream_mean", imagined_reward_control=control
-    )
+    config = small_config(dream=dict(start="visited", per_game=3, baseline="dream_mean", reward_control=control))
     learner = init_learner(jax.random.key(0), config)
     return jax.jit(lambda l, k: play_game(config, ENV, ENV_PARAMS, l, k))(learner, jax.random.key(7))
 
 
 def test_shuffled_rewards_are_the_same_values_in_another_order():
-    config = small_config(dreams_per_game=3, dream_length=6, imagined_reward_control="shuffle")
-    rewards = jax.random.normal(jax.random.key(1), (3, config.dream_steps))
+    config = small_config(dream=dict(per_game=3, length=6, reward_control="shuffle"))
+    rewards = jax.random.normal(jax.random.key(1), (3, config.dream.steps))
     shuffled = np.asarray(controlled_rewards(config, rewards, jax.random.key(2)))
     counted, raw = shuffled[:, :6], np.asarray(rewards)
     np.testing.assert_array_equal(np.sort(counted.ravel()), np.sort(raw[:, :6].ravel()))
@@ -82,12 +80,12 @@ def test_shuffled_rewards_are_the_same_values_in_another_order():
 
 
 def test_noise_rewards_match_the_mean_and_spread_and_nothing_else():
-    config = small_config(dreams_per_game=4, imagined_reward_control="noise")
-    rewards = 0.3 + 0.1 * jax.random.normal(jax.random.key(1), (4, config.dream_steps))
+    config = small_config(dream=dict(per_game=4, reward_control="noise"))
+    rewards = 0.3 + 0.1 * jax.random.normal(jax.random.key(1), (4, config.dream.steps))
     noisy = np.asarray(controlled_rewards(config, rewards, jax.random.key(2)))
     assert noisy.shape == rewards.shape and not np.isin(noisy, np.asarray(rewards)).any()
     assert abs(noisy.mean() - 0.3) < 0.08 and 0.05 < noisy.std() < 0.2
-    constant = jnp.full((4, config.dream_steps), 0.25)
+    constant = jnp.full((4, config.dream.steps), 0.25)
     np.testing.assert_allclose(np.asarray(controlled_rewards(config, constant, jax.random.key(2))), 0.25)
 
 
@@ -108,10 +106,10 @@ def test_a_controlled_dream_keeps_its_optimizer_steps_and_changes_what_the_agent
     ("changes", "message"),
     [
         (dict(awake_updates_per_game=0), "awake_updates_per_game must be an integer >= 1"),
-        (dict(imagined_reward_control="reverse"), "imagined_reward_control='reverse' is not allowed"),
-        (dict(mode="none", imagined_reward_control="shuffle"), "mode 'none' has none"),
-        (dict(mode="plan", imagined_reward_control="noise"), "mode 'plan' has none"),
-        (dict(dream_length=1, imagined_reward_control="shuffle"), "at least two imagined rewards"),
+        (dict(dream=dict(reward_control="reverse")), "reward_control='reverse' is not allowed"),
+        (dict(mode="none", dream=dict(reward_control="shuffle")), "mode 'none' has none"),
+        (dict(mode="plan", dream=dict(reward_control="noise")), "mode 'plan' has none"),
+        (dict(dream=dict(length=1, reward_control="shuffle")), "at least two imagined rewards"),
     ],
 )
 def test_bad_controls_are_refused_naming_the_field(changes, message):

@@ -20,7 +20,7 @@ from tests.algorithms.dreaming.test_game import ENV, ENV_PARAMS, small_config
 @functools.cache
 def visited_game():
     """One game with three 10-step dreams per game from visited states and the dream-mean baseline."""
-    config = small_config(dream_start="visited", dreams_per_game=3, imagined_baseline="dream_mean")
+    config = small_config(dream=dict(start="visited", per_game=3, baseline="dream_mean"))
     learner = init_learner(jax.random.key(0), config)
     final, metrics, record = jax.jit(lambda l, k: play_game(config, ENV, ENV_PARAMS, l, k))(learner, jax.random.key(7))
     return config, final, metrics, record
@@ -29,7 +29,7 @@ def visited_game():
 def test_a_visited_dream_starts_at_a_real_step_after_replaying_the_steps_before_it():
     config, final, _, record = visited_game()
     awake = np.asarray(record.awake.observation)
-    for dream_index in range(config.dreams_per_game):
+    for dream_index in range(config.dream.per_game):
         start = np.asarray(record.dream.imagined.observations[dream_index, 0])
         matches = [t for t in range(config.awake_steps) if np.array_equal(awake[t], start)]
         assert matches, "the dream must start from an observation of the awake game"
@@ -47,7 +47,7 @@ def test_a_visited_dream_starts_at_a_real_step_after_replaying_the_steps_before_
 def test_several_dreams_per_game_run_side_by_side_from_their_own_starts():
     config, _, metrics, record = visited_game()
     observations = np.asarray(record.dream.imagined.observations)
-    assert observations.shape == (3, config.dream_steps, config.world_model.n_state)
+    assert observations.shape == (3, config.dream.steps, config.world_model.n_state)
     assert len({tuple(o) for o in observations[:, 0]}) > 1, "dreams must start from different visited states"
     assert np.isfinite(np.asarray(metrics.imagined_return))
 
@@ -55,7 +55,7 @@ def test_several_dreams_per_game_run_side_by_side_from_their_own_starts():
 def test_the_dream_mean_baseline_leaves_zero_mean_rewards_at_every_step():
     config, _, _, record = visited_game()
     rewards = np.asarray(_dream_rewards(config, record.dream.imagined))
-    assert rewards.shape == (3, config.dream_steps)
+    assert rewards.shape == (3, config.dream.steps)
     np.testing.assert_allclose(rewards.sum(axis=0), 0.0, atol=1e-6)
     raw = np.asarray(record.dream.imagined.rewards)
     np.testing.assert_allclose(rewards, raw - raw.mean(axis=0), atol=1e-6)
@@ -63,24 +63,24 @@ def test_the_dream_mean_baseline_leaves_zero_mean_rewards_at_every_step():
 
 def test_a_dream_counts_only_up_to_its_first_step_out_of_range():
     config, _, _, record = visited_game()
-    config = config.replace(dream_stop="out_of_range", imagined_baseline="none")
+    config = config.with_dream(stop="out_of_range", baseline="none")
     observations = np.array(record.dream.imagined.observations[0])
     observations[4, 0] = 1.5  # step 4 leaves [0, 1]
     one_dream = jax.tree.map(lambda leaf: leaf[0], record.dream.imagined)
-    ones = jnp.ones(config.dream_steps)
+    ones = jnp.ones(config.dream.steps)
     rewards = np.asarray(
         _dream_rewards(config, one_dream.replace(observations=jnp.asarray(observations), rewards=ones))
     )
     inside = np.all((observations >= 0) & (observations <= 1), axis=-1)
     first_out = int(np.argmin(inside))
     assert first_out <= 4
-    np.testing.assert_array_equal(rewards, (np.arange(config.dream_steps) < first_out).astype(float))
+    np.testing.assert_array_equal(rewards, (np.arange(config.dream.steps) < first_out).astype(float))
 
 
 @functools.cache
 def model_error_game(threshold: float):
     """One game whose dream stops where the model's replay of the real game errs by more than ``threshold``."""
-    config = small_config(dream_stop="model_error", dream_error_threshold=threshold)
+    config = small_config(dream=dict(stop="model_error", error_threshold=threshold))
     learner = init_learner(jax.random.key(0), config)
     final, _, record = jax.jit(lambda l, k: play_game(config, ENV, ENV_PARAMS, l, k))(learner, jax.random.key(7))
     return config, learner, final, record
@@ -91,9 +91,9 @@ def test_the_model_error_replays_the_real_game_from_its_first_observation():
     key = jax.random.key(3)
     errors, trusted = model_error_steps(config, final, record.awake, record.warmup, record.awake.observation[0], key)
     errors, trusted = np.asarray(errors), np.asarray(trusted)
-    assert errors.shape == trusted.shape == (config.dream_steps,)
+    assert errors.shape == trusted.shape == (config.dream.steps,)
     assert errors[0] == 0.0 and np.all(errors[1:] > 0.0)  # the replay starts on the real observation, then errs
-    np.testing.assert_array_equal(trusted, np.cumprod(errors <= config.dream_error_threshold))
+    np.testing.assert_array_equal(trusted, np.cumprod(errors <= config.dream.error_threshold))
     # The replay is the world model alone: the agent's random numbers do not change it.
     again = np.asarray(
         model_error_steps(config, final, record.awake, record.warmup, record.awake.observation[0], key)[0]
@@ -101,18 +101,18 @@ def test_the_model_error_replays_the_real_game_from_its_first_observation():
     np.testing.assert_array_equal(errors, again)
     # A dream forced onto the real actions from the same start is that replay (same key, same numbers).
     start_observation = record.awake.observation[0]
-    forced = config.replace(dream_stop="never")
+    forced = config.with_dream(stop="never")
     replay, _ = dream(
         forced,
         final,
         record.warmup.observations,
         start_observation,
         key,
-        record.awake.agent.action[: config.dream_steps],
+        record.awake.agent.action[: config.dream.steps],
     )
     np.testing.assert_allclose(
         np.mean(
-            np.abs(np.asarray(replay.observations) - np.asarray(record.awake.observation[: config.dream_steps])),
+            np.abs(np.asarray(replay.observations) - np.asarray(record.awake.observation[: config.dream.steps])),
             axis=-1,
         ),
         errors,
@@ -131,9 +131,9 @@ def test_a_dream_counts_only_while_the_model_replays_the_real_game_well():
     assert not np.allclose(np.asarray(strict.weights.readout), np.asarray(reference.weights.readout))
     rewards = np.asarray(
         _dream_rewards(
-            never.replace(dream_stop="model_error"),
+            never.with_dream(stop="model_error"),
             model_error_game(1e-9)[3].dream.imagined,
-            jnp.eye(never.dream_steps)[0],
+            jnp.eye(never.dream.steps)[0],
         )
     )
     assert np.all(rewards[1:] == 0.0)
@@ -150,7 +150,7 @@ def two_games(config: DreamingConfig):
 def test_a_separate_dream_optimizer_steps_its_own_adam_state():
     shared = two_games(small_config())
     assert shared.dream_opt_state is None
-    separate = two_games(small_config(dream_optimizer="separate"))
+    separate = two_games(small_config(dream=dict(optimizer="separate")))
     counts = lambda state: {int(leaf) for leaf in jax.tree.leaves(state) if np.ndim(leaf) == 0}  # noqa: E731
     # Awake updates from game 1 on (official), a dream update every game: 1 and 2 steps, or 3 in one state.
     assert counts(separate.agent_opt_state) == {1} and counts(separate.dream_opt_state) == {2}
@@ -160,13 +160,13 @@ def test_a_separate_dream_optimizer_steps_its_own_adam_state():
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        (dict(imagined_baseline="dream_mean"), "needs dreams_per_game >= 2"),
-        (dict(dreams_per_game=0), "dreams_per_game must be an integer >= 1"),
-        (dict(dream_start="anywhere"), "dream_start='anywhere' is not allowed"),
-        (dict(dream_optimizer="own"), "dream_optimizer='own' is not allowed"),
-        (dict(dream_stop="sometimes"), "dream_stop='sometimes' is not allowed"),
-        (dict(dream_stop="model_error", dream_steps=21), "dream_steps=21 is longer than the game"),
-        (dict(dream_error_threshold=0.0), "dream_error_threshold must be"),
+        (dict(dream=dict(baseline="dream_mean")), "needs per_game >= 2"),
+        (dict(dream=dict(per_game=0)), "DreamOptions.per_game must be an integer >= 1"),
+        (dict(dream=dict(start="anywhere")), "DreamOptions.start='anywhere' is not allowed"),
+        (dict(dream=dict(optimizer="own")), "DreamOptions.optimizer='own' is not allowed"),
+        (dict(dream=dict(stop="sometimes")), "DreamOptions.stop='sometimes' is not allowed"),
+        (dict(dream=dict(stop="model_error", steps=21)), "dream.steps=21 is longer than the game"),
+        (dict(dream=dict(error_threshold=0.0)), "DreamOptions.error_threshold must be"),
     ],
 )
 def test_bad_dream_options_are_refused_naming_the_field(changes, message):

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from snnrl.algorithms.dreaming.config import DreamingConfig
+from snnrl.algorithms.dreaming.dream_options import DreamOptions
 from snnrl.algorithms.dreaming.game import play_game
 from snnrl.algorithms.dreaming.learner import init_learner
 from snnrl.core.lif_config import LIFConfig
@@ -17,7 +18,7 @@ from snnrl.models.world_model import WorldModelConfig
 ENV, ENV_PARAMS = gymnax.make("CartPole-v1")
 
 
-def small_config(**changes) -> DreamingConfig:
+def small_config(dream=(), **changes) -> DreamingConfig:
     # CartPole's observations are ~0.05: a higher rest potential keeps the small networks spiking.
     lif = LIFConfig(n_neurons=40, v_rest=2.0)
     agent = AgentConfig(lif=lif.replace(tau_readout=1.0), n_actions=2)
@@ -26,12 +27,11 @@ def small_config(**changes) -> DreamingConfig:
         agent=agent,
         world_model=model,
         awake_steps=20,
-        dream_steps=10,
         n_fut=2,
         agent_learning_start=0,
         model_warmup_steps=3,
     )
-    return DreamingConfig(**{**base, **changes})
+    return DreamingConfig(**{**base, **changes}, dream=DreamOptions(**{"steps": 10, **dict(dream)}))
 
 
 @functools.cache
@@ -131,8 +131,8 @@ def test_world_model_reward_prediction_error_falls(model_update):
 
 
 def test_dream_start_random_differs_from_reset():
-    _, reset_learner, _ = play(small_config(dream_start="reset"), games=2)
-    _, random_learner, _ = play(small_config(dream_start="random"), games=2)
+    _, reset_learner, _ = play(small_config(dream=dict(start="reset")), games=2)
+    _, random_learner, _ = play(small_config(dream=dict(start="random")), games=2)
     assert changed(reset_learner.agent.weights, random_learner.agent.weights)
 
 
@@ -168,10 +168,10 @@ def test_values_the_official_codes_never_had_are_rejected_naming_the_field():
         small_config(awake_updates_from_game=-1)
     with pytest.raises(ValueError, match="model_warmup_steps is 0"):
         small_config(model_warmup_steps=0)
-    with pytest.raises(ValueError, match="dream_eligibility_reset needs a recurrent agent"):
+    with pytest.raises(ValueError, match="dream.eligibility_reset needs a recurrent agent"):
         DreamingConfig(
             agent=NeuromorphicAgentConfig(),
             world_model=NeuromorphicWorldModelConfig(),
             model_warmup_steps=0,
-            dream_model_warmup=False,
+            dream=DreamOptions(model_warmup=False),
         )

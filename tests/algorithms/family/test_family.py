@@ -93,14 +93,22 @@ def test_cli_writes_a_results_folder(monkeypatch, tmp_path):
     assert "git_commit" in summary and summary["started_at"].endswith("+00:00")
     assert int(np.load(out / "checkpoint.npz")["done"]) == 5
     again = CliRunner().invoke(app, ["algo", "ppo", "--out", str(out)])
-    assert again.exit_code == 2 and "continue it with --resume" in again.output
+    assert again.exit_code == 2 and "pass --resume to continue it" in again.output
+    changed = CliRunner().invoke(app, ["algo", "ppo", "--out", str(out), "--resume", "--set", "lr=0.02"])
+    assert changed.exit_code == 2 and "config.lr: 0.01 != 0.02" in changed.output
+    other = CliRunner().invoke(app, ["algo", "dqn", "--out", str(out), "--resume"])
+    assert other.exit_code == 2 and "algorithm: 'ppo' != 'dqn'" in other.output
     resumed = CliRunner().invoke(app, ["algo", "ppo", "--out", str(out), "--resume"])  # finished: results rewritten
     assert resumed.exit_code == 0 and json.loads((out / "summary.json").read_text())["seeds"] == 2
+    (out / "checkpoint.npz").unlink()  # a finished run without its checkpoint is a run all the same
+    without = CliRunner().invoke(app, ["algo", "ppo", "--out", str(out)])
+    assert without.exit_code == 2 and "already holds a run (metrics.npz, returns.csv, summary.json)" in without.output
 
 
 def test_cli_exit_codes_for_bad_input_and_nan(monkeypatch, tmp_path):
     bad = CliRunner().invoke(app, ["algo", "ppo", "--out", str(tmp_path / "a"), "--set", "gamma=2"])
     assert bad.exit_code == 2 and "PPOConfig.gamma" in bad.output
+    assert not (tmp_path / "a").exists()  # a refused run leaves no folder behind
     continuous = CliRunner().invoke(app, ["algo", "ppo", "--out", str(tmp_path / "b"), "--env", "gymnax:Pendulum-v1"])
     assert continuous.exit_code == 2 and "discrete action space" in continuous.output
     fake(monkeypatch, float("inf"))
@@ -109,6 +117,7 @@ def test_cli_exit_codes_for_bad_input_and_nan(monkeypatch, tmp_path):
     assert int(np.load(tmp_path / "c" / "checkpoint.npz")["done"]) == 3  # updates 0-2 kept
     missing = CliRunner().invoke(app, ["algo", "ppo", "--out", str(tmp_path / "d"), "--resume"])
     assert missing.exit_code == 2 and "no checkpoint" in missing.output
+    assert not (tmp_path / "d").exists()
     with folder_lock(tmp_path / "e"):  # another run writes there
         locked = CliRunner().invoke(app, ["algo", "ppo", "--out", str(tmp_path / "e")])
     assert locked.exit_code == 2 and "in use by another run" in locked.output

@@ -25,7 +25,8 @@ DREAM_STEPS = 12
 def small_run(folder, **changes):
     config = apply_overrides(preset("demo"), neurons=30, games=2, realizations=2, chunk_games=2, mode="dream")
     config = config.replace(
-        algorithm=config.algorithm.replace(awake_steps=20, dream_steps=DREAM_STEPS, agent_learning_start=0), **changes
+        algorithm=config.algorithm.replace(awake_steps=20, agent_learning_start=0).with_dream(steps=DREAM_STEPS),
+        **changes,
     )
     run_experiment(config, folder, show_progress=False)
     return folder

@@ -161,7 +161,7 @@ def test_switching_a_network_kind_starts_from_that_kinds_defaults():
         assignments=[
             "agent.kind=neuromorphic",
             "world_model.kind=neuromorphic",
-            "dream_eligibility_reset=false",
+            "dream.eligibility_reset=false",
             "agent.hidden.n_hidden=40",
         ],
     )

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from snnrl.algorithms.dreaming.config import DreamingConfig
+from snnrl.algorithms.dreaming.dream_options import DreamOptions
 from snnrl.core import eprop
 from snnrl.core.lif_config import LIFConfig
 from snnrl.core.population import PopulationCodeConfig, action_rates, variable_rates
@@ -49,9 +50,9 @@ BAD_CONFIGS = [
     (lambda: NeuromorphicAgentConfig(readout_std=-1.0), "NeuromorphicAgentConfig.readout_std"),
     (lambda: NeuromorphicAgentConfig(trace_decay=2.0), "NeuromorphicAgentConfig.trace_decay"),
     (lambda: NeuromorphicAgentConfig(lr_decay_updates=0), "NeuromorphicAgentConfig.lr_decay_updates"),
-    (lambda: DreamingConfig(clip_dream_state="yes"), "DreamingConfig.clip_dream_state"),
+    (lambda: DreamingConfig(dream=DreamOptions(clip_state="yes")), "DreamOptions.clip_state"),
     (lambda: DreamingConfig(model_learning_stop=1.5), "DreamingConfig.model_learning_stop"),
-    (lambda: DreamingConfig(dream_lr_scale=math.inf), "DreamingConfig.dream_lr_scale"),
+    (lambda: DreamingConfig(dream=DreamOptions(lr_scale=math.inf)), "DreamOptions.lr_scale"),
     (lambda: DreamingConfig(mode="plan", n_fut=101), "DreamingConfig.n_fut"),
     (lambda: DreamingConfig(agent=LIFConfig()), "DreamingConfig.agent"),
     (lambda: ExperimentConfig(seed=2**32), "ExperimentConfig.seed"),
@@ -185,10 +186,10 @@ FIELDS = (
     "chunk_games",
     "algorithm.mode",
     "algorithm.n_fut",
-    "algorithm.dream_steps",
-    "algorithm.clip_dream_state",
+    "algorithm.dream.steps",
+    "algorithm.dream.clip_state",
     "algorithm.model_learning_stop",
-    "algorithm.dream_lr_scale",
+    "algorithm.dream.lr_scale",
     "algorithm.agent.beta",
     "algorithm.agent.trace_decay",
     "algorithm.agent.readout_std",

@@ -18,7 +18,7 @@ def test_the_dreaming_preset_differs_from_official_only_in_how_the_model_is_used
     dreaming, official = flatten(preset("dreaming").to_dict()), flatten(preset("official").to_dict())
     differing = {key for key in dreaming.keys() | official.keys() if dreaming.get(key) != official.get(key)}
     assert differing - {"preset"} <= {f"algorithm.{field}" for field in MODEL_USE_FIELDS}
-    assert "algorithm.dream_start" in differing  # it is not the official preset under another name
+    assert "algorithm.dream.start" in differing  # it is not the official preset under another name
 
 
 def small_baseline(name: str):

@@ -149,28 +149,28 @@ def test_resume_refuses_a_checkpoint_of_another_run_naming_the_fields(tmp_path, 
 
 
 def test_a_checkpoint_written_before_an_option_existed_still_resumes(tmp_path, finished, longer):
-    """An option added later (here dream_error_threshold) takes its default: the older run is the same run,
+    """An option added later (here dream.error_threshold) takes its default: the older run is the same run,
     unless the option is set to something else."""
     folder, config = finished
     old = copy_of(folder, tmp_path / "old")
     arrays = read_npz(old / CHECKPOINT)
     identity = json.loads(str(arrays["meta_identity"]))
-    del identity["algorithm"]["dream_error_threshold"]  # as a version without the option wrote it
+    del identity["algorithm"]["dream"]["error_threshold"]  # as a version without the option wrote it
     text = json.dumps(identity, sort_keys=True, separators=(",", ":"))
     arrays.update(
         meta_identity=np.asarray(text), meta_identity_hash=np.asarray(hashlib.sha256(text.encode()).hexdigest())
     )
     write_npz(old / CHECKPOINT, arrays)
     stored = json.loads((old / "config.json").read_text())
-    del stored["experiment"]["algorithm"]["dream_error_threshold"]
+    del stored["experiment"]["algorithm"]["dream"]["error_threshold"]
     (old / "config.json").write_text(json.dumps(stored))
     other = copy_of(old, tmp_path / "other")
     run_experiment(config.replace(games=4), old, resume=True, show_progress=False)
     for name in METRIC_NAMES:
         np.testing.assert_array_equal(metrics_of(old)[name], metrics_of(longer)[name])
-    stored["experiment"]["algorithm"]["dream_error_threshold"] = 0.5  # the option set: another run
+    stored["experiment"]["algorithm"]["dream"]["error_threshold"] = 0.5  # the option set: another run
     (other / "config.json").write_text(json.dumps(stored))
-    with pytest.raises(ValueError, match=r"belongs to another run.*dream_error_threshold: '\(absent\)' != 0.5"):
+    with pytest.raises(ValueError, match=r"belongs to another run.*dream.error_threshold: '\(absent\)' != 0.5"):
         run_experiment(None, other, resume=True, show_progress=False)
 
 

@@ -131,7 +131,9 @@ def test_a_neuromorphic_run_resumes_to_the_uninterrupted_result(tmp_path):
     from snnrl.experiments.config.overrides import apply_overrides
 
     config = apply_overrides(preset("neuromorphic"), env="pong", games=2, realizations=2, chunk_games=1, neurons=60)
-    config = config.replace(algorithm=config.algorithm.replace(awake_steps=8, dream_steps=4, agent_learning_start=0))
+    config = config.replace(
+        algorithm=config.algorithm.replace(awake_steps=8, agent_learning_start=0).with_dream(steps=4)
+    )
     run_experiment(config.replace(games=1), tmp_path / "resumed", show_progress=False)
     stored = json.loads((tmp_path / "resumed" / "config.json").read_text())
     stored["experiment"]["games"] = 2

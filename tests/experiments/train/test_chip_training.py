@@ -37,7 +37,7 @@ def chip_config(realizations: int = 2, games: int = 2, **hidden):
         chunk_games=1,
         **{"backend": "dynapse1", **hidden},
     )
-    return config.replace(algorithm=config.algorithm.replace(awake_steps=6, dream_steps=3, agent_learning_start=0))
+    return config.replace(algorithm=config.algorithm.replace(awake_steps=6, agent_learning_start=0).with_dream(steps=3))
 
 
 def test_a_board_holds_four_realizations_of_the_study(fake_board):

@@ -44,7 +44,7 @@ TINY = [
     "--chunk-games",
     "1",
     "awake_steps=20",
-    "dream_steps=10",
+    "dream.steps=10",
     "agent_learning_start=0",
 ]
 

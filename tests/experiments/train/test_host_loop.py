@@ -15,7 +15,9 @@ def test_ale_host_run_equals_jax_pong_run(tmp_path, pipeline):
     loop does."""
     config = apply_overrides(preset("demo"), neurons=40, games=2, realizations=2, chunk_games=2)
     config = config.replace(observation=config.observation.replace(pipeline=pipeline))
-    config = config.replace(algorithm=config.algorithm.replace(awake_steps=60, dream_steps=20, agent_learning_start=0))
+    config = config.replace(
+        algorithm=config.algorithm.replace(awake_steps=60, agent_learning_start=0).with_dream(steps=20)
+    )
     run_experiment(config.replace(env="pong"), tmp_path / "jax", show_progress=False)
     run_experiment(config.replace(env="ale:pong"), tmp_path / "ale", show_progress=False)
     with np.load(tmp_path / "jax" / "metrics.npz") as jax_run, np.load(tmp_path / "ale" / "metrics.npz") as ale_run:

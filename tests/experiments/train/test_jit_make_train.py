@@ -15,7 +15,7 @@ from snnrl.experiments.train import init_learners, make_train, realization_keys
 def tiny_preset(name: str, **changes):
     """The preset at a tiny size: 20 neurons, 2 games of 3 awake and 3 dream steps, 1 realization."""
     config = apply_overrides(preset(name), neurons=20, games=2, realizations=1, chunk_games=2, **changes)
-    return config.replace(algorithm=config.algorithm.replace(awake_steps=3, dream_steps=3, agent_learning_start=0))
+    return config.replace(algorithm=config.algorithm.replace(awake_steps=3, agent_learning_start=0).with_dream(steps=3))
 
 
 @pytest.mark.parametrize("name", sorted(PRESETS))

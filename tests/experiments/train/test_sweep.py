@@ -24,7 +24,7 @@ from tests.experiments.conftest import TINY_ENV, tiny_config
 
 def sweep_config(**changes):
     config = tiny_config(games=3, **changes)
-    return with_sweep(config, ["agent.learning_rate=1e-3,4e-3", "dream_lr_scale=2"])
+    return with_sweep(config, ["agent.learning_rate=1e-3,4e-3", "dream.lr_scale=2"])
 
 
 def test_every_member_equals_the_run_of_its_grid_point():
@@ -34,7 +34,9 @@ def test_every_member_equals_the_run_of_its_grid_point():
     assert metrics.game_return.shape == (4, 3)
     for point, (rate, scale) in enumerate(sweep_axes.grid_values(config.sweep)):
         agent = config.algorithm.agent.replace(learning_rate=float(rate))
-        single = config.replace(sweep=(), algorithm=config.algorithm.replace(agent=agent, dream_lr_scale=float(scale)))
+        single = config.replace(
+            sweep=(), algorithm=config.algorithm.replace(agent=agent).with_dream(lr_scale=float(scale))
+        )
         alone_learners, alone = make_train(single)(jax.random.key(config.seed))
         members = slice(point * config.realizations, (point + 1) * config.realizations)
         np.testing.assert_array_equal(np.asarray(metrics.game_return[members]), np.asarray(alone.game_return))
@@ -79,7 +81,7 @@ def test_bad_member_batches_are_refused_naming_the_field(tmp_path):
         ("agent.learning_rate=", "gives no values"),
         ("agent.learning_rate=fast,slow", "is not a number"),
         ("agent.learning_rate", "must read FIELD=v1,v2"),
-        ("dream_steps=10,20", "loop length"),
+        ("dream.steps=10,20", "loop length"),
         ("agent.lif.n_neurons=10,20", "array shape"),
         ("games=10,20", "only fields of the algorithm"),
         ("mode=1,2", "not a number"),
@@ -99,11 +101,11 @@ def test_a_field_given_twice_is_refused():
 
 
 def test_a_field_used_as_a_fixed_value_is_named_before_compiling(monkeypatch):
-    # Without the list of known loop lengths, tracing the game finds that dream_steps cannot vary.
-    monkeypatch.setattr(sweep_axes, "STATIC_FIELDS", {})
-    config = tiny_config().replace(sweep=(SweepAxis("algorithm.dream_steps", (5.0, 10.0)),))
+    # Without the static fields' metadata, tracing the game finds that dream.steps cannot vary.
+    monkeypatch.setattr(sweep_axes, "static_reason", lambda owner, name: None)
+    config = tiny_config().replace(sweep=(SweepAxis("algorithm.dream.steps", (5.0, 10.0)),))
     env, env_params = make_environment(config)
-    with pytest.raises(ValueError, match="cannot sweep 'algorithm.dream_steps': the compiled game uses it as a fixed"):
+    with pytest.raises(ValueError, match="cannot sweep 'algorithm.dream.steps': the compiled game uses it as a fixed"):
         check_sweep_traceable(config, env, env_params)
 
 
@@ -137,13 +139,13 @@ def test_sweep_table_tests_each_point_against_the_presets_own_values():
 
 def test_dream_length_masks_the_rest_of_the_dream():
     full = tiny_config(games=2)
-    learners_short, _ = make_train(full.replace(algorithm=full.algorithm.replace(dream_length=3)))(jax.random.key(0))
+    learners_short, _ = make_train(full.replace(algorithm=full.algorithm.with_dream(length=3)))(jax.random.key(0))
     learners_all, _ = make_train(full)(jax.random.key(0))
     assert not np.allclose(
         np.asarray(learners_short.agent.weights.readout), np.asarray(learners_all.agent.weights.readout)
     )
-    with pytest.raises(ValueError, match="dream_length=11 is longer than the dream"):
-        full.algorithm.replace(dream_length=11)
+    with pytest.raises(ValueError, match="length=11 is longer than the dream"):
+        full.algorithm.with_dream(length=11)
 
 
 def test_cli_sweep_writes_table_and_figures_and_resume_keeps_the_grid(tmp_path):
