@@ -85,7 +85,7 @@ def experiment(cadence: str, sizes: dict, **overrides):
 
 def network_steps(config) -> int:
     """Network steps of one game: model warm-up, awake steps, the dream's warm-up and steps."""
-    dream = config.model_warmup_steps * config.dream_model_warmup + config.dream_steps if config.mode == "dream" else 0
+    dream = config.model_warmup_steps * config.dream.model_warmup + config.dream.steps if config.mode == "dream" else 0
     return config.model_warmup_steps + config.awake_steps + dream
 
 

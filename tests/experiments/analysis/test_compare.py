@@ -18,7 +18,7 @@ from tests.experiments.conftest import tiny_config
 def _first_episode(mode, seed):
     """CartPole games that are its first episode (no warm-up, no reset): returns that vary."""
     config = tiny_config(games=6, chunk_games=6, realizations=3, episode_reset=False, seed=seed)
-    algorithm = config.algorithm.replace(model_warmup_steps=0, dream_model_warmup=False, mode=mode)
+    algorithm = config.algorithm.with_dream(model_warmup=False).replace(model_warmup_steps=0, mode=mode)
     return config.replace(algorithm=algorithm)
 
 

@@ -24,7 +24,7 @@ def trained(tmp_path_factory):
     folder = tmp_path_factory.mktemp("trained")
     # A game is CartPole's first episode (no warm-up, no reset): its return, the steps the pole stood, varies.
     config = tiny_config(games=4, chunk_games=4, episode_reset=False)
-    config = config.replace(algorithm=config.algorithm.replace(model_warmup_steps=0, dream_model_warmup=False))
+    config = config.replace(algorithm=config.algorithm.with_dream(model_warmup=False).replace(model_warmup_steps=0))
     run_experiment(config, folder, show_progress=False)
     return folder
 
@@ -123,7 +123,9 @@ def test_cli_writes_its_own_folder_and_prints_a_summary(trained, tmp_path):
 def test_an_ale_run_evaluates_from_the_host_as_on_jax_pong(tmp_path):
     """The emulator matches JAX Pong frame by frame: the host-side evaluation plays the compiled one's games."""
     config = apply_overrides(preset("demo"), neurons=40, games=1, realizations=2, chunk_games=1)
-    config = config.replace(algorithm=config.algorithm.replace(awake_steps=60, dream_steps=20, agent_learning_start=0))
+    config = config.replace(
+        algorithm=config.algorithm.with_dream(steps=20).replace(awake_steps=60, agent_learning_start=0)
+    )
     run_experiment(config, tmp_path / "pong", show_progress=False)
     jax_config, learners = load_run(tmp_path / "pong")
     ale_config, _ = load_run(tmp_path / "pong", env="ale:pong")
