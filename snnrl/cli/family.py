@@ -21,7 +21,7 @@ def algo(
     out: Annotated[Path, typer.Option("--out", help="Results folder (created; must not hold another run).")],
     env: Annotated[str, typer.Option("--env", help="gymnax:<id>, pong or probe:<name>.")] = "gymnax:CartPole-v1",
     seeds: Annotated[int, typer.Option("--seeds", min=1, help="Seeds trained together in one program.")] = 1,
-    seed: Annotated[int, typer.Option("--seed", help="Base random seed.")] = 0,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="Base random seed (>= 0).")] = 0,
     chunks: Annotated[int, typer.Option("--chunks", min=1, help="Checkpoints: the updates in this many calls.")] = 1,
     resume: Annotated[bool, typer.Option("--resume", help="Continue the run of --out from its checkpoint.")] = False,
     settings: Annotated[list[str] | None, typer.Option("--set", help="KEY=VALUE of the algorithm's config.")] = None,

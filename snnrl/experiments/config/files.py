@@ -148,13 +148,15 @@ def _similarity(key: str, leaf: str, prefixes: Sequence[str]) -> float:
 def parse_assignments(assignments: Sequence[str]) -> dict[str, Any]:
     """Dotted ``KEY=VALUE`` strings -> {KEY: value}, values parsed as YAML by OmegaConf (2e-3 -> float,
     5 -> int, true -> bool, null -> None, [1, 2] -> list, anything else a string). ConfigError for an
-    item that is not KEY=VALUE."""
+    item that is not KEY=VALUE, or a KEY given twice (the last would silently win)."""
     parsed: dict[str, Any] = {}
     for item in assignments:
         key, equals, value = item.partition("=")
         if not equals or not key.strip() or any(not part for part in key.strip().split(".")):
             raise ConfigError(f"override {item!r} is not KEY=VALUE (e.g. algorithm.agent.learning_rate=2e-3)")
         key = key.strip()
+        if key in parsed:
+            raise ConfigError(f"override {key!r} is given twice; give each key once")
         try:
             container = OmegaConf.to_container(OmegaConf.from_dotlist([f"value={value}"]), resolve=True)
         except OmegaConfBaseException as error:

@@ -69,7 +69,10 @@ def parse_sweep(assignments: list[str]) -> tuple[SweepAxis, ...]:
         key = key.strip()
         if not sep or not key:
             raise ValueError(f"--sweep {assignment!r} must read FIELD=v1,v2,... (e.g. agent.learning_rate=1e-3,2e-3)")
-        items = [item.strip() for item in text.split(",") if item.strip()]
+        items = [item.strip() for item in text.split(",")]
+        if any(items) and not all(items):
+            raise ValueError(f"--sweep {assignment!r} has an empty value between commas; write FIELD=v1,v2,...")
+        items = [item for item in items if item]
         if not items:
             raise ValueError(f"--sweep {assignment!r} gives no values; write FIELD=v1,v2,...")
         values = []
