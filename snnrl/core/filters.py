@@ -40,3 +40,22 @@ def discounted_returns(rewards: jax.Array, gamma: float) -> jax.Array:
 
     _, returns = jax.lax.scan(step, jnp.zeros_like(rewards[0]), rewards, reverse=True)
     return returns
+
+
+def gae(
+    rewards: jax.Array, values: jax.Array, dones: jax.Array, last_value: jax.Array, gamma: float, lam: float
+) -> tuple[jax.Array, jax.Array]:
+    """Generalized advantage estimates and value targets, both (T, B), from rewards, values, dones (T, B)
+    and the value of the observation after the rollout, last_value (B,). An episode end cuts both."""
+
+    def back(carry, inputs):
+        advantage, next_value = carry
+        reward, value, done = inputs
+        delta = reward + gamma * next_value * (1.0 - done) - value
+        advantage = delta + gamma * lam * (1.0 - done) * advantage
+        return (advantage, value), advantage
+
+    _, advantages = jax.lax.scan(
+        back, (jnp.zeros_like(last_value), last_value), (rewards, values, dones.astype(jnp.float32)), reverse=True
+    )
+    return advantages, advantages + values

@@ -16,6 +16,7 @@ import optax
 from flax import struct
 
 from snnrl.algorithms.dreaming.config import DreamingConfig
+from snnrl.core.filters import discounted_returns, gae
 
 SCALE_DECAY = 0.99  # DreamerV3's running average of the return spread
 PERCENTILES = (5.0, 95.0)
@@ -49,31 +50,14 @@ def values(critic: CriticState, readout_trace: jax.Array) -> jax.Array:
     return readout_trace @ critic.weights
 
 
-def discounted_returns(rewards: jax.Array, gamma) -> jax.Array:
-    """G[t] = sum_{t' >= t} gamma^(t'-t) r[t'] over the last axis (a game that ends at its last step)."""
-
-    def back(following, reward):
-        current = reward + gamma * following
-        return current, current
-
-    _, returns = jax.lax.scan(back, jnp.zeros(rewards.shape[:-1]), jnp.moveaxis(rewards, -1, 0), reverse=True)
-    return jnp.moveaxis(returns, 0, -1)
-
-
 def lambda_returns(rewards: jax.Array, values_: jax.Array, gamma, lam, bootstrap: jax.Array) -> jax.Array:
     """G^lambda[t] = r[t] + gamma ((1 - lam) V[t+1] + lam G^lambda[t+1]), G^lambda[S] = bootstrap, over the last
-    axis: rewards, values_ (..., S), bootstrap (...) (0 where the trajectory ends)."""
-
-    def back(following, inputs):
-        reward, next_value = inputs
-        current = reward + gamma * ((1.0 - lam) * next_value + lam * following)
-        return current, current
-
-    next_values = jnp.concatenate([values_[..., 1:], bootstrap[..., None]], axis=-1)
-    _, returns = jax.lax.scan(
-        back, bootstrap, (jnp.moveaxis(rewards, -1, 0), jnp.moveaxis(next_values, -1, 0)), reverse=True
+    axis: rewards, values_ (..., S), bootstrap (...) (0 where the trajectory ends). GAE's targets (A + V)."""
+    time_first = lambda x: jnp.moveaxis(x, -1, 0)  # noqa: E731
+    _, targets = gae(
+        time_first(rewards), time_first(values_), jnp.zeros_like(time_first(rewards)), bootstrap, gamma, lam
     )
-    return jnp.moveaxis(returns, 0, -1)
+    return jnp.moveaxis(targets, 0, -1)
 
 
 def advantage_rewards(advantages: jax.Array, gamma) -> jax.Array:
@@ -117,7 +101,7 @@ def real_game(
     gamma = config.agent.trace_decay
     values_ = values(critic, readout_trace)
     targets = lambda_returns(rewards, values_, gamma, config.critic.lam, jnp.zeros(()))
-    returns = discounted_returns(rewards, gamma)
+    returns = discounted_returns(rewards, gamma)  # (T,)
     critic = update_spread(config, critic, returns)
     learning_signal = rewards
     if config.critic.real_baseline:

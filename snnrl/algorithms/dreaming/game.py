@@ -279,7 +279,7 @@ def model_error_steps(
 def controlled_rewards(config: DreamingConfig, rewards: jax.Array, key: jax.Array) -> jax.Array:
     """The predicted rewards (S,) or (K, S) with their information removed by dream.reward_control:
     permuted across the game's dreams and steps ('shuffle'), or Gaussian noise with their mean and SD
-    ('noise'); unchanged for 'none'. The counted steps only (dream_length) are permuted or matched."""
+    ('noise'); unchanged for 'none'. The counted steps only (dream.length) are permuted or matched."""
     control = config.dream.reward_control
     if control == "none":
         return rewards
@@ -298,11 +298,9 @@ def _dream_rewards(
 ) -> jax.Array:
     """The predicted rewards the agent learns from, (S,) or (K, S): their information removed by
     dream.reward_control (needs ``key``), cut at dream.length, stopped at the first out-of-range step or
-    where ``trusted`` (S,) (model_error_steps) turns 0 (dream_stop), minus the mean over the game's dreams
-    (imagined_baseline)."""
-    rewards = imagined.rewards
-    if config.dream.reward_control != "none":
-        rewards = controlled_rewards(config, rewards, key)
+    where ``trusted`` (S,) (model_error_steps) turns 0 (dream.stop), minus the mean over the game's dreams
+    (dream.baseline)."""
+    rewards = controlled_rewards(config, imagined.rewards, key)
     if config.dream.length is not None:
         rewards = rewards * (jnp.arange(config.dream.steps) < config.dream.length)
     if config.dream.stop == "out_of_range":

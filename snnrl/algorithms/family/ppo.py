@@ -26,6 +26,7 @@ from snnrl.algorithms.family.common import TrainParts, compose, make_env, update
 from snnrl.algorithms.family.episodes import batched_env, discrete_actions, observation_shape
 from snnrl.algorithms.family.networks import Cost, NetworkConfig, make_network
 from snnrl.core.checks import check_integer, check_real
+from snnrl.core.filters import gae
 
 
 @dataclass(frozen=True)
@@ -71,25 +72,6 @@ class PPOConfig:
     def n_updates(self) -> int:
         """Number of rollouts and updates."""
         return self.total_steps // (self.n_envs * self.n_steps)
-
-
-def gae(
-    rewards: jax.Array, values: jax.Array, dones: jax.Array, last_value: jax.Array, gamma: float, lam: float
-) -> tuple[jax.Array, jax.Array]:
-    """Generalized advantage estimates and value targets, both (T, B), from rewards, values, dones (T, B)
-    and the value of the observation after the rollout, last_value (B,). An episode end cuts both."""
-
-    def back(carry, inputs):
-        advantage, next_value = carry
-        reward, value, done = inputs
-        delta = reward + gamma * next_value * (1.0 - done) - value
-        advantage = delta + gamma * lam * (1.0 - done) * advantage
-        return (advantage, value), advantage
-
-    _, advantages = jax.lax.scan(
-        back, (jnp.zeros_like(last_value), last_value), (rewards, values, dones.astype(jnp.float32)), reverse=True
-    )
-    return advantages, advantages + values
 
 
 def make_train(config: PPOConfig) -> Callable[[jax.Array], tuple[dict, dict[str, jax.Array]]]:

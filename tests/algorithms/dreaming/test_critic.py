@@ -12,10 +12,17 @@ from snnrl.algorithms.dreaming import critic as value_readout
 from snnrl.algorithms.dreaming.config import CriticConfig
 from snnrl.algorithms.dreaming.game import play_game
 from snnrl.algorithms.dreaming.learner import init_learner
+from snnrl.core.filters import discounted_returns
 from snnrl.experiments.config import preset
 from snnrl.experiments.config.overrides import apply_overrides
-from snnrl.experiments.run.runner import run_experiment
 from tests.algorithms.dreaming.test_game import ENV, ENV_PARAMS, small_config
+from tests.experiments.run.resume import resume_equals_uninterrupted
+
+
+def _discounted(rewards, gamma):
+    """core.filters.discounted_returns over the last axis."""
+    return jnp.moveaxis(discounted_returns(jnp.moveaxis(jnp.asarray(rewards), -1, 0), gamma), 0, -1)
+
 
 CRITIC_DREAMS = dict(dream=dict(start="visited", per_game=3, continues_policy_trace=False))
 
@@ -47,9 +54,7 @@ def test_lambda_returns_are_the_mixture_of_n_step_returns(lam):
 def test_pseudo_rewards_give_the_advantage_back_through_the_discounted_trace():
     advantages = jax.random.normal(jax.random.key(0), (3, 9))
     rewards = value_readout.advantage_rewards(advantages, 0.97)
-    np.testing.assert_allclose(
-        np.asarray(value_readout.discounted_returns(rewards, 0.97)), np.asarray(advantages), atol=1e-5
-    )
+    np.testing.assert_allclose(np.asarray(_discounted(rewards, 0.97)), np.asarray(advantages), atol=1e-5)
 
 
 def test_the_local_td_rule_fits_the_returns():
@@ -83,12 +88,12 @@ def test_a_learned_critic_changes_the_learning_signal_by_its_values():
     rewards = jnp.zeros(10).at[4].set(1.0)
     gamma = config.agent.trace_decay
     _, awake = value_readout.real_game(config, critic, trace, rewards)
-    advantage = value_readout.discounted_returns(rewards, gamma) - value_readout.values(critic, trace)
-    np.testing.assert_allclose(np.asarray(value_readout.discounted_returns(awake, gamma)), advantage, atol=1e-5)
+    advantage = _discounted(rewards, gamma) - value_readout.values(critic, trace)
+    np.testing.assert_allclose(np.asarray(_discounted(awake, gamma)), advantage, atol=1e-5)
     _, dreamt = value_readout.dreams(config, critic, trace, rewards)
     values = value_readout.values(critic, trace)
     expected = value_readout.lambda_returns(rewards, values, gamma, 0.95, values[-1]) - values
-    np.testing.assert_allclose(np.asarray(value_readout.discounted_returns(dreamt, gamma)), expected, atol=1e-5)
+    np.testing.assert_allclose(np.asarray(_discounted(dreamt, gamma)), expected, atol=1e-5)
 
 
 def test_return_normalization_divides_the_advantages_by_the_running_spread():
@@ -99,10 +104,8 @@ def test_return_normalization_divides_the_advantages_by_the_running_spread():
     updated, awake = value_readout.real_game(config, critic, trace, rewards)
     spread = float(updated.return_spread)
     assert spread > 4.0
-    returns = value_readout.discounted_returns(rewards, config.agent.trace_decay)
-    np.testing.assert_allclose(
-        np.asarray(value_readout.discounted_returns(awake, config.agent.trace_decay)), returns / spread, rtol=1e-5
-    )
+    returns = _discounted(rewards, config.agent.trace_decay)
+    np.testing.assert_allclose(np.asarray(_discounted(awake, config.agent.trace_decay)), returns / spread, rtol=1e-5)
 
 
 def test_the_critic_learns_on_real_games_and_the_agent_learns_from_its_advantages():
@@ -128,20 +131,10 @@ def test_a_run_with_a_critic_resumes_to_the_uninterrupted_result(tmp_path):
     )
     algorithm = algorithm.replace(critic=CriticConfig(real_baseline=True, bootstrap_dreams=True, learns_in_dreams=True))
     config = config.replace(algorithm=algorithm)
-    run_experiment(config.replace(games=1), tmp_path / "resumed", show_progress=False)
-    stored = json.loads((tmp_path / "resumed" / "config.json").read_text())
+    resumed, uninterrupted = resume_equals_uninterrupted(config, tmp_path)
+    stored = json.loads((resumed / "config.json").read_text())
     assert stored["experiment"]["algorithm"]["critic"]["learns_in_dreams"] is True
-    stored["experiment"]["games"] = 2
-    (tmp_path / "resumed" / "config.json").write_text(json.dumps(stored))
-    run_experiment(None, tmp_path / "resumed", resume=True, show_progress=False)
-    run_experiment(config, tmp_path / "uninterrupted", show_progress=False)
-    with np.load(tmp_path / "resumed" / "metrics.npz") as a, np.load(tmp_path / "uninterrupted" / "metrics.npz") as b:
-        for name in a.files:
-            np.testing.assert_array_equal(a[name], b[name])
-    with (
-        np.load(tmp_path / "resumed" / "checkpoint.npz") as a,
-        np.load(tmp_path / "uninterrupted" / "checkpoint.npz") as b,
-    ):
+    with np.load(resumed / "checkpoint.npz") as a, np.load(uninterrupted / "checkpoint.npz") as b:
         critic_leaves = [name for name in a.files if "critic" in name]
         assert critic_leaves, f"the checkpoint must store the critic; it has {a.files}"
         for name in critic_leaves:

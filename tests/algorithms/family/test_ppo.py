@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from snnrl.algorithms.family.networks import NetworkConfig
-from snnrl.algorithms.family.ppo import PPOConfig, gae, make_train, policy_value
+from snnrl.algorithms.family.ppo import PPOConfig, make_train, policy_value
+from snnrl.core.filters import gae
 from snnrl.envs.probes import all_probe_params
 
 from .helpers import check_probes, final_returns

@@ -13,6 +13,7 @@ import pytest
 from snnrl.experiments.run.runner import CHECKPOINT, METRIC_NAMES, DivergenceError, run_experiment
 from snnrl.experiments.train import make_train
 from tests.experiments.conftest import TINY_ENV, tiny_config
+from tests.experiments.run.resume import resume_equals_uninterrupted
 
 
 def test_results_folder_holds_everything_and_equals_make_train(tmp_path):
@@ -134,15 +135,7 @@ def test_a_neuromorphic_run_resumes_to_the_uninterrupted_result(tmp_path):
     config = config.replace(
         algorithm=config.algorithm.replace(awake_steps=8, agent_learning_start=0).with_dream(steps=4)
     )
-    run_experiment(config.replace(games=1), tmp_path / "resumed", show_progress=False)
-    stored = json.loads((tmp_path / "resumed" / "config.json").read_text())
-    stored["experiment"]["games"] = 2
-    (tmp_path / "resumed" / "config.json").write_text(json.dumps(stored))
-    run_experiment(None, tmp_path / "resumed", resume=True, show_progress=False)
-    run_experiment(config, tmp_path / "uninterrupted", show_progress=False)
-    with np.load(tmp_path / "resumed" / "metrics.npz") as a, np.load(tmp_path / "uninterrupted" / "metrics.npz") as b:
-        for name in a.files:
-            np.testing.assert_array_equal(a[name], b[name])
+    resume_equals_uninterrupted(config, tmp_path)
 
 
 @pytest.mark.parametrize("stored_version", ["0.1.0", "1.0.0", None])
