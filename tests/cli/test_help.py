@@ -6,7 +6,6 @@ no folder."""
 import re
 from pathlib import Path
 
-import click
 import pytest
 import typer
 from typer.testing import CliRunner
@@ -20,11 +19,11 @@ runner = CliRunner()
 GROUP = typer.main.get_command(app)
 
 
-def commands(group: click.Group = GROUP, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], click.Command]]:
-    """(words, command) of every command and group of the app."""
+def commands(group=GROUP, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], object]]:
+    """(words, command) of every command and group of the app (a group has ``commands``)."""
     found = [(path, group)]
     for name, command in getattr(group, "commands", {}).items():
-        found += commands(command, (*path, name)) if isinstance(command, click.Group) else [((*path, name), command)]
+        found += commands(command, (*path, name))
     return found
 
 
