@@ -28,6 +28,7 @@ samna check of ``dynapse1.samna_loader``) does not import JAX.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from typing import Any
 
 # name -> the module that defines it
@@ -77,9 +78,11 @@ __all__ = list(_EXPORTS)
 
 
 def __getattr__(name: str) -> Any:
-    """The exported ``name``, imported from its module on first use."""
+    """The exported ``name`` (or the submodule ``name``), imported on first use."""
     if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        if importlib.util.find_spec(f"{__name__}.{name}") is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        return importlib.import_module(f"{__name__}.{name}")
     value = getattr(importlib.import_module(_EXPORTS[name]), name)
     globals()[name] = value
     return value
