@@ -14,7 +14,7 @@ export SNNRL_COMPILE_CACHE=$CACHE
 rows=()
 for invocation in first second; do
   for mode in dream none; do
-    out=$ROOT/$invocation/$mode
+    out=$ROOT/$invocation/$mode; mkdir -p "$ROOT/$invocation"
     start=$(date +%s.%N)
     "$SNNRL" train --preset demo --mode $mode --out "$out" > "$out.log" 2>&1 || { cat "$out.log"; exit 1; }
     end=$(date +%s.%N)
