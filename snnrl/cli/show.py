@@ -32,7 +32,10 @@ def config_show(
         str | None,
         typer.Argument(
             metavar="PRESET",
-            help="Named preset (see `snnrl list`). Default: the preset the --config file names, else official.",
+            help=(
+                "Named preset (see `snnrl list`), or an algorithm of `snnrl algo` (ppo, reinforce, actor_critic, "
+                "dqn). Default: the preset the --config file names, else official."
+            ),
         ),
     ] = None,
     overrides_: Annotated[
@@ -46,7 +49,13 @@ def config_show(
     from snnrl.experiments.config.configure import run_config
     from snnrl.experiments.config.files import dump
 
+    from snnrl.algorithms.family.registry import ALGORITHMS
+    from snnrl.cli.family import show_algorithm_config
+
     assignments = list(overrides_ or [])
+    if preset in ALGORITHMS:  # an algorithm of `snnrl algo`: its config's defaults
+        show_algorithm_config(preset, assignments, config_file, fmt.value)
+        return
     if preset is not None and "=" in preset:  # only overrides were given
         preset, assignments = None, [preset, *assignments]
     try:
