@@ -20,14 +20,16 @@ def plot(
         bool, typer.Option(help="Also draw a dream rollout and a spike raster (JAX environments).")
     ] = False,
 ) -> None:
-    """Plot return vs real interactions (median, 80th percentile, standard error, single runs)."""
-    from snnrl.experiments.analysis.plots import plot_dream, plot_returns
+    """Plot return vs real interactions (median, 80th percentile, standard error, single runs); `snnrl algo`
+    folders: return vs environment steps (mean ± standard error over seeds)."""
+    from snnrl.experiments.analysis.family_plots import plot_folders
+    from snnrl.experiments.analysis.plots import plot_dream
 
     for folder in folders:
         if not (folder / "metrics.npz").exists():
             fail(f"{folder} holds no metrics.npz (is it a results folder?)")
     try:
-        paths = plot_returns(folders, out)
+        paths = plot_folders(folders, out)
     except ValueError as error:
         fail(str(error))
     for path in paths:

@@ -46,11 +46,10 @@ def config_show(
 ) -> None:
     """Print the full config of a preset with a config file and overrides applied (every key there is);
     the output, saved to a file, is a valid --config."""
-    from snnrl.experiments.config.configure import run_config
-    from snnrl.experiments.config.files import dump
-
     from snnrl.algorithms.family.registry import ALGORITHMS
     from snnrl.cli.family import show_algorithm_config
+    from snnrl.experiments.config.configure import run_config
+    from snnrl.experiments.config.files import dump
 
     assignments = list(overrides_ or [])
     if preset in ALGORITHMS:  # an algorithm of `snnrl algo`: its config's defaults

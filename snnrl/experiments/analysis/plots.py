@@ -234,7 +234,8 @@ def returns_figure(folders: list[Path], window: int = 50, final_games: int = 250
     if len(arms) > 1:
         finals = [returns[:, -final_games:].mean(axis=1) for _, _, returns in arms]
         labels = [label for label, _, _ in arms]
-        draw_aggregate(aggregate, labels, finals, f"the return per game over the last {final_games} games", reference_arm(folders, arms))
+        final_text = f"the return per game over the last {final_games} games"
+        draw_aggregate(aggregate, labels, finals, final_text, reference_arm(folders, arms))
     figure.suptitle(title_line(arms), fontsize=8)
     figure.tight_layout()
     below_axes_legend(axis)  # below both panels' labels, after the layout (four entries per arm would cover the curves)
