@@ -35,9 +35,16 @@ class ChunkObserver(Protocol):
     def chunk_done(self, updates_done: int, metrics: dict[str, np.ndarray], seconds: float) -> None: ...
 
 
-def default_chunks(n_updates: int, most: int = 10) -> int:
-    """The largest number of chunks <= ``most`` that divides ``n_updates`` (a progress line and a checkpoint
-    per chunk; 1 when n_updates is a prime above ``most``)."""
+def count_updates(name: str, config: Any) -> int:
+    """The number of updates of the named algorithm under ``config`` (its TrainParts'; nothing compiled)."""
+    check_config(name, config)
+    return PARTS[name](config).n_updates
+
+
+def default_chunks(name: str, config: Any, most: int = 10) -> int:
+    """The largest number of chunks <= ``most`` that divides the named algorithm's updates under ``config``
+    (a progress line and a checkpoint per chunk; 1 when their number is a prime above ``most``)."""
+    n_updates = count_updates(name, config)
     return max(count for count in range(1, min(most, n_updates) + 1) if n_updates % count == 0)
 
 

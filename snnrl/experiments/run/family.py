@@ -188,7 +188,7 @@ def run_family(
     checkpoint of the last good chunk is kept)."""
     import jax
 
-    from snnrl.algorithms.family.chunked import default_chunks, run_chunked
+    from snnrl.algorithms.family.chunked import count_updates, default_chunks, run_chunked
     from snnrl.core.storage import read_npz, write_json
     from snnrl.experiments.run.loggers import close_loggers, make_loggers
     from snnrl.experiments.run.progress import ChunkProgress
@@ -205,12 +205,12 @@ def run_family(
                 run = _resumed(out, algorithm, settings, network)
             else:
                 config = _requested(algorithm, env, settings, network)
-                chunks = default_chunks(config.n_updates) if chunks is None else chunks
+                chunks = default_chunks(algorithm, config) if chunks is None else chunks
                 run = FamilyRun(algorithm, seeds, seed, chunks, config)
             loggers = make_loggers(list(log), out, csv_columns=CSV_COLUMNS)
             if not resume:
                 write_json(out / "config.json", run.to_dict())
-            total = run.config.n_updates
+            total = count_updates(run.algorithm, run.config)
             done_updates, done_steps = 0, np.zeros(run.seeds, np.int64)
             if (out / "checkpoint.npz").exists():
                 stored = read_npz(out / "checkpoint.npz", required=("done",))
