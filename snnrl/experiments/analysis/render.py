@@ -4,10 +4,11 @@ figure of each predicted variable.
 The trained networks of one realization dream from the real state after the game's NOOP warm-up, with
 game N's keys; the real environment (the JAX Pong, or the real ALE for ``ale:`` runs) replays the dream's
 actions from that state. Each video frame is captioned (real / dream, the game and the step). Dreams are
-drawn as the papers show them: a RAM dream of the JAX Pong through its renderer with the dreamt bytes of ball and paddles put into the real starting state (Fig 2A), an
-autoencoder dream (any game with frames, e.g. ``ale:boxing``) as its decoded frames (Fig 4B). A random
-projection cannot be inverted, and RAM bytes of ALE games have no renderer here: those runs get the
-figure, not the video (``video_unavailable`` says why).
+drawn as the papers show them: a RAM dream of the JAX Pong through its renderer with the dreamt bytes of
+ball and paddles put into the real starting state (Fig 2A), an autoencoder dream (any game with frames,
+e.g. ``ale:boxing``) as its decoded frames (Fig 4B). A random projection cannot be inverted, and RAM bytes
+of ALE games have no renderer here: those runs get the figure, not the video (``video_unavailable`` says
+why).
 """
 
 from __future__ import annotations

@@ -25,6 +25,7 @@ import hashlib
 import io
 import json
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -74,13 +75,16 @@ def read_family_run(folder: Path) -> FamilyRun:
     if not is_family_folder(folder):
         raise ValueError(f"{folder} is no results folder of `snnrl algo` (its config.json names no algorithm)")
     stored = json.loads((folder / "config.json").read_text())
-    fields = dict(stored["config"])
-    network = dict(fields.pop("network"))
     try:
+        fields = dict(stored["config"])
+        network = dict(fields.pop("network"))
         config = algorithm_config(stored["algorithm"], network=NetworkConfig(**network), **fields)
-    except (TypeError, ValueError) as error:
-        raise ValueError(f"{folder}/config.json does not fit this snnrl's {stored['algorithm']}: {error}") from error
-    return FamilyRun(stored["algorithm"], stored["seeds"], stored["seed"], stored["chunks"], config)
+        return FamilyRun(stored["algorithm"], stored["seeds"], stored["seed"], stored["chunks"], config)
+    except (KeyError, TypeError, ValueError) as error:
+        raise ValueError(
+            f"{folder}/config.json does not fit this snnrl's `snnrl algo` {stored['algorithm']} (another version, "
+            f"or a damaged file): {error!r}"
+        ) from error
 
 
 def run_id(folder: Path) -> str:
@@ -124,15 +128,18 @@ def write_results(
         write_atomic(out / "returns.csv", handle.getvalue().encode())
     tail = max(1, steps.shape[1] // 10)
     returns = np.asarray(metrics["episode_return"])
-    per_seed = np.nanmean(returns[:, final_updates(returns)], axis=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a seed that ended no episode in the final updates
+        per_seed = np.nanmean(returns[:, final_updates(returns)], axis=1)
+    ended = per_seed[np.isfinite(per_seed)]
     summary = {
         "algorithm": name,
         "env": config.env,
         "seeds": int(steps.shape[0]),
         "updates": int(steps.shape[1]),
         "env_steps": int(steps[0, -1]),
-        "final_return_mean": float(np.nanmean(per_seed)),
-        "final_return_se": float(np.nanstd(per_seed, ddof=1) / np.sqrt(per_seed.size)) if per_seed.size > 1 else 0.0,
+        "final_return_mean": float(ended.mean()) if ended.size else float("nan"),
+        "final_return_se": float(ended.std(ddof=1) / np.sqrt(ended.size)) if ended.size > 1 else 0.0,
         "spikes_per_decision": float(np.mean(metrics["spikes_per_decision"][:, -tail:])),
         "synops_per_decision": float(np.mean(metrics["synops_per_decision"][:, -tail:])),
         **(provenance or {}),
