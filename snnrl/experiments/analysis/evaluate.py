@@ -6,7 +6,8 @@
 ``evaluate`` is one jitted program (games vmapped per member, members vmapped; on a host-side environment,
 ALE, the emulators are stepped from the host between compiled agent steps); it returns new arrays and
 never changes ``learners``. ``evaluate_folder`` (``snnrl eval``) writes returns.csv, summary.json and a
-figure into its own folder (default FOLDER/eval), never into the run's files. How-to: docs/howto/evaluate.md.
+figure into its own folder (default FOLDER/eval), never into the run's files; it hands an ``snnrl algo``
+folder to evaluate_family.evaluate_family_folder. How-to: docs/howto/evaluate.md.
 """
 
 from __future__ import annotations
