@@ -57,3 +57,12 @@ def test_an_algo_folder_and_a_dreaming_folder_are_not_plotted_together(algo_fold
     message = " ".join(result.output.split())
     assert "cannot plot `snnrl algo` folders" in message and str(dreaming) in message
     assert "version" not in message and not (tmp_path / "f.png").exists()
+
+
+def test_commands_of_the_dreaming_loop_name_an_algo_folder_as_such(algo_folders, tmp_path):
+    first, second = map(str, algo_folders)
+    for words in (["render", first], ["compare", first, second], ["plot", first, "--dream", "--out", str(tmp_path)]):
+        result = CliRunner().invoke(app, words)
+        message = " ".join(result.output.split())
+        assert result.exit_code == 2, message
+        assert f"{first} is a results folder of `snnrl algo` (ppo)" in message and "version" not in message
