@@ -40,7 +40,7 @@ from snnrl.experiments.run.provenance import run_provenance
 from snnrl.experiments.run.results_folder import results_folder
 from snnrl.experiments.run.signals import raise_if_terminated, sigterm_raises
 from snnrl.experiments.run.sweep_results import member_column, member_label, sweep_csv, sweep_table
-from snnrl.experiments.train.distributed import all_or_none, gather, is_leader
+from snnrl.experiments.train.distributed import all_or_none, check_same_config, gather, is_leader
 from snnrl.experiments.train.environment import prepare
 from snnrl.experiments.train.members import init_learners, learner_shapes, member_keys
 from snnrl.experiments.train.memory import check_compiled_fits, check_learners_fit
@@ -330,6 +330,9 @@ def run_experiment(
             if leader:
                 held.enter_context(results_folder(folder, resume))
             config, env, env_params, state = _open_run(config, folder, resume)
+        with all_or_none("comparing the processes' settings"):
+            check_same_config(config)  # before any collective on arrays whose shapes the settings fix
+        with all_or_none("sharding the learners"):
             _check_distributable(config, env)
             sharding = realization_sharding(config)
             base_keys = shard(member_keys(config), sharding)
