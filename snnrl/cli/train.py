@@ -175,6 +175,16 @@ def train(
             )
         ),
     ] = None,
+    max_checkpoint_gb: Annotated[
+        float | None,
+        typer.Option(
+            min=0.0,
+            help=(
+                "Refuse a run whose checkpoint (learners and metrics of every member) would exceed this many GB. "
+                "Default: 2."
+            ),
+        ),
+    ] = None,
     distributed: Annotated[
         bool,
         typer.Option(
@@ -285,7 +295,14 @@ def train(
     except PeerFailedError as error:
         fail(str(error), code=2 if error.bad_input else 1)
     try:
-        summary = run_experiment(config, folder, resume=resume, show_progress=progress, callbacks=loggers)
+        summary = run_experiment(
+            config,
+            folder,
+            resume=resume,
+            show_progress=progress,
+            callbacks=loggers,
+            **({} if max_checkpoint_gb is None else {"max_checkpoint_gb": max_checkpoint_gb}),
+        )
     except (FileExistsError, FileNotFoundError, ValueError) as error:  # FolderLockedError, MappingError among them
         fail(str(error))
     except PeerFailedError as error:

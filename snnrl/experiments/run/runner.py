@@ -43,7 +43,12 @@ from snnrl.experiments.run.sweep_results import member_column, member_label, swe
 from snnrl.experiments.train.distributed import all_or_none, check_same_config, gather, is_leader
 from snnrl.experiments.train.environment import prepare
 from snnrl.experiments.train.members import init_learners, learner_shapes, member_keys
-from snnrl.experiments.train.memory import check_compiled_fits, check_learners_fit
+from snnrl.experiments.train.memory import (
+    CHECKPOINT_CEILING_GB,
+    check_checkpoint_size,
+    check_compiled_fits,
+    check_learners_fit,
+)
 from snnrl.experiments.train.program import make_chunk
 from snnrl.experiments.train.sharding import realization_sharding, shard
 
@@ -233,10 +238,11 @@ def _write_config(config: ExperimentConfig, folder: Path) -> None:
     write_json(folder / "config.json", {"experiment": config.to_dict(), "snnrl_version": __version__})
 
 
-def _open_run(config: ExperimentConfig | None, folder: Path, resume: bool):
+def _open_run(config: ExperimentConfig | None, folder: Path, resume: bool, checkpoint_ceiling: float):
     """Inside the folder's lock: the run's config (fitted to its environment), environment and starting
     state, every check done before anything is written. For resume: the stored config, with ``games``
-    from ``config`` if one is given (any other difference is refused)."""
+    from ``config`` if one is given (any other difference is refused). ``checkpoint_ceiling``: bytes the
+    checkpoint may take at most."""
     if resume:
         stored = read_config(folder)
         requested = stored if config is None else config
@@ -246,6 +252,7 @@ def _open_run(config: ExperimentConfig | None, folder: Path, resume: bool):
     else:
         config, env, env_params = prepare(config)
     check_learners_fit(config, _device_count(config))
+    check_checkpoint_size(config, checkpoint_ceiling)
     if resume and (folder / CHECKPOINT).exists():
         state = load_state(config, folder)
     else:
@@ -298,6 +305,7 @@ def run_experiment(
     resume: bool = False,
     show_progress: bool = True,
     callbacks: Sequence[ChunkCallback] = (),
+    max_checkpoint_gb: float = CHECKPOINT_CEILING_GB,
 ) -> dict:
     """Run ``config`` into ``folder``, or with resume=True continue the run stored there (its config.json
     is used; ``config`` may be None, or the stored config with more ``games`` to extend the run). Holds
@@ -306,7 +314,8 @@ def run_experiment(
     (games done, the chunk's metrics as name -> (R, games in chunk) NumPy arrays, the run's config): an
     exception there stops the run with the previous checkpoint kept, and a resumed run calls them again
     for the games after its checkpoint (see loggers). Bad input (folder, config, a checkpoint of another run, a
-    damaged file) raises ValueError /
+    damaged file, a run that will not fit in the memory this process may take or whose checkpoint would exceed
+    ``max_checkpoint_gb`` GB) raises ValueError /
     FileExistsError / FileNotFoundError before anything is written; NaN raises DivergenceError; SIGTERM
     raises signals.Terminated after cleaning up.
 
@@ -329,7 +338,7 @@ def run_experiment(
                 check_chip(config)
             if leader:
                 held.enter_context(results_folder(folder, resume))
-            config, env, env_params, state = _open_run(config, folder, resume)
+            config, env, env_params, state = _open_run(config, folder, resume, max_checkpoint_gb * 1e9)
         with all_or_none("comparing the processes' settings"):
             check_same_config(config)  # before any collective on arrays whose shapes the settings fix
         with all_or_none("sharding the learners"):
