@@ -28,6 +28,10 @@ def algo(
     network: Annotated[
         list[str] | None, typer.Option("--net", help="KEY=VALUE of NetworkConfig (kind=mlp, ...).")
     ] = None,
+    max_checkpoint_gb: Annotated[
+        float | None,
+        typer.Option(min=0.0, help="Refuse a run whose checkpoint (every seed's state) would exceed this. Default: 2."),
+    ] = None,
 ) -> None:
     """Train ALGORITHM for --seeds seeds and write the results folder --out (with --resume, the folder's
     own config is used and the other options are ignored)."""
@@ -44,6 +48,7 @@ def algo(
             resume=resume,
             settings=settings or [],
             network=network or [],
+            max_checkpoint_gb=max_checkpoint_gb,
         )
     except ValueError as error:
         typer.echo(f"error: {error}", err=True)

@@ -96,18 +96,21 @@ def run_family(
     resume: bool,
     settings: list[str],
     network: list[str],
+    max_checkpoint_gb: float | None = None,
 ) -> dict[str, Any]:
     """Train ``algorithm`` for ``seeds`` seeds into the results folder ``out`` (experiments/run/results_folder:
     locked, a fresh run refused where results lie, a refused run leaves no folder behind) and return its
     summary. With ``resume`` the folder's own config is used (env, seeds, seed and chunks are ignored; an
     ``algorithm`` or a setting that differs from the stored run's is refused naming the fields). ValueError
     for bad usage or input (a folder that holds another run or no checkpoint to resume, a bad setting, a locked
-    folder, a run that does not fit); FloatingPointError when a loss became NaN (the checkpoint of the last
-    good chunk is kept)."""
+    folder, a run that does not fit in the memory this process may take or whose checkpoint would exceed
+    ``max_checkpoint_gb`` GB (None: memory.CHECKPOINT_CEILING_GB); config.json is written only once every
+    check has passed); FloatingPointError when a loss became NaN (the checkpoint of the last good chunk is
+    kept)."""
     import jax
 
     from snnrl.algorithms.family.chunked import run_chunked
-    from snnrl.core.storage import write_json
+    from snnrl.core.storage import write_atomic
     from snnrl.experiments.run.provenance import run_provenance
     from snnrl.experiments.run.results_folder import results_folder
 
@@ -120,18 +123,48 @@ def run_family(
                 raise ValueError(f"{out} has no checkpoint to resume")
             if resume:
                 algorithm, seeds, seed, chunks, config = _resumed(out, algorithm, settings, network)
+                stored_config = config_path.read_bytes()
             else:
                 config = _requested(algorithm, env, settings, network)
                 stored = {"algorithm": algorithm, "seeds": seeds, "seed": seed, "chunks": chunks}
-                write_json(config_path, {**stored, "config": dataclasses.asdict(config)})
-            run_id = hashlib.sha256(config_path.read_bytes()).hexdigest()[:16]
+                stored_config = (
+                    json.dumps({**stored, "config": dataclasses.asdict(config)}, indent=2, sort_keys=True) + "\n"
+                ).encode()
+
+            def checked(runner: Any) -> None:  # every check passed: only now is config.json written
+                _check_runner_fits(runner, seeds, max_checkpoint_gb)
+                if not resume:
+                    write_atomic(config_path, stored_config)
+
+            run_id = hashlib.sha256(stored_config).hexdigest()[:16]
             _, metrics, _ = run_chunked(
-                algorithm, config, jax.random.key(seed), seeds, chunks, out / "checkpoint.npz", run_id
+                algorithm,
+                config,
+                jax.random.key(seed),
+                seeds,
+                chunks,
+                out / "checkpoint.npz",
+                run_id,
+                before_start=checked,
             )
             provenance["wall_seconds"] = time.perf_counter() - started  # of this call (a resumed run: the rest)
             return write_results(out, algorithm, config, metrics, provenance)
     except (MemoryError, FileExistsError) as error:  # FolderLockedError is one: another writer, or results
         raise ValueError(str(error)) from error
+
+
+def _check_runner_fits(runner: Any, seeds: int, max_checkpoint_gb: float | None) -> None:
+    """ValueError if the runner of every seed (``runner``: its shapes; weights, optimizer and environment
+    states, replay buffers) does not fit in the memory this process may take (a chunk holds it twice: in and
+    out), or its checkpoint would exceed ``max_checkpoint_gb``."""
+    from snnrl.experiments.train.memory import CHECKPOINT_CEILING_GB, check_below_ceiling, check_fits, tree_bytes
+
+    ceiling = (CHECKPOINT_CEILING_GB if max_checkpoint_gb is None else max_checkpoint_gb) * 1e9
+
+    size = tree_bytes(runner)
+    advice = f"lower --seeds ({seeds}), the network's size or the replay buffer (--set buffer_size=...)"
+    check_fits(2 * size, f"the training states of {seeds} seeds (networks, optimizers, replay buffers)", advice)
+    check_below_ceiling(size, ceiling, f"the training states of {seeds} seeds", advice)
 
 
 def _requested(algorithm: str, env: str, settings: list[str], network: list[str]) -> Any:

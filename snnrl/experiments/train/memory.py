@@ -24,21 +24,45 @@ def memory_limit(device: jax.Device) -> MemoryLimit:
     return process_limit(None if device.platform == "cpu" else device)
 
 
-def _refuse(config: ExperimentConfig, needed: float, limit: MemoryLimit, what: str, hint: str = "") -> None:
+def tree_bytes(tree) -> int:
+    """Bytes of every array leaf of ``tree`` (arrays or their shapes, e.g. from jax.eval_shape)."""
+    return sum(math.prod(leaf.shape) * leaf.dtype.itemsize for leaf in jax.tree.leaves(tree))
+
+
+def check_fits(needed: float, what: str, advice: str, device: jax.Device | None = None) -> None:
+    """ValueError if ``needed`` bytes for ``what`` exceed what this process may take on ``device`` (default:
+    the first local one), naming the limit that applies and ``advice`` (how to need less)."""
+    device = jax.local_devices()[0] if device is None else device
+    limit = memory_limit(device)
     if needed > limit.free:
         raise ValueError(
             f"the run will not fit in memory: {what} need about {needed / GIB:.2f} GiB, but this process may take "
-            f"only {limit.free / GIB:.2f} GiB more under {limit.name}; lower --realizations ({config.realizations}), "
-            f"the sweep's grid ({config.grid_points} points), --chunk-games ({config.chunk_games}) or --neurons{hint}"
+            f"only {limit.free / GIB:.2f} GiB more under {limit.name}; {advice}"
         )
+
+
+def check_below_ceiling(size: float, ceiling: float, what: str, advice: str) -> None:
+    """ValueError if a checkpoint of ``size`` bytes (``what`` it holds) exceeds ``ceiling`` bytes."""
+    if size > ceiling:
+        raise ValueError(
+            f"the run's checkpoint would take about {size / 1e9:.2f} GB ({what}), more than the ceiling of "
+            f"{ceiling / 1e9:g} GB: {advice}, or raise --max-checkpoint-gb"
+        )
+
+
+def _refuse(config: ExperimentConfig, needed: float, device: jax.Device, what: str, hint: str = "") -> None:
+    advice = (
+        f"lower --realizations ({config.realizations}), the sweep's grid ({config.grid_points} points), "
+        f"--chunk-games ({config.chunk_games}) or --neurons{hint}"
+    )
+    check_fits(needed, what, advice, device)
 
 
 def member_bytes(config: ExperimentConfig) -> int:
     """Bytes of one member's learners (weights, optimizer states, traces), from their shapes (nothing built)."""
     from snnrl.experiments.train.members import learner_shapes, realization_keys
 
-    one = learner_shapes(config.replace(realizations=1, sweep=()), realization_keys(config.seed, 1))
-    return sum(math.prod(leaf.shape) * leaf.dtype.itemsize for leaf in jax.tree.leaves(one))
+    return tree_bytes(learner_shapes(config.replace(realizations=1, sweep=()), realization_keys(config.seed, 1)))
 
 
 def checkpoint_bytes(config: ExperimentConfig) -> int:
@@ -49,14 +73,11 @@ def checkpoint_bytes(config: ExperimentConfig) -> int:
 def check_checkpoint_size(config: ExperimentConfig, ceiling: float) -> None:
     """Before compiling: ValueError if the run's checkpoint would exceed ``ceiling`` bytes (the
     --max-checkpoint-gb option), naming both sizes and how to lower or raise them."""
-    size = checkpoint_bytes(config)
-    if size > ceiling:
-        raise ValueError(
-            f"the run's checkpoint would take about {size / 1e9:.2f} GB ({config.members} members x "
-            f"{member_bytes(config) / 1e6:.2f} MB of learners, and the metrics of {config.games} games), more "
-            f"than the ceiling of {ceiling / 1e9:g} GB: lower --realizations ({config.realizations}), the sweep's "
-            f"grid ({config.grid_points} points), --games or --neurons, or raise --max-checkpoint-gb"
-        )
+    what = f"{config.members} members x {member_bytes(config) / 1e6:.2f} MB of learners, and the metrics of "
+    what += f"{config.games} games"
+    advice = f"lower --realizations ({config.realizations}), the sweep's grid ({config.grid_points} points), "
+    advice += "--games or --neurons"
+    check_below_ceiling(checkpoint_bytes(config), ceiling, what, advice)
 
 
 def check_learners_fit(config: ExperimentConfig, devices: int = 1) -> None:
@@ -69,10 +90,10 @@ def check_learners_fit(config: ExperimentConfig, devices: int = 1) -> None:
     what = f"the learners of {config.realizations} realizations" + (
         f" x {config.grid_points} grid points" if config.sweep else ""
     )
-    _refuse(config, learners, memory_limit(device), what)
+    _refuse(config, learners, device, what)
     metrics = 3.0 * 4 * METRIC_COUNT * config.members * config.games  # chunks, checkpoint, metrics file
     host = jax.local_devices(backend="cpu")[0]
-    _refuse(config, metrics, memory_limit(host), f"the metrics of {config.games} games")
+    _refuse(config, metrics, host, f"the metrics of {config.games} games")
 
 
 def compiled_bytes(compiled: jax.stages.Compiled) -> int | None:
@@ -94,4 +115,4 @@ def check_compiled_fits(config: ExperimentConfig, compiled: jax.stages.Compiled)
     device = jax.local_devices()[0]
     if needed is not None:
         hint = f", or compute fewer members at a time (member_batch={config.member_batch}, of {config.members})"
-        _refuse(config, needed, memory_limit(device), f"chunks of {config.chunk_games} games", hint)
+        _refuse(config, needed, device, f"chunks of {config.chunk_games} games", hint)
