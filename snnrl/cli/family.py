@@ -35,6 +35,7 @@ def algo(
 ) -> None:
     """Train ALGORITHM for --seeds seeds and write the results folder --out (with --resume, the folder's
     own config is used and the other options are ignored)."""
+    from snnrl.core.storage import WriteFailedError
     from snnrl.experiments.run.family import run_family
 
     try:
@@ -53,6 +54,9 @@ def algo(
     except ValueError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from error
+    except WriteFailedError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from error
     except FloatingPointError as error:
         typer.echo(f"error: {error} (the checkpoint of the last good chunk is kept)", err=True)
         raise typer.Exit(1) from error

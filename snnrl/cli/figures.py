@@ -21,12 +21,15 @@ def plot(
     ] = False,
 ) -> None:
     """Plot return vs real interactions (median, 80th percentile, standard error, single runs)."""
+    from snnrl.core.output_paths import check_output_file
     from snnrl.experiments.analysis.plots import plot_dream, plot_returns
 
     for folder in folders:
         if not (folder / "metrics.npz").exists():
             fail(f"{folder} holds no metrics.npz (is it a results folder?)")
     try:
+        for suffix in (".png", ".pdf"):
+            check_output_file(out.parent / f"{out.name}{suffix}", "--out")
         paths = plot_returns(folders, out)
     except ValueError as error:
         fail(str(error))

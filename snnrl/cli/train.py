@@ -242,6 +242,8 @@ def train(
     are shorthands for common fields). Exit status: 0 success, 1 the run failed (divergence, hardware),
     2 bad usage or input, 130 / 143 interrupted (SIGINT / SIGTERM; the last checkpoint is kept: continue
     with --resume)."""
+    from snnrl.core.output_paths import check_output_folder
+    from snnrl.core.storage import WriteFailedError
     from snnrl.experiments.config.configure import run_config, with_sweep
     from snnrl.experiments.config.overrides import apply_overrides
     from snnrl.experiments.run.loggers import close_loggers, make_loggers
@@ -289,6 +291,8 @@ def train(
                 config = with_sweep(
                     apply_overrides(run_config(preset, config_file, assignments), **overrides), sweep or []
                 )
+            if figures and is_leader():
+                check_output_folder(folder / "figures", "the figures folder (--no-figures: none)")
             loggers = make_loggers([choice.value for choice in log or []], folder) if is_leader() else []
     except (ValueError, FileNotFoundError) as error:
         fail(str(error))
@@ -307,7 +311,7 @@ def train(
         fail(str(error))
     except PeerFailedError as error:
         fail(str(error), code=2 if error.bad_input else 1)
-    except (DivergenceError, SamnaUnavailableError, Dynapse1UnavailableError) as error:
+    except (DivergenceError, SamnaUnavailableError, Dynapse1UnavailableError, WriteFailedError) as error:
         fail(str(error), code=1)
     except KeyboardInterrupt:
         fail(f"interrupted; the last checkpoint in {folder} is kept: continue with --resume", code=130)

@@ -105,12 +105,13 @@ def run_family(
     for bad usage or input (a folder that holds another run or no checkpoint to resume, a bad setting, a locked
     folder, a run that does not fit in the memory this process may take or whose checkpoint would exceed
     ``max_checkpoint_gb`` GB (None: memory.CHECKPOINT_CEILING_GB); config.json is written only once every
-    check has passed); FloatingPointError when a loss became NaN (the checkpoint of the last good chunk is
+    check has passed); core.storage.WriteFailedError when the disk fails (full, ...), the last checkpoint
+    intact; FloatingPointError when a loss became NaN (the checkpoint of the last good chunk is
     kept)."""
     import jax
 
     from snnrl.algorithms.family.chunked import run_chunked
-    from snnrl.core.storage import write_atomic
+    from snnrl.core.storage import WriteFailedError, write_atomic
     from snnrl.experiments.run.provenance import run_provenance
     from snnrl.experiments.run.results_folder import results_folder
 
@@ -149,6 +150,12 @@ def run_family(
             )
             provenance["wall_seconds"] = time.perf_counter() - started  # of this call (a resumed run: the rest)
             return write_results(out, algorithm, config, metrics, provenance)
+    except WriteFailedError as error:
+        raise WriteFailedError(
+            error.errno,
+            f"{error}; the run stopped and the last checkpoint written ({out / 'checkpoint.npz'}, if any) is "
+            "intact: free space, then continue with --resume",
+        ) from error
     except (MemoryError, FileExistsError) as error:  # FolderLockedError is one: another writer, or results
         raise ValueError(str(error)) from error
 

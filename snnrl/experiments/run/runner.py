@@ -22,7 +22,7 @@ import numpy as np
 from snnrl import __version__
 from snnrl.algorithms.dreaming.hidden_layers import board_session
 from snnrl.algorithms.dreaming.learner import Learner
-from snnrl.core.storage import write_atomic, write_json, write_npz
+from snnrl.core.storage import WriteFailedError, write_atomic, write_json, write_npz
 from snnrl.experiments.config.experiment import ExperimentConfig
 from snnrl.experiments.config.run_identity import check_same_run
 from snnrl.experiments.run.checkpoint import (
@@ -163,9 +163,28 @@ def load_state(config: ExperimentConfig, folder: Path) -> RunState:
     return load_checkpoint(config, Path(folder), template)
 
 
-def _save(config: ExperimentConfig, folder: Path, state: RunState, provenance: dict) -> None:
-    save_checkpoint(config, folder, state)
-    _write_results(config, folder, state, provenance)
+def _save(config: ExperimentConfig, folder: Path, state: RunState, provenance: dict, kept_games: int) -> None:
+    """The checkpoint of ``state``, then the results derived from it. WriteFailedError (a full disk, ...)
+    saying which checkpoint is intact: the one of ``kept_games`` games if the new one could not be written."""
+    try:
+        save_checkpoint(config, folder, state)
+        kept_games = state.games_done
+        _write_results(config, folder, state, provenance)
+    except WriteFailedError as error:
+        raise_storage_failed(error, folder, kept_games)
+
+
+def raise_storage_failed(error: WriteFailedError, folder: Path, kept_games: int) -> None:
+    """WriteFailedError: ``error``'s message, which checkpoint of ``folder`` is intact (``kept_games`` games
+    written; every file is replaced atomically) and what to do."""
+    kept = (
+        f"the checkpoint {folder / CHECKPOINT} of games 0..{kept_games - 1} is intact"
+        if kept_games
+        else f"no checkpoint was written yet ({folder / CHECKPOINT} does not exist)"
+    )
+    raise WriteFailedError(
+        error.errno, f"{error}; the run stopped and {kept}: free space, then continue with --resume"
+    ) from error
 
 
 def _write_results(config: ExperimentConfig, folder: Path, state: RunState, provenance: dict) -> None:
@@ -316,7 +335,8 @@ def run_experiment(
     for the games after its checkpoint (see loggers). Bad input (folder, config, a checkpoint of another run, a
     damaged file, a run that will not fit in the memory this process may take or whose checkpoint would exceed
     ``max_checkpoint_gb`` GB) raises ValueError /
-    FileExistsError / FileNotFoundError before anything is written; NaN raises DivergenceError; SIGTERM
+    FileExistsError / FileNotFoundError before anything is written; NaN raises DivergenceError; a failed
+    disk (full, ...) raises core.storage.WriteFailedError naming the checkpoint that is intact; SIGTERM
     raises signals.Terminated after cleaning up.
 
     After distributed.initialize, every process calls this with the same arguments: the realizations
@@ -352,9 +372,12 @@ def run_experiment(
                 chunk = _compiled_chunk(config, env, env_params, learners, base_keys, state.games_done)
                 provenance = {**provenance, "compile_seconds": time.perf_counter() - compiling}
                 if leader:
-                    _write_config(config, folder)
-                    if state.games_done:  # a kill may have left them a chunk behind the checkpoint
-                        _write_results(config, folder, state, provenance)
+                    try:
+                        _write_config(config, folder)
+                        if state.games_done:  # a kill may have left them a chunk behind the checkpoint
+                            _write_results(config, folder, state, provenance)
+                    except WriteFailedError as error:
+                        raise_storage_failed(error, folder, state.games_done)
             with ProgressReporter(config, state.games_done, enabled=show_progress and leader) as progress:
                 while state.games_done < config.games:
                     raise_if_terminated()
@@ -376,7 +399,7 @@ def run_experiment(
                         if leader:
                             for callback in callbacks:
                                 callback(state.games_done, chunk_metrics, config)
-                            _save(config, folder, state, provenance)
+                            _save(config, folder, state, provenance, kept_games=first)
                     progress.update(
                         state.games_done,
                         chunk_metrics["game_return"],
