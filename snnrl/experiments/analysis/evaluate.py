@@ -24,6 +24,7 @@ from snnrl.algorithms.dreaming.game import begin_game
 from snnrl.algorithms.dreaming.hidden_layers import chip_roles
 from snnrl.algorithms.dreaming.imagination import NOOP
 from snnrl.algorithms.dreaming.learner import Learner
+from snnrl.core.output_paths import check_output_folder
 from snnrl.core.storage import write_atomic, write_json
 from snnrl.experiments.config.experiment import ExperimentConfig
 from snnrl.experiments.run.checkpoint import CHECKPOINT
@@ -194,7 +195,7 @@ def evaluate_folder(
     summary and the written paths. Everything is checked before anything is written."""
     folder = Path(folder)
     config, learners = load_run(folder, env)
-    out = folder / "eval" if out is None else Path(out)
+    out = check_output_folder(folder / "eval" if out is None else Path(out), "--out")
     returns = evaluate(config, learners, jax.random.key(seed), games, greedy)
     summary = summarize_returns(config, returns, greedy, folder, seed)
     out.mkdir(parents=True, exist_ok=True)

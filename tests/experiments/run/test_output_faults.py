@@ -136,6 +136,20 @@ def test_plot_render_and_nir_refuse_an_output_they_cannot_write(finished, tmp_pa
     assert rendered.exit_code == 2 and f"dream.gif: its folder {tmp_path / 'file'} is a file" in one_line(rendered)
     with pytest.raises(OutFolderError, match="the NIR file /proc/layer.nir: its folder /proc is on the kernel's"):
         save_nir(None, "/proc/layer.nir")
+    evaluated = runner.invoke(app, ["eval", str(finished), "--games", "1", "--out", "/proc/snnrl-eval"])
+    assert evaluated.exit_code == 2 and "--out /proc/snnrl-eval is on the kernel's proc" in one_line(evaluated)
+
+
+def test_the_autoencoder_refuses_frames_beyond_the_memory_limit_before_collecting(tmp_path, monkeypatch):
+    from snnrl.experiments.train import memory
+    from snnrl.experiments.train.memory_limits import MemoryLimit
+
+    monkeypatch.setattr(memory, "memory_limit", lambda device: MemoryLimit(2**20, "a test limit"))
+    result = runner.invoke(app, ["autoencoder", "--env", "pong", "--frames", "300", "--out", str(tmp_path / "ae")])
+    assert result.exit_code == 2, result.output
+    assert "300 frames of 210x160 pixels (collected, batched and trained on) need about 0.03 GiB" in one_line(result)
+    assert "under a test limit; lower --frames (300)" in one_line(result)
+    assert not (tmp_path / "ae").exists()
 
 
 # ------------------------------------------------------------------ a full disk
