@@ -11,16 +11,22 @@ import jax
 
 from snnrl.algorithms.dreaming.game import GameMetrics
 from snnrl.experiments.config.experiment import ExperimentConfig
-from snnrl.experiments.train.memory_limits import MemoryLimit, process_limit
+from snnrl.experiments.train.memory_limits import MemoryLimit, device_free, process_limit
 
 GIB = 2.0**30
 CHECKPOINT_CEILING_GB = 2.0  # default of --max-checkpoint-gb
 METRIC_COUNT = len(GameMetrics.__dataclass_fields__)  # float32 per game and realization
 
 
-def memory_limit(device: jax.Device) -> MemoryLimit:
+def memory_limit(device: jax.Device, host_copy: bool = True) -> MemoryLimit:
     """The memory a run's arrays on ``device`` may still take: the tightest of the process's limits
-    (memory_limits.process_limit: host, cgroup, RLIMIT_AS) and, for an accelerator, the device's free memory."""
+    (memory_limits.process_limit: host, cgroup, RLIMIT_AS) and, for an accelerator, the device's free memory.
+    ``host_copy=False``: arrays that live on an accelerator only (a compiled chunk's buffers), checked against
+    its memory alone where JAX reports it."""
+    if device.platform != "cpu" and not host_copy:
+        free = device_free(device)
+        if free is not None:
+            return free
     return process_limit(None if device.platform == "cpu" else device)
 
 
@@ -29,11 +35,12 @@ def tree_bytes(tree) -> int:
     return sum(math.prod(leaf.shape) * leaf.dtype.itemsize for leaf in jax.tree.leaves(tree))
 
 
-def check_fits(needed: float, what: str, advice: str, device: jax.Device | None = None) -> None:
+def check_fits(needed: float, what: str, advice: str, device: jax.Device | None = None, host_copy: bool = True) -> None:
     """ValueError if ``needed`` bytes for ``what`` exceed what this process may take on ``device`` (default:
-    the first local one), naming the limit that applies and ``advice`` (how to need less)."""
+    the first local one; ``host_copy``: see memory_limit), naming the limit that applies and ``advice`` (how
+    to need less)."""
     device = jax.local_devices()[0] if device is None else device
-    limit = memory_limit(device)
+    limit = memory_limit(device, host_copy)
     if needed > limit.free:
         raise ValueError(
             f"the run will not fit in memory: {what} need about {needed / GIB:.2f} GiB, but this process may take "
@@ -50,12 +57,14 @@ def check_below_ceiling(size: float, ceiling: float, what: str, advice: str) -> 
         )
 
 
-def _refuse(config: ExperimentConfig, needed: float, device: jax.Device, what: str, hint: str = "") -> None:
+def _refuse(
+    config: ExperimentConfig, needed: float, device: jax.Device, what: str, hint: str = "", host_copy: bool = True
+) -> None:
     advice = (
         f"lower --realizations ({config.realizations}), the sweep's grid ({config.grid_points} points), "
         f"--chunk-games ({config.chunk_games}) or --neurons{hint}"
     )
-    check_fits(needed, what, advice, device)
+    check_fits(needed, what, advice, device, host_copy)
 
 
 def member_bytes(config: ExperimentConfig) -> int:
@@ -115,4 +124,4 @@ def check_compiled_fits(config: ExperimentConfig, compiled: jax.stages.Compiled)
     device = jax.local_devices()[0]
     if needed is not None:
         hint = f", or compute fewer members at a time (member_batch={config.member_batch}, of {config.members})"
-        _refuse(config, needed, device, f"chunks of {config.chunk_games} games", hint)
+        _refuse(config, needed, device, f"chunks of {config.chunk_games} games", hint, host_copy=False)

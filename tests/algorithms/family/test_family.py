@@ -139,7 +139,7 @@ def test_a_run_too_large_for_memory_or_the_checkpoint_ceiling_is_refused_leaving
     )
     assert "raise --max-checkpoint-gb" in ceiling.output and "lower --seeds (1000)" in ceiling.output
     assert not (tmp_path / "run").exists()
-    monkeypatch.setattr(memory, "memory_limit", lambda device: MemoryLimit(1000, "a test limit"))
+    monkeypatch.setattr(memory, "memory_limit", lambda device, host_copy=True: MemoryLimit(1000, "a test limit"))
     memory_refused = CliRunner().invoke(app, arguments)
     assert memory_refused.exit_code == 2, memory_refused.output
     assert "the training states of 1000 seeds (networks, optimizers, replay buffers) need about" in " ".join(

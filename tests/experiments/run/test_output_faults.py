@@ -144,7 +144,7 @@ def test_the_autoencoder_refuses_frames_beyond_the_memory_limit_before_collectin
     from snnrl.experiments.train import memory
     from snnrl.experiments.train.memory_limits import MemoryLimit
 
-    monkeypatch.setattr(memory, "memory_limit", lambda device: MemoryLimit(2**20, "a test limit"))
+    monkeypatch.setattr(memory, "memory_limit", lambda device, host_copy=True: MemoryLimit(2**20, "a test limit"))
     result = runner.invoke(app, ["autoencoder", "--env", "pong", "--frames", "300", "--out", str(tmp_path / "ae")])
     assert result.exit_code == 2, result.output
     assert "300 frames of 210x160 pixels (collected, batched and trained on) need about 0.03 GiB" in one_line(result)

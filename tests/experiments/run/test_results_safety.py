@@ -399,7 +399,7 @@ def test_xla_memory_analysis_refuses_a_chunk_that_does_not_fit(tmp_path, monkeyp
 
     monkeypatch.setattr(memory, "check_learners_fit", lambda config, devices=1: None)
     monkeypatch.setattr("snnrl.experiments.run.runner.check_learners_fit", lambda config, devices=1: None)
-    monkeypatch.setattr(memory, "memory_limit", lambda device: MemoryLimit(1000, "a test limit"))
+    monkeypatch.setattr(memory, "memory_limit", lambda device, host_copy=True: MemoryLimit(1000, "a test limit"))
     with pytest.raises(ValueError, match=r"will not fit in memory: chunks of 2 games need about"):
         run_experiment(tiny_config(), tmp_path / "run", show_progress=False)
     assert not (tmp_path / "run" / "config.json").exists()

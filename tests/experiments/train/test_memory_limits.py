@@ -101,13 +101,24 @@ def test_a_checkpoint_above_the_ceiling_is_refused_before_compiling(tmp_path, mo
     assert not (tmp_path / "run").exists()
 
 
+class Accelerator:
+    platform = "gpu"
+
+    def memory_stats(self):
+        return {"bytes_limit": 3000, "bytes_in_use": 1000}
+
+    def __str__(self):
+        return "cuda:0"
+
+
 def test_the_device_limit_counts_where_jax_reports_one(tmp_path):
-    class Accelerator:
-        def memory_stats(self):
-            return {"bytes_limit": 3000, "bytes_in_use": 1000}
-
-        def __str__(self):
-            return "cuda:0"
-
     proc, root = _fake_system(tmp_path, "0::/\n", {})
     assert process_limit(Accelerator(), proc, root) == MemoryLimit(2000, "the free memory of cuda:0")
+
+
+def test_buffers_on_an_accelerator_only_are_checked_against_its_memory_alone(monkeypatch):
+    from snnrl.experiments.train import memory, memory_limits
+
+    monkeypatch.setattr(memory_limits, "host_available", lambda proc=None: MemoryLimit(500, "the host"))
+    assert memory.memory_limit(Accelerator(), host_copy=False) == MemoryLimit(2000, "the free memory of cuda:0")
+    assert memory.memory_limit(Accelerator()) == MemoryLimit(500, "the host")  # learners are gathered to the host
