@@ -171,10 +171,10 @@ def _save(config: ExperimentConfig, folder: Path, state: RunState, provenance: d
         kept_games = state.games_done
         _write_results(config, folder, state, provenance)
     except WriteFailedError as error:
-        raise_storage_failed(error, folder, kept_games)
+        _raise_storage_failed(error, folder, kept_games)
 
 
-def raise_storage_failed(error: WriteFailedError, folder: Path, kept_games: int) -> None:
+def _raise_storage_failed(error: WriteFailedError, folder: Path, kept_games: int) -> None:
     """WriteFailedError: ``error``'s message, which checkpoint of ``folder`` is intact (``kept_games`` games
     written; every file is replaced atomically) and what to do."""
     kept = (
@@ -377,7 +377,7 @@ def run_experiment(
                         if state.games_done:  # a kill may have left them a chunk behind the checkpoint
                             _write_results(config, folder, state, provenance)
                     except WriteFailedError as error:
-                        raise_storage_failed(error, folder, state.games_done)
+                        _raise_storage_failed(error, folder, state.games_done)
             with ProgressReporter(config, state.games_done, enabled=show_progress and leader) as progress:
                 while state.games_done < config.games:
                     raise_if_terminated()
