@@ -36,10 +36,15 @@ def algo(
     log: Annotated[
         list[LoggerChoice] | None, typer.Option(help="Log each chunk: csv, tensorboard, wandb (repeatable).")
     ] = None,
+    max_checkpoint_gb: Annotated[
+        float | None,
+        typer.Option(min=0.0, help="Refuse a checkpoint (every seed's state) above this many GB. Default: 2."),
+    ] = None,
 ) -> None:
     """Train ALGORITHM for --seeds seeds and write the results folder --out (with --resume, the folder's
     own config is used and the other options are ignored). `snnrl config show ALGORITHM` prints the
     defaults."""
+    from snnrl.core.storage import WriteFailedError
     from snnrl.experiments.run.family import run_family
 
     try:
@@ -55,9 +60,12 @@ def algo(
             network=network or [],
             show_progress=progress,
             log=[choice.value for choice in log or []],
+            max_checkpoint_gb=max_checkpoint_gb,
         )
     except ValueError as error:
         fail(str(error))
+    except WriteFailedError as error:
+        fail(str(error), code=1)
     except FloatingPointError as error:
         fail(f"{error} (the checkpoint of the last good chunk is kept)", code=1)
     if figures:

@@ -27,6 +27,7 @@ def plot(
 
     Median, 80th percentile, standard error and single runs; `snnrl algo` folders: mean and standard error
     over seeds vs environment steps. How-to: docs/howto/plot.md."""
+    from snnrl.core.output_paths import check_output_file
     from snnrl.experiments.analysis.family_plots import plot_folders
     from snnrl.experiments.analysis.plots import plot_dream
 
@@ -34,6 +35,8 @@ def plot(
         if not (folder / "metrics.npz").exists():
             fail(f"{folder} holds no metrics.npz (is it a results folder?)")
     try:
+        for suffix in (".png", ".pdf"):
+            check_output_file(out.parent / f"{out.name}{suffix}", "--out")
         paths = plot_folders(folders, out)
     except ValueError as error:
         fail(str(error))

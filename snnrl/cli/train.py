@@ -201,6 +201,16 @@ def train(
             help="Log each chunk (repeatable): csv, tensorboard, wandb (needs snnrl[wandb]).", show_default=False
         ),
     ] = None,
+    max_checkpoint_gb: Annotated[
+        float | None,
+        typer.Option(
+            min=0.0,
+            help=(
+                "Refuse a run whose checkpoint (learners and metrics of every member) would exceed this many GB. "
+                "Default: 2."
+            ),
+        ),
+    ] = None,
     distributed: Annotated[
         bool,
         typer.Option("--distributed", help="One run over several processes (docs/howto/distributed.md)."),
@@ -234,6 +244,8 @@ def train(
     flags. Exit status: 0 done, 1 the run failed, 2 bad usage or input, 130 / 143 interrupted (the last
     checkpoint is kept: continue with --resume). How-to: docs/howto/train.md."""
     _refuse_early(preset, backend)
+    from snnrl.core.output_paths import check_output_folder
+    from snnrl.core.storage import WriteFailedError
     from snnrl.experiments.config.configure import run_config, with_sweep
     from snnrl.experiments.config.overrides import apply_overrides
     from snnrl.experiments.run.loggers import close_loggers, make_loggers
@@ -281,6 +293,8 @@ def train(
                 config = with_sweep(
                     apply_overrides(run_config(preset, config_file, assignments), **overrides), sweep or []
                 )
+            if figures and is_leader():
+                check_output_folder(folder / "figures", "the figures folder (--no-figures: none)")
             loggers = make_loggers([choice.value for choice in log or []], folder) if is_leader() else []
     except (ValueError, FileNotFoundError) as error:
         fail(str(error))
@@ -289,12 +303,19 @@ def train(
     if preset is None and not resume and is_leader():
         _name_the_preset(config, config_file)
     try:
-        summary = run_experiment(config, folder, resume=resume, show_progress=progress, callbacks=loggers)
+        summary = run_experiment(
+            config,
+            folder,
+            resume=resume,
+            show_progress=progress,
+            callbacks=loggers,
+            **({} if max_checkpoint_gb is None else {"max_checkpoint_gb": max_checkpoint_gb}),
+        )
     except (FileExistsError, FileNotFoundError, ValueError) as error:  # FolderLockedError, MappingError among them
         fail(str(error))
     except PeerFailedError as error:
         fail(str(error), code=2 if error.bad_input else 1)
-    except (DivergenceError, SamnaUnavailableError, Dynapse1UnavailableError) as error:
+    except (DivergenceError, SamnaUnavailableError, Dynapse1UnavailableError, WriteFailedError) as error:
         fail(str(error), code=1)
     except KeyboardInterrupt:
         fail(f"interrupted; the last checkpoint in {folder} is kept: continue with --resume", code=130)

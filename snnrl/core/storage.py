@@ -3,6 +3,7 @@ back is checked, so a damaged one is named with what is wrong instead of failing
 
 from __future__ import annotations
 
+import errno
 import io
 import json
 import os
@@ -16,6 +17,19 @@ import jax
 import numpy as np
 
 TEMPORARY_SUFFIX = ".snnrl-tmp"
+STORAGE_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO)  # the disk, not the path, failed
+
+
+class WriteFailedError(OSError):
+    """A file could not be written because the storage failed (full disk, quota, file too large, I/O error);
+    the file it would have replaced is intact. ``str()`` is a message naming the file and the problem."""
+
+    def __init__(self, code: int, message: str):
+        super().__init__(code, message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
 
 
 class CorruptFileError(ValueError):
@@ -25,7 +39,8 @@ class CorruptFileError(ValueError):
 def write_atomic(path: Path, data: bytes) -> None:
     """Write bytes to a temporary file in the same folder, fsync, then rename over ``path``. The file gets
     the usual permissions (0666 less the umask: 0644 under umask 022); the temporary file is removed on
-    any exception, KeyboardInterrupt and SystemExit included."""
+    any exception, KeyboardInterrupt and SystemExit included. WriteFailedError naming ``path`` when the
+    storage fails (STORAGE_ERRORS: a full disk, ...); ``path`` is then as it was."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}{TEMPORARY_SUFFIX}"
     try:
@@ -35,6 +50,11 @@ def write_atomic(path: Path, data: bytes) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(temporary, path)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        if error.errno in STORAGE_ERRORS:
+            raise WriteFailedError(error.errno, f"{path} could not be written: {os.strerror(error.errno)}") from error
+        raise
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise

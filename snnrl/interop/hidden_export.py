@@ -25,6 +25,7 @@ from typing import Literal
 import nir
 import numpy as np
 
+from snnrl.core.output_paths import check_output_file
 from snnrl.core.storage import write_atomic
 from snnrl.hardware.lif import HiddenLIFParams
 from snnrl.interop.nir_lif import SECONDS_PER_MS
@@ -82,7 +83,9 @@ def hidden_layer_to_nir(
 
 
 def save_nir(graph: nir.NIRGraph, path: str | os.PathLike) -> None:
-    """Write ``graph`` (``nir.write``'s HDF5 bytes) to ``path`` atomically (core.storage.write_atomic)."""
+    """Write ``graph`` (``nir.write``'s HDF5 bytes) to ``path`` atomically (core.storage.write_atomic);
+    OutFolderError naming the path first if it cannot be written (core.output_paths)."""
     buffer = io.BytesIO()
+    check_output_file(path, "the NIR file")
     nir.write(buffer, graph)
     write_atomic(Path(path), buffer.getvalue())

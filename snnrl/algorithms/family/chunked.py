@@ -12,6 +12,7 @@ hash of the config, and refuses another run's).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -91,13 +92,16 @@ def run_chunked(
     run_id: str,
     stop_after: int | None = None,
     observer: ChunkObserver | None = None,
+    before_start: Callable[[Any], None] | None = None,
 ) -> tuple[Any, dict[str, np.ndarray], bool]:
     """Train ``n_seeds`` seeds of the named algorithm in ``chunks`` compiled calls (one program, compiled
     ahead of the first), checkpointing after each (resuming from ``checkpoint`` if it exists). ``stop_after``:
     at most this many chunks in this call (for time-limited jobs); ``observer`` hears of the compilation and
-    of every chunk (ChunkObserver). Returns (params with a leading seed axis, metrics (n_seeds, updates done
-    so far) as numpy, finished). FloatingPointError at a NaN loss, the checkpoint of the last good chunk
-    kept."""
+    of every chunk (ChunkObserver). ``before_start``: called with the runner's shapes (every seed's,
+    jax.eval_shape) once the config is checked and a chunk's update traced, before anything is built, run or
+    read (a caller's memory check, its config file written only now). Returns (params with a leading seed
+    axis, metrics (n_seeds, updates done so far) as numpy, finished). FloatingPointError at a NaN loss, the
+    checkpoint of the last good chunk kept."""
     check_config(name, config)
     parts: TrainParts = PARTS[name](config)
     if not isinstance(chunks, int) or chunks < 1 or parts.n_updates % chunks:
@@ -106,8 +110,11 @@ def run_chunked(
     init_keys, keys = jax.vmap(update_keys, in_axes=(0, None))(seed_keys(key, n_seeds), parts.n_updates)
     init = jax.jit(jax.vmap(parts.init, in_axes=(0, None)))
     advance = jax.jit(jax.vmap(lambda runner, k: jax.lax.scan(parts.update, runner, k)))
+    template = jax.eval_shape(init, init_keys, parts.env_params)
+    jax.eval_shape(advance, template, keys[:, :per_chunk])  # a chunk's program traces: its checks have run
+    if before_start is not None:
+        before_start(template)
     if checkpoint.exists():
-        template = jax.eval_shape(init, init_keys, parts.env_params)
         runner, done, metrics = load_checkpoint(checkpoint, template, run_id)
     else:
         runner, done, metrics = init(init_keys, parts.env_params), 0, {}

@@ -25,6 +25,7 @@ from snnrl.algorithms.dreaming.game import begin_game
 from snnrl.algorithms.dreaming.hidden_layers import chip_roles
 from snnrl.algorithms.dreaming.imagination import NOOP
 from snnrl.algorithms.dreaming.learner import Learner
+from snnrl.core.output_paths import check_output_folder
 from snnrl.core.storage import write_atomic, write_json
 from snnrl.experiments.analysis.evaluate_family import evaluate_family_folder
 from snnrl.experiments.analysis.plots import returns_histogram
@@ -188,7 +189,7 @@ def evaluate_folder(
     if is_family_folder(folder):
         return evaluate_family_folder(folder, games, greedy, out, env, seed)
     config, learners = load_run(folder, env)
-    out = folder / "eval" if out is None else Path(out)
+    out = check_output_folder(folder / "eval" if out is None else Path(out), "--out")
     returns = evaluate(config, learners, jax.random.key(seed), games, greedy)
     summary = summarize_returns(config, returns, greedy, folder, seed)
     out.mkdir(parents=True, exist_ok=True)

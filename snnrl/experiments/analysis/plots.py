@@ -11,7 +11,7 @@ from matplotlib.ticker import MaxNLocator
 
 from snnrl.core.storage import read_npz
 from snnrl.experiments.config.experiment import ExperimentConfig
-from snnrl.experiments.run.checkpoint import METRIC_NAMES
+from snnrl.experiments.run.checkpoint import METRIC_NAMES, check_one_run
 from snnrl.experiments.run.family import is_family_folder
 from snnrl.experiments.run.runner import read_config
 from snnrl.experiments.run.sweep_results import reference_point
@@ -22,8 +22,12 @@ MAX_DRAWN_VARIABLES = 8  # a dream figure draws the first 8 variables (an autoen
 
 
 def load_folder(folder: Path) -> tuple[ExperimentConfig, dict[str, np.ndarray]]:
-    """The config and metrics (name -> (R, games)) of a results folder."""
-    return read_config(folder), read_npz(folder / "metrics.npz", METRIC_NAMES)
+    """The config and metrics (name -> (R, games)) of a results folder; ValueError naming the folder if its
+    files are not one run's (checkpoint.check_one_run: a checkpoint of another run or without identity, or
+    metrics that are not the checkpoint's)."""
+    config = read_config(folder)
+    check_one_run(config, folder)
+    return config, read_npz(folder / "metrics.npz", METRIC_NAMES)
 
 
 def arm_labels(folders: list[Path]) -> list[str]:

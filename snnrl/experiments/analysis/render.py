@@ -19,6 +19,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from snnrl.core.output_paths import check_output_file
 from snnrl.envs.pong import render as pong_render
 from snnrl.experiments.analysis.dream_replay import dream_against_reality
 from snnrl.experiments.analysis.plots import plot_dream_rollout, variable_names
@@ -125,6 +126,7 @@ def render_dream(folder: Path, game: int, realization: int = 0, out: Path | None
     out = folder / "figures" / f"dream_game{game}_r{realization}.gif" if out is None else Path(out)
     if out.suffix not in VIDEO_SUFFIXES:
         raise ValueError(f"--out must end in {' or '.join(VIDEO_SUFFIXES)}, got {out.name!r}")
+    check_output_file(out, "--out")
     replay = dream_against_reality(folder, realization, seed=game)
     paths = plot_dream_rollout(
         replay.dreamt,

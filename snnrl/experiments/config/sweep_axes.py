@@ -42,6 +42,9 @@ class SweepAxis:
         return self.field.rsplit(".", 1)[-1]
 
 
+MAX_GRID_POINTS = 100_000  # every point is built and checked, then trained as members of one program
+
+
 def grid_size(axes: tuple[SweepAxis, ...]) -> int:
     """Number of grid points (1 without axes)."""
     return math.prod(len(axis.values) for axis in axes)
@@ -167,13 +170,20 @@ def point_algorithm(algorithm, axes: tuple[SweepAxis, ...], values, validate: bo
 
 def check_sweep(algorithm, axes: tuple[SweepAxis, ...]) -> None:
     """ValueError naming the field (and the grid point) if an axis cannot be swept or a grid point is not
-    a valid config (every point is built and checked as an ordinary config would be)."""
+    a valid config (every point is built and checked as an ordinary config would be), or naming the axes if
+    the grid has more than MAX_GRID_POINTS points (counted from the axes' lengths, before it is built)."""
     fields = [axis.field for axis in axes]
     repeated = sorted({name for name in fields if fields.count(name) > 1})
     if repeated:
         raise ValueError(f"the sweep sets {repeated[0]!r} twice; give each field once with all its values")
     for axis in axes:
         field_kind(algorithm, axis)
+    if grid_size(axes) > MAX_GRID_POINTS:
+        lengths = " x ".join(f"{axis.field} ({len(axis.values)} values)" for axis in axes)
+        raise ValueError(
+            f"the sweep's grid has {grid_size(axes)} points ({lengths}), more than the {MAX_GRID_POINTS} one run "
+            "can hold: sweep fewer values, or split the grid over several runs"
+        )
     for point in grid_values(axes) if axes else ():
         try:
             point_algorithm(algorithm, axes, point)

@@ -15,16 +15,22 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from snnrl.envs import frame_environments
+from snnrl.experiments.run.preflight import check_out_folder
+from snnrl.experiments.train.memory import check_fits
 from snnrl.observations import FRAME_SHAPE
 from snnrl.observations.autoencoder import AutoencoderShape, TrainingReport, decode, encode, save, train
 from snnrl.observations.frames import random_play_frames
+
+FRAMES_HELD = 3  # copies of the frames held at once: the collected batches, their array, the training views
 
 
 def train_autoencoder(
     env_name: str, frames: int, out: Path, *, epochs: int = 20, seed: int = 0, batch_size: int = 128
 ) -> dict:
     """Collect ``frames`` random-play frames of ``env_name``, train, save into ``out`` (autoencoder files,
-    loss.png, reconstruction.png). Returns the saved description."""
+    loss.png, reconstruction.png). Returns the saved description. Before anything is collected: ValueError
+    for a bad argument, an ``out`` that cannot be written (preflight.OutFolderError) or frames that will not fit
+    in the memory this process may take (memory.check_fits)."""
     if env_name not in frame_environments():
         raise ValueError(
             f"--env must be one of {', '.join(frame_environments())} (environments with frames), got {env_name!r}"
@@ -36,6 +42,13 @@ def train_autoencoder(
     ):
         if value < minimum:
             raise ValueError(f"--{name} must be >= {minimum}, got {value}")
+    out = check_out_folder(out)
+    frame_bytes = FRAME_SHAPE[0] * FRAME_SHAPE[1]  # uint8 pixels
+    check_fits(
+        FRAMES_HELD * frames * frame_bytes,
+        f"{frames} frames of {FRAME_SHAPE[0]}x{FRAME_SHAPE[1]} pixels (collected, batched and trained on)",
+        f"lower --frames ({frames})",
+    )
     key_frames, key_train = jax.random.split(jax.random.key(seed))
     started = time.perf_counter()
     data = random_play_frames(env_name, frames, key_frames)

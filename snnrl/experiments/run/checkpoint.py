@@ -5,14 +5,15 @@ checkpoint.npz holds the learners' leaves, each under its pytree path (learners.
 learners.agent_opt_state..., see storage.leaf_names; loading matches them by name, so a renamed field
 is reported and a reordered one keeps its arrays instead of swapping them), metric_<name> (R, games
 done) per metric, wall_seconds, and meta_identity_hash / meta_identity (the run's config without ``games``, see
-run_identity) and meta_snnrl_version. Checkpoints of snnrl 0.2.0 (positional leaf_0, leaf_1, ... and no
-meta_ fields) still load: their leaves by position, checked by their shapes and metrics against
-config.json only.
+run_identity) and meta_snnrl_version. A named-leaf checkpoint without them is refused (stripped, its run
+unknown). Checkpoints of snnrl 0.2.0 (positional leaf_0, leaf_1, ... and no meta_ fields) still load:
+their leaves by position, checked by their shapes and metrics against config.json only.
 """
 
 from __future__ import annotations
 
 import json
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +24,7 @@ import numpy as np
 from snnrl import __version__
 from snnrl.algorithms.dreaming.game import GameMetrics
 from snnrl.algorithms.dreaming.learner import Learner
-from snnrl.core.storage import load_pytree, read_npz, save_pytree
+from snnrl.core.storage import LEGACY_LEAF, CorruptFileError, read_npz, save_pytree, unpack_pytree
 from snnrl.experiments.config.experiment import ExperimentConfig
 from snnrl.experiments.config.run_identity import differing_fields, identity_hash, identity_json, run_identity
 
@@ -57,9 +58,16 @@ def save_checkpoint(config: ExperimentConfig, folder: Path, state: RunState) -> 
     save_pytree(Path(folder) / CHECKPOINT, state.learners, extra)
 
 
-def _check_owner(config: ExperimentConfig, path: Path, extra: dict[str, np.ndarray]) -> None:
+def _check_owner(config: ExperimentConfig, path: Path, extra: dict[str, np.ndarray], positional: bool) -> None:
     if "meta_identity_hash" not in extra:
-        return  # snnrl 0.2.0 recorded no owner: shapes and metrics are all that can be checked
+        if positional:
+            return  # the positional files of snnrl 0.2.0 recorded no owner: shapes and metrics are all there is
+        raise ValueError(
+            f"{path} records no run identity (its meta_identity_hash and meta_identity arrays are missing: removed, "
+            f"or written by another program), so nothing shows that it belongs to the run of "
+            f"{path.parent / 'config.json'}; it is not used. Restore the folder's own checkpoint, or start the run "
+            "again in a new --out"
+        )
     if str(extra["meta_identity_hash"]) == identity_hash(config):
         return
     stored = json.loads(str(extra["meta_identity"])) if "meta_identity" in extra else {}
@@ -102,10 +110,12 @@ def _check_metrics(config: ExperimentConfig, path: Path, metrics: dict[str, np.n
 def load_checkpoint(config: ExperimentConfig, folder: Path, template: Learner) -> RunState:
     """The RunState stored in ``folder/checkpoint.npz``, ``template`` giving the learners' structure and
     shapes. Raises CorruptFileError (damaged or incomplete file) or ValueError (another run's
-    checkpoint, wrong shapes, more games than config.games), naming the file."""
+    checkpoint or one whose identity (meta_*) was removed, wrong shapes, more games than config.games), naming
+    the file."""
     path = Path(folder) / CHECKPOINT
-    learners, extra = load_pytree(path, template, required=(*METRIC_KEYS, "wall_seconds"))
-    _check_owner(config, path, extra)
+    files = read_npz(path, required=(*METRIC_KEYS, "wall_seconds"))
+    learners, extra = unpack_pytree(path, template, files)
+    _check_owner(config, path, extra, positional=f"{LEGACY_LEAF}0" in files)
     metrics = {name: extra[f"metric_{name}"] for name in METRIC_NAMES}
     _check_metrics(config, path, metrics)
     check_metrics_file(Path(folder), metrics)
@@ -152,3 +162,25 @@ def check_resumable_without_checkpoint(folder: Path) -> None:
             f"{folder} holds {', '.join(present)} but no {CHECKPOINT}: --resume would start again from game 0 and "
             f"overwrite them. Restore {CHECKPOINT}, or move those files away to start the run again"
         )
+
+
+def check_one_run(config: ExperimentConfig, folder: Path) -> None:
+    """ValueError naming ``folder`` if its files are not all one run's: its checkpoint records another run
+    than config.json (``config``) or none (stripped), or its metrics.npz disagrees with the checkpoint's
+    metrics (two runs wrote the folder). Reads the checkpoint's records and metrics only, not its weights; a
+    folder without checkpoint is checked no further."""
+    path = Path(folder) / CHECKPOINT
+    if not path.exists():
+        return
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            names = list(data.files)
+            extra = {name: data[name] for name in names if name.startswith(("meta_", "metric_"))}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
+        raise CorruptFileError(f"{path} is damaged: {type(error).__name__}: {error}") from None
+    try:
+        _check_owner(config, path, extra, positional=f"{LEGACY_LEAF}0" in names)
+        if all(key in extra for key in METRIC_KEYS):
+            check_metrics_file(Path(folder), {name: extra[f"metric_{name}"] for name in METRIC_NAMES})
+    except ValueError as error:
+        raise ValueError(f"{folder} does not hold one run's results, so they are not shown: {error}") from None

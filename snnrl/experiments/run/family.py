@@ -182,6 +182,7 @@ def run_family(
     network: list[str],
     show_progress: bool = False,
     log: Sequence[str] = (),
+    max_checkpoint_gb: float | None = None,
 ) -> dict[str, Any]:
     """Train ``algorithm`` for ``seeds`` seeds into the results folder ``out`` (experiments/run/results_folder:
     locked, a fresh run refused where results lie, a refused run leaves no folder behind) and return its
@@ -191,12 +192,15 @@ def run_family(
     ``show_progress``: the progress bar or lines (experiments/run/progress); ``log``: logger names
     (loggers.LOGGER_NAMES; csv columns CSV_COLUMNS, step = update). ValueError for bad usage or input (a
     folder that holds another run or no checkpoint to resume, a bad setting, a locked folder, a run that
-    does not fit, a logger whose package is missing); FloatingPointError when a loss became NaN (the
-    checkpoint of the last good chunk is kept)."""
+    does not fit in the memory this process may take or whose checkpoint would exceed ``max_checkpoint_gb``
+    GB (None: memory.CHECKPOINT_CEILING_GB), a logger whose package is missing; config.json is written only
+    once every check has passed); core.storage.WriteFailedError when the disk fails (full, ...), the last
+    checkpoint intact; FloatingPointError when a loss became NaN (the checkpoint of the last good chunk is
+    kept)."""
     import jax
 
     from snnrl.algorithms.family.chunked import count_updates, default_chunks, run_chunked
-    from snnrl.core.storage import read_npz, write_json
+    from snnrl.core.storage import WriteFailedError, read_npz, write_atomic
     from snnrl.experiments.run.loggers import close_loggers, make_loggers
     from snnrl.experiments.run.progress import ChunkProgress
     from snnrl.experiments.run.provenance import run_provenance
@@ -210,13 +214,19 @@ def run_family(
                 raise ValueError(f"{out} has no checkpoint to resume")
             if resume:
                 run = _resumed(out, algorithm, settings, network)
+                stored_config = (out / "config.json").read_bytes()
             else:
                 config = _requested(algorithm, env, settings, network)
                 chunks = default_chunks(algorithm, config) if chunks is None else chunks
                 run = FamilyRun(algorithm, seeds, seed, chunks, config)
+                stored_config = (json.dumps(run.to_dict(), indent=2, sort_keys=True) + "\n").encode()
             loggers = make_loggers(list(log), out, csv_columns=CSV_COLUMNS)
-            if not resume:
-                write_json(out / "config.json", run.to_dict())
+
+            def checked(runner: Any) -> None:  # every check passed: only now is config.json written
+                _check_runner_fits(runner, run.seeds, max_checkpoint_gb)
+                if not resume:
+                    write_atomic(out / "config.json", stored_config)
+
             total = count_updates(run.algorithm, run.config)
             done_updates, done_steps = 0, np.zeros(run.seeds, np.int64)
             if (out / "checkpoint.npz").exists():
@@ -235,17 +245,38 @@ def run_family(
                     run.seeds,
                     run.chunks,
                     out / "checkpoint.npz",
-                    run_id(out),
+                    hashlib.sha256(stored_config).hexdigest()[:16],
                     observer=reporter,
+                    before_start=checked,
                 )
             provenance["compile_seconds"] = reporter.compile_seconds
             # of this call (a resumed run: the rest), compiling excluded
             provenance["wall_seconds"] = time.perf_counter() - started - reporter.compile_seconds
             return write_results(out, run.algorithm, run.config, metrics, provenance)
+    except WriteFailedError as error:
+        raise WriteFailedError(
+            error.errno,
+            f"{error}; the run stopped and the last checkpoint written ({out / 'checkpoint.npz'}, if any) is "
+            "intact: free space, then continue with --resume",
+        ) from error
     except (MemoryError, FileExistsError) as error:  # FolderLockedError is one: another writer, or results
         raise ValueError(str(error)) from error
     finally:
         close_loggers(loggers)
+
+
+def _check_runner_fits(runner: Any, seeds: int, max_checkpoint_gb: float | None) -> None:
+    """ValueError if the runner of every seed (``runner``: its shapes; weights, optimizer and environment
+    states, replay buffers) does not fit in the memory this process may take (a chunk holds it twice: in and
+    out), or its checkpoint would exceed ``max_checkpoint_gb``."""
+    from snnrl.experiments.train.memory import CHECKPOINT_CEILING_GB, check_below_ceiling, check_fits, tree_bytes
+
+    ceiling = (CHECKPOINT_CEILING_GB if max_checkpoint_gb is None else max_checkpoint_gb) * 1e9
+
+    size = tree_bytes(runner)
+    advice = f"lower --seeds ({seeds}), the network's size or the replay buffer (--set buffer_size=...)"
+    check_fits(2 * size, f"the training states of {seeds} seeds (networks, optimizers, replay buffers)", advice)
+    check_below_ceiling(size, ceiling, f"the training states of {seeds} seeds", advice)
 
 
 def _requested(algorithm: str, env: str, settings: list[str], network: list[str]) -> Any:

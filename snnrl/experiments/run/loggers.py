@@ -23,6 +23,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from snnrl.choices import LOGGER_NAMES
+from snnrl.core.output_paths import check_output_file, check_output_folder
 from snnrl.core.storage import write_atomic
 from snnrl.experiments.config.experiment import ExperimentConfig
 
@@ -177,11 +178,20 @@ class WandbLogger:
 
 def make_loggers(names: list[str], folder: Path, csv_columns: tuple[str, ...] = CSV_COLUMNS) -> list[Callable]:
     """The loggers named (csv -> folder/metrics.csv with ``csv_columns``, tensorboard -> folder/tensorboard,
-    wandb), made before the run so a missing optional package fails first. ValueError for an unknown name."""
+    wandb), made before the run so a missing optional package or an output that cannot be written
+    (core.output_paths: OutFolderError naming the path) fails before the first chunk. ValueError for an
+    unknown name."""
     folder = Path(folder)
     unknown = [name for name in names if name not in LOGGER_NAMES]
     if unknown:
         raise ValueError(f"unknown logger(s) {unknown}; allowed: {list(LOGGER_NAMES)}")
+    checks = {
+        "csv": lambda: check_output_file(folder / "metrics.csv", "--log csv"),
+        "tensorboard": lambda: check_output_folder(folder / "tensorboard", "--log tensorboard"),
+        "wandb": lambda: check_output_folder(folder, "--log wandb"),
+    }
+    for name in dict.fromkeys(names):
+        checks[name]()
     makers = {
         "csv": lambda: CSVLogger(folder / "metrics.csv", run=folder.name, columns=csv_columns),
         "tensorboard": lambda: TensorBoardLogger(folder / "tensorboard"),

@@ -1,36 +1,25 @@
-"""Checks made before a run computes or writes anything: the results folder can be written, and a chip
-run has samna, a board, and room on it."""
+"""Checks made before a command computes or writes anything: every output (results folder, figure, log,
+export) can be written, and a chip run has samna, a board, and room on it."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from snnrl.algorithms.dreaming.hidden_layers import check_board_fits, chip_roles
+from snnrl.core.output_paths import OutFolderError, check_output_folder
 from snnrl.experiments.config.experiment import ExperimentConfig
+from snnrl.experiments.run.lock import LOCK_NAME
 
-
-class OutFolderError(ValueError):
-    """--out cannot hold a results folder."""
+__all__ = ["OutFolderError", "check_chip", "check_out_folder"]
 
 
 def check_out_folder(folder: Path | str) -> Path:
-    """``folder`` as a Path if a results folder can be written there; OutFolderError naming --out and
-    the reason (empty, a file, under a file, no write permission, read-only filesystem) otherwise."""
-    if str(folder).strip() == "":
-        raise OutFolderError("--out is empty; give the results folder's path")
-    folder = Path(folder)
-    if folder.exists() and not folder.is_dir():
-        raise OutFolderError(f"--out {folder} is a file, not a folder")
-    existing = folder
-    while not existing.exists():
-        existing = existing.parent
-    if not existing.is_dir():
-        raise OutFolderError(f"--out {folder} cannot be created: {existing} is a file, not a folder")
-    if os.statvfs(existing).f_flag & os.ST_RDONLY:
-        raise OutFolderError(f"--out {folder} is on a read-only filesystem ({existing})")
-    if not os.access(existing, os.W_OK | os.X_OK):
-        raise OutFolderError(f"--out {folder} cannot be written: no write permission in {existing}")
+    """check_output_folder for a results folder (--out), and OutFolderError if its ``.snnrl.lock`` is not a
+    file (a folder there would stop the lock with a raw IsADirectoryError)."""
+    folder = check_output_folder(folder, "--out")
+    lock = folder / LOCK_NAME
+    if lock.exists() and not lock.is_file():
+        raise OutFolderError(f"--out {folder} holds {lock}, which is not a file: snnrl keeps its lock there; remove it")
     return folder
 
 

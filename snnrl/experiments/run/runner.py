@@ -22,7 +22,7 @@ import numpy as np
 from snnrl import __version__
 from snnrl.algorithms.dreaming.hidden_layers import board_session
 from snnrl.algorithms.dreaming.learner import Learner
-from snnrl.core.storage import write_atomic, write_json, write_npz
+from snnrl.core.storage import WriteFailedError, write_atomic, write_json, write_npz
 from snnrl.experiments.config.experiment import ExperimentConfig
 from snnrl.experiments.config.run_identity import check_same_run
 from snnrl.experiments.run.checkpoint import (
@@ -41,10 +41,15 @@ from snnrl.experiments.run.provenance import run_provenance
 from snnrl.experiments.run.results_folder import results_folder
 from snnrl.experiments.run.signals import raise_if_terminated, sigterm_raises
 from snnrl.experiments.run.sweep_results import member_column, member_label, sweep_csv, sweep_table
-from snnrl.experiments.train.distributed import all_or_none, gather, is_leader
+from snnrl.experiments.train.distributed import all_or_none, check_same_config, gather, is_leader
 from snnrl.experiments.train.environment import prepare
 from snnrl.experiments.train.members import init_learners, learner_shapes, member_keys
-from snnrl.experiments.train.memory import check_compiled_fits, check_learners_fit
+from snnrl.experiments.train.memory import (
+    CHECKPOINT_CEILING_GB,
+    check_checkpoint_size,
+    check_compiled_fits,
+    check_learners_fit,
+)
 from snnrl.experiments.train.program import make_chunk
 from snnrl.experiments.train.sharding import realization_sharding, shard
 
@@ -159,9 +164,28 @@ def load_state(config: ExperimentConfig, folder: Path) -> RunState:
     return load_checkpoint(config, Path(folder), template)
 
 
-def _save(config: ExperimentConfig, folder: Path, state: RunState, provenance: dict) -> None:
-    save_checkpoint(config, folder, state)
-    _write_results(config, folder, state, provenance)
+def _save(config: ExperimentConfig, folder: Path, state: RunState, provenance: dict, kept_games: int) -> None:
+    """The checkpoint of ``state``, then the results derived from it. WriteFailedError (a full disk, ...)
+    saying which checkpoint is intact: the one of ``kept_games`` games if the new one could not be written."""
+    try:
+        save_checkpoint(config, folder, state)
+        kept_games = state.games_done
+        _write_results(config, folder, state, provenance)
+    except WriteFailedError as error:
+        _raise_storage_failed(error, folder, kept_games)
+
+
+def _raise_storage_failed(error: WriteFailedError, folder: Path, kept_games: int) -> None:
+    """WriteFailedError: ``error``'s message, which checkpoint of ``folder`` is intact (``kept_games`` games
+    written; every file is replaced atomically) and what to do."""
+    kept = (
+        f"the checkpoint {folder / CHECKPOINT} of games 0..{kept_games - 1} is intact"
+        if kept_games
+        else f"no checkpoint was written yet ({folder / CHECKPOINT} does not exist)"
+    )
+    raise WriteFailedError(
+        error.errno, f"{error}; the run stopped and {kept}: free space, then continue with --resume"
+    ) from error
 
 
 def _write_results(config: ExperimentConfig, folder: Path, state: RunState, provenance: dict) -> None:
@@ -240,10 +264,11 @@ def _write_config(config: ExperimentConfig, folder: Path) -> None:
     write_json(folder / "config.json", {"experiment": config.to_dict(), "snnrl_version": __version__})
 
 
-def _open_run(config: ExperimentConfig | None, folder: Path, resume: bool):
+def _open_run(config: ExperimentConfig | None, folder: Path, resume: bool, checkpoint_ceiling: float):
     """Inside the folder's lock: the run's config (fitted to its environment), environment and starting
     state, every check done before anything is written. For resume: the stored config, with ``games``
-    from ``config`` if one is given (any other difference is refused)."""
+    from ``config`` if one is given (any other difference is refused). ``checkpoint_ceiling``: bytes the
+    checkpoint may take at most."""
     if resume:
         stored = read_config(folder)
         requested = stored if config is None else config
@@ -253,6 +278,7 @@ def _open_run(config: ExperimentConfig | None, folder: Path, resume: bool):
     else:
         config, env, env_params = prepare(config)
     check_learners_fit(config, _device_count(config))
+    check_checkpoint_size(config, checkpoint_ceiling)
     if resume and (folder / CHECKPOINT).exists():
         state = load_state(config, folder)
     else:
@@ -305,6 +331,7 @@ def run_experiment(
     resume: bool = False,
     show_progress: bool = True,
     callbacks: Sequence[ChunkCallback] = (),
+    max_checkpoint_gb: float = CHECKPOINT_CEILING_GB,
 ) -> dict:
     """Run ``config`` into ``folder``, or with resume=True continue the run stored there (its config.json
     is used; ``config`` may be None, or the stored config with more ``games`` to extend the run). Holds
@@ -313,8 +340,10 @@ def run_experiment(
     (games done, the chunk's metrics as name -> (R, games in chunk) NumPy arrays, the run's config): an
     exception there stops the run with the previous checkpoint kept, and a resumed run calls them again
     for the games after its checkpoint (see loggers). Bad input (folder, config, a checkpoint of another run, a
-    damaged file) raises ValueError /
-    FileExistsError / FileNotFoundError before anything is written; NaN raises DivergenceError; SIGTERM
+    damaged file, a run that will not fit in the memory this process may take or whose checkpoint would exceed
+    ``max_checkpoint_gb`` GB) raises ValueError /
+    FileExistsError / FileNotFoundError before anything is written; NaN raises DivergenceError; a failed
+    disk (full, ...) raises core.storage.WriteFailedError naming the checkpoint that is intact; SIGTERM
     raises signals.Terminated after cleaning up.
 
     After distributed.initialize, every process calls this with the same arguments: the realizations
@@ -336,7 +365,10 @@ def run_experiment(
                 check_chip(config)
             if leader:
                 held.enter_context(results_folder(folder, resume))
-            config, env, env_params, state = _open_run(config, folder, resume)
+            config, env, env_params, state = _open_run(config, folder, resume, max_checkpoint_gb * 1e9)
+        with all_or_none("comparing the processes' settings"):
+            check_same_config(config)  # before any collective on arrays whose shapes the settings fix
+        with all_or_none("sharding the learners"):
             _check_distributable(config, env)
             sharding = realization_sharding(config)
             base_keys = shard(member_keys(config), sharding)
@@ -347,9 +379,12 @@ def run_experiment(
                 chunk = _compiled_chunk(config, env, env_params, learners, base_keys, state.games_done)
                 provenance = {**provenance, "compile_seconds": time.perf_counter() - compiling}
                 if leader:
-                    _write_config(config, folder)
-                    if state.games_done:  # a kill may have left them a chunk behind the checkpoint
-                        _write_results(config, folder, state, provenance)
+                    try:
+                        _write_config(config, folder)
+                        if state.games_done:  # a kill may have left them a chunk behind the checkpoint
+                            _write_results(config, folder, state, provenance)
+                    except WriteFailedError as error:
+                        _raise_storage_failed(error, folder, state.games_done)
             with ProgressReporter(config, state.games_done, enabled=show_progress and leader) as progress:
                 while state.games_done < config.games:
                     raise_if_terminated()
@@ -371,7 +406,7 @@ def run_experiment(
                         if leader:
                             for callback in callbacks:
                                 callback(state.games_done, chunk_metrics, config)
-                            _save(config, folder, state, provenance)
+                            _save(config, folder, state, provenance, kept_games=first)
                     progress.update(
                         state.games_done,
                         chunk_metrics["game_return"],

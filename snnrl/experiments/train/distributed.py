@@ -13,6 +13,7 @@ waiting in a collective. How-to: docs/howto/distributed.md.
 from __future__ import annotations
 
 import functools
+import json
 import os
 import socket
 import sys
@@ -26,6 +27,9 @@ import jax
 import numpy as np
 from jax.experimental import multihost_utils
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
+
+from snnrl.experiments.config.experiment import ExperimentConfig
+from snnrl.experiments.config.run_identity import differing_fields
 
 ENV_COORDINATOR = "SNNRL_COORDINATOR"
 ENV_NUM_PROCESSES = "SNNRL_NUM_PROCESSES"
@@ -315,3 +319,34 @@ def all_or_none(what: str) -> Iterator[None]:
         share_outcome(what, error)
         raise
     share_outcome(what, None)
+
+
+def process_texts(text: str) -> list[str]:
+    """Every process's ``text``, in process order (a collective: all processes must call it). Texts of any
+    length: their lengths are gathered first, then the UTF-8 bytes padded to the longest."""
+    if jax.process_count() == 1:
+        return [text]
+    data = np.frombuffer(text.encode(), np.uint8)
+    lengths = np.asarray(multihost_utils.process_allgather(np.array([len(data)], np.int32))).reshape(-1)
+    padded = np.zeros(int(lengths.max()), np.uint8)
+    padded[: len(data)] = data
+    rows = np.asarray(multihost_utils.process_allgather(padded)).reshape(len(lengths), -1)
+    return [bytes(row[: int(length)]).decode() for row, length in zip(rows, lengths, strict=True)]
+
+
+def check_same_config(config: ExperimentConfig) -> None:
+    """Compare this process's resolved ``config`` with every other process's through the coordinator (a
+    collective: all processes call it with their own config). ValueError on every process, the same message,
+    naming each process whose config differs from process 0's and the fields (process 0's value != its
+    value), if any does. Nothing is exchanged in a one-process run."""
+    configs = [json.loads(text) for text in process_texts(json.dumps(config.to_dict(), sort_keys=True))]
+    differences = [
+        f"process {index}: {'; '.join(differing_fields(configs[0], other))}"
+        for index, other in enumerate(configs)
+        if other != configs[0]
+    ]
+    if differences:
+        raise ValueError(
+            "the processes of this distributed run were given different settings (process 0's != the other's): "
+            f"{' | '.join(differences)}; start every process with the same options, config file and overrides"
+        )

@@ -113,6 +113,7 @@ def test_cli_exit_codes_for_bad_input_and_nan(monkeypatch, tmp_path):
     assert not (tmp_path / "a").exists()  # a refused run leaves no folder behind
     continuous = CliRunner().invoke(app, ["algo", "ppo", "--out", str(tmp_path / "b"), "--env", "gymnax:Pendulum-v1"])
     assert continuous.exit_code == 2 and "discrete action space" in continuous.output
+    assert not (tmp_path / "b").exists()  # config.json is written only after every check passed
     fake(monkeypatch, float("inf"))
     nan = CliRunner().invoke(app, ["algo", "ppo", "--out", str(tmp_path / "c"), "--chunks", "5"])
     assert nan.exit_code == 1 and "update 3" in nan.output and "checkpoint of the last good chunk" in nan.output
@@ -124,6 +125,30 @@ def test_cli_exit_codes_for_bad_input_and_nan(monkeypatch, tmp_path):
         locked = CliRunner().invoke(app, ["algo", "ppo", "--out", str(tmp_path / "e")])
     assert locked.exit_code == 2 and "in use by another run" in locked.output
     assert not (tmp_path / "e" / "config.json").exists()
+
+
+def test_a_run_too_large_for_memory_or_the_checkpoint_ceiling_is_refused_leaving_nothing(monkeypatch, tmp_path):
+    from snnrl.experiments.train import memory
+    from snnrl.experiments.train.memory_limits import MemoryLimit
+
+    fake(monkeypatch, 1.0)  # 12 bytes of state per seed
+    arguments = ["algo", "ppo", "--out", str(tmp_path / "run"), "--seeds", "1000"]
+    ceiling = CliRunner().invoke(app, [*arguments, "--max-checkpoint-gb", "0.000001"])
+    assert ceiling.exit_code == 2, ceiling.output
+    assert (
+        "checkpoint would take about 0.00 GB (the training states of 1000 seeds), more than the ceiling of 1e-06 GB"
+        in (" ".join(ceiling.output.split()))
+    )
+    assert "raise --max-checkpoint-gb" in ceiling.output and "lower --seeds (1000)" in ceiling.output
+    assert not (tmp_path / "run").exists()
+    monkeypatch.setattr(memory, "memory_limit", lambda device, host_copy=True: MemoryLimit(1000, "a test limit"))
+    memory_refused = CliRunner().invoke(app, arguments)
+    assert memory_refused.exit_code == 2, memory_refused.output
+    assert "the training states of 1000 seeds (networks, optimizers, replay buffers) need about" in " ".join(
+        memory_refused.output.split()
+    )
+    assert "under a test limit" in memory_refused.output
+    assert not (tmp_path / "run").exists()
 
 
 def test_cli_values_are_parsed_as_train_parses_them(monkeypatch, tmp_path):

@@ -174,15 +174,20 @@ def test_a_checkpoint_written_before_an_option_existed_still_resumes(tmp_path, f
         run_experiment(None, other, resume=True, show_progress=False)
 
 
-def test_a_checkpoint_without_owner_record_still_resumes(tmp_path, finished, longer):
-    """snnrl 0.2.0 checkpoints record no config hash: they resume, checked by shapes and metrics."""
+def test_a_checkpoint_whose_identity_was_stripped_is_refused_on_resume_and_by_eval(tmp_path, finished):
+    """The named checkpoints always record their run: one without that record is not continued or evaluated
+    under whatever config.json lies beside it (the positional files of snnrl 0.2.0 still load:
+    tests/experiments/run/test_checkpoint_format.py)."""
     folder, config = finished
     old = copy_of(folder, tmp_path / "old")
     arrays = {k: v for k, v in read_npz(old / CHECKPOINT).items() if not k.startswith("meta_")}
     write_npz(old / CHECKPOINT, arrays)
-    run_experiment(config.replace(games=4), old, resume=True, show_progress=False)
-    for name in METRIC_NAMES:
-        np.testing.assert_array_equal(metrics_of(old)[name], metrics_of(longer)[name])
+    before = snapshot(old)
+    with pytest.raises(ValueError, match=r"checkpoint.npz records no run identity \(its meta_identity_hash"):
+        run_experiment(config.replace(games=4), old, resume=True, show_progress=False)
+    evaluated = runner.invoke(app, ["eval", str(old), "--games", "1", "--out", str(tmp_path / "eval")])
+    assert evaluated.exit_code == 2 and "records no run identity" in evaluated.output, evaluated.output
+    assert snapshot(old) == before and not (tmp_path / "eval").exists()
 
 
 # ------------------------------------------------------------------ 2. refusals that touch nothing
@@ -355,11 +360,11 @@ def test_bad_out_is_one_line_naming_out(tmp_path, make_out, message):
 
 
 def test_out_on_a_read_only_filesystem_is_refused(tmp_path, monkeypatch):
-    from snnrl.experiments.run import preflight
+    from snnrl.core import output_paths
 
     real = os.statvfs
     monkeypatch.setattr(
-        preflight.os, "statvfs", lambda path: type("S", (), {"f_flag": real(path).f_flag | os.ST_RDONLY})()
+        output_paths.os, "statvfs", lambda path: type("S", (), {"f_flag": real(path).f_flag | os.ST_RDONLY})()
     )
     with pytest.raises(ValueError, match="--out .* is on a read-only filesystem"):
         run_experiment(tiny_config(), tmp_path / "run", show_progress=False)
@@ -390,10 +395,11 @@ def test_too_many_realizations_are_refused_before_compiling(tmp_path):
 
 def test_xla_memory_analysis_refuses_a_chunk_that_does_not_fit(tmp_path, monkeypatch):
     from snnrl.experiments.train import memory
+    from snnrl.experiments.train.memory_limits import MemoryLimit
 
     monkeypatch.setattr(memory, "check_learners_fit", lambda config, devices=1: None)
     monkeypatch.setattr("snnrl.experiments.run.runner.check_learners_fit", lambda config, devices=1: None)
-    monkeypatch.setattr(memory, "available_bytes", lambda device: 1000)
+    monkeypatch.setattr(memory, "memory_limit", lambda device, host_copy=True: MemoryLimit(1000, "a test limit"))
     with pytest.raises(ValueError, match=r"will not fit in memory: chunks of 2 games need about"):
         run_experiment(tiny_config(), tmp_path / "run", show_progress=False)
     assert not (tmp_path / "run" / "config.json").exists()

@@ -70,13 +70,15 @@ def _train(out, *arguments) -> list[str]:
     return [sys.executable, "-m", "snnrl.cli", "train", "--out", str(out), "--no-progress", "--no-figures", *arguments]
 
 
-def _start_pair(out, cache, *arguments, num_processes=(2, 2)) -> list[subprocess.Popen]:
+def _start_pair(out, cache, *arguments, num_processes=(2, 2), own=((), ())) -> list[subprocess.Popen]:
+    """Two processes of one distributed run; ``own``: each process's further arguments."""
     port = _free_port()
     return [
         subprocess.Popen(
             _train(
                 out,
                 *arguments,
+                *own[i],
                 "--distributed",
                 "--coordinator",
                 f"127.0.0.1:{port}",
@@ -169,6 +171,23 @@ def test_a_process_given_another_process_count_stops_every_process(tmp_path, lau
     results = [_finish(process, timeout=120) for process in pair]
     assert results[1][0] == 2 and "was given 3 processes, but the coordinator (process 0) runs 2" in results[1][1]
     assert results[0][0] == 2 and "failed on another process" in results[0][1] and "process 1:" in results[0][1]
+    assert not (tmp_path / "out").exists()
+
+
+def test_processes_given_different_settings_are_all_stopped_naming_the_fields(tmp_path, launched):
+    without_neurons = [
+        argument for index, argument in enumerate(TINY) if "--neurons" not in TINY[max(index - 1, 0) : index + 1]
+    ]
+    own = (["--seed", "1", "--neurons", "30"], ["--seed", "2", "--neurons", "31"])
+    pair = _start_pair(tmp_path / "out", tmp_path / "cache", *without_neurons, own=own)
+    launched += pair
+    results = [_finish(process, timeout=120) for process in pair]
+    for code, output in results:
+        assert code == 2, output
+        assert "the processes of this distributed run were given different settings" in output, output
+        assert "process 1: " in output, output
+        for difference in ("seed: 1 != 2", "algorithm.agent.lif.n_neurons: 30 != 31"):
+            assert difference in output, output
     assert not (tmp_path / "out").exists()
 
 

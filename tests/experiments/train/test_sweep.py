@@ -173,9 +173,10 @@ def test_cli_sweep_writes_table_and_figures_and_resume_keeps_the_grid(tmp_path):
 
 def test_a_grid_too_large_for_memory_is_refused_naming_its_size(monkeypatch):
     from snnrl.experiments.train import memory
+    from snnrl.experiments.train.memory_limits import MemoryLimit
 
     config = with_sweep(tiny_config(), ["agent.learning_rate=1e-3,2e-3,3e-3", "agent.beta=1,2,3,4"])
-    monkeypatch.setattr(memory, "available_bytes", lambda device: 10_000)
+    monkeypatch.setattr(memory, "memory_limit", lambda device, host_copy=True: MemoryLimit(10_000, "a test limit"))
     with pytest.raises(ValueError, match="2 realizations x 12 grid points"):
         memory.check_learners_fit(config)
 
