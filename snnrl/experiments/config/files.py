@@ -22,6 +22,8 @@ from omegaconf.errors import OmegaConfBaseException
 T = TypeVar("T")
 FILE_FORMATS = {".json": "json", ".yaml": "yaml", ".yml": "yaml"}
 NONE_WORDS = ("none", "None")
+# "did you mean" names a key only this close (difflib ratio): one or two letters off in a short key.
+SUGGESTION_CUTOFF = 0.8
 
 
 class ConfigError(ValueError):
@@ -132,17 +134,20 @@ def resolve_key(key: str, leaves: Iterable[str], source: str, prefixes: Sequence
         raise ConfigError(
             f"config key {key!r} (in {source}) is ambiguous; write the full key: {', '.join(endings[:6])}"
         )
-    close = max(leaves, key=lambda leaf: _similarity(key, leaf, prefixes), default=None)
-    hint = f"; did you mean {close!r}?" if close else ""
+    scores = {leaf: _similarity(key, leaf, prefixes) for leaf in leaves}
+    close = max(scores, key=scores.get, default=None)
+    hint = f"; did you mean {close!r}?" if close is not None and scores[close] >= SUGGESTION_CUTOFF else ""
     raise ConfigError(f"unknown config key {key!r} (in {source}){hint} (`snnrl config show` lists every key)")
 
 
 def _similarity(key: str, leaf: str, prefixes: Sequence[str]) -> float:
-    """How close ``key`` is to the leaf path ``leaf``: the best difflib ratio against the whole path,
-    the path's last as many parts as ``key`` has, and ``prefix + key`` for each prefix."""
+    """How close ``key`` is to the leaf path ``leaf``, as written: the best difflib ratio of ``key``
+    against the whole path, its short form (the path without one of ``prefixes``) and its last as many
+    parts as ``key`` has. A prefix is never added to ``key``: 'algorithm.gamez' is as close to
+    'algorithm.mode' as to 'algorithm.games' only because of the prefix both share."""
     tail = ".".join(leaf.split(".")[-(key.count(".") + 1) :])
-    pairs = [(key, leaf), (key, tail), *((prefix + key, leaf) for prefix in prefixes)]
-    return max(difflib.SequenceMatcher(None, first, second).ratio() for first, second in pairs)
+    short = [leaf[len(prefix) :] for prefix in prefixes if leaf.startswith(prefix)]
+    return max(difflib.SequenceMatcher(None, key, written).ratio() for written in (leaf, tail, *short))
 
 
 def parse_assignments(assignments: Sequence[str]) -> dict[str, Any]:

@@ -95,6 +95,27 @@ def test_bad_overrides_name_the_key_and_the_closest_valid_one(assignment, messag
     assert message in str(error.value)
 
 
+@pytest.mark.parametrize(
+    "key, suggestion",
+    [
+        ("gamez", "did you mean 'games'?"),  # not 'algorithm.mode' (close only through the prefix both share)
+        ("sed", "did you mean 'seed'?"),
+        ("realisations", "did you mean 'realizations'?"),
+        ("dream.lr_scal", "did you mean 'algorithm.dream.lr_scale'?"),
+        ("xyz", None),
+        ("algorithm.blorp", None),
+    ],
+)
+def test_did_you_mean_names_only_a_key_a_letter_or_two_away(key, suggestion):
+    with pytest.raises(ConfigError) as error:
+        configure(preset("demo"), assignments=[f"{key}=1"])
+    message = str(error.value)
+    if suggestion is None:
+        assert "did you mean" not in message and f"unknown config key {key!r}" in message
+    else:
+        assert suggestion in message
+
+
 @pytest.mark.parametrize("name", sorted(PRESETS))
 @pytest.mark.parametrize("fmt", ["yaml", "json"])
 def test_config_show_output_is_a_config_file_giving_the_same_config(tmp_path, name, fmt):
