@@ -49,6 +49,8 @@ def algo(
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from error
     except FloatingPointError as error:
-        typer.echo(f"error: {error} (the checkpoint of the last good chunk is kept)", err=True)
+        from snnrl.experiments.run.divergence import kept_checkpoint
+
+        typer.echo(f"error: {error}; {kept_checkpoint(out / 'checkpoint.npz')}", err=True)
         raise typer.Exit(1) from error
     typer.echo(json.dumps(summary))

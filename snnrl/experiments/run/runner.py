@@ -16,12 +16,10 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 
 from snnrl import __version__
 from snnrl.algorithms.dreaming.hidden_layers import board_session
-from snnrl.algorithms.dreaming.learner import Learner
 from snnrl.core.storage import write_atomic, write_json, write_npz
 from snnrl.experiments.config.experiment import ExperimentConfig
 from snnrl.experiments.config.run_identity import check_same_run
@@ -33,13 +31,20 @@ from snnrl.experiments.run.checkpoint import (
     load_checkpoint,
     save_checkpoint,
 )
+from snnrl.experiments.run.divergence import (
+    DivergenceError,
+    NonFiniteInputError,
+    check_finite,
+    check_initial_learners,
+    check_loaded_learners,
+)
 from snnrl.experiments.run.loggers import ChunkCallback
 from snnrl.experiments.run.preflight import check_chip, check_out_folder
 from snnrl.experiments.run.progress import ProgressReporter
 from snnrl.experiments.run.provenance import run_provenance
 from snnrl.experiments.run.results_folder import results_folder
 from snnrl.experiments.run.signals import raise_if_terminated, sigterm_raises
-from snnrl.experiments.run.sweep_results import member_column, member_label, sweep_csv, sweep_table
+from snnrl.experiments.run.sweep_results import member_column, sweep_csv, sweep_table
 from snnrl.experiments.train.distributed import all_or_none, gather, is_leader
 from snnrl.experiments.train.environment import prepare
 from snnrl.experiments.train.members import init_learners, learner_shapes, member_keys
@@ -51,16 +56,13 @@ __all__ = [
     "CHECKPOINT",
     "METRIC_NAMES",
     "DivergenceError",
+    "NonFiniteInputError",
     "RunState",
     "load_state",
     "read_config",
     "run_experiment",
     "summarize",
 ]
-
-
-class DivergenceError(RuntimeError):
-    """A run produced NaN/inf; the checkpoint before the bad chunk is kept."""
 
 
 def _chunk_function(config: ExperimentConfig, env, env_params) -> Callable:
@@ -74,74 +76,6 @@ def _chunk_function(config: ExperimentConfig, env, env_params) -> Callable:
             )
         return make_host_chunk(config, env, env_params)
     return make_chunk(config, env, env_params)
-
-
-MODEL_METRICS = ("model_state_error", "model_reward_error")
-
-
-def _check_finite(
-    config: ExperimentConfig, metrics: dict[str, np.ndarray], learners: Learner, first_game: int
-) -> dict[str, np.ndarray]:
-    """The chunk's metrics, after DivergenceError naming the member, game and metric (or weight) at the
-    first NaN/inf. In a sweep, members that diverge are recorded instead: their metrics are NaN from the
-    chunk in which their returns or weights first held NaN/inf (their grid point's row counts them), and
-    the run goes on; only when every member has diverged does it stop."""
-    last_game = first_game + metrics[METRIC_NAMES[0]].shape[1] - 1
-    # An arm without a world model reports NaN model errors by design.
-    checked = METRIC_NAMES if config.algorithm.model_runs else tuple(n for n in METRIC_NAMES if n not in MODEL_METRICS)
-    leaves = [
-        (path, np.asarray(leaf))
-        for path, leaf in jax.tree_util.tree_leaves_with_path(learners)
-        if jnp.issubdtype(leaf.dtype, jnp.floating)
-    ]
-    finite_members = np.ones(config.members, bool)
-    for _, leaf in leaves:
-        finite_members &= np.isfinite(leaf.reshape(config.members, -1)).all(axis=1)
-    bad_members = ~finite_members
-    for name in checked:
-        bad_members |= ~np.isfinite(metrics[name]).all(axis=1)
-    if config.sweep and not bad_members.all():
-        return {name: np.where(bad_members[:, None], np.nan, values) for name, values in metrics.items()}
-    for name in checked:
-        bad = ~np.isfinite(metrics[name])
-        if bad.any():
-            member, game = np.argwhere(bad)[0]
-            raise DivergenceError(
-                f"run diverged at game {first_game + game} ({member_label(config, member)}): {name} is "
-                f"{metrics[name][member, game]}; the checkpoint before game {first_game} is kept"
-            )
-    for path, leaf in leaves:
-        if not np.isfinite(leaf).all():
-            raise DivergenceError(
-                f"run diverged in games {first_game}..{last_game}: "
-                f"{jax.tree_util.keystr(path)} holds NaN/inf; the checkpoint before game {first_game} is kept"
-            )
-    return metrics
-
-
-# Which config fields set each initial weight (leaf paths of a Learner), for divergences at game 0.
-INITIAL_WEIGHT_FIELDS = {
-    ".agent.w_in": "algorithm.agent.lif.w_in_std",
-    ".agent.weights.w_rec": "algorithm.agent.lif.w_rec_std (or n_neurons)",
-    ".agent.weights.readout": "algorithm.agent.readout_std",
-    ".agent.hidden": "algorithm.agent.hidden (mismatch, threshold, encoder)",
-    ".world_model.w_in": "algorithm.world_model.lif.w_in_std",
-    ".world_model.weights.w_rec": "algorithm.world_model.lif.w_rec_std (or n_neurons)",
-    ".world_model.hidden": "algorithm.world_model.hidden (mismatch, threshold, encoder)",
-}
-
-
-def check_initial_learners(learners: Learner) -> None:
-    """DivergenceError naming the config field that set an initial weight holding NaN/inf (an init scale
-    finite in Python but overflowing float32), before any game is played."""
-    for path, leaf in jax.tree_util.tree_leaves_with_path(learners):
-        if jnp.issubdtype(leaf.dtype, jnp.floating) and not np.isfinite(np.asarray(leaf)).all():
-            name = jax.tree_util.keystr(path)
-            fields = [field for prefix, field in INITIAL_WEIGHT_FIELDS.items() if name.startswith(prefix)]
-            raise DivergenceError(
-                f"the initial weights {name} hold NaN/inf before game 0: the config field "
-                f"{fields[0] if fields else 'setting them'} gives values float32 cannot hold; choose a smaller one"
-            )
 
 
 def _fresh_state(config: ExperimentConfig) -> RunState:
@@ -248,6 +182,7 @@ def _open_run(config: ExperimentConfig | None, folder: Path, resume: bool):
     check_learners_fit(config, _device_count(config))
     if resume and (folder / CHECKPOINT).exists():
         state = load_state(config, folder)
+        check_loaded_learners(config, state.learners, state.metrics["game_return"], folder / CHECKPOINT)
     else:
         if resume:
             check_resumable_without_checkpoint(folder)
@@ -307,7 +242,8 @@ def run_experiment(
     exception there stops the run with the previous checkpoint kept, and a resumed run calls them again
     for the games after its checkpoint (see loggers). Bad input (folder, config, a checkpoint of another run, a
     damaged file) raises ValueError /
-    FileExistsError / FileNotFoundError before anything is written; NaN raises DivergenceError; SIGTERM
+    FileExistsError / FileNotFoundError before anything is written (NaN/inf in the initial or loaded weights:
+    NonFiniteInputError, a ValueError); NaN that training produced raises DivergenceError; SIGTERM
     raises signals.Terminated after cleaning up.
 
     After distributed.initialize, every process calls this with the same arguments: the realizations
@@ -352,7 +288,7 @@ def run_experiment(
                     learners, chunk_metrics = chunk(learners, base_keys, games)
                     chunk_metrics = gather({name: getattr(chunk_metrics, name) for name in METRIC_NAMES})
                     host_learners = gather(learners)
-                    chunk_metrics = _check_finite(config, chunk_metrics, host_learners, first)
+                    chunk_metrics = check_finite(config, chunk_metrics, host_learners, first, folder / CHECKPOINT)
                     raise_if_terminated()
                     elapsed = time.perf_counter() - started
                     metrics = {

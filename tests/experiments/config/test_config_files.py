@@ -156,6 +156,8 @@ def test_a_partial_yaml_file_merges_on_the_preset_and_overrides_win(tmp_path):
         ("algorithm:\n  agent:\n    learnin_rate: 0.1\n", "(in {path}); did you mean 'algorithm.agent.learning_rate'?"),
         ("- 1\n- 2\n", "config file {path} must hold a mapping"),
         ("games: [1\n", "config file {path} cannot be read as yaml"),
+        ("agent:\n  beta: 1e39\n", "AgentConfig.beta=1e+39 overflows float32"),
+        ("agent:\n  lif:\n    v_th: -1.0e+40\n", "LIFConfig.v_th=-1e+40 overflows float32"),
     ],
 )
 def test_a_bad_file_names_the_field_and_the_file(tmp_path, text, message):
