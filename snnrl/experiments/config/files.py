@@ -170,23 +170,55 @@ def parse_assignments(assignments: Sequence[str]) -> dict[str, Any]:
     return parsed
 
 
+# Byte-order marks of the encodings a text editor may save a config file in instead of UTF-8.
+BYTE_ORDER_MARKS = (
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe", "UTF-16"),
+    (b"\xfe\xff", "UTF-16"),
+)
+
+
+def read_config_text(path: Path) -> str:
+    """The text of the config file ``path`` (UTF-8, a UTF-8 byte-order mark allowed). ConfigError naming
+    the file if it is missing, unreadable, empty, or in another encoding (UTF-16 / UTF-32, other bytes)."""
+    if not path.is_file():
+        raise ConfigError(f"config file {path} does not exist")
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise ConfigError(f"config file {path} cannot be read: {error.strerror or error}") from None
+    for mark, encoding in BYTE_ORDER_MARKS:
+        if data.startswith(mark):
+            raise ConfigError(f"config file {path} is {encoding} text; snnrl reads UTF-8: save it as UTF-8")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ConfigError(
+            f"config file {path} is not UTF-8 text (byte {data[error.start]:#04x} at position {error.start}): "
+            "save it as UTF-8"
+        ) from None
+    if not text.strip():
+        raise ConfigError(f"config file {path} is empty; it must hold a mapping of config keys")
+    return text
+
+
 def read_config_file(path: Path | str) -> dict[str, Any]:
-    """A config file (.json, .yaml or .yml) as a nested dict. ConfigError naming the file if it is
-    missing, of another kind, unreadable or not a mapping at its top level."""
+    """A config file (.json, .yaml or .yml) as a nested dict. ConfigError naming the file and the problem
+    if it is missing, of another kind, unreadable, empty, not UTF-8, not valid JSON / YAML (a truncated
+    file among them: the message gives the line and column, on one line) or not a mapping at its top level."""
     path = Path(path)
     kind = FILE_FORMATS.get(path.suffix.lower())
     if kind is None:
         raise ConfigError(f"config file {path} must end in {', '.join(FILE_FORMATS)}")
-    if not path.is_file():
-        raise ConfigError(f"config file {path} does not exist")
-    text = path.read_text(encoding="utf-8")
+    text = read_config_text(path)
     try:
-        if kind == "json":
-            data = json.loads(text)
-        else:
-            data = OmegaConf.to_container(OmegaConf.create(text), resolve=True) if text.strip() else {}
+        data = json.loads(text) if kind == "json" else OmegaConf.to_container(OmegaConf.create(text), resolve=True)
     except (json.JSONDecodeError, yaml.YAMLError, OmegaConfBaseException, ValueError) as error:
-        raise ConfigError(f"config file {path} cannot be read as {kind}: {error}") from None
+        problem = " ".join(str(error).replace('"<unicode string>", ', "").split())
+        raise ConfigError(
+            f"config file {path} is not valid {kind.upper()} (truncated or mistyped?): {problem}"
+        ) from None
     if not isinstance(data, dict):
         raise ConfigError(
             f"config file {path} must hold a mapping of config keys at its top level, not {type(data).__name__}"

@@ -155,7 +155,7 @@ def test_a_partial_yaml_file_merges_on_the_preset_and_overrides_win(tmp_path):
         ("games: many\n", 'field "games" - should be "int" instead of value "many" of type "str" (from {path})'),
         ("algorithm:\n  agent:\n    learnin_rate: 0.1\n", "(in {path}); did you mean 'algorithm.agent.learning_rate'?"),
         ("- 1\n- 2\n", "config file {path} must hold a mapping"),
-        ("games: [1\n", "config file {path} cannot be read as yaml"),
+        ("games: [1\n", "config file {path} is not valid YAML"),
         ("agent:\n  beta: 1e39\n", "AgentConfig.beta=1e+39 overflows float32"),
         ("agent:\n  lif:\n    v_th: -1.0e+40\n", "LIFConfig.v_th=-1e+40 overflows float32"),
     ],
@@ -174,7 +174,7 @@ def test_file_checks(tmp_path):
     with pytest.raises(ConfigError, match="does not exist"):
         read_config_file(tmp_path / "absent.yaml")
     (tmp_path / "broken.json").write_text("{")
-    with pytest.raises(ConfigError, match="broken.json cannot be read as json"):
+    with pytest.raises(ConfigError, match="broken.json is not valid JSON"):
         read_config_file(tmp_path / "broken.json")
 
 
