@@ -43,7 +43,7 @@ from snnrl.experiments.run.preflight import check_chip, check_out_folder
 from snnrl.experiments.run.progress import ProgressReporter
 from snnrl.experiments.run.provenance import run_provenance
 from snnrl.experiments.run.results_folder import results_folder
-from snnrl.experiments.run.signals import raise_if_terminated, sigterm_raises
+from snnrl.experiments.run.signals import graceful_stop, raise_if_terminated
 from snnrl.experiments.run.sweep_results import member_column, sweep_csv, sweep_table
 from snnrl.experiments.train.distributed import all_or_none, gather, is_leader
 from snnrl.experiments.train.environment import prepare
@@ -263,8 +263,9 @@ def run_experiment(
     for the games after its checkpoint (see loggers). Bad input (folder, config, a checkpoint of another run, a
     damaged file) raises ValueError /
     FileExistsError / FileNotFoundError before anything is written (NaN/inf in the initial or loaded weights:
-    NonFiniteInputError, a ValueError); NaN that training produced raises DivergenceError; SIGTERM
-    raises signals.Terminated after cleaning up.
+    NonFiniteInputError, a ValueError); NaN that training produced raises DivergenceError. SIGTERM or
+    SIGINT (signals.graceful_stop) is answered at once on stderr and raises signals.Terminated when the
+    current chunk has been saved; a second one stops at once, keeping the checkpoint already on disk.
 
     After distributed.initialize, every process calls this with the same arguments: the realizations
     are sharded over all processes' devices; only process 0 takes the lock, writes the folder (which
@@ -273,7 +274,7 @@ def run_experiment(
     The summary holds compile_seconds: this session's compiling of the full chunk's program before its first
     chunk (wall_seconds counts the chunks only; a short last chunk runs that program, padded)."""
     leader = is_leader()
-    with sigterm_raises(), ExitStack() as held:
+    with graceful_stop(Path(folder) / CHECKPOINT) as clock, ExitStack() as held:
         with all_or_none(f"opening the run in {folder}"):
             folder = check_out_folder(folder)
             provenance = run_provenance()
@@ -305,12 +306,13 @@ def run_experiment(
                     first = state.games_done
                     games = _game_indices(first, min(first + config.chunk_games, config.games))
                     started = time.perf_counter()
+                    clock.chunk_started(first, first + len(games))
                     learners, chunk_metrics = chunk(learners, base_keys, games)
                     chunk_metrics = gather({name: getattr(chunk_metrics, name) for name in METRIC_NAMES})
                     host_learners = gather(learners)
                     chunk_metrics = check_finite(config, chunk_metrics, host_learners, first, folder / CHECKPOINT)
-                    raise_if_terminated()
                     elapsed = time.perf_counter() - started
+                    clock.chunk_done(elapsed)
                     metrics = {
                         name: np.concatenate([state.metrics[name], chunk_metrics[name]], axis=1)
                         for name in METRIC_NAMES
