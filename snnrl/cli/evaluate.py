@@ -12,14 +12,18 @@ from snnrl.cli.app import app, fail
 
 @app.command("eval")
 def eval_(
-    folder: Annotated[Path, typer.Argument(help="Results folder of `snnrl train` (its last checkpoint).")],
+    folder: Annotated[
+        Path, typer.Argument(metavar="FOLDER", help="Results folder of `snnrl train` (its last checkpoint).")
+    ],
     games: Annotated[int, typer.Option(min=1, help="Games per realization.")] = 100,
     greedy: Annotated[bool, typer.Option("--greedy", help="Argmax policy instead of sampling.")] = False,
     env: Annotated[str | None, typer.Option(help="Another environment, same spaces.")] = None,
     out: Annotated[Path | None, typer.Option(help="Output folder. Default: FOLDER/eval.")] = None,
     seed: Annotated[int, typer.Option(min=0, max=2**32 - 1, help="Seed of the evaluation games.")] = 0,
 ) -> None:
-    """Evaluate a trained agent with frozen weights: returns.csv, summary.json, returns.png."""
+    """Evaluate a trained agent with frozen weights.
+
+    Writes returns.csv, summary.json, returns.png. How-to: docs/howto/evaluate.md."""
     from snnrl.experiments.analysis.evaluate import evaluate_folder
 
     try:

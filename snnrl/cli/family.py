@@ -14,6 +14,7 @@ from snnrl.cli.app import app
 
 @app.command(
     "algo",
+    short_help="Train an RL algorithm: ppo, reinforce, actor_critic, dqn.",
     help="Train an RL algorithm of the family (ppo, reinforce, actor_critic, dqn): see docs/howto/algorithms.md.",
 )
 def algo(

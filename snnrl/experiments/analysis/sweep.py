@@ -1,5 +1,5 @@
 """Figures of a hyper-parameter sweep (``ExperimentConfig.sweep``): one per swept field, from the per-point
-table of run/sweep_results.py. How-to: docs/howto/sweeps.md."""
+table of run/sweep_results.py. How-to: docs/howto/sweep.md."""
 
 from __future__ import annotations
 

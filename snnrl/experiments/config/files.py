@@ -19,8 +19,9 @@ import yaml
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from snnrl.choices import FILE_FORMATS
+
 T = TypeVar("T")
-FILE_FORMATS = {".json": "json", ".yaml": "yaml", ".yml": "yaml"}
 NONE_WORDS = ("none", "None")
 # "did you mean" names a key only this close (difflib ratio): one or two letters off in a short key.
 SUGGESTION_CUTOFF = 0.8

@@ -22,11 +22,11 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from snnrl.choices import LOGGER_NAMES
 from snnrl.core.storage import write_atomic
 from snnrl.experiments.config.experiment import ExperimentConfig
 
 CSV_COLUMNS = ("run", "realization", "game", "metric", "value")
-LOGGER_NAMES = ("csv", "tensorboard", "wandb")
 
 
 class ChunkCallback(Protocol):
