@@ -78,3 +78,14 @@ def test_a_results_config_json_missing_a_field_is_refused_not_defaulted(tmp_path
     assert result.exit_code == 2, result.output
     assert f"config file {folder / 'config.json'} {message}" in _one_line_error(result.output)
     assert sorted(path.name for path in folder.iterdir()) == ["config.json"]
+
+
+def test_a_results_config_json_without_games_given_to_config_is_refused_too(tmp_path):
+    stored = {"experiment": tiny_config(games=2).to_dict(), "snnrl_version": __version__}
+    del stored["experiment"]["games"]
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(stored))
+    result = runner.invoke(app, ["train", "--config", str(path), "--out", str(tmp_path / "run")])
+    assert result.exit_code == 2, result.output
+    assert f"config file {path} has no experiment.games" in _one_line_error(result.output)
+    assert not (tmp_path / "run").exists()

@@ -20,6 +20,7 @@ import numpy as np
 from snnrl import __version__
 from snnrl.algorithms.dreaming.hidden_layers import board_session
 from snnrl.core.storage import write_atomic, write_json, write_npz
+from snnrl.experiments.config.configure import check_results_tree
 from snnrl.experiments.config.experiment import ExperimentConfig
 from snnrl.experiments.config.files import ConfigError, read_config_file
 from snnrl.experiments.config.run_identity import check_same_run
@@ -145,15 +146,10 @@ def results_format(version: str) -> str:
     return ".".join(version.split(".")[:2])
 
 
-# Fields every config.json that snnrl writes holds (since 0.2.0): one missing means the file was edited or
-# cut short, and its default (games=2000, ...) would silently run something else.
-RESULTS_REQUIRED_FIELDS = ("algorithm", "env", "games", "realizations", "seed", "preset")
-
-
 def read_config(folder: Path) -> ExperimentConfig:
     """The ExperimentConfig stored in a results folder's config.json. ConfigError (a ValueError) naming the
     file for one that is unreadable, empty, not UTF-8, not valid JSON (truncated), without its
-    ``experiment`` tree or without one of RESULTS_REQUIRED_FIELDS. Refuses a folder written by another
+    ``experiment`` tree or without one of configure.RESULTS_REQUIRED_FIELDS. Refuses a folder written by another
     snnrl major.minor version: its presets computed other things (0.1's 'official' was not the official
     code), so its results must not be continued or mixed with this version's."""
     path = Path(folder) / "config.json"
@@ -173,13 +169,7 @@ def read_config(folder: Path) -> ExperimentConfig:
             "things (0.2 made 'official' and 'neuromorphic' follow the official codes step by step), so it "
             "cannot be resumed or read as this version's results; start a new run in another folder"
         )
-    missing = [name for name in RESULTS_REQUIRED_FIELDS if name not in tree]
-    if missing:
-        raise ConfigError(
-            f"config file {path} has no {', '.join(f'experiment.{name}' for name in missing)} (snnrl always writes "
-            "them): it was edited or cut short, and the default would run something else; restore it or add "
-            "the field"
-        )
+    check_results_tree(tree, path)
     return ExperimentConfig.from_dict(tree, source=str(path))
 
 
