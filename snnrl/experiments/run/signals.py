@@ -1,5 +1,5 @@
-"""SIGTERM as an exception, so that a terminated run cleans up like an interrupted one (temporary files
-removed, the folder's lock released, the last checkpoint kept).
+"""SIGTERM and Ctrl-C as an exception (Terminated), so that a stopped run cleans up like an interrupted one
+(temporary files removed, the folder's lock released, the last checkpoint kept).
 
 A chunked run (``graceful_stop``) stops in two steps. The first SIGTERM or Ctrl-C (SIGINT) is answered at
 once, even while the main thread waits for a compiled chunk (a thread reads the signal's wakeup file
@@ -31,7 +31,7 @@ HARD_STOP_GRACE_SECONDS = 1.0  # how long a second signal waits for the main thr
 
 
 class Terminated(SystemExit):
-    """The process received SIGTERM; exits with status 128 + 15 if not caught."""
+    """The process received SIGTERM or SIGINT; exits with status 128 + the signal's number if not caught."""
 
 
 _received = threading.Event()
@@ -39,40 +39,10 @@ _received_signal = [signal.SIGTERM]  # the signal that asked the run to stop
 _stop_now = threading.Event()  # a second signal asked graceful_stop's run to stop at once
 
 
-def _raise_terminated(signum: int, frame) -> None:
-    # Remembered as well as raised: where the handler happens to run inside a finalizer or a callback,
-    # Python prints the exception and goes on ("Exception ignored in ..."); raise_if_terminated, called by
-    # the run between chunks, raises it again.
-    _received.set()
-    _received_signal[0] = signum
-    raise Terminated(128 + signum)
-
-
 def raise_if_terminated() -> None:
-    """Raise Terminated (128 + the signal's number) if SIGTERM arrived inside ``sigterm_raises`` (even where
-    its exception was lost), or SIGTERM / SIGINT inside ``graceful_stop``."""
+    """Raise Terminated (128 + the signal's number) if SIGTERM / SIGINT arrived inside ``graceful_stop``."""
     if _received.is_set():
         raise Terminated(128 + _received_signal[0])
-
-
-@contextmanager
-def sigterm_raises() -> Iterator[None]:
-    """Inside the block SIGTERM raises Terminated (in the main thread; elsewhere it changes nothing:
-    Python lets only the main thread set handlers)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    _received.clear()
-    previous = signal.signal(signal.SIGTERM, _raise_terminated)
-    # A process inherits its parent's blocked signals: a launcher (or a library in it) that blocks SIGTERM
-    # would leave the run unstoppable, the signal pending forever. Unblocked while the handler is set.
-    blocked = signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
-        signal.signal(signal.SIGTERM, previous)
-        _received.clear()
 
 
 def stopped_at_once() -> bool:
@@ -194,7 +164,9 @@ def graceful_stop(checkpoint: Path) -> Iterator[ChunkClock]:
     previous_wakeup = signal.set_wakeup_fd(write_end, warn_on_full_buffer=False)
     watcher = threading.Thread(target=_watch, args=(read_end, clock, stop_now, timers), name="snnrl-stop", daemon=True)
     watcher.start()
-    blocked = signal.pthread_sigmask(signal.SIG_UNBLOCK, set(STOP_SIGNALS))  # see sigterm_raises
+    # A process inherits its parent's blocked signals: a launcher (or a library in it) that blocks SIGTERM
+    # would leave the run unstoppable, the signal pending forever. Unblocked while the handlers are set.
+    blocked = signal.pthread_sigmask(signal.SIG_UNBLOCK, set(STOP_SIGNALS))
     try:
         yield clock
     finally:
