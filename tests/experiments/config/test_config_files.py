@@ -250,3 +250,13 @@ def test_from_dict_round_trips_every_preset():
     for name in PRESETS:
         config = preset(name)
         assert ExperimentConfig.from_dict(json.loads(config.to_json())) == config
+
+
+@pytest.mark.parametrize("name", ["official", "neuromorphic"])
+def test_every_float_field_refuses_a_value_float32_cannot_hold(name):
+    base = preset(name)
+    floats = [key for key, value in flatten(base.to_dict()).items() if isinstance(value, float)]
+    assert len(floats) > 20
+    for key in floats:
+        with pytest.raises(ConfigError, match="overflows float32"):
+            configure(base, assignments=[f"{key}=1e39"])
