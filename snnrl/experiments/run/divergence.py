@@ -4,6 +4,7 @@ holding NaN/inf weights that no run wrote). Every message says which checkpoint 
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import jax
@@ -46,7 +47,7 @@ def kept_checkpoint(path: Path) -> str:
     try:
         with np.load(path) as stored:
             games = stored["metric_game_return"].shape[1] if "metric_game_return" in stored else None
-    except (OSError, ValueError):
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile):  # a damaged file: named, its games unknown
         games = None
     span = f" (games 0..{games - 1})" if games else ""
     return f"the checkpoint {path}{span} is kept"
