@@ -235,6 +235,7 @@ def train(
     checkpoint is kept: continue with --resume). How-to: docs/howto/train.md."""
     _refuse_early(preset, backend)
     from snnrl.experiments.config.configure import run_config, with_sweep
+    from snnrl.experiments.config.idle_options import check_idle_options
     from snnrl.experiments.config.overrides import apply_overrides
     from snnrl.experiments.run.loggers import close_loggers, make_loggers
     from snnrl.experiments.run.preflight import check_out_folder
@@ -281,6 +282,7 @@ def train(
                 config = with_sweep(
                     apply_overrides(run_config(preset, config_file, assignments), **overrides), sweep or []
                 )
+                check_idle_options(config)
             loggers = make_loggers([choice.value for choice in log or []], folder) if is_leader() else []
     except (ValueError, FileNotFoundError) as error:
         fail(str(error))

@@ -1,6 +1,7 @@
 """Options that do nothing in the chosen mode are refused, naming the field. Which modes use a field is
 declared once, in its field metadata (``snnrl.core.fields.used_in``); a sweep's axes are checked in
-``sweep_axes.field_kind``, a run's set values here."""
+``sweep_axes.field_kind`` (for every config), the values of a new run that ``snnrl train`` builds here (a
+config built in Python may keep, e.g., shrunk dream sizes of a mode-none arm: they change nothing)."""
 
 from __future__ import annotations
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import warnings
 
 from snnrl.experiments.config.experiment import ExperimentConfig
-from snnrl.experiments.config.idle_options import check_idle_options
 from snnrl.experiments.config.overrides import fit_to_environment
 from snnrl.experiments.train.members import check_sweep_runs, check_sweep_traceable
 
@@ -67,9 +66,7 @@ def _warn_latent_jumps(config: ExperimentConfig) -> None:
 def prepare(config: ExperimentConfig, environment_of: ExperimentConfig | None = None, jax_only: bool = False):
     """(config fitted to its environment, env, env_params), the sweep checked (it can be one compiled
     program). ``environment_of``: the config whose environment is made (a resumed run's stored one);
-    ``config`` by default. ``jax_only``: refuse a host-side environment (make_train compiles the whole run).
-    ValueError naming an option that does nothing in the chosen mode (idle_options), before anything else."""
-    check_idle_options(config)
+    ``config`` by default. ``jax_only``: refuse a host-side environment (make_train compiles the whole run)."""
     env, env_params = make_environment(config if environment_of is None else environment_of)
     if jax_only and env.host_side:
         raise ValueError(f"make_train needs a JAX environment; {config.env!r} is host-side: use run_experiment")
