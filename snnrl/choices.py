@@ -21,5 +21,8 @@ FILE_FORMATS = {".json": "json", ".yaml": "yaml", ".yml": "yaml"}
 PRESET_NAMES = ("official", "paper", "neuromorphic", "dreaming", "demo")
 DEFAULT_PRESET = "official"  # the preset of a run that names none (neither --preset nor its config file)
 
+# Every algorithm of the RL family's registry (snnrl.algorithms.family.registry.ALGORITHMS), in its order.
+ALGORITHM_NAMES = ("ppo", "reinforce", "actor_critic", "dqn")
+
 # Every hidden-layer backend of BACKENDS, in registration order: whether it is a real board (its on_board).
 BACKEND_ON_BOARD = {"jax": False, "simulated": False, "dynapse1": True}

@@ -16,6 +16,12 @@ def test_preset_names_are_the_registry_s():
     assert choices.DEFAULT_PRESET in PRESETS
 
 
+def test_algorithm_names_are_the_family_registry_s():
+    from snnrl.algorithms.family.registry import ALGORITHMS
+
+    assert choices.ALGORITHM_NAMES == tuple(ALGORITHMS)
+
+
 def test_backend_names_and_boards_are_the_registry_s():
     assert choices.BACKEND_ON_BOARD == {name: entry.on_board for name, entry in BACKENDS.items()}
 

@@ -25,14 +25,16 @@ def plot(
 ) -> None:
     """Plot return vs real interactions of results folders.
 
-    Median, 80th percentile, standard error and single runs. How-to: docs/howto/plot.md."""
-    from snnrl.experiments.analysis.plots import plot_dream, plot_returns
+    Median, 80th percentile, standard error and single runs; `snnrl algo` folders: mean and standard error
+    over seeds vs environment steps. How-to: docs/howto/plot.md."""
+    from snnrl.experiments.analysis.family_plots import plot_folders
+    from snnrl.experiments.analysis.plots import plot_dream
 
     for folder in folders:
         if not (folder / "metrics.npz").exists():
             fail(f"{folder} holds no metrics.npz (is it a results folder?)")
     try:
-        paths = plot_returns(folders, out)
+        paths = plot_folders(folders, out)
     except ValueError as error:
         fail(str(error))
     for path in paths:

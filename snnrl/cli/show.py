@@ -44,7 +44,10 @@ def config_show(
         str | None,
         typer.Argument(
             metavar="PRESET",
-            help="Named preset (see `snnrl list`). Default: the preset the --config file names, else official.",
+            help=(
+                "Named preset (see `snnrl list`), or an algorithm of `snnrl algo` (its defaults). Default: the "
+                "preset the --config file names, else official."
+            ),
         ),
     ] = None,
     overrides_: Annotated[
@@ -55,11 +58,17 @@ def config_show(
 ) -> None:
     """Print a preset's full config, a config file and overrides applied.
 
-    Every key there is; the output, saved to a file, is a valid --config."""
+    Every key there is; the output, saved to a file, is a valid --config. An algorithm of `snnrl algo`
+    (ppo, reinforce, actor_critic, dqn): its config's defaults."""
+    from snnrl.choices import ALGORITHM_NAMES
+    from snnrl.cli.family import show_algorithm_config
     from snnrl.experiments.config.configure import run_config
     from snnrl.experiments.config.files import dump
 
     assignments = list(overrides_ or [])
+    if preset in ALGORITHM_NAMES:  # an algorithm of `snnrl algo`: its config's defaults
+        show_algorithm_config(preset, assignments, config_file, fmt.value)
+        return
     if preset is not None and "=" in preset:  # only overrides were given
         preset, assignments = None, [preset, *assignments]
     try:

@@ -39,6 +39,7 @@ from snnrl.experiments.run.divergence import (
     check_initial_learners,
     check_loaded_learners,
 )
+from snnrl.experiments.run.family import is_family_folder
 from snnrl.experiments.run.loggers import ChunkCallback
 from snnrl.experiments.run.preflight import check_chip, check_out_folder
 from snnrl.experiments.run.progress import ProgressReporter
@@ -147,15 +148,21 @@ def results_format(version: str) -> str:
 
 
 def read_config(folder: Path) -> ExperimentConfig:
-    """The ExperimentConfig stored in a results folder's config.json. ConfigError (a ValueError) naming the
-    file for one that is unreadable, empty, not UTF-8, not valid JSON (truncated), without its
-    ``experiment`` tree or without one of configure.RESULTS_REQUIRED_FIELDS. Refuses a folder written by another
-    snnrl major.minor version: its presets computed other things (0.1's 'official' was not the official
-    code), so its results must not be continued or mixed with this version's."""
+    """The ExperimentConfig stored in a results folder's config.json. Refuses a folder of ``snnrl algo``
+    (naming it); ConfigError (a ValueError) naming the file for one that is unreadable, empty, not UTF-8,
+    not valid JSON (truncated), without its ``experiment`` tree or without one of
+    configure.RESULTS_REQUIRED_FIELDS. Refuses a folder written by another snnrl major.minor version: its
+    presets computed other things (0.1's 'official' was not the official code), so its results must not be
+    continued or mixed with this version's."""
     path = Path(folder) / "config.json"
     if not path.exists():
         raise FileNotFoundError(f"{folder} holds no config.json (is it a results folder?)")
     stored = read_config_file(path)
+    if is_family_folder(Path(folder)):
+        raise ValueError(
+            f"{folder} is a results folder of `snnrl algo` ({stored.get('algorithm')}), not of the dreaming loop "
+            "(`snnrl train`), which this reads; snnrl eval and snnrl plot take both kinds"
+        )
     tree = stored.get("experiment")
     if not isinstance(tree, dict):
         raise ConfigError(
