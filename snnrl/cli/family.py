@@ -67,7 +67,9 @@ def algo(
     except WriteFailedError as error:
         fail(str(error), code=1)
     except FloatingPointError as error:
-        fail(f"{error} (the checkpoint of the last good chunk is kept)", code=1)
+        from snnrl.experiments.run.divergence import kept_checkpoint
+
+        fail(f"{error}; {kept_checkpoint(out / 'checkpoint.npz')}", code=1)
     if figures:
         from snnrl.experiments.analysis.family_plots import plot_family_returns
 

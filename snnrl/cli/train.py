@@ -247,6 +247,7 @@ def train(
     from snnrl.core.output_paths import check_output_folder
     from snnrl.core.storage import WriteFailedError
     from snnrl.experiments.config.configure import run_config, with_sweep
+    from snnrl.experiments.config.idle_options import check_idle_options
     from snnrl.experiments.config.overrides import apply_overrides
     from snnrl.experiments.run.loggers import close_loggers, make_loggers
     from snnrl.experiments.run.preflight import check_out_folder
@@ -293,6 +294,7 @@ def train(
                 config = with_sweep(
                     apply_overrides(run_config(preset, config_file, assignments), **overrides), sweep or []
                 )
+                check_idle_options(config)
             if figures and is_leader():
                 check_output_folder(folder / "figures", "the figures folder (--no-figures: none)")
             loggers = make_loggers([choice.value for choice in log or []], folder) if is_leader() else []
@@ -302,6 +304,7 @@ def train(
         fail(str(error), code=2 if error.bad_input else 1)
     if preset is None and not resume and is_leader():
         _name_the_preset(config, config_file)
+    stopped = None
     try:
         summary = run_experiment(
             config,
@@ -318,11 +321,13 @@ def train(
     except (DivergenceError, SamnaUnavailableError, Dynapse1UnavailableError, WriteFailedError) as error:
         fail(str(error), code=1)
     except KeyboardInterrupt:
-        fail(f"interrupted; the last checkpoint in {folder} is kept: continue with --resume", code=130)
+        fail(f"interrupted; {_kept(folder)}", code=130)
     except Terminated as terminated:
-        fail(f"terminated; the last checkpoint in {folder} is kept: continue with --resume", code=terminated.code)
+        stopped = terminated.code
     finally:
         close_loggers(loggers)
+    if stopped is not None:
+        _stopped(folder, stopped)
     if not is_leader():
         from jax import process_index
 
@@ -342,6 +347,31 @@ def train(
         f"of training (+ {summary['compile_seconds']:.1f} s compiling); mean return over the last 50 games "
         f"{mean:+.3f}; results in {folder}"
     )
+
+
+def _stopped(folder: Path, code: int) -> None:
+    """Report a run stopped by SIGTERM / SIGINT and exit with ``code``; after a second signal (stop at once)
+    without the interpreter's teardown, which can take seconds after JAX ran (every file is already closed)."""
+    import os
+    import sys
+
+    from snnrl.experiments.run.signals import stopped_at_once
+
+    if not stopped_at_once():
+        fail(f"stopped by a signal; {_kept(folder)}", code=code)
+    typer.secho(f"error: stopped at once by a second signal; {_kept(folder)}", fg=typer.colors.RED, err=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+def _kept(folder: Path) -> str:
+    """The checkpoint a stopped run leaves (or that there is none), and how to continue."""
+    from snnrl.experiments.run.checkpoint import CHECKPOINT
+    from snnrl.experiments.run.divergence import kept_checkpoint
+
+    kept = kept_checkpoint(folder / CHECKPOINT)
+    return f"{kept}: continue with --resume" if (folder / CHECKPOINT).is_file() else kept
 
 
 def _report_sweep(config, folder: Path, summary: dict, figures: bool) -> None:

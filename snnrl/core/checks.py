@@ -8,6 +8,9 @@ from collections.abc import Sequence
 import jax
 import numpy as np
 
+# The largest finite float32: config values are computed in float32, where a larger finite Python float is inf.
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
 
 def check_array(name: str, value, shape: Sequence[int | None] | None = None, finite: bool = True) -> None:
     """Raise ValueError if ``value`` has the wrong shape (None = any size on that axis) or, when concrete,
@@ -44,9 +47,16 @@ def check_real(
     optional: bool = False,
 ) -> None:
     """ValueError ``owner.name must be ...`` unless ``value`` is a real number (not a bool), finite if
-    asked, >= minimum / <= maximum / > above / < below when given; None passes if ``optional``."""
+    asked, >= minimum / <= maximum / > above / < below when given; None passes if ``optional``. A finite
+    value that float32 cannot hold (|value| > FLOAT32_MAX, e.g. 1e39) is always refused: the networks
+    compute in float32, where it would be inf."""
     if optional and value is None:
         return
+    if _is_real(value) and math.isfinite(value) and abs(value) > FLOAT32_MAX:
+        raise ValueError(
+            f"{owner}.{name}={value!r} overflows float32 (largest finite value {FLOAT32_MAX:.7g}), in which the "
+            "networks compute: it would be inf; choose a smaller value"
+        )
     bounds = [
         f"{op} {limit}"
         for op, limit in ((">=", minimum), ("<=", maximum), (">", above), ("<", below))

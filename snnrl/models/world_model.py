@@ -117,9 +117,7 @@ class WorldModelConfig(WorldModelTargets):
         super().__post_init__()
         check_instance("WorldModelConfig", "lif", self.lif, LIFConfig)
         for name in ("lr_recurrent", "action_scale", "recurrent_reward_weight"):
-            value = getattr(self, name)
-            if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
-                raise ValueError(f"WorldModelConfig.{name} must be a finite number > 0, got {value!r}")
+            check_real("WorldModelConfig", name, getattr(self, name), finite=True, above=0.0)
         if self.recurrent_diagonal not in MODEL_DIAGONALS:
             raise ValueError(
                 f"WorldModelConfig.recurrent_diagonal={self.recurrent_diagonal!r} is unknown; allowed: "

@@ -190,3 +190,19 @@ def test_a_missing_wandb_fails_before_the_run(tmp_path, monkeypatch):
     result = runner.invoke(app, ["train", "--preset", "demo", "--env", TINY_ENV, "--out", str(out), "--log", "wandb"])
     assert result.exit_code == 2 and "pip install 'snnrl[wandb]'" in result.output
     assert not (out / "config.json").exists()
+
+
+def test_algo_names_the_checkpoint_it_keeps_after_a_nan_loss_or_that_there_is_none(tmp_path, monkeypatch):
+    import snnrl.experiments.run.family as family
+
+    def nan_loss(*args, **kwargs):
+        raise FloatingPointError("the loss became NaN at update 3")
+
+    monkeypatch.setattr(family, "run_family", nan_loss)
+    result = runner.invoke(app, ["algo", "ppo", "--out", str(tmp_path / "run")])
+    assert result.exit_code == 1
+    assert "no checkpoint was written" in result.output and "is kept" not in result.output
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "checkpoint.npz").write_bytes(b"")
+    result = runner.invoke(app, ["algo", "ppo", "--out", str(tmp_path / "run")])
+    assert f"the checkpoint {tmp_path / 'run' / 'checkpoint.npz'} is kept" in " ".join(result.output.split())

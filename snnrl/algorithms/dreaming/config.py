@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from snnrl.algorithms.dreaming.dream_options import DREAM_STARTS, DreamOptions
+from snnrl.algorithms.dreaming.dream_options import DREAM_STARTS, DREAMS, DreamOptions
 from snnrl.choices import MODEL_UPDATES, MODES
 from snnrl.core.checks import check_choice, check_flag, check_instance, check_integer, check_real
-from snnrl.core.fields import static
+from snnrl.core.fields import static, used_in
 from snnrl.models.agent import AgentConfig
 from snnrl.models.neuromorphic import NeuromorphicAgentConfig, NeuromorphicWorldModelConfig
 from snnrl.models.world_model import WorldModelConfig
@@ -49,8 +49,8 @@ class CriticConfig:
     of real games and dreams, shared by awake and imagined updates (DreamerV3)."""
 
     real_baseline: bool = False
-    bootstrap_dreams: bool = False
-    learns_in_dreams: bool = False
+    bootstrap_dreams: bool = used_in(DREAMS, False)
+    learns_in_dreams: bool = used_in(DREAMS, False)
     learning_rate: float = 1e-3
     lam: float = 0.95
     return_normalization: bool = False
@@ -110,14 +110,14 @@ class DreamingConfig:
     world_model: WorldModelConfig = field(default_factory=WorldModelConfig)
     mode: str = "dream"
     awake_steps: int = static("a loop length", 100)
-    n_fut: int = static("a loop length (the look-ahead of mode plan)", 4)
+    n_fut: int = static("a loop length (the look-ahead of mode plan)", 4, used_in=("plan",))
     agent_learning_start: int = 51
     awake_updates_from_game: int | None = 1
     agent_learns_awake: bool = True
     model_learning_stop: int | None = None
     model_update: str = "step"
     model_warmup_steps: int = static("a loop length", 20)
-    baseline_runs_model: bool = True
+    baseline_runs_model: bool = used_in(("none",), True)
     awake_updates_per_game: int = 1
     dream: DreamOptions = field(default_factory=DreamOptions)
     critic: CriticConfig = field(default_factory=CriticConfig)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 
 from snnrl.choices import DREAM_STARTS
 from snnrl.core.checks import check_choice, check_flag, check_integer, check_real
-from snnrl.core.fields import static
+from snnrl.core.fields import static, used_in
 
 IMAGINED_BASELINES = ("none", "dream_mean")
 DREAM_OPTIMIZERS = ("shared", "separate")
@@ -19,6 +19,10 @@ DREAM_STOPS = ("never", "out_of_range", "model_error")
 # "Controls"): 'shuffle' permutes the predicted rewards across the game's dreams and steps, 'noise' replaces
 # them with Gaussian noise of their mean and standard deviation.
 IMAGINED_REWARD_CONTROLS = ("none", "shuffle", "noise")
+# The modes (DreamingConfig.mode) that use an option: the dreams themselves, or every update from imagined
+# experience (the dreams' and the plans' look-aheads). In mode 'none' no option does anything.
+DREAMS = ("dream",)
+IMAGINED_UPDATES = ("dream", "plan")
 
 # The names these options had as flat fields of DreamingConfig (snnrl 0.2's config.json, overrides, sweeps).
 FLAT_NAMES = {
@@ -71,20 +75,20 @@ class DreamOptions:
         (a control: the imagined updates stay, their information is gone); 'none' keeps them.
     """
 
-    start: str = "reset"
-    steps: int = static("a loop length (sweep dream.length, the dream steps that count, instead)", 50)
-    per_game: int = static("a batch size (the dreams of a game run side by side)", 1)
-    baseline: str = "none"
-    continues_policy_trace: bool = True
-    optimizer: str = "shared"
-    stop: str = "never"
-    lr_scale: float = 1.0
-    length: int | None = None
-    error_threshold: float = 0.05
-    model_warmup: bool = True
-    eligibility_reset: bool = True
-    clip_state: bool = False
-    reward_control: str = "none"
+    start: str = used_in(DREAMS, "reset")
+    steps: int = static("a loop length (sweep dream.length, the dream steps that count, instead)", 50, DREAMS)
+    per_game: int = static("a batch size (the dreams of a game run side by side)", 1, DREAMS)
+    baseline: str = used_in(DREAMS, "none")
+    continues_policy_trace: bool = used_in(DREAMS, True)
+    optimizer: str = used_in(IMAGINED_UPDATES, "shared")
+    stop: str = used_in(DREAMS, "never")
+    lr_scale: float = used_in(IMAGINED_UPDATES, 1.0)
+    length: int | None = used_in(DREAMS, None)
+    error_threshold: float = used_in(DREAMS, 0.05)
+    model_warmup: bool = used_in(DREAMS, True)
+    eligibility_reset: bool = used_in(DREAMS, True)
+    clip_state: bool = used_in(IMAGINED_UPDATES, False)
+    reward_control: str = used_in(DREAMS, "none")
 
     def __post_init__(self) -> None:
         for name in ("continues_policy_trace", "model_warmup", "eligibility_reset", "clip_state"):

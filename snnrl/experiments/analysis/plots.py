@@ -18,6 +18,7 @@ from snnrl.experiments.run.sweep_results import reference_point
 from snnrl.experiments.statistics import interquartile_mean, moving_average, probability_of_improvement
 
 OBSERVATION_NAMES = ("ball x", "ball y", "enemy y", "player y")
+FEW_POINTS = 10  # curves of fewer points are drawn with markers
 MAX_DRAWN_VARIABLES = 8  # a dream figure draws the first 8 variables (an autoencoder latent has 36)
 
 
@@ -110,6 +111,7 @@ def _draw_curves(axis, label: str, config: ExperimentConfig, returns: np.ndarray
     realizations = returns.shape[0]
     games = np.arange(window, window + returns.shape[1])
     interactions = games * config.algorithm.awake_steps
+    marker = "o" if len(games) < FEW_POINTS else None  # a line of one point draws nothing
     for index, run in enumerate(returns):
         axis.plot(
             interactions,
@@ -117,6 +119,8 @@ def _draw_curves(axis, label: str, config: ExperimentConfig, returns: np.ndarray
             color=color,
             lw=0.4,
             alpha=0.35,
+            marker=marker,
+            ms=2,
             label=f"{label}: single realizations" if index == 0 else None,
         )
     mean = returns.mean(axis=0)
@@ -135,6 +139,8 @@ def _draw_curves(axis, label: str, config: ExperimentConfig, returns: np.ndarray
         np.median(returns, axis=0),
         color=color,
         lw=2.0,
+        marker=marker,
+        ms=4,
         label=f"{label} ({_describe(label, config)}): median over {realizations} realizations",
     )
     axis.plot(
@@ -143,6 +149,8 @@ def _draw_curves(axis, label: str, config: ExperimentConfig, returns: np.ndarray
         color=color,
         lw=1.0,
         ls="--",
+        marker=marker,
+        ms=2,
         label=f"{label}: 80th percentile over realizations",
     )
 
@@ -189,6 +197,12 @@ def draw_aggregate(axis, labels: list[str], finals: list[np.ndarray], final_text
     axis.grid(alpha=0.2, axis="x")
 
 
+def short_run_window(window: int, games: int) -> int:
+    """The moving-mean window for runs of ``games`` games: ``window`` when they are at least that long;
+    for shorter runs a fifth of their games (at least 1), so that the curves still have points to draw."""
+    return window if games >= window else max(1, games // 5)
+
+
 def reference_arm(folders: list[Path], arms: list[tuple[str, ExperimentConfig, np.ndarray]]) -> int:
     """Index of the arm the others are compared with: for one sweep's folder, its reference point (the
     preset's values, sweep_results.reference_point, as in sweep.csv) where the grid holds it; else the last."""
@@ -222,7 +236,10 @@ def returns_figure(folders: list[Path], window: int = 50, final_games: int = 250
         )
     arms = arms_of(folders)
     games = min(returns.shape[1] for _, _, returns in arms)
-    window, final_games = min(window, games), min(final_games, games)
+    if games == 0:
+        empty = [label for label, _, returns in arms if returns.shape[1] == 0]
+        raise ValueError(f"{', '.join(empty)} holds no finished game yet: there is nothing to plot")
+    requested, window, final_games = window, short_run_window(window, games), min(final_games, games)
     if len(arms) > 1:
         figure = Figure(figsize=(10.0, 4.0))
         axis, aggregate = figure.subplots(1, 2, gridspec_kw={"width_ratios": [3, 2]})
@@ -233,6 +250,8 @@ def returns_figure(folders: list[Path], window: int = 50, final_games: int = 250
         _draw_curves(axis, label, config, moving_average(returns, window), window, f"C{index % 10}")
     axis.set_xlabel("real interactions (agent steps)")
     axis.set_ylabel(f"return per game (moving mean over {window} games)")
+    if window < requested:
+        axis.set_title(f"{games} games, fewer than the {requested}-game window: moving mean over {window}", fontsize=7)
     axis.xaxis.set_major_locator(MaxNLocator(5))  # six-digit tick labels run into each other otherwise
     axis.grid(alpha=0.2)
     if len(arms) > 1:

@@ -35,10 +35,30 @@ SHORT_FORM_PREFIXES = ("algorithm.",)
 OVERRIDES = "overrides"
 
 
-def results_config_tree(data: Mapping[str, Any]) -> dict[str, Any]:
+# Fields every config.json that snnrl writes holds (since 0.2.0): one missing means the file was edited or
+# cut short, and its default (games=2000, ...) would silently run something else.
+RESULTS_REQUIRED_FIELDS = ("algorithm", "env", "games", "realizations", "seed", "preset")
+
+
+def check_results_tree(tree: Mapping[str, Any], path: Path | str) -> None:
+    """ConfigError naming the file ``path`` and the fields of RESULTS_REQUIRED_FIELDS that a results
+    folder's config tree lacks."""
+    missing = [name for name in RESULTS_REQUIRED_FIELDS if name not in tree]
+    if missing:
+        raise ConfigError(
+            f"config file {path} has no {', '.join(f'experiment.{name}' for name in missing)} (snnrl always writes "
+            "them): it was edited or cut short, and the default would run something else; restore it or add "
+            "the field"
+        )
+
+
+def results_config_tree(data: Mapping[str, Any], path: Path | str | None = None) -> dict[str, Any]:
     """The config tree of a file: a results folder's config.json ({"experiment": tree, "snnrl_version": v})
-    gives its tree, any other file is the tree itself."""
+    gives its tree (checked for its required fields when ``path`` names the file: check_results_tree), any
+    other file is the tree itself."""
     if set(data) == {"experiment", "snnrl_version"} and isinstance(data["experiment"], Mapping):
+        if path is not None:
+            check_results_tree(data["experiment"], path)
         return dict(data["experiment"])
     return dict(data)
 
@@ -75,7 +95,7 @@ def configure(
     failed check of the config classes."""
     layers: list[tuple[dict[str, Any], str]] = []
     if file is not None:
-        layers.append((flatten(results_config_tree(read_config_file(file))), str(file)))
+        layers.append((flatten(results_config_tree(read_config_file(file), file)), str(file)))
     if assignments:
         layers.append((parse_assignments(assignments), OVERRIDES))
     tree = base.to_dict()
@@ -126,4 +146,11 @@ def run_config(
     return configure(preset(preset_name or DEFAULT_PRESET), file, assignments)
 
 
-__all__ = ["configure", "results_config_tree", "run_config", "with_sweep"]
+__all__ = [
+    "RESULTS_REQUIRED_FIELDS",
+    "check_results_tree",
+    "configure",
+    "results_config_tree",
+    "run_config",
+    "with_sweep",
+]

@@ -23,6 +23,8 @@ from snnrl.choices import FILE_FORMATS
 
 T = TypeVar("T")
 NONE_WORDS = ("none", "None")
+# "did you mean" names a key only this close (difflib ratio): one or two letters off in a short key.
+SUGGESTION_CUTOFF = 0.8
 
 
 class ConfigError(ValueError):
@@ -133,17 +135,20 @@ def resolve_key(key: str, leaves: Iterable[str], source: str, prefixes: Sequence
         raise ConfigError(
             f"config key {key!r} (in {source}) is ambiguous; write the full key: {', '.join(endings[:6])}"
         )
-    close = max(leaves, key=lambda leaf: _similarity(key, leaf, prefixes), default=None)
-    hint = f"; did you mean {close!r}?" if close else ""
+    scores = {leaf: _similarity(key, leaf, prefixes) for leaf in leaves}
+    close = max(scores, key=scores.get, default=None)
+    hint = f"; did you mean {close!r}?" if close is not None and scores[close] >= SUGGESTION_CUTOFF else ""
     raise ConfigError(f"unknown config key {key!r} (in {source}){hint} (`snnrl config show` lists every key)")
 
 
 def _similarity(key: str, leaf: str, prefixes: Sequence[str]) -> float:
-    """How close ``key`` is to the leaf path ``leaf``: the best difflib ratio against the whole path,
-    the path's last as many parts as ``key`` has, and ``prefix + key`` for each prefix."""
+    """How close ``key`` is to the leaf path ``leaf``, as written: the best difflib ratio of ``key``
+    against the whole path, its short form (the path without one of ``prefixes``) and its last as many
+    parts as ``key`` has. A prefix is never added to ``key``: 'algorithm.gamez' is as close to
+    'algorithm.mode' as to 'algorithm.games' only because of the prefix both share."""
     tail = ".".join(leaf.split(".")[-(key.count(".") + 1) :])
-    pairs = [(key, leaf), (key, tail), *((prefix + key, leaf) for prefix in prefixes)]
-    return max(difflib.SequenceMatcher(None, first, second).ratio() for first, second in pairs)
+    short = [leaf[len(prefix) :] for prefix in prefixes if leaf.startswith(prefix)]
+    return max(difflib.SequenceMatcher(None, key, written).ratio() for written in (leaf, tail, *short))
 
 
 def parse_assignments(assignments: Sequence[str]) -> dict[str, Any]:
@@ -166,23 +171,55 @@ def parse_assignments(assignments: Sequence[str]) -> dict[str, Any]:
     return parsed
 
 
+# Byte-order marks of the encodings a text editor may save a config file in instead of UTF-8.
+BYTE_ORDER_MARKS = (
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe", "UTF-16"),
+    (b"\xfe\xff", "UTF-16"),
+)
+
+
+def read_config_text(path: Path) -> str:
+    """The text of the config file ``path`` (UTF-8, a UTF-8 byte-order mark allowed). ConfigError naming
+    the file if it is missing, unreadable, empty, or in another encoding (UTF-16 / UTF-32, other bytes)."""
+    if not path.is_file():
+        raise ConfigError(f"config file {path} does not exist")
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise ConfigError(f"config file {path} cannot be read: {error.strerror or error}") from None
+    for mark, encoding in BYTE_ORDER_MARKS:
+        if data.startswith(mark):
+            raise ConfigError(f"config file {path} is {encoding} text; snnrl reads UTF-8: save it as UTF-8")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ConfigError(
+            f"config file {path} is not UTF-8 text (byte {data[error.start]:#04x} at position {error.start}): "
+            "save it as UTF-8"
+        ) from None
+    if not text.strip():
+        raise ConfigError(f"config file {path} is empty; it must hold a mapping of config keys")
+    return text
+
+
 def read_config_file(path: Path | str) -> dict[str, Any]:
-    """A config file (.json, .yaml or .yml) as a nested dict. ConfigError naming the file if it is
-    missing, of another kind, unreadable or not a mapping at its top level."""
+    """A config file (.json, .yaml or .yml) as a nested dict. ConfigError naming the file and the problem
+    if it is missing, of another kind, unreadable, empty, not UTF-8, not valid JSON / YAML (a truncated
+    file among them: the message gives the line and column, on one line) or not a mapping at its top level."""
     path = Path(path)
     kind = FILE_FORMATS.get(path.suffix.lower())
     if kind is None:
         raise ConfigError(f"config file {path} must end in {', '.join(FILE_FORMATS)}")
-    if not path.is_file():
-        raise ConfigError(f"config file {path} does not exist")
-    text = path.read_text(encoding="utf-8")
+    text = read_config_text(path)
     try:
-        if kind == "json":
-            data = json.loads(text)
-        else:
-            data = OmegaConf.to_container(OmegaConf.create(text), resolve=True) if text.strip() else {}
+        data = json.loads(text) if kind == "json" else OmegaConf.to_container(OmegaConf.create(text), resolve=True)
     except (json.JSONDecodeError, yaml.YAMLError, OmegaConfBaseException, ValueError) as error:
-        raise ConfigError(f"config file {path} cannot be read as {kind}: {error}") from None
+        problem = " ".join(str(error).replace('"<unicode string>", ', "").split())
+        raise ConfigError(
+            f"config file {path} is not valid {kind.upper()} (truncated or mistyped?): {problem}"
+        ) from None
     if not isinstance(data, dict):
         raise ConfigError(
             f"config file {path} must hold a mapping of config keys at its top level, not {type(data).__name__}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from snnrl.core.fields import used_modes
 from snnrl.envs import env_spec
 from snnrl.experiments.config.experiment import ExperimentConfig
 from snnrl.hardware.backend import on_board, simulates_chip
@@ -68,11 +69,16 @@ def apply_overrides(
 
 
 def _refuse_idle_options(algorithm, *, n_fut, dream_start, mismatch, threshold) -> None:
-    """ValueError for an option given that does nothing in the chosen mode or backend."""
-    if n_fut is not None and algorithm.mode != "plan":
-        raise ValueError(f"--n-fut sets the look-ahead of --mode plan; it does nothing in mode {algorithm.mode!r}")
-    if dream_start is not None and algorithm.mode != "dream":
-        raise ValueError(f"--dream-start sets where dreams start; it does nothing in mode {algorithm.mode!r}")
+    """ValueError for an option given that does nothing in the chosen mode (the modes that use its field are
+    declared in the field's metadata, core.fields.used_in) or backend."""
+    for flag, path, given in (("--n-fut", "n_fut", n_fut), ("--dream-start", "dream.start", dream_start)):
+        owner, _, name = path.rpartition(".")
+        modes = used_modes(getattr(algorithm, owner) if owner else algorithm, name)
+        if given is not None and modes is not None and algorithm.mode not in modes:
+            raise ValueError(
+                f"{flag} sets algorithm.{path}, used in mode {', '.join(modes)}; it does nothing in mode "
+                f"{algorithm.mode!r}"
+            )
     backend = getattr(getattr(algorithm.agent, "hidden", None), "backend", None)
     if mismatch is not None and not simulates_chip(backend):
         raise ValueError(

@@ -13,7 +13,7 @@ from itertools import product
 import numpy as np
 
 from snnrl.core.checks import check_instance
-from snnrl.core.fields import static_fields, static_reason
+from snnrl.core.fields import static_fields, static_reason, used_modes
 
 
 @dataclass(frozen=True)
@@ -132,6 +132,12 @@ def field_kind(algorithm, axis: SweepAxis) -> type:
         raise ValueError(
             f"cannot sweep {axis.field!r}: it is {reason}, which must be the same for the whole compiled "
             f"program; run one experiment per value. Static fields: {', '.join(sorted(static_fields(algorithm)))}"
+        )
+    modes = used_modes(owner, name)
+    if modes is not None and algorithm.mode not in modes:
+        raise ValueError(
+            f"cannot sweep {axis.field!r}: it does nothing in mode {algorithm.mode!r} (it is used in mode "
+            f"{', '.join(modes)}), so every grid point would be the same run; drop the axis or choose such a mode"
         )
     kind = _numeric_kind(owner, name)
     if kind is None:

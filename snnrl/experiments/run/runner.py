@@ -9,21 +9,20 @@ a run writes, its lock .snnrl.lock (see ``lock``). Logging hooks: ``callbacks`` 
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from pathlib import Path
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 
 from snnrl import __version__
 from snnrl.algorithms.dreaming.hidden_layers import board_session
-from snnrl.algorithms.dreaming.learner import Learner
 from snnrl.core.storage import WriteFailedError, write_atomic, write_json, write_npz
+from snnrl.experiments.config.configure import check_results_tree
 from snnrl.experiments.config.experiment import ExperimentConfig
+from snnrl.experiments.config.files import ConfigError, read_config_file
 from snnrl.experiments.config.run_identity import check_same_run
 from snnrl.experiments.run.checkpoint import (
     CHECKPOINT,
@@ -33,14 +32,21 @@ from snnrl.experiments.run.checkpoint import (
     load_checkpoint,
     save_checkpoint,
 )
+from snnrl.experiments.run.divergence import (
+    DivergenceError,
+    NonFiniteInputError,
+    check_finite,
+    check_initial_learners,
+    check_loaded_learners,
+)
 from snnrl.experiments.run.family import is_family_folder
 from snnrl.experiments.run.loggers import ChunkCallback
 from snnrl.experiments.run.preflight import check_chip, check_out_folder
 from snnrl.experiments.run.progress import ProgressReporter
 from snnrl.experiments.run.provenance import run_provenance
 from snnrl.experiments.run.results_folder import results_folder
-from snnrl.experiments.run.signals import raise_if_terminated, sigterm_raises
-from snnrl.experiments.run.sweep_results import member_column, member_label, sweep_csv, sweep_table
+from snnrl.experiments.run.signals import graceful_stop, raise_if_terminated
+from snnrl.experiments.run.sweep_results import member_column, sweep_csv, sweep_table
 from snnrl.experiments.train.distributed import all_or_none, check_same_config, gather, is_leader
 from snnrl.experiments.train.environment import prepare
 from snnrl.experiments.train.members import init_learners, learner_shapes, member_keys
@@ -57,16 +63,13 @@ __all__ = [
     "CHECKPOINT",
     "METRIC_NAMES",
     "DivergenceError",
+    "NonFiniteInputError",
     "RunState",
     "load_state",
     "read_config",
     "run_experiment",
     "summarize",
 ]
-
-
-class DivergenceError(RuntimeError):
-    """A run produced NaN/inf; the checkpoint before the bad chunk is kept."""
 
 
 def _chunk_function(config: ExperimentConfig, env, env_params) -> Callable:
@@ -80,74 +83,6 @@ def _chunk_function(config: ExperimentConfig, env, env_params) -> Callable:
             )
         return make_host_chunk(config, env, env_params)
     return make_chunk(config, env, env_params)
-
-
-MODEL_METRICS = ("model_state_error", "model_reward_error")
-
-
-def _check_finite(
-    config: ExperimentConfig, metrics: dict[str, np.ndarray], learners: Learner, first_game: int
-) -> dict[str, np.ndarray]:
-    """The chunk's metrics, after DivergenceError naming the member, game and metric (or weight) at the
-    first NaN/inf. In a sweep, members that diverge are recorded instead: their metrics are NaN from the
-    chunk in which their returns or weights first held NaN/inf (their grid point's row counts them), and
-    the run goes on; only when every member has diverged does it stop."""
-    last_game = first_game + metrics[METRIC_NAMES[0]].shape[1] - 1
-    # An arm without a world model reports NaN model errors by design.
-    checked = METRIC_NAMES if config.algorithm.model_runs else tuple(n for n in METRIC_NAMES if n not in MODEL_METRICS)
-    leaves = [
-        (path, np.asarray(leaf))
-        for path, leaf in jax.tree_util.tree_leaves_with_path(learners)
-        if jnp.issubdtype(leaf.dtype, jnp.floating)
-    ]
-    finite_members = np.ones(config.members, bool)
-    for _, leaf in leaves:
-        finite_members &= np.isfinite(leaf.reshape(config.members, -1)).all(axis=1)
-    bad_members = ~finite_members
-    for name in checked:
-        bad_members |= ~np.isfinite(metrics[name]).all(axis=1)
-    if config.sweep and not bad_members.all():
-        return {name: np.where(bad_members[:, None], np.nan, values) for name, values in metrics.items()}
-    for name in checked:
-        bad = ~np.isfinite(metrics[name])
-        if bad.any():
-            member, game = np.argwhere(bad)[0]
-            raise DivergenceError(
-                f"run diverged at game {first_game + game} ({member_label(config, member)}): {name} is "
-                f"{metrics[name][member, game]}; the checkpoint before game {first_game} is kept"
-            )
-    for path, leaf in leaves:
-        if not np.isfinite(leaf).all():
-            raise DivergenceError(
-                f"run diverged in games {first_game}..{last_game}: "
-                f"{jax.tree_util.keystr(path)} holds NaN/inf; the checkpoint before game {first_game} is kept"
-            )
-    return metrics
-
-
-# Which config fields set each initial weight (leaf paths of a Learner), for divergences at game 0.
-INITIAL_WEIGHT_FIELDS = {
-    ".agent.w_in": "algorithm.agent.lif.w_in_std",
-    ".agent.weights.w_rec": "algorithm.agent.lif.w_rec_std (or n_neurons)",
-    ".agent.weights.readout": "algorithm.agent.readout_std",
-    ".agent.hidden": "algorithm.agent.hidden (mismatch, threshold, encoder)",
-    ".world_model.w_in": "algorithm.world_model.lif.w_in_std",
-    ".world_model.weights.w_rec": "algorithm.world_model.lif.w_rec_std (or n_neurons)",
-    ".world_model.hidden": "algorithm.world_model.hidden (mismatch, threshold, encoder)",
-}
-
-
-def check_initial_learners(learners: Learner) -> None:
-    """DivergenceError naming the config field that set an initial weight holding NaN/inf (an init scale
-    finite in Python but overflowing float32), before any game is played."""
-    for path, leaf in jax.tree_util.tree_leaves_with_path(learners):
-        if jnp.issubdtype(leaf.dtype, jnp.floating) and not np.isfinite(np.asarray(leaf)).all():
-            name = jax.tree_util.keystr(path)
-            fields = [field for prefix, field in INITIAL_WEIGHT_FIELDS.items() if name.startswith(prefix)]
-            raise DivergenceError(
-                f"the initial weights {name} hold NaN/inf before game 0: the config field "
-                f"{fields[0] if fields else 'setting them'} gives values float32 cannot hold; choose a smaller one"
-            )
 
 
 def _fresh_state(config: ExperimentConfig) -> RunState:
@@ -238,17 +173,25 @@ def results_format(version: str) -> str:
 
 def read_config(folder: Path) -> ExperimentConfig:
     """The ExperimentConfig stored in a results folder's config.json. Refuses a folder of ``snnrl algo``
-    (naming it) and a folder written by another snnrl major.minor version: its presets computed other
-    things (0.1's 'official' was not the official code), so its results must not be continued or mixed with
-    this version's."""
+    (naming it); ConfigError (a ValueError) naming the file for one that is unreadable, empty, not UTF-8,
+    not valid JSON (truncated), without its ``experiment`` tree or without one of
+    configure.RESULTS_REQUIRED_FIELDS. Refuses a folder written by another snnrl major.minor version: its
+    presets computed other things (0.1's 'official' was not the official code), so its results must not be
+    continued or mixed with this version's."""
     path = Path(folder) / "config.json"
     if not path.exists():
         raise FileNotFoundError(f"{folder} holds no config.json (is it a results folder?)")
-    stored = json.loads(path.read_text())
+    stored = read_config_file(path)
     if is_family_folder(Path(folder)):
         raise ValueError(
-            f"{folder} is a results folder of `snnrl algo` ({stored['algorithm']}), not of the dreaming loop "
+            f"{folder} is a results folder of `snnrl algo` ({stored.get('algorithm')}), not of the dreaming loop "
             "(`snnrl train`), which this reads; snnrl eval and snnrl plot take both kinds"
+        )
+    tree = stored.get("experiment")
+    if not isinstance(tree, dict):
+        raise ConfigError(
+            f"config file {path} holds no 'experiment' tree (a results folder's config.json always does): "
+            "it was edited or cut short; restore it or start a new run in another folder"
         )
     version = str(stored.get("snnrl_version", "unknown"))
     if version == "unknown" or results_format(version) != results_format(__version__):
@@ -257,7 +200,8 @@ def read_config(folder: Path) -> ExperimentConfig:
             "things (0.2 made 'official' and 'neuromorphic' follow the official codes step by step), so it "
             "cannot be resumed or read as this version's results; start a new run in another folder"
         )
-    return ExperimentConfig.from_dict(stored["experiment"])
+    check_results_tree(tree, path)
+    return ExperimentConfig.from_dict(tree, source=str(path))
 
 
 def _write_config(config: ExperimentConfig, folder: Path) -> None:
@@ -281,6 +225,7 @@ def _open_run(config: ExperimentConfig | None, folder: Path, resume: bool, check
     check_checkpoint_size(config, checkpoint_ceiling)
     if resume and (folder / CHECKPOINT).exists():
         state = load_state(config, folder)
+        check_loaded_learners(config, state.learners, state.metrics["game_return"], folder / CHECKPOINT)
     else:
         if resume:
             check_resumable_without_checkpoint(folder)
@@ -341,10 +286,12 @@ def run_experiment(
     exception there stops the run with the previous checkpoint kept, and a resumed run calls them again
     for the games after its checkpoint (see loggers). Bad input (folder, config, a checkpoint of another run, a
     damaged file, a run that will not fit in the memory this process may take or whose checkpoint would exceed
-    ``max_checkpoint_gb`` GB) raises ValueError /
-    FileExistsError / FileNotFoundError before anything is written; NaN raises DivergenceError; a failed
-    disk (full, ...) raises core.storage.WriteFailedError naming the checkpoint that is intact; SIGTERM
-    raises signals.Terminated after cleaning up.
+    ``max_checkpoint_gb`` GB) raises ValueError / FileExistsError / FileNotFoundError before anything is
+    written (NaN/inf in the initial or loaded weights: NonFiniteInputError, a ValueError); NaN that training
+    produced raises DivergenceError; a failed disk (full, ...) raises core.storage.WriteFailedError naming the
+    checkpoint that is intact. SIGTERM or SIGINT (signals.graceful_stop) is answered at once on stderr and
+    raises signals.Terminated when the current chunk has been saved; a second one stops at once, keeping the
+    checkpoint already on disk.
 
     After distributed.initialize, every process calls this with the same arguments: the realizations
     are sharded over all processes' devices; only process 0 takes the lock, writes the folder (which
@@ -353,7 +300,7 @@ def run_experiment(
     The summary holds compile_seconds: this session's compiling of the full chunk's program before its first
     chunk (wall_seconds counts the chunks only; a short last chunk runs that program, padded)."""
     leader = is_leader()
-    with sigterm_raises(), ExitStack() as held:
+    with graceful_stop(Path(folder) / CHECKPOINT) as clock, ExitStack() as held:
         with all_or_none(f"opening the run in {folder}"):
             folder = check_out_folder(folder)
             provenance = run_provenance()
@@ -391,12 +338,13 @@ def run_experiment(
                     first = state.games_done
                     games = _game_indices(first, min(first + config.chunk_games, config.games))
                     started = time.perf_counter()
+                    clock.chunk_started(first, first + len(games))
                     learners, chunk_metrics = chunk(learners, base_keys, games)
                     chunk_metrics = gather({name: getattr(chunk_metrics, name) for name in METRIC_NAMES})
                     host_learners = gather(learners)
-                    chunk_metrics = _check_finite(config, chunk_metrics, host_learners, first)
-                    raise_if_terminated()
+                    chunk_metrics = check_finite(config, chunk_metrics, host_learners, first, folder / CHECKPOINT)
                     elapsed = time.perf_counter() - started
+                    clock.chunk_done(elapsed)
                     metrics = {
                         name: np.concatenate([state.metrics[name], chunk_metrics[name]], axis=1)
                         for name in METRIC_NAMES

@@ -89,6 +89,27 @@ def test_the_baseline_is_named_baseline_not_none(folders):
     assert plots._describe("runs/none", baseline) == config.env
 
 
+@pytest.mark.parametrize("games, window", [(1, 1), (3, 1), (25, 5)])
+def test_a_run_shorter_than_the_window_plots_what_it_has_and_says_so(monkeypatch, games, window):
+    config = preset("demo")
+    monkeypatch.setattr(plots, "load_folder", lambda folder: (config, {"game_return": np.ones((2, games))}))
+    figure = plots.returns_figure([Path("short")], window=50)
+    axis = figure.axes[0]
+    lines = axis.get_lines()
+    assert lines and all(len(line.get_xdata()) == games - window + 1 for line in lines)
+    if games - window + 1 < plots.FEW_POINTS:
+        assert all(line.get_marker() == "o" for line in lines)  # visible even as a single point
+    assert f"moving mean over {window} games" in axis.get_ylabel()
+    assert f"{games} games, fewer than the 50-game window" in axis.get_title()
+
+
+def test_a_folder_without_a_finished_game_is_refused_by_name(monkeypatch):
+    config = preset("demo")
+    monkeypatch.setattr(plots, "load_folder", lambda folder: (config, {"game_return": np.ones((2, 0))}))
+    with pytest.raises(ValueError, match="empty holds no finished game yet"):
+        plots.returns_figure([Path("empty")], window=50)
+
+
 def _overlaps(figure, legend, axis) -> bool:
     """Whether the legend's box overlaps the axis's data area (display coordinates, after drawing)."""
     renderer = figure.canvas.get_renderer()

@@ -95,6 +95,27 @@ def test_bad_overrides_name_the_key_and_the_closest_valid_one(assignment, messag
     assert message in str(error.value)
 
 
+@pytest.mark.parametrize(
+    "key, suggestion",
+    [
+        ("gamez", "did you mean 'games'?"),  # not 'algorithm.mode' (close only through the prefix both share)
+        ("sed", "did you mean 'seed'?"),
+        ("realisations", "did you mean 'realizations'?"),
+        ("dream.lr_scal", "did you mean 'algorithm.dream.lr_scale'?"),
+        ("xyz", None),
+        ("algorithm.blorp", None),
+    ],
+)
+def test_did_you_mean_names_only_a_key_a_letter_or_two_away(key, suggestion):
+    with pytest.raises(ConfigError) as error:
+        configure(preset("demo"), assignments=[f"{key}=1"])
+    message = str(error.value)
+    if suggestion is None:
+        assert "did you mean" not in message and f"unknown config key {key!r}" in message
+    else:
+        assert suggestion in message
+
+
 @pytest.mark.parametrize("name", sorted(PRESETS))
 @pytest.mark.parametrize("fmt", ["yaml", "json"])
 def test_config_show_output_is_a_config_file_giving_the_same_config(tmp_path, name, fmt):
@@ -134,7 +155,9 @@ def test_a_partial_yaml_file_merges_on_the_preset_and_overrides_win(tmp_path):
         ("games: many\n", 'field "games" - should be "int" instead of value "many" of type "str" (from {path})'),
         ("algorithm:\n  agent:\n    learnin_rate: 0.1\n", "(in {path}); did you mean 'algorithm.agent.learning_rate'?"),
         ("- 1\n- 2\n", "config file {path} must hold a mapping"),
-        ("games: [1\n", "config file {path} cannot be read as yaml"),
+        ("games: [1\n", "config file {path} is not valid YAML"),
+        ("agent:\n  beta: 1e39\n", "AgentConfig.beta=1e+39 overflows float32"),
+        ("agent:\n  lif:\n    v_th: -1.0e+40\n", "LIFConfig.v_th=-1e+40 overflows float32"),
     ],
 )
 def test_a_bad_file_names_the_field_and_the_file(tmp_path, text, message):
@@ -151,7 +174,7 @@ def test_file_checks(tmp_path):
     with pytest.raises(ConfigError, match="does not exist"):
         read_config_file(tmp_path / "absent.yaml")
     (tmp_path / "broken.json").write_text("{")
-    with pytest.raises(ConfigError, match="broken.json cannot be read as json"):
+    with pytest.raises(ConfigError, match="broken.json is not valid JSON"):
         read_config_file(tmp_path / "broken.json")
 
 
@@ -227,3 +250,13 @@ def test_from_dict_round_trips_every_preset():
     for name in PRESETS:
         config = preset(name)
         assert ExperimentConfig.from_dict(json.loads(config.to_json())) == config
+
+
+@pytest.mark.parametrize("name", ["official", "neuromorphic"])
+def test_every_float_field_refuses_a_value_float32_cannot_hold(name):
+    base = preset(name)
+    floats = [key for key, value in flatten(base.to_dict()).items() if isinstance(value, float)]
+    assert len(floats) > 20
+    for key in floats:
+        with pytest.raises(ConfigError, match="overflows float32"):
+            configure(base, assignments=[f"{key}=1e39"])

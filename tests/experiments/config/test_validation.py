@@ -88,7 +88,7 @@ def test_make_validates_protocol_options(options, name):
 @pytest.mark.parametrize(
     "changes, message",
     [
-        (dict(n_fut=2), "--n-fut sets the look-ahead of --mode plan"),
+        (dict(n_fut=2), "--n-fut sets algorithm.n_fut, used in mode plan; it does nothing in mode .dream."),
         (dict(mode="plan", dream_start="random"), "--dream-start"),
     ],
 )

@@ -122,9 +122,39 @@ def test_divergence_names_game_and_quantity_and_keeps_the_checkpoint(tmp_path, m
 
     real_make = snnrl.envs.make
     monkeypatch.setattr(snnrl.envs, "make", lambda name: (lambda e, p: (_NaNRewardEnv(e), p))(*real_make(name)))
-    with pytest.raises(DivergenceError, match=r"game 2 .*game_return"):
+    with pytest.raises(DivergenceError, match=r"the run diverged at game 2 .*game_return") as error:
         run_experiment(None, tmp_path, resume=True, show_progress=False)
+    assert f"the checkpoint {tmp_path / CHECKPOINT} (games 0..1) is kept" in str(error.value)
     assert (tmp_path / CHECKPOINT).read_bytes() == before
+
+
+def test_a_divergence_in_the_first_chunk_says_no_checkpoint_was_written(tmp_path, monkeypatch):
+    import snnrl.envs
+
+    real_make = snnrl.envs.make
+    monkeypatch.setattr(snnrl.envs, "make", lambda name: (lambda e, p: (_NaNRewardEnv(e), p))(*real_make(name)))
+    with pytest.raises(DivergenceError, match="the run diverged at game 0") as error:
+        run_experiment(tiny_config(games=2), tmp_path / "run", show_progress=False)
+    assert "no checkpoint was written" in str(error.value) and "is kept" not in str(error.value)
+    assert not (tmp_path / "run" / CHECKPOINT).exists()
+
+
+def test_nan_weights_in_a_loaded_checkpoint_are_named_as_an_input_not_a_divergence(tmp_path):
+    from snnrl.experiments.run.runner import NonFiniteInputError
+
+    run_experiment(tiny_config(games=2), tmp_path, show_progress=False)
+    with np.load(tmp_path / CHECKPOINT) as stored:
+        arrays = dict(stored)
+    name = next(key for key in arrays if key.endswith("agent.w_in"))
+    arrays[name] = np.full_like(arrays[name], np.nan)
+    np.savez(tmp_path / CHECKPOINT, **arrays)
+    edited = (tmp_path / CHECKPOINT).read_bytes()
+    stored = json.loads((tmp_path / "config.json").read_text())
+    stored["experiment"]["games"] = 4
+    (tmp_path / "config.json").write_text(json.dumps(stored))
+    with pytest.raises(NonFiniteInputError, match=r"the checkpoint .*checkpoint.npz holds NaN/inf in .*agent.w_in"):
+        run_experiment(None, tmp_path, resume=True, show_progress=False)
+    assert (tmp_path / CHECKPOINT).read_bytes() == edited
 
 
 def test_a_neuromorphic_run_resumes_to_the_uninterrupted_result(tmp_path):
