@@ -250,10 +250,10 @@ def _dream_start(
     observations = None if warmup is None else warmup.observations
     if config.dream.start not in ("visited", "replay"):
         return dream_start_observation(config, start_observation, key), observations, None
-    key_game, key_step = jax.random.split(key) if config.dream.start == "replay" else (None, key)
-    game = kept_game(record, warmup) if config.dream.start == "visited" else draw(replay, key_game)
+    # the step from ``key`` as 'visited' draws it; the game from a key of its own
+    game = kept_game(record, warmup) if config.dream.start == "visited" else draw(replay, jax.random.fold_in(key, 1))
     width = 0 if observations is None else len(observations)
-    t = jax.random.randint(key_step, (), 0, config.awake_steps)
+    t = jax.random.randint(key, (), 0, config.awake_steps)
     start = game.observations[width + t]
     if observations is None:
         return start, None, None
