@@ -110,12 +110,17 @@ def test_the_game_is_kept_as_its_warm_up_then_its_awake_steps():
 
 def test_replaying_the_game_just_played_gives_the_games_own_model_gradients():
     # With the per-game cadence the model's weights are fixed during the game: a replay from fresh states with
-    # those weights runs the same network, so its gradients are the game's own episode-form update.
+    # those weights runs the same network, so its gradients are the game's own episode-form update (the second
+    # game's: the first one's weights are the zero readouts, which predict nothing).
     config = replaying(1, 1, model_update="game")
-    initial, _, record = run(config, 1)
+    trained = run(config, 1)[1]
+    record = jax.jit(lambda learner, key: play_game(config, ENV, ENV_PARAMS, learner, key)[2])(
+        trained, jax.random.key(11)
+    )
     steps = jax.tree.map(lambda a, b: jnp.concatenate([a, b]), record.warmup.model, record.awake.model)
-    own = config.world_model.episode_gradients(initial.world_model, steps.network, steps.error)
-    replayed = replayed_gradients(config, initial, kept_game(record.awake, record.warmup), jax.random.key(0))
+    assert np.any(np.asarray(steps.prediction) != 0)
+    own = config.world_model.episode_gradients(trained.world_model, steps.network, steps.error)
+    replayed = replayed_gradients(config, trained, kept_game(record.awake, record.warmup), jax.random.key(0))
     jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7), replayed, own)
 
 
