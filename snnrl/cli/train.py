@@ -114,7 +114,8 @@ def train(
     dream_start: Annotated[
         DreamStart | None,
         typer.Option(
-            help="Dream from the real post-reset state, a random one, or a state visited in the last game (mode dream)."
+            help="Dream from the real post-reset state, a random one, a state visited in the last game, or one of "
+            "the games kept by world_model_replay.games (replay) (mode dream)."
         ),
     ] = None,
     neurons: Annotated[int | None, typer.Option(min=1, help="Neurons per network (agent and world model).")] = None,
