@@ -301,3 +301,13 @@ def test_the_loop_lengths_and_the_buffers_shape_cannot_be_swept(field):
     config = replaying(2, 1)
     with pytest.raises(ValueError, match=f"cannot sweep 'algorithm.{field}': it is"):
         check_sweep(config, (SweepAxis(f"algorithm.{field}", (1.0, 2.0)),))
+
+
+def test_the_event_weight_and_the_gate_can_be_swept_in_one_program():
+    from snnrl.experiments.config.configure import with_sweep
+    from snnrl.experiments.train import make_environment
+    from snnrl.experiments.train.members import check_sweep_traceable
+
+    config = with_sweep(tiny_config(), ["dream.gate_reward_corr=0.1,0.3", "world_model.reward_event_weight=1,10"])
+    env, env_params = make_environment(config)
+    check_sweep_traceable(config, env, env_params)  # traces one member's game with the values as JAX values
