@@ -10,7 +10,7 @@ ROOT=benchmarks/runs/confirm_controls
 run() {  # folder, arguments...
   local out=$1; shift
   mkdir -p "$(dirname "$out")"
-  if [ -f "$out/summary.json" ]; then return; fi
+  if [ -f "$out/summary.json" ] && python3 -c "import json,sys; s=json.load(open('$out/summary.json')); sys.exit(s['games'] != s['games_planned'])"; then return; fi
   if [ -f "$out/config.json" ]; then "$SNNRL" train --out "$out" --resume > "$out.log" 2>&1
   else "$SNNRL" train "$@" --out "$out" > "$out.log" 2>&1; fi
   echo "$out rc=$?" >> "$ROOT/queue.log"

@@ -10,6 +10,10 @@ PREFIX (the best of a swept baseline: its choice at the same seed biases the ref
 arms). Per arm: last-250 mean ± SD; one-sided Mann-Whitney against the reference and against the control; the
 games to the reference's final level as a ratio with a bootstrap 95 % CI over realizations; the mean return over
 games 1-1000 (the area under the curve) with its one-sided test against the reference's.
+
+``--pool`` pools seeds: arms are labelled by their folder's name, and the folders of one name (e.g.
+runs/seed10/T, runs/seed11/T, runs/seed12/T) are stacked into one arm of all their realizations; every arm must
+hold the same seeds. The reference's final level is then the pooled reference's.
 """
 
 from __future__ import annotations
@@ -85,6 +89,29 @@ def figure(arms: dict[str, np.ndarray], labels: list[str], steps: int, out: Path
         plot.savefig(out.parent / (out.name + suffix), dpi=150, bbox_inches="tight")
 
 
+def pooled(found: list[tuple], names: list[str]) -> list[tuple]:
+    """The arms of ``found`` (one per folder, in the order of ``names``) stacked by folder name: (name, [configs],
+    returns (sum of R, games)). ValueError where a name's folders differ in length."""
+    if len(found) != len(names):
+        raise ValueError("--pool takes runs, not sweeps: a sweep's folder holds several arms")
+    groups: dict[str, list[tuple]] = {}
+    for name, (label, config, returns) in zip(names, found, strict=True):
+        groups.setdefault(name, []).append((label, config, returns))
+    stacked = []
+    for name, members in groups.items():
+        lengths = {returns.shape[1] for _, _, returns in members}
+        if len(lengths) != 1:
+            raise ValueError(f"arm {name!r}: its folders hold {sorted(lengths)} games; pool runs of one length")
+        stacked.append((name, [config for _, config, _ in members], np.concatenate([r for _, _, r in members])))
+    return stacked
+
+
+def _configs_of(found: list[tuple], label: str) -> list:
+    """The configs of arm ``label`` (one, or a pooled arm's list)."""
+    config = next(config for name, config, _ in found if name == label)
+    return config if isinstance(config, list) else [config]
+
+
 def _ratio_text(ratio: dict) -> str:
     show = lambda x: "never" if math.isinf(x) else f"{x:.2f}"  # noqa: E731
     return f"{show(ratio['point'])} [{show(ratio['low'])}, {show(ratio['high'])}]"
@@ -99,19 +126,23 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True, help="JSON file")
     parser.add_argument("--figure", type=Path, help="figure path without suffix (PNG and PDF)")
     parser.add_argument("--show", action="append", default=[], help="an arm to draw (repeatable; default: all)")
+    parser.add_argument("--pool", action="store_true", help="pool the folders of one name over seeds")
     args = parser.parse_args()
     found = arms_of(args.folders)
+    if args.pool:
+        found = pooled(found, [folder.name for folder in args.folders])
     arms = {label: returns for label, _, returns in found}
-    configs = {label: config for label, config, _ in found}
+    seeds = {label: sorted(config.seed for config in _configs_of(found, label)) for label in arms}
     reference = pick(arms, args.reference, args.final_games)
     control = pick(arms, args.control, args.final_games) if args.control else None
+    configs = {label: _configs_of(found, label)[0] for label in arms}
     steps = configs[reference].algorithm.awake_steps
     shape = arms[reference].shape
     for label, returns in arms.items():
-        if returns.shape[1] != shape[1] or configs[label].seed != configs[reference].seed:
+        if returns.shape[1] != shape[1] or seeds[label] != seeds[reference]:
             raise ValueError(
-                f"{label}: {returns.shape[1]} games at seed {configs[label].seed}; the reference has "
-                f"{shape[1]} at seed {configs[reference].seed}: compare arms of one study"
+                f"{label}: {returns.shape[1]} games at seeds {seeds[label]}; the reference has "
+                f"{shape[1]} at seeds {seeds[reference]}: compare arms of one study"
             )
     rows = [
         row(label, returns, arms[reference], None if control is None else arms[control], steps, args.final_games)
@@ -133,7 +164,7 @@ def main() -> None:
             "reference": reference,
             "control": control,
             "folders": [str(folder) for folder in args.folders],
-            "seed": configs[reference].seed,
+            "seeds": seeds[reference],
             "realizations": int(shape[0]),
             "games": int(shape[1]),
             "final_games": args.final_games,
@@ -144,7 +175,8 @@ def main() -> None:
     if args.figure:
         shown = [pick(arms, name, args.final_games) for name in args.show] or list(arms)
         config = configs[reference]
-        title = f"{config.env}, seed {config.seed}, {shape[0]} realizations x {shape[1]} games (mean ± SE)"
+        seed_text = ", ".join(str(seed) for seed in seeds[reference])
+        title = f"{config.env}, seeds {seed_text}, {shape[0]} realizations x {shape[1]} games (mean ± SE)"
         figure(arms, shown, steps, args.figure, title)
         print(f"figure: {args.figure}.png")
 

@@ -1,5 +1,7 @@
 """The one Typer app of the ``snnrl`` command, its ``config`` group, the choice lists of its options (each
-derived from the tuple or registry that defines it) and the one way a command fails."""
+derived from the light names of ``snnrl.choices``, which the registries agree with) and the one way a command
+fails. Nothing here imports JAX: the commands import what they run inside their functions, so ``--help`` and
+usage errors answer at once (tests/cli/test_startup.py)."""
 
 from __future__ import annotations
 
@@ -7,30 +9,27 @@ from enum import Enum
 
 import typer
 
-from snnrl.algorithms.dreaming.config import DREAM_STARTS, MODEL_UPDATES, MODES
-from snnrl.experiments.config.files import FILE_FORMATS
-from snnrl.experiments.run.loggers import LOGGER_NAMES
-from snnrl.hardware.backend import backend_names
+from snnrl.choices import BACKEND_ON_BOARD, DREAM_STARTS, FILE_FORMATS, LOGGER_NAMES, MODEL_UPDATES, MODES
 
+# Plain click help (no rich boxes): at 80 columns no option name is cut, and text such as snnrl[wandb] is shown
+# as written instead of being read as markup.
 app = typer.Typer(
     add_completion=False,
+    rich_markup_mode=None,
     no_args_is_help=True,
     help="snnrl: reinforcement learning with spiking neural networks in JAX (dreaming, planning, DYNAP-SE).",
 )
 config_app = typer.Typer(
-    no_args_is_help=True, help="Inspect configurations: `snnrl config show PRESET [KEY=VALUE ...]`."
+    rich_markup_mode=None,
+    no_args_is_help=True,
+    help="Inspect configurations: `snnrl config show PRESET`.",
 )
 app.add_typer(config_app, name="config")
 
 OVERRIDES_HELP = (
-    "Dotted overrides KEY=VALUE of any config field, applied after --preset and --config, e.g. "
-    "algorithm.agent.learning_rate=2e-3 world_model.lif.tau_m=5 (a key not found at the top is looked "
-    "up under algorithm.); `snnrl config show` lists every key."
+    "Overrides of any config field, e.g. algorithm.agent.learning_rate=2e-3 (`snnrl config show` lists every key)."
 )
-CONFIG_HELP = (
-    "Config file (.json, .yaml): a full or partial config tree merged on top of --preset (a results "
-    "folder's config.json works)."
-)
+CONFIG_HELP = "Config file (.json, .yaml) merged on top of the preset (a run's config.json works)."
 
 
 def _show_version(value: bool) -> None:
@@ -64,7 +63,7 @@ def choices(name: str, values) -> type[Enum]:
 Mode = choices("Mode", MODES)
 ModelUpdate = choices("ModelUpdate", MODEL_UPDATES)
 DreamStart = choices("DreamStart", DREAM_STARTS)
-HiddenBackendChoice = choices("HiddenBackendChoice", backend_names())
+HiddenBackendChoice = choices("HiddenBackendChoice", BACKEND_ON_BOARD)
 LoggerChoice = choices("LoggerChoice", LOGGER_NAMES)
 ConfigFormat = choices("ConfigFormat", FILE_FORMATS.values())
 

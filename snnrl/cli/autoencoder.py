@@ -13,7 +13,10 @@ from snnrl.cli.app import app
 
 @app.command(
     "autoencoder",
-    help="Train the frame autoencoder on random play for observation.pipeline=autoencoder (docs/howto/pixels.md).",
+    help=(
+        "Train the frame autoencoder on random play.\n\nFor runs with observation.pipeline=autoencoder "
+        "(docs/howto/pixels.md)."
+    ),
 )
 def autoencoder(
     out: Annotated[Path, typer.Option(help="Folder for the autoencoder (created).")],

@@ -12,12 +12,16 @@ from snnrl.cli.app import app, fail
 
 @app.command()
 def compare(
-    folders: Annotated[list[Path], typer.Argument(help="Results folders; the first is the reference arm.")],
+    folders: Annotated[
+        list[Path], typer.Argument(metavar="FOLDER", help="Results folders; the first is the reference arm.")
+    ],
     final_games: Annotated[int, typer.Option(min=1, help="Games of the final level (last N).")] = 250,
     window: Annotated[int, typer.Option(min=1, help="Moving-mean window (games to a level).")] = 50,
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write the numbers as JSON.")] = None,
 ) -> None:
-    """Compare arms: last-N mean ± SD, Mann-Whitney, IQM, games-to-level ratio, AUC, CPU."""
+    """Compare arms against the first: mean ± SD, Mann-Whitney, IQM.
+
+    Also the games-to-level ratio, AUC and the CPU. How-to: docs/howto/evaluate.md."""
     from snnrl.core.storage import write_json
     from snnrl.experiments.analysis.compare import compare_folders, report
 

@@ -3,17 +3,17 @@ folder (experiments/run/family.py). How-to: docs/howto/algorithms.md."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from snnrl.cli.app import app
+from snnrl.cli.app import LoggerChoice, app, fail
 
 
 @app.command(
     "algo",
+    short_help="Train an RL algorithm: ppo, reinforce, actor_critic, dqn.",
     help="Train an RL algorithm of the family (ppo, reinforce, actor_critic, dqn): see docs/howto/algorithms.md.",
 )
 def algo(
@@ -22,15 +22,24 @@ def algo(
     env: Annotated[str, typer.Option("--env", help="gymnax:<id>, pong or probe:<name>.")] = "gymnax:CartPole-v1",
     seeds: Annotated[int, typer.Option("--seeds", min=1, help="Seeds trained together in one program.")] = 1,
     seed: Annotated[int, typer.Option("--seed", min=0, help="Base random seed (>= 0).")] = 0,
-    chunks: Annotated[int, typer.Option("--chunks", min=1, help="Checkpoints: the updates in this many calls.")] = 1,
+    chunks: Annotated[
+        int | None,
+        typer.Option("--chunks", min=1, help="Calls (progress, checkpoint). Default: up to 10 dividing the updates."),
+    ] = None,
     resume: Annotated[bool, typer.Option("--resume", help="Continue the run of --out from its checkpoint.")] = False,
     settings: Annotated[list[str] | None, typer.Option("--set", help="KEY=VALUE of the algorithm's config.")] = None,
     network: Annotated[
         list[str] | None, typer.Option("--net", help="KEY=VALUE of NetworkConfig (kind=mlp, ...).")
     ] = None,
+    progress: Annotated[bool, typer.Option(help="Show the progress (a bar, or a line per chunk).")] = True,
+    figures: Annotated[bool, typer.Option(help="Write OUT/figures/returns.png at the end.")] = True,
+    log: Annotated[
+        list[LoggerChoice] | None, typer.Option(help="Log each chunk: csv, tensorboard, wandb (repeatable).")
+    ] = None,
 ) -> None:
     """Train ALGORITHM for --seeds seeds and write the results folder --out (with --resume, the folder's
-    own config is used and the other options are ignored)."""
+    own config is used and the other options are ignored). `snnrl config show ALGORITHM` prints the
+    defaults."""
     from snnrl.experiments.run.family import run_family
 
     try:
@@ -44,11 +53,45 @@ def algo(
             resume=resume,
             settings=settings or [],
             network=network or [],
+            show_progress=progress,
+            log=[choice.value for choice in log or []],
         )
     except ValueError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(2) from error
+        fail(str(error))
     except FloatingPointError as error:
-        typer.echo(f"error: {error} (the checkpoint of the last good chunk is kept)", err=True)
-        raise typer.Exit(1) from error
-    typer.echo(json.dumps(summary))
+        fail(f"{error} (the checkpoint of the last good chunk is kept)", code=1)
+    if figures:
+        from snnrl.experiments.analysis.family_plots import plot_family_returns
+
+        typer.echo(f"figure: {plot_family_returns([out], out / 'figures' / 'returns')[0]}")
+    typer.echo(describe_summary(summary, out))
+
+
+def describe_summary(summary: dict, out: Path) -> str:
+    """The last lines of ``snnrl algo``: what ran, how long, the final return and the spiking cost."""
+    spread = f" ± {summary['final_return_se']:.3f} (s.e. over seeds)" if summary["seeds"] > 1 else ""
+    return (
+        f"done: {summary['algorithm']} on {summary['env']}, {summary['seeds']} seeds x {summary['updates']} updates "
+        f"({summary['env_steps']:,} environment steps per seed) in {summary['wall_seconds']:.1f} s of training "
+        f"(+ {summary['compile_seconds']:.1f} s compiling)\n"
+        f"final return (last 10 % of the updates): {summary['final_return_mean']:+.3f}{spread}; "
+        f"{summary['spikes_per_decision']:.1f} spikes and {summary['synops_per_decision']:.0f} SynOps per decision\n"
+        f"results in {out}"
+    )
+
+
+def show_algorithm_config(algorithm: str, assignments: list[str], config_file: Path | None, fmt: str) -> None:
+    """``snnrl config show ppo``: the algorithm's config with every field at its default (the network's
+    under ``network``) in ``fmt`` (yaml, json); KEY=VALUE overrides and --config belong to `snnrl algo`
+    (--set, --net) and are refused."""
+    import dataclasses
+
+    from snnrl.algorithms.family.registry import algorithm_config
+    from snnrl.experiments.config.files import dump
+
+    if assignments or config_file is not None:
+        fail(
+            f"`snnrl config show {algorithm}` prints the defaults of {algorithm}'s config; set fields with "
+            f"`snnrl algo {algorithm} --set KEY=VALUE --net KEY=VALUE`"
+        )
+    typer.echo(dump(dataclasses.asdict(algorithm_config(algorithm)), fmt), nl=False)

@@ -12,7 +12,10 @@ from snnrl.cli.app import app, fail
 
 @app.command()
 def plot(
-    folders: Annotated[list[Path], typer.Argument(help="Results folders (e.g. a dreaming run and a baseline run).")],
+    folders: Annotated[
+        list[Path],
+        typer.Argument(metavar="FOLDER", help="Results folders (e.g. a dreaming run and a baseline run)."),
+    ],
     out: Annotated[Path, typer.Option("--out", help="Figure path without extension (PNG and PDF are written).")] = Path(
         "returns"
     ),
@@ -20,14 +23,18 @@ def plot(
         bool, typer.Option(help="Also draw a dream rollout and a spike raster (JAX environments).")
     ] = False,
 ) -> None:
-    """Plot return vs real interactions (median, 80th percentile, standard error, single runs)."""
-    from snnrl.experiments.analysis.plots import plot_dream, plot_returns
+    """Plot return vs real interactions of results folders.
+
+    Median, 80th percentile, standard error and single runs; `snnrl algo` folders: mean and standard error
+    over seeds vs environment steps. How-to: docs/howto/plot.md."""
+    from snnrl.experiments.analysis.family_plots import plot_folders
+    from snnrl.experiments.analysis.plots import plot_dream
 
     for folder in folders:
         if not (folder / "metrics.npz").exists():
             fail(f"{folder} holds no metrics.npz (is it a results folder?)")
     try:
-        paths = plot_returns(folders, out)
+        paths = plot_folders(folders, out)
     except ValueError as error:
         fail(str(error))
     for path in paths:
@@ -43,16 +50,16 @@ def plot(
 
 @app.command()
 def render(
-    folder: Annotated[
-        Path, typer.Argument(help="Results folder of a run (JAX Pong, or ALE; RAM or pixel observations).")
-    ],
+    folder: Annotated[Path, typer.Argument(metavar="FOLDER", help="Results folder of a run (JAX Pong or ALE).")],
     game: Annotated[int, typer.Option(help="Dream with this game's keys (the trained networks, from the reset).")] = 0,
     realization: Annotated[int, typer.Option(help="Which realization (member) dreams.")] = 0,
     out: Annotated[
         Path | None, typer.Option(help="Video path (.gif, or .mp4 with imageio-ffmpeg); default FOLDER/figures/.")
     ] = None,
 ) -> None:
-    """Write a real game and its dream side by side (GIF/MP4) and the dream-vs-reality figure."""
+    """Write a real game and its dream side by side (GIF/MP4).
+
+    Also the dream-vs-reality figure. How-to: docs/howto/plot.md."""
     from snnrl.experiments.analysis.render import render_dream, video_unavailable
     from snnrl.experiments.run.runner import read_config
 

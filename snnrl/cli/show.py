@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import textwrap
 from pathlib import Path
 from typing import Annotated
 
@@ -12,17 +14,27 @@ from snnrl.cli.app import CONFIG_HELP, OVERRIDES_HELP, ConfigFormat, app, config
 
 @app.command(name="list")
 def list_things() -> None:
-    """List presets, environments and modes."""
-    from snnrl.algorithms.dreaming.config import MODES
-    from snnrl.envs import registered_names
+    """List presets, environments and modes.
+
+    Per environment, the commands that take it (train, algo, eval)."""
+    from snnrl.choices import MODES, PRESET_NAMES
+    from snnrl.envs import continuous_actions, env_spec, registered_names
+    from snnrl.envs.probes import PROBE_NAMES
     from snnrl.experiments.config.experiment import PRESETS
 
+    width = shutil.get_terminal_size().columns
     typer.echo("presets:")
-    for name, (_, description) in sorted(PRESETS.items()):
-        typer.echo(f"  {name:12s} {description}")
-    typer.echo("environments:")
+    for name in PRESET_NAMES:
+        typer.echo(textwrap.fill(PRESETS[name][1], width, initial_indent=f"  {name:14s} ", subsequent_indent=" " * 17))
+    typer.echo("environments, and the commands that take each:")
     for name in registered_names():
-        typer.echo(f"  {name}")
+        if continuous_actions(name):
+            commands = "none (continuous actions; the agents pick one of n actions)"
+        else:
+            commands = "train, eval" if env_spec(name).host_side else "train, algo, eval"
+        typer.echo(f"  {name:32s} {commands}")
+    for probe in PROBE_NAMES:
+        typer.echo(f"  {'probe:' + probe:32s} algo (a test of the algorithm)")
     typer.echo(f"modes: {', '.join(MODES)}")
 
 
@@ -32,7 +44,10 @@ def config_show(
         str | None,
         typer.Argument(
             metavar="PRESET",
-            help="Named preset (see `snnrl list`). Default: the preset the --config file names, else official.",
+            help=(
+                "Named preset (see `snnrl list`), or an algorithm of `snnrl algo` (its defaults). Default: the "
+                "preset the --config file names, else official."
+            ),
         ),
     ] = None,
     overrides_: Annotated[
@@ -41,12 +56,19 @@ def config_show(
     config_file: Annotated[Path | None, typer.Option("--config", help=CONFIG_HELP)] = None,
     fmt: Annotated[ConfigFormat, typer.Option("--format", help="Output format.")] = ConfigFormat.yaml,
 ) -> None:
-    """Print the full config of a preset with a config file and overrides applied (every key there is);
-    the output, saved to a file, is a valid --config."""
+    """Print a preset's full config, a config file and overrides applied.
+
+    Every key there is; the output, saved to a file, is a valid --config. An algorithm of `snnrl algo`
+    (ppo, reinforce, actor_critic, dqn): its config's defaults."""
+    from snnrl.choices import ALGORITHM_NAMES
+    from snnrl.cli.family import show_algorithm_config
     from snnrl.experiments.config.configure import run_config
     from snnrl.experiments.config.files import dump
 
     assignments = list(overrides_ or [])
+    if preset in ALGORITHM_NAMES:  # an algorithm of `snnrl algo`: its config's defaults
+        show_algorithm_config(preset, assignments, config_file, fmt.value)
+        return
     if preset is not None and "=" in preset:  # only overrides were given
         preset, assignments = None, [preset, *assignments]
     try:

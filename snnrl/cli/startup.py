@@ -10,6 +10,7 @@ Results are unchanged: a hit loads the same executable. ``SNNRL_COMPILE_CACHE=0`
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -34,12 +35,20 @@ def compile_cache_dir(disabled: bool = False, environ: Mapping[str, str] = os.en
 
 
 def enable_compile_cache(disabled: bool = False, environ: Mapping[str, str] = os.environ) -> Path | None:
-    """Point JAX's persistent compilation cache at ``compile_cache_dir``; returns the folder (None: off)."""
+    """Point JAX's persistent compilation cache at ``compile_cache_dir``; returns the folder (None: off).
+    Imports nothing: before JAX is imported the settings go to its ``JAX_*`` environment variables, which
+    it reads when first imported (so ``--help`` and usage errors never wait for JAX)."""
     folder = compile_cache_dir(disabled, environ)
     if folder is None:
         return None
-    import jax
-
-    jax.config.update("jax_compilation_cache_dir", str(folder))
-    jax.config.update("jax_persistent_cache_min_compile_time_secs", MIN_COMPILE_SECONDS)
+    settings = {
+        "jax_compilation_cache_dir": str(folder),
+        "jax_persistent_cache_min_compile_time_secs": MIN_COMPILE_SECONDS,
+    }
+    jax = sys.modules.get("jax")
+    for name, value in settings.items():
+        if jax is None:
+            os.environ[name.upper()] = str(value)
+        else:
+            jax.config.update(name, value)
     return folder

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from snnrl.choices import BACKEND_ON_BOARD, DEFAULT_PRESET, PRESET_NAMES
 from snnrl.cli.app import (
     CONFIG_HELP,
     OVERRIDES_HELP,
@@ -19,6 +20,11 @@ from snnrl.cli.app import (
     app,
     fail,
 )
+
+PRESETS = "the preset's"  # the shown default of a flag whose default is the preset's value
+# The shown defaults of --games, --realizations and --neurons: every preset's but demo's, and demo's
+# (tests/cli/test_help.py checks them against the presets).
+SCALE = ("2000, demo 600", "10, demo 4", "500, demo 200")
 
 
 def _resumed_config(out: Path, preset: str | None, overrides: dict, config_file: Path | None, assignments: list[str]):
@@ -46,6 +52,35 @@ def _resumed_config(out: Path, preset: str | None, overrides: dict, config_file:
                 "(only --games may change on --resume)"
             )
     return apply_overrides(stored, games=overrides.get("games"))
+
+
+def _refuse_early(preset: str | None, backend: HiddenBackendChoice | None) -> None:
+    """The refusals that need no JAX, made before anything is imported: an unknown preset, and a real board
+    (an on-board --backend) without samna."""
+    if preset is not None and preset not in PRESET_NAMES:
+        fail(f"unknown preset {preset!r}; valid presets: {', '.join(sorted(PRESET_NAMES))}")
+    if backend is not None and BACKEND_ON_BOARD[backend.value]:
+        from snnrl.hardware.dynapse1.samna_loader import SamnaUnavailableError, check_samna
+
+        try:
+            check_samna()
+        except SamnaUnavailableError as error:
+            fail(str(error), code=1)
+
+
+def _name_the_preset(config, config_file: Path | None) -> None:
+    """The first line of a run that did not name --preset: the preset it runs and its size."""
+    from snnrl.experiments.config.configure import results_config_tree
+    from snnrl.experiments.config.files import read_config_file
+
+    named = (
+        config_file is not None and results_config_tree(read_config_file(config_file)).get("preset") == config.preset
+    )
+    source = f"named by --config {config_file}" if named else "the default: no --preset given"
+    typer.echo(
+        f"preset: {config.preset} ({source}): {config.games} games x "
+        f"{config.realizations} realizations of {config.env}, mode {config.algorithm.mode}"
+    )
 
 
 def _join_distributed_run(
@@ -79,160 +114,126 @@ def _join_distributed_run(
 
 @app.command()
 def train(
-    out: Annotated[
-        str, typer.Option("--out", help="Results folder (config.json, metrics, checkpoint, summary.json, figures/).")
-    ],
+    out: Annotated[str, typer.Option("--out", metavar="DIR", help="Results folder (created).", show_default=False)],
     overrides_: Annotated[
         list[str] | None, typer.Argument(metavar="KEY=VALUE", help=OVERRIDES_HELP, show_default=False)
     ] = None,
     preset: Annotated[
         str | None,
         typer.Option(
-            help="Named preset: see `snnrl list`. Default: the preset the --config file names, else official."
+            metavar="NAME",
+            help=f"Preset: {', '.join(PRESET_NAMES)} (`snnrl list`).",
+            show_default=f"the --config file's, else {DEFAULT_PRESET}",
         ),
     ] = None,
-    config_file: Annotated[Path | None, typer.Option("--config", help=CONFIG_HELP)] = None,
+    config_file: Annotated[Path | None, typer.Option("--config", metavar="FILE", help=CONFIG_HELP)] = None,
     env: Annotated[
-        str | None, typer.Option(help="Environment, e.g. pong (JAX), ale:pong (real Atari). Default: the preset's.")
+        str | None,
+        typer.Option(
+            metavar="NAME", help="Environment: pong, ale:GAME, gymnax:ID (`snnrl list`).", show_default=PRESETS
+        ),
     ] = None,
-    mode: Annotated[
-        Mode | None, typer.Option(help="dream, plan (look-aheads) or none (baseline). Default: the preset's.")
-    ] = None,
+    mode: Annotated[Mode | None, typer.Option(help="dream, plan or none (the baseline).", show_default=PRESETS)] = None,
     realizations: Annotated[
-        int | None, typer.Option(min=1, max=2**31 - 1, help="Independent realizations trained at once.")
+        int | None,
+        typer.Option(min=1, max=2**31 - 1, metavar="N", help="Realizations trained at once.", show_default=SCALE[1]),
     ] = None,
     games: Annotated[
         int | None,
-        typer.Option(min=1, max=2**31 - 1, help="Games per realization (with --resume: extend the run to this many)."),
+        typer.Option(
+            min=1,
+            max=2**31 - 1,
+            metavar="N",
+            help="Games per realization (--resume: extend to N).",
+            show_default=SCALE[0],
+        ),
     ] = None,
-    seed: Annotated[int | None, typer.Option(min=0, max=2**32 - 1, help="Seed: same seed, same numbers.")] = None,
-    n_fut: Annotated[int | None, typer.Option("--n-fut", min=1, help="Planning look-ahead steps (mode plan).")] = None,
+    seed: Annotated[
+        int | None, typer.Option(min=0, max=2**32 - 1, metavar="N", help="Same seed, same numbers.", show_default="0")
+    ] = None,
+    n_fut: Annotated[
+        int | None,
+        typer.Option("--n-fut", min=1, metavar="N", help="Look-ahead steps (mode plan).", show_default=PRESETS),
+    ] = None,
     model_update: Annotated[
         ModelUpdate | None,
-        typer.Option(help="World-model optimizer step every env step (official code) or once per game (paper)."),
+        typer.Option(help="World-model step every env step or once per game.", show_default=PRESETS),
     ] = None,
     dream_start: Annotated[
         DreamStart | None,
-        typer.Option(
-            help="Dream from the real post-reset state, a random one, a state visited in the last game, or one of "
-            "the games kept by world_model_replay.games (replay) (mode dream)."
-        ),
+        typer.Option(help="Where dreams start (mode dream).", show_default=PRESETS),
     ] = None,
-    neurons: Annotated[int | None, typer.Option(min=1, help="Neurons per network (agent and world model).")] = None,
+    neurons: Annotated[
+        int | None, typer.Option(min=1, metavar="N", help="Neurons per network.", show_default=SCALE[2])
+    ] = None,
     chunk_games: Annotated[
-        int | None, typer.Option(min=1, help="Games per compiled chunk (checkpoint interval).")
+        int | None,
+        typer.Option(min=1, metavar="N", help="Games per compiled chunk (checkpoint).", show_default=PRESETS),
     ] = None,
     backend: Annotated[
         HiddenBackendChoice | None,
-        typer.Option(
-            help=(
-                "Neuromorphic presets: hidden layers on the simulated DYNAP-SE, the mismatch-free JAX reference, or "
-                "a real DYNAP-SE1 board (needs SynSense's samna; one board holds 4 realizations)."
-            )
-        ),
+        typer.Option(help="Neuromorphic presets: hidden layers' backend (docs/howto/chip.md).", show_default=PRESETS),
     ] = None,
     mismatch: Annotated[
         float | None,
-        typer.Option(min=0.0, help="Neuromorphic presets: device mismatch of the simulated chip (0.2 = 20 %)."),
+        typer.Option(
+            min=0.0, metavar="X", help="Neuromorphic presets: chip mismatch (0.2 = 20 %).", show_default=PRESETS
+        ),
     ] = None,
     threshold: Annotated[
         float | None,
-        typer.Option(
-            help=(
-                "Neuromorphic presets: firing threshold of the simulated chip's neurons (its operating point; "
-                "benchmarks/calibrate_simulator.py fits it to a measured rate)."
-            )
-        ),
+        typer.Option(metavar="X", help="Neuromorphic presets: the chip neurons' threshold.", show_default=PRESETS),
     ] = None,
     sweep: Annotated[
         list[str] | None,
         typer.Option(
             metavar="FIELD=v1,v2,...",
-            help=(
-                "Sweep a numeric field over these values (repeatable: the grid of all fields). The whole grid x "
-                "realizations trains in one compiled program; OUT gets sweep.csv and a figure per field. See "
-                "docs/howto/sweeps.md."
-            ),
+            help="Sweep a field over values (repeatable; docs/howto/sweep.md).",
+            show_default=False,
         ),
     ] = None,
-    resume: Annotated[
-        bool,
-        typer.Option(
-            "--resume",
-            help=(
-                "Continue the run in --out from its last checkpoint (its stored config is used; only --games may "
-                "change, to extend it)."
-            ),
-        ),
-    ] = False,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue --out's run (only --games may change).")] = False,
     progress: Annotated[bool, typer.Option(help="Show the live progress bar.")] = True,
-    figures: Annotated[bool, typer.Option(help="Write the return figure into OUT/figures at the end.")] = True,
+    figures: Annotated[bool, typer.Option(help="Write the return figure into DIR/figures.")] = True,
     log: Annotated[
         list[LoggerChoice] | None,
         typer.Option(
-            help=(
-                "Log every chunk's metrics (repeatable): csv (OUT/metrics.csv, tidy), tensorboard (OUT/tensorboard), "
-                "wandb (needs snnrl[wandb])."
-            )
+            help="Log each chunk (repeatable): csv, tensorboard, wandb (needs snnrl[wandb]).", show_default=False
         ),
     ] = None,
     distributed: Annotated[
         bool,
-        typer.Option(
-            "--distributed",
-            help=(
-                "One run over several processes or hosts (jax.distributed): start the same command in every process; "
-                "realizations are sharded over all their devices, process 0 writes --out (a disk every process "
-                "sees). See docs/howto/distributed.md."
-            ),
-        ),
+        typer.Option("--distributed", help="One run over several processes (docs/howto/distributed.md)."),
     ] = False,
     coordinator: Annotated[
         str | None,
         typer.Option(
-            help=(
-                "--distributed: HOST:PORT where process 0 serves the coordinator (the same in every process). "
-                "Default: $SNNRL_COORDINATOR, else found by JAX under SLURM / Open MPI."
-            )
+            metavar="HOST:PORT", help="--distributed: process 0's address.", show_default="$SNNRL_COORDINATOR"
         ),
     ] = None,
     num_processes: Annotated[
         int | None,
         typer.Option(
-            min=1, help="--distributed: how many processes. Default: $SNNRL_NUM_PROCESSES, else from SLURM / Open MPI."
+            min=1, metavar="N", help="--distributed: how many processes.", show_default="$SNNRL_NUM_PROCESSES"
         ),
     ] = None,
     process_id: Annotated[
         int | None,
-        typer.Option(
-            min=0,
-            help=(
-                "--distributed: this process's id, 0..N-1 (0 writes the results). Default: $SNNRL_PROCESS_ID, else "
-                "from SLURM / Open MPI."
-            ),
-        ),
+        typer.Option(min=0, metavar="I", help="--distributed: this process, 0..N-1.", show_default="$SNNRL_PROCESS_ID"),
     ] = None,
     init_timeout: Annotated[
-        int,
-        typer.Option(min=1, help="--distributed: seconds to wait for the coordinator and every process to connect."),
+        int, typer.Option(min=1, metavar="S", help="--distributed: seconds to wait for every process.")
     ] = 300,
     heartbeat_timeout: Annotated[
-        int,
-        typer.Option(
-            min=1,
-            help=(
-                "--distributed: seconds after which a silent process counts as dead and the others stop (the last "
-                "checkpoint is kept)."
-            ),
-        ),
+        int, typer.Option(min=1, metavar="S", help="--distributed: seconds until a silent process counts as dead.")
     ] = 100,
 ) -> None:
-    """Train agent and world model (awake + dream / plan / none) and write a results folder.
+    """Train agent and world model into a results folder.
 
-    The config: --preset, then --config FILE, then the KEY=VALUE overrides, then the flags below (which
-    are shorthands for common fields). Exit status: 0 success, 1 the run failed (divergence, hardware),
-    2 bad usage or input, 130 / 143 interrupted (SIGINT / SIGTERM; the last checkpoint is kept: continue
-    with --resume)."""
+    Awake + dream / plan / none. The config: --preset, then --config FILE, then KEY=VALUE overrides, then the
+    flags. Exit status: 0 done, 1 the run failed, 2 bad usage or input, 130 / 143 interrupted (the last
+    checkpoint is kept: continue with --resume). How-to: docs/howto/train.md."""
+    _refuse_early(preset, backend)
     from snnrl.experiments.config.configure import run_config, with_sweep
     from snnrl.experiments.config.overrides import apply_overrides
     from snnrl.experiments.run.loggers import close_loggers, make_loggers
@@ -285,6 +286,8 @@ def train(
         fail(str(error))
     except PeerFailedError as error:
         fail(str(error), code=2 if error.bad_input else 1)
+    if preset is None and not resume and is_leader():
+        _name_the_preset(config, config_file)
     try:
         summary = run_experiment(config, folder, resume=resume, show_progress=progress, callbacks=loggers)
     except (FileExistsError, FileNotFoundError, ValueError) as error:  # FolderLockedError, MappingError among them

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 from snnrl.envs.ale import GAMES, AleEnv, AleParams, rom_path
 from snnrl.envs.base import Environment, EpisodeReset, auto_reset_step, check_action
-from snnrl.envs.gymnax_adapter import GymnaxEnv, gymnax_ids
+from snnrl.envs.gymnax_adapter import GymnaxEnv, gymnax_continuous, gymnax_ids
 from snnrl.envs.pong import JaxPong, PongParams
 from snnrl.envs.protocol import EpisodeProtocol
 from snnrl.envs.registry import (
     CAPABILITIES,
     REGISTRY,
+    continuous_actions,
     env_spec,
     frame_environments,
     make,
@@ -65,6 +66,7 @@ register(
     ram_observations=False,
     episodic=True,
     names=lambda: [f"gymnax:{env_id}" for env_id in gymnax_ids()],
+    continuous=gymnax_continuous,
 )
 
 
@@ -75,12 +77,14 @@ __all__ = [
     "EpisodeReset",
     "EpisodeProtocol",
     "GymnaxEnv",
+    "gymnax_continuous",
     "JaxPong",
     "PongParams",
     "CAPABILITIES",
     "REGISTRY",
     "auto_reset_step",
     "check_action",
+    "continuous_actions",
     "env_spec",
     "frame_environments",
     "make",

@@ -24,6 +24,22 @@ def gymnax_ids() -> list[str]:
     return list(gymnax.registered_envs)
 
 
+def gymnax_continuous(name: str) -> bool:
+    """Whether ``gymnax:<id>`` acts in a continuous space, read from the return type its class declares for
+    ``action_space`` (some gymnax environments download data when built); built only when undeclared."""
+    import inspect
+
+    import gymnax.registration
+
+    env_id = name.removeprefix("gymnax:")
+    factory = getattr(gymnax.registration, "_registry", {}).get(env_id)
+    declared = inspect.signature(factory.action_space).return_annotation if inspect.isclass(factory) else None
+    if declared in (None, inspect.Signature.empty):
+        env = GymnaxEnv(env_id)
+        return not env._discrete(env.default_params)
+    return not getattr(declared, "__name__", str(declared)).endswith("Discrete")
+
+
 class GymnaxEnv:
     """A gymnax environment with the 6-tuple step and eager action checks for discrete actions."""
 

@@ -30,8 +30,9 @@ CAPABILITIES = {
 class EnvEntry:
     """A registered environment: ``factory(name, protocol, **options) -> (env, params)`` (``protocol`` is an
     EpisodeProtocol when the entry takes one, else None), its extra keyword ``options``, its declared
-    capabilities (see CAPABILITIES), ``names`` (a family's members, listed on demand) and ``check(env)``: a
-    look-up of what the environment needs from outside (a ROM), run before anything compiles."""
+    capabilities (see CAPABILITIES), ``names`` (a family's members, listed on demand), ``check(env)``: a
+    look-up of what the environment needs from outside (a ROM), run before anything compiles, and
+    ``continuous(name)``: whether a member acts in a continuous space (None: every action space is discrete)."""
 
     name: str
     factory: Callable[..., tuple[Any, Any]]
@@ -43,6 +44,7 @@ class EnvEntry:
     options: tuple[str, ...] = ()
     names: Callable[[], list[str]] | None = None
     check: Callable[[Any], None] | None = None
+    continuous: Callable[[str], bool] | None = None
 
 
 REGISTRY: dict[str, EnvEntry] = {}
@@ -52,7 +54,9 @@ def register(name: str, factory: Callable[..., tuple[Any, Any]], **declared: Any
     """Add an environment under ``name``; ``declared`` gives every capability of CAPABILITIES (True/False)
     plus optionally options, names, check. ValueError naming the name if it is taken or a capability is
     missing or not a bool."""
-    check_registration("environment", name, REGISTRY, declared, CAPABILITIES, ("options", "names", "check"))
+    check_registration(
+        "environment", name, REGISTRY, declared, CAPABILITIES, ("options", "names", "check", "continuous")
+    )
     if name.endswith(":*") and declared.get("names") is None:
         raise ValueError(f"environment family {name!r} does not declare names (the list of its members)")
     entry = EnvEntry(name, factory, **declared)
@@ -71,6 +75,12 @@ def registered_names() -> list[str]:
 def frame_environments() -> tuple[str, ...]:
     """The registered names whose environments render frames (families are never listed: none does)."""
     return tuple(name for name, entry in REGISTRY.items() if entry.renders_frames and not name.endswith(":*"))
+
+
+def continuous_actions(name: str) -> bool:
+    """Whether environment ``name`` acts in a continuous space (the spiking agents refuse it)."""
+    entry = env_spec(name)
+    return entry.continuous is not None and entry.continuous(name)
 
 
 def _unknown(name: str) -> ValueError:

@@ -20,69 +20,74 @@ Typical use (the neuromorphic agent layer of docs/science.md on the simulated ch
 "jax" gives the reference without mismatch, "dynapse1" the real board (host-side, numpy counts).
 Training runs put the hidden layers on the board with ``--backend dynapse1`` (see
 ``snnrl.algorithms.dreaming.hidden_layers``).
+
+The names below are loaded on first use (PEP 562), so that importing one light module of the layer (the
+samna check of ``dynapse1.samna_loader``) does not import JAX.
 """
 
-from snnrl.hardware.backend import BACKEND_NAMES, HiddenBackend, make_hidden_backend
-from snnrl.hardware.chip.connectivity import Connectivity, random_connectivity
-from snnrl.hardware.chip.description import CHIPS, DYNAPSE1, SYNAPSE_TYPES, ChipDescription, SynapseType, get_chip
-from snnrl.hardware.chip.export_json import load_mapped_network, save_mapped_network
-from snnrl.hardware.chip.mapper import MappedNetwork, MappingError, default_cores, map_hidden_layer
-from snnrl.hardware.chip.spec import (
-    PAPER_AGENT_BIASES,
-    PAPER_WORLD_MODEL_BIASES,
-    BiasGroup,
-    CoreParameters,
-    HiddenLayerSpec,
-    SourceAddress,
-    hidden_layer_spec,
-)
-from snnrl.hardware.dynapse1.backend import Dynapse1Backend, Dynapse1UnavailableError
-from snnrl.hardware.dynapse1.bridge import chip_hidden_step, use_session
-from snnrl.hardware.dynapse1.samna_loader import SamnaUnavailableError
-from snnrl.hardware.dynapse1.session import Dynapse1Session
-from snnrl.hardware.lif import HiddenLIFParams, HiddenLIFState
-from snnrl.hardware.lif_backend import HiddenState, LIFBackend, make_jax_backend, make_simulated_chip
-from snnrl.hardware.presets import AGENT_CORES, WORLD_MODEL_CORES, agent_layer_spec, world_model_layer_spec
+from __future__ import annotations
 
-__all__ = [
-    "AGENT_CORES",
-    "WORLD_MODEL_CORES",
-    "agent_layer_spec",
-    "world_model_layer_spec",
-    "BACKEND_NAMES",
-    "CHIPS",
-    "DYNAPSE1",
-    "PAPER_AGENT_BIASES",
-    "PAPER_WORLD_MODEL_BIASES",
-    "SYNAPSE_TYPES",
-    "BiasGroup",
-    "ChipDescription",
-    "Connectivity",
-    "CoreParameters",
-    "Dynapse1Backend",
-    "Dynapse1Session",
-    "Dynapse1UnavailableError",
-    "HiddenBackend",
-    "HiddenLIFParams",
-    "HiddenLIFState",
-    "HiddenLayerSpec",
-    "HiddenState",
-    "LIFBackend",
-    "MappedNetwork",
-    "MappingError",
-    "SamnaUnavailableError",
-    "SourceAddress",
-    "SynapseType",
-    "default_cores",
-    "get_chip",
-    "hidden_layer_spec",
-    "load_mapped_network",
-    "make_hidden_backend",
-    "make_jax_backend",
-    "make_simulated_chip",
-    "map_hidden_layer",
-    "random_connectivity",
-    "save_mapped_network",
-    "chip_hidden_step",
-    "use_session",
-]
+import importlib
+import importlib.util
+from typing import Any
+
+# name -> the module that defines it
+_EXPORTS = {
+    "BACKEND_NAMES": "snnrl.hardware.backend",
+    "HiddenBackend": "snnrl.hardware.backend",
+    "make_hidden_backend": "snnrl.hardware.backend",
+    "Connectivity": "snnrl.hardware.chip.connectivity",
+    "random_connectivity": "snnrl.hardware.chip.connectivity",
+    "CHIPS": "snnrl.hardware.chip.description",
+    "DYNAPSE1": "snnrl.hardware.chip.description",
+    "SYNAPSE_TYPES": "snnrl.hardware.chip.description",
+    "ChipDescription": "snnrl.hardware.chip.description",
+    "SynapseType": "snnrl.hardware.chip.description",
+    "get_chip": "snnrl.hardware.chip.description",
+    "load_mapped_network": "snnrl.hardware.chip.export_json",
+    "save_mapped_network": "snnrl.hardware.chip.export_json",
+    "MappedNetwork": "snnrl.hardware.chip.mapper",
+    "MappingError": "snnrl.hardware.chip.mapper",
+    "default_cores": "snnrl.hardware.chip.mapper",
+    "map_hidden_layer": "snnrl.hardware.chip.mapper",
+    "PAPER_AGENT_BIASES": "snnrl.hardware.chip.spec",
+    "PAPER_WORLD_MODEL_BIASES": "snnrl.hardware.chip.spec",
+    "BiasGroup": "snnrl.hardware.chip.spec",
+    "CoreParameters": "snnrl.hardware.chip.spec",
+    "HiddenLayerSpec": "snnrl.hardware.chip.spec",
+    "SourceAddress": "snnrl.hardware.chip.spec",
+    "hidden_layer_spec": "snnrl.hardware.chip.spec",
+    "Dynapse1Backend": "snnrl.hardware.dynapse1.backend",
+    "Dynapse1UnavailableError": "snnrl.hardware.dynapse1.backend",
+    "chip_hidden_step": "snnrl.hardware.dynapse1.bridge",
+    "use_session": "snnrl.hardware.dynapse1.bridge",
+    "SamnaUnavailableError": "snnrl.hardware.dynapse1.samna_loader",
+    "Dynapse1Session": "snnrl.hardware.dynapse1.session",
+    "HiddenLIFParams": "snnrl.hardware.lif",
+    "HiddenLIFState": "snnrl.hardware.lif",
+    "HiddenState": "snnrl.hardware.lif_backend",
+    "LIFBackend": "snnrl.hardware.lif_backend",
+    "make_jax_backend": "snnrl.hardware.lif_backend",
+    "make_simulated_chip": "snnrl.hardware.lif_backend",
+    "AGENT_CORES": "snnrl.hardware.presets",
+    "WORLD_MODEL_CORES": "snnrl.hardware.presets",
+    "agent_layer_spec": "snnrl.hardware.presets",
+    "world_model_layer_spec": "snnrl.hardware.presets",
+}
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    """The exported ``name`` (or the submodule ``name``), imported on first use."""
+    if name not in _EXPORTS:
+        if importlib.util.find_spec(f"{__name__}.{name}") is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        return importlib.import_module(f"{__name__}.{name}")
+    value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    """The module's names, the lazily loaded ones included."""
+    return sorted({*globals(), *__all__})

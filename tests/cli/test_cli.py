@@ -1,12 +1,14 @@
 """The snnrl command: complete help, bad input rejected before anything compiles, a tiny run and plot."""
 
 import json
+import sys
 
 import pytest
 from typer.testing import CliRunner
 
 from snnrl.cli import app
 from tests.experiments.conftest import TINY_ENV
+from tests.hardware.fake_samna import make_fake_samna
 
 runner = CliRunner()
 
@@ -66,10 +68,6 @@ def test_list_shows_presets_and_environments():
         (["--realizations", "0"], "--realizations"),
         (["--mismatch", "0.1"], "neuromorphic preset"),
         (["--env", "gymnax:Pendulum-v1"], "continuous action space"),
-        (
-            ["--preset", "neuromorphic", "--backend", "dynapse1", "--realizations", "5"],
-            "do not fit on one dynapse1 board",
-        ),
         (["--preset", "neuromorphic", "--threshold", "0"], "threshold must be > 0"),
         (["agent.learning_rat=0.1"], "did you mean 'algorithm.agent.learning_rate'?"),
         (["world_model.lif.tau_m=fast"], 'field "algorithm.world_model.lif.tau_m" - should be "float"'),
@@ -82,6 +80,15 @@ def test_bad_input_is_rejected_before_compiling(tmp_path, arguments, message):
     assert result.exit_code == 2
     assert message in result.output
     assert not (out / "checkpoint.npz").exists()
+
+
+def test_a_board_run_that_does_not_fit_is_refused_before_compiling(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "samna", make_fake_samna()[0])  # samna found: the board's size is checked
+    out = tmp_path / "run"
+    arguments = ["--preset", "neuromorphic", "--backend", "dynapse1", "--realizations", "5"]
+    result = runner.invoke(app, ["train", "--out", str(out), *arguments], env={"COLUMNS": "200"})
+    assert result.exit_code == 2 and "do not fit on one dynapse1 board" in result.output
+    assert not out.exists()
 
 
 def test_tiny_run_then_plot(tmp_path):

@@ -6,8 +6,8 @@ import jax
 import jax.numpy as jnp
 import pytest
 
-from snnrl.envs import make
-from snnrl.envs.gymnax_adapter import gymnax_ids
+from snnrl.envs import continuous_actions, make
+from snnrl.envs.gymnax_adapter import GymnaxEnv, gymnax_ids
 
 NEEDS_DOWNLOAD = {"MNISTBandit-bsuite"}  # fetches MNIST over the network on creation
 
@@ -82,3 +82,12 @@ def test_out_of_range_discrete_action_raises(action):
     _, state = env.reset(jax.random.key(0), params)
     with pytest.raises(ValueError, match="out of range"):
         env.step(jax.random.key(0), state, action, params)
+
+
+@pytest.mark.parametrize(
+    "env_id", ["CartPole-v1", "Pendulum-v1", "MountainCarContinuous-v0", "Reacher-misc", "Catch-bsuite"]
+)
+def test_the_declared_action_kind_is_the_built_environment_s(env_id):
+    """`snnrl list` reads the action kind without building the environment (some download data when built)."""
+    env = GymnaxEnv(env_id)
+    assert continuous_actions(f"gymnax:{env_id}") == (not hasattr(env.env.action_space(env.default_params), "n"))

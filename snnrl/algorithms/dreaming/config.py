@@ -5,14 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from snnrl.algorithms.dreaming.dream_options import DREAM_STARTS, DreamOptions
+from snnrl.choices import MODEL_UPDATES, MODES
 from snnrl.core.checks import check_choice, check_flag, check_instance, check_integer, check_real
 from snnrl.core.fields import static
 from snnrl.models.agent import AgentConfig
 from snnrl.models.neuromorphic import NeuromorphicAgentConfig, NeuromorphicWorldModelConfig
 from snnrl.models.world_model import WorldModelConfig
 
-MODES = ("dream", "plan", "none")
-MODEL_UPDATES = ("step", "game")
 # DreamingConfig fields (dotted below it) that change only the world model's learning and what the agent learns
 # from it: the baseline's agent (mode none) earns the same returns whatever their values, so an arm that differs
 # from a stored baseline only in these can be compared with it (tests/experiments/run/test_dreaming_preset.py)

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from snnrl.choices import DREAM_STARTS
 from snnrl.core.checks import check_choice, check_flag, check_integer, check_real
 from snnrl.core.fields import static
 
-DREAM_STARTS = ("reset", "random", "visited", "replay")
 IMAGINED_BASELINES = ("none", "dream_mean")
 DREAM_OPTIMIZERS = ("shared", "separate")
 DREAM_STOPS = ("never", "out_of_range", "model_error")

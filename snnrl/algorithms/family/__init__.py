@@ -2,6 +2,7 @@
 each and one registry (registry.py, re-exported here); how-to: docs/howto/algorithms.md."""
 
 from snnrl.algorithms.family.registry import (
+    ACTING,
     ALGORITHMS,
     PARTS,
     algorithm_config,
@@ -11,6 +12,7 @@ from snnrl.algorithms.family.registry import (
 )
 
 __all__ = [
+    "ACTING",
     "ALGORITHMS",
     "PARTS",
     "check_config",

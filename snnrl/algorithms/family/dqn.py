@@ -24,6 +24,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from snnrl.algorithms.family.acting import Acting
 from snnrl.algorithms.family.common import TrainParts, compose, make_env, update_metrics
 from snnrl.algorithms.family.episodes import batched_env, discrete_actions, observation_shape
 from snnrl.algorithms.family.networks import Network, NetworkConfig, make_network
@@ -206,3 +207,12 @@ def greedy_policy_value(config: DQNConfig, params: dict, obs: jax.Array) -> tupl
     net = make_network(config.network, observation_shape(env, env_params), n_actions)
     q = q_values(net, params["online"], obs)
     return jax.nn.one_hot(q.argmax(-1), n_actions), q.max(-1)
+
+
+def acting(config: DQNConfig) -> Acting:
+    """How the trained DQN agent acts: the online Q-network from the episode-start state at every decision,
+    greedy, or epsilon-greedy with the run's final epsilon (epsilon_end) when sampled."""
+    env, env_params = make_env(config.env)
+    n_actions = discrete_actions(env, env_params, "DQN")
+    net = make_network(config.network, observation_shape(env, env_params), n_actions)
+    return Acting(net, n_actions, lambda params: params["online"], carries_state=False, epsilon=config.epsilon_end)

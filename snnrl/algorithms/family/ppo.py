@@ -22,6 +22,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
+from snnrl.algorithms.family.acting import Acting
 from snnrl.algorithms.family.common import TrainParts, compose, make_env, update_metrics
 from snnrl.algorithms.family.episodes import batched_env, discrete_actions, observation_shape
 from snnrl.algorithms.family.networks import Cost, NetworkConfig, make_network
@@ -183,3 +184,11 @@ def policy_value(config: PPOConfig, params: dict[str, Any], obs: jax.Array) -> t
     _, logits, _ = actor.apply_sequence(params["actor"], actor.initial_state(), obs, starts)
     _, values, _ = critic.apply_sequence(params["critic"], critic.initial_state(), obs, starts)
     return jax.nn.softmax(logits), values[:, 0]
+
+
+def acting(config: PPOConfig) -> Acting:
+    """How the trained PPO agent acts: its actor (params['actor']), softmax policy, state carried."""
+    env, env_params = make_env(config.env)
+    n_actions = discrete_actions(env, env_params, "PPO")
+    actor = make_network(config.network, observation_shape(env, env_params), n_actions)
+    return Acting(actor, n_actions, lambda params: params["actor"])

@@ -13,16 +13,20 @@ import jax
 import numpy as np
 
 from snnrl.algorithms.family import actor_critic, dqn, ppo, reinforce
+from snnrl.algorithms.family.acting import Acting
 from snnrl.algorithms.family.common import TrainParts, check_finite_losses, train_seeds
 
-# The one registry of the family: name -> (config type, make_train), and name -> make_parts (the chunked
-# runs' pieces); both filled only by register_algorithm.
+# The one registry of the family: name -> (config type, make_train), name -> make_parts (the chunked
+# runs' pieces) and name -> acting (how a trained agent acts, for snnrl eval); filled only by
+# register_algorithm.
 ALGORITHMS: dict[str, tuple[type, Callable]] = {}
 PARTS: dict[str, Callable[[Any], TrainParts]] = {}
+ACTING: dict[str, Callable[[Any], Acting]] = {}
 DECLARATIONS = {
     "config": "its frozen config dataclass",
     "make_train": "config -> train(key) -> (params, metrics), one seed in one program",
     "make_parts": "config -> TrainParts, the pieces of a chunked (resumable) run",
+    "acting": "config -> Acting, how the trained agent acts (frozen-weight evaluation)",
 }
 
 
@@ -42,6 +46,7 @@ def register_algorithm(name: str, **declared: Any) -> None:
         raise ValueError(f"algorithm {name!r}: unknown declaration(s) {', '.join(unknown)}")
     ALGORITHMS[name] = (declared["config"], declared["make_train"])
     PARTS[name] = declared["make_parts"]
+    ACTING[name] = declared["acting"]
 
 
 for _name, _module, _config in (
@@ -50,7 +55,9 @@ for _name, _module, _config in (
     ("actor_critic", actor_critic, actor_critic.ActorCriticConfig),
     ("dqn", dqn, dqn.DQNConfig),
 ):
-    register_algorithm(_name, config=_config, make_train=_module.make_train, make_parts=_module.make_parts)
+    register_algorithm(
+        _name, config=_config, make_train=_module.make_train, make_parts=_module.make_parts, acting=_module.acting
+    )
 
 
 def _known(name: str) -> None:

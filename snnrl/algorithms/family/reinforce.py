@@ -25,6 +25,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
+from snnrl.algorithms.family.acting import Acting
 from snnrl.algorithms.family.common import TrainParts, compose, make_env, update_metrics
 from snnrl.algorithms.family.episodes import batched_env, discrete_actions, observation_shape
 from snnrl.algorithms.family.networks import NetworkConfig, make_network
@@ -159,3 +160,11 @@ def policy_value(config: ReinforceConfig, params: dict, obs: jax.Array) -> tuple
     starts = jnp.zeros(obs.shape[0], bool).at[0].set(True)
     _, outs, _ = net.apply_sequence(params, net.initial_state(), obs, starts)
     return jax.nn.softmax(outs[:, :n_actions]), (outs[:, n_actions] if config.baseline else None)
+
+
+def acting(config: ReinforceConfig) -> Acting:
+    """How the trained REINFORCE agent acts: the policy outputs of its one network, softmax, state carried."""
+    env, env_params = make_env(config.env)
+    n_actions = discrete_actions(env, env_params, "REINFORCE")
+    net = make_network(config.network, observation_shape(env, env_params), n_actions + 1)
+    return Acting(net, n_actions, lambda params: params)

@@ -6,7 +6,8 @@
 ``evaluate`` is one jitted program (games vmapped per member, members vmapped; on a host-side environment,
 ALE, the emulators are stepped from the host between compiled agent steps); it returns new arrays and
 never changes ``learners``. ``evaluate_folder`` (``snnrl eval``) writes returns.csv, summary.json and a
-figure into its own folder (default FOLDER/eval), never into the run's files. How-to: docs/howto/evaluate.md.
+figure into its own folder (default FOLDER/eval), never into the run's files; it hands an ``snnrl algo``
+folder to evaluate_family.evaluate_family_folder. How-to: docs/howto/evaluate.md.
 """
 
 from __future__ import annotations
@@ -25,8 +26,11 @@ from snnrl.algorithms.dreaming.hidden_layers import chip_roles
 from snnrl.algorithms.dreaming.imagination import NOOP
 from snnrl.algorithms.dreaming.learner import Learner
 from snnrl.core.storage import write_atomic, write_json
+from snnrl.experiments.analysis.evaluate_family import evaluate_family_folder
+from snnrl.experiments.analysis.plots import returns_histogram
 from snnrl.experiments.config.experiment import ExperimentConfig
 from snnrl.experiments.run.checkpoint import CHECKPOINT
+from snnrl.experiments.run.family import is_family_folder
 from snnrl.experiments.run.runner import load_state, read_config
 from snnrl.experiments.run.sweep_results import member_column
 from snnrl.experiments.train.environment import make_environment, prepare
@@ -40,11 +44,11 @@ def _refuse_other_folders(folder: Path) -> None:
     path = folder / "config.json"
     if not path.exists():
         raise FileNotFoundError(f"{folder} holds no config.json (is it a results folder of `snnrl train`?)")
-    stored = json.loads(path.read_text())
-    if "experiment" not in stored and "algorithm" in stored:
+    if is_family_folder(folder):
+        algorithm = json.loads(path.read_text())["algorithm"]
         raise ValueError(
-            f"{folder} is an `snnrl algo` run ({stored['algorithm']}); snnrl eval evaluates the dreaming loop's "
-            "results folders (`snnrl train`) only"
+            f"{folder} is an `snnrl algo` run ({algorithm}); load it with evaluate_family.load_family_run "
+            "(evaluate_folder and snnrl eval take both kinds)"
         )
     if not (folder / CHECKPOINT).exists():
         raise FileNotFoundError(f"{folder} holds no {CHECKPOINT}: its run saved no learners to evaluate")
@@ -161,24 +165,11 @@ def summarize_returns(config: ExperimentConfig, returns: np.ndarray, greedy: boo
 
 
 def _figure(config: ExperimentConfig, returns: np.ndarray, summary: dict, out: Path) -> Path:
-    from matplotlib.figure import Figure
-
-    figure = Figure(figsize=(6, 3.5))
-    axis = figure.add_subplot()
-    bins = min(30, max(5, len(np.unique(returns))))
-    axis.hist(returns.reshape(-1), bins=bins, color="C0", alpha=0.8)
-    axis.axvline(summary["mean_return"], color="k", lw=1, label=f"mean {summary['mean_return']:+.3f}")
-    axis.set_xlabel("return per game (frozen weights)")
-    axis.set_ylabel("games")
-    axis.legend(frameon=False, fontsize=8)
-    axis.set_title(
+    title = (
         f"eval: {config.preset}, {config.env}, {config.algorithm.mode}, {summary['policy']} policy, "
-        f"{summary['members']} realizations x {summary['games']} games",
-        fontsize=8,
+        f"{summary['members']} realizations x {summary['games']} games"
     )
-    path = out / "returns.png"
-    figure.savefig(path, dpi=150, bbox_inches="tight")
-    return path
+    return returns_histogram(returns, title, "return per game (frozen weights)", out / "returns.png")
 
 
 def evaluate_folder(
@@ -191,8 +182,11 @@ def evaluate_folder(
 ) -> tuple[dict, list[Path]]:
     """``snnrl eval``: evaluate the folder's learners and write returns.csv, summary.json and returns.png
     into ``out`` (default FOLDER/eval; a folder inside the run's, never one of its files). Returns the
-    summary and the written paths. Everything is checked before anything is written."""
+    summary and the written paths. Everything is checked before anything is written. An ``snnrl algo``
+    folder is evaluated by evaluate_family.evaluate_family_folder (``games`` episodes per seed)."""
     folder = Path(folder)
+    if is_family_folder(folder):
+        return evaluate_family_folder(folder, games, greedy, out, env, seed)
     config, learners = load_run(folder, env)
     out = folder / "eval" if out is None else Path(out)
     returns = evaluate(config, learners, jax.random.key(seed), games, greedy)

@@ -12,7 +12,9 @@ from matplotlib.ticker import MaxNLocator
 from snnrl.core.storage import read_npz
 from snnrl.experiments.config.experiment import ExperimentConfig
 from snnrl.experiments.run.checkpoint import METRIC_NAMES
+from snnrl.experiments.run.family import is_family_folder
 from snnrl.experiments.run.runner import read_config
+from snnrl.experiments.run.sweep_results import reference_point
 from snnrl.experiments.statistics import interquartile_mean, moving_average, probability_of_improvement
 
 OBSERVATION_NAMES = ("ball x", "ball y", "enemy y", "player y")
@@ -53,7 +55,8 @@ def arms_of(folders: list[Path]) -> list[tuple[str, ExperimentConfig, np.ndarray
     return arms
 
 
-def _save(figure, out: Path) -> list[Path]:
+def save_figure(figure, out: Path) -> list[Path]:
+    """Write ``figure`` as out.png and out.pdf (the folder created); return both paths."""
     out.parent.mkdir(parents=True, exist_ok=True)
     paths = [out.parent / f"{out.name}.png", out.parent / f"{out.name}.pdf"]  # names may hold dots
     for path in paths:
@@ -140,16 +143,17 @@ def _draw_curves(axis, label: str, config: ExperimentConfig, returns: np.ndarray
     )
 
 
-def _draw_aggregate(axis, labels: list[str], finals: list[np.ndarray], final_games: int) -> None:
-    """IQM of each arm's final returns with its 95 % stratified bootstrap interval, and the probability
-    that a run of each arm beats a run of the last arm (the reference)."""
-    reference = finals[-1]
+def draw_aggregate(axis, labels: list[str], finals: list[np.ndarray], final_text: str, reference: int = -1) -> None:
+    """IQM of each arm's final returns (runs,) with its 95 % stratified bootstrap interval, and the
+    probability that a run of each other arm beats a run of the arm ``reference`` (an index; default the
+    last). ``final_text`` says what a final return is, e.g. 'the return per game over the last 250 games'."""
+    reference = reference % len(finals)
     for row, (label, final) in enumerate(zip(labels, finals, strict=True)):
         color = f"C{row}"
         if final.size < 2:
             axis.plot([final.mean()], [row], "o", color=color)
             axis.annotate(
-                "1 realization: no interval",
+                "1 run: no interval",
                 (final.mean(), row),
                 xytext=(0, 6),
                 textcoords="offset points",
@@ -160,30 +164,58 @@ def _draw_aggregate(axis, labels: list[str], finals: list[np.ndarray], final_gam
         iqm = interquartile_mean(final)
         axis.plot([iqm.low, iqm.high], [row, row], color=color, lw=6, alpha=0.4, solid_capstyle="butt")
         axis.plot([iqm.point], [row], "|", color=color, ms=12, mew=2)
-        if row < len(finals) - 1 and reference.size >= 2:
-            improvement = probability_of_improvement(final, reference)
+        if row != reference and finals[reference].size >= 2:
+            improvement = probability_of_improvement(final, finals[reference])
             axis.annotate(
-                f"P({label} > {labels[-1]}) = {improvement.point:.2f} [{improvement.low:.2f}, {improvement.high:.2f}]",
+                f"P({label} > {labels[reference]}) = {improvement.point:.2f} "
+                f"[{improvement.low:.2f}, {improvement.high:.2f}]",
                 (iqm.point, row),
                 xytext=(0, 8),
                 textcoords="offset points",
                 fontsize=6,
                 ha="center",
             )
-    axis.set_yticks(range(len(labels)), labels, fontsize=7)
+    ticks = [f"{label} (reference)" if row == reference else label for row, label in enumerate(labels)]
+    axis.set_yticks(range(len(labels)), ticks, fontsize=7)
     axis.set_ylim(len(labels) - 0.3, -0.7)  # the first arm on top, as in the legend
     axis.set_xlabel(
-        f"IQM of the return per game over the last {final_games} games\n"
-        "(bar: 95 % stratified bootstrap interval over realizations)",
+        f"IQM of {final_text}\n(bar: 95 % stratified bootstrap interval over runs)",
         fontsize=7,
     )
     axis.grid(alpha=0.2, axis="x")
+
+
+def reference_arm(folders: list[Path], arms: list[tuple[str, ExperimentConfig, np.ndarray]]) -> int:
+    """Index of the arm the others are compared with: for one sweep's folder, its reference point (the
+    preset's values, sweep_results.reference_point, as in sweep.csv) where the grid holds it; else the last."""
+    if len(folders) == 1 and arms[0][1].sweep:
+        config = arms[0][1]
+        point = reference_point(config, config.algorithm)
+        if point is not None:
+            return point
+    return len(arms) - 1
+
+
+def below_axes_legend(axis, ncol: int = 2) -> None:
+    """The axis's legend below it, outside the data (call after tight_layout)."""
+    axis.legend(fontsize=6, frameon=False, loc="upper left", bbox_to_anchor=(0.0, -0.24), ncol=ncol)
+
+
+def beside_axes_legend(axis, **options) -> None:
+    """The axis's legend to its right, outside the data."""
+    axis.legend(fontsize=6, frameon=False, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, **options)
 
 
 def returns_figure(folders: list[Path], window: int = 50, final_games: int = 250):
     """The matplotlib figure of ``plot_returns`` (not saved)."""
     if not folders:
         raise ValueError("plot_returns needs at least one results folder")
+    family = [str(folder) for folder in folders if is_family_folder(folder)]
+    if family:
+        raise ValueError(
+            f"{', '.join(family)}: `snnrl algo` folders; plot them with family_plots.plot_family_returns "
+            "(snnrl plot does)"
+        )
     arms = arms_of(folders)
     games = min(returns.shape[1] for _, _, returns in arms)
     window, final_games = min(window, games), min(final_games, games)
@@ -201,11 +233,12 @@ def returns_figure(folders: list[Path], window: int = 50, final_games: int = 250
     axis.grid(alpha=0.2)
     if len(arms) > 1:
         finals = [returns[:, -final_games:].mean(axis=1) for _, _, returns in arms]
-        _draw_aggregate(aggregate, [label for label, _, _ in arms], finals, final_games)
+        labels = [label for label, _, _ in arms]
+        final_text = f"the return per game over the last {final_games} games"
+        draw_aggregate(aggregate, labels, finals, final_text, reference_arm(folders, arms))
     figure.suptitle(title_line(arms), fontsize=8)
     figure.tight_layout()
-    # below both panels' labels, after the layout (four entries per arm would cover the curves)
-    axis.legend(fontsize=6, frameon=False, loc="upper left", bbox_to_anchor=(0.0, -0.24), ncol=2)
+    below_axes_legend(axis)  # below both panels' labels, after the layout (four entries per arm would cover the curves)
     return figure
 
 
@@ -215,8 +248,10 @@ def plot_returns(folders: list[Path], out: Path, window: int = 50, final_games: 
     percentile dashed, mean ± standard error shaded; each grid point of a sweep's folder is an arm of its
     own. With two or more arms a second panel compares them
     rliable-style on the mean return of the last ``final_games`` games: IQM with a bootstrap interval and
-    the probability of improvement over the last folder (the reference). Returns the PNG and PDF paths."""
-    return _save(returns_figure(folders, window, final_games), Path(out))
+    the probability of improvement over the reference arm (the last folder; for one sweep's folder its
+    reference point, as in sweep.csv). ``snnrl algo`` folders are refused (family_plots draws them).
+    Returns the PNG and PDF paths."""
+    return save_figure(returns_figure(folders, window, final_games), Path(out))
 
 
 def plot_dream_rollout(
@@ -238,14 +273,14 @@ def plot_dream_rollout(
         axes[0].plot(steps, 255 * observations_real[:, d], color=f"C{d}", lw=1.5, label=f"{name} real")
         axes[0].plot(steps, 255 * observations_dreamt[:, d], color=f"C{d}", lw=1.5, ls="--", label=f"{name} dreamt")
     axes[0].set_ylabel("RAM units" if variable_names else "255 x observation")
-    axes[0].legend(fontsize=6, ncol=2, frameon=False)
+    beside_axes_legend(axes[0])
     for axis, spikes, name in ((axes[1], agent_spikes, "agent"), (axes[2], model_spikes, "world model")):
         times, neurons = np.nonzero(spikes)
         axis.scatter(times, neurons, s=0.5, color="k")
         axis.set_ylabel(f"{name} neuron")
         axis.set_xlim(-0.5, spikes.shape[0] - 0.5)
     axes[2].set_xlabel("dream step")
-    return _save(figure, Path(out))
+    return save_figure(figure, Path(out))
 
 
 def variable_names(config: ExperimentConfig) -> tuple[str, ...] | None:
@@ -263,3 +298,20 @@ def plot_dream(folder: Path, out: Path, realization: int = 0) -> list[Path]:
     return plot_dream_rollout(
         replay.dreamt, replay.real, replay.agent_spikes, replay.model_spikes, out, variable_names=names
     )
+
+
+def returns_histogram(returns: np.ndarray, title: str, xlabel: str, out: Path) -> Path:
+    """A histogram of evaluation returns (any shape, flattened) with their mean marked (legend beside the
+    axes), written to ``out`` (PNG). Returns ``out``."""
+    figure = Figure(figsize=(7, 3.5))
+    axis = figure.add_subplot()
+    values = np.asarray(returns, float).reshape(-1)
+    bins = min(30, max(5, len(np.unique(values))))
+    axis.hist(values, bins=bins, color="C0", alpha=0.8)
+    axis.axvline(values.mean(), color="k", lw=1, label=f"mean {values.mean():+.3f}")
+    axis.set_xlabel(xlabel)
+    axis.set_ylabel("count")
+    beside_axes_legend(axis)
+    axis.set_title(title, fontsize=8)
+    figure.savefig(out, dpi=150, bbox_inches="tight")
+    return Path(out)

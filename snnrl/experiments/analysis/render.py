@@ -3,11 +3,12 @@ figure of each predicted variable.
 
 The trained networks of one realization dream from the real state after the game's NOOP warm-up, with
 game N's keys; the real environment (the JAX Pong, or the real ALE for ``ale:`` runs) replays the dream's
-actions from that state. Dreams are drawn as the papers show them: a RAM dream of the JAX Pong through its
-renderer with the dreamt bytes of ball and paddles put into the real starting state (Fig 2A), an
-autoencoder dream (any game with frames, e.g. ``ale:boxing``) as its decoded frames (Fig 4B). A random
-projection cannot be inverted, and RAM bytes of ALE games have no renderer here: those runs get the
-figure, not the video (``video_unavailable`` says why).
+actions from that state. Each video frame is captioned (real / dream, the game and the step). Dreams are
+drawn as the papers show them: a RAM dream of the JAX Pong through its renderer with the dreamt bytes of
+ball and paddles put into the real starting state (Fig 2A), an autoencoder dream (any game with frames,
+e.g. ``ale:boxing``) as its decoded frames (Fig 4B). A random projection cannot be inverted, and RAM bytes
+of ALE games have no renderer here: those runs get the figure, not the video (``video_unavailable`` says
+why).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ SCALE = 2  # pixels per frame pixel in the video
 SEPARATOR = 4  # grey columns between the real frame and the dream
 VIDEO_SUFFIXES = (".gif", ".mp4")
 MACROBLOCK = 16  # H.264 codes frames in blocks of 16 x 16 pixels
+CAPTION_HEIGHT = 14  # pixels of the caption band above each video frame
 
 
 def dreamt_pong_frames(observations: np.ndarray, start) -> np.ndarray:
@@ -67,6 +69,29 @@ def side_by_side(real: np.ndarray, dreamt: np.ndarray) -> np.ndarray:
     joined = np.concatenate([real.astype(np.float32), gap, dreamt.astype(np.float32)], axis=2)
     joined = np.repeat(np.repeat(joined, SCALE, axis=1), SCALE, axis=2)
     return np.round(255 * np.clip(joined, 0, 1)).astype(np.uint8)
+
+
+def caption_frames(frames: np.ndarray, captions: list[tuple[str, str]]) -> np.ndarray:
+    """Video frames uint8 [S, CAPTION_HEIGHT + H, W]: each frame of ``frames`` [S, H, W] (side_by_side's)
+    under a black band holding its (left, right) caption, over the real half and the dream half."""
+    from PIL import Image, ImageDraw
+
+    if len(captions) != len(frames):
+        raise ValueError(f"one caption pair per frame: {len(frames)} frames, {len(captions)} captions")
+    half = frames.shape[2] // 2
+    captioned = []
+    for frame, (left, right) in zip(frames, captions, strict=True):
+        band = Image.new("L", (frame.shape[1], CAPTION_HEIGHT), 0)
+        draw = ImageDraw.Draw(band)
+        draw.text((2, 1), left, fill=255)
+        draw.text((half + 2, 1), right, fill=255)
+        captioned.append(np.concatenate([np.asarray(band, np.uint8), frame], axis=0))
+    return np.stack(captioned)
+
+
+def frame_captions(env: str, game: int, steps: int) -> list[tuple[str, str]]:
+    """(real, dream) captions of each of ``steps`` frames: which side, the game, the game's keys and the step."""
+    return [(f"real: {env}, game {game}, step {t}", f"dream: {env}, game {game}, step {t}") for t in range(steps)]
 
 
 def write_video(frames: np.ndarray, path: Path, fps: int = 10) -> Path:
@@ -111,5 +136,7 @@ def render_dream(folder: Path, game: int, realization: int = 0, out: Path | None
     )
     if video_unavailable(config) is None:
         pictures = dream_frames(config, replay.dreamt, replay.start)
-        paths.insert(0, write_video(side_by_side(replay.real_frames, pictures), out))
+        frames = side_by_side(replay.real_frames, pictures)
+        frames = caption_frames(frames, frame_captions(config.env, game, len(frames)))
+        paths.insert(0, write_video(frames, out))
     return paths

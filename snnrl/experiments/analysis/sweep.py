@@ -1,5 +1,5 @@
 """Figures of a hyper-parameter sweep (``ExperimentConfig.sweep``): one per swept field, from the per-point
-table of run/sweep_results.py. How-to: docs/howto/sweeps.md."""
+table of run/sweep_results.py. How-to: docs/howto/sweep.md."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from snnrl.experiments.analysis.plots import beside_axes_legend
 from snnrl.experiments.config.experiment import ExperimentConfig
 from snnrl.experiments.config.sweep_axes import grid_shape, grid_values
 from snnrl.experiments.run.sweep_results import sweep_table
@@ -14,7 +15,8 @@ from snnrl.experiments.run.sweep_results import sweep_table
 
 def plot_sweep(config: ExperimentConfig, returns: np.ndarray, out: Path, final_games: int = 250) -> list[Path]:
     """One figure per swept field, ``out``/sweep_<field>.png and .svg: the final return (mean over
-    realizations, ± SE) against the field's values, one line per combination of the other fields."""
+    realizations, ± SE) against the field's values, one line per combination of the other fields, the
+    reference point (sweep.csv's, sweep_results.sweep_table) starred; legends beside the axes."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -36,6 +38,8 @@ def plot_sweep(config: ExperimentConfig, returns: np.ndarray, out: Path, final_g
             for p in table["points"]
         ]
     ).reshape(shape)
+    reference = table["reference_point"]  # sweep_results.reference_point, as in sweep.csv
+    reference_values = None if reference is None else grid_values(config.sweep)[reference]
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     paths = []
@@ -48,19 +52,28 @@ def plot_sweep(config: ExperimentConfig, returns: np.ndarray, out: Path, final_g
         for line, (mean, error) in enumerate(zip(moved_final, moved_error, strict=True)):
             label = ", ".join(f"{o.name}={v:g}" for o, v in zip(others, other_points[line], strict=True)) or None
             ax.errorbar(axis.values, mean, yerr=error, marker="o", capsize=3, label=label)
+        if reference is not None:  # the point sweep.csv's p_vs_reference and the returns figure compare with
+            ax.plot(
+                [reference_values[index]],
+                [finals.reshape(-1)[reference]],
+                marker="*",
+                ms=14,
+                color="k",
+                ls="none",
+                label="reference (the preset's values)",
+            )
         ax.set_xlabel(axis.field)
         ax.set_ylabel(f"mean return, last {table['final_games']} games")
         if len(axis.values) > 1 and min(axis.values) > 0 and max(axis.values) / min(axis.values) >= 20:
             ax.set_xscale("log")
-        if others:
-            ax.legend(fontsize=7)
+        if others or reference is not None:
+            beside_axes_legend(ax)
         ax.set_title(
             f"{config.env} · {config.algorithm.mode} · {config.realizations} realizations per point", fontsize=9
         )
-        figure.tight_layout()
         for suffix in ("png", "svg"):
             path = out / f"sweep_{axis.name}.{suffix}"
-            figure.savefig(path, dpi=120)
+            figure.savefig(path, dpi=120, bbox_inches="tight")
             paths.append(path)
         plt.close(figure)
     return paths

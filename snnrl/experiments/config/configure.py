@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from snnrl.choices import DEFAULT_PRESET
 from snnrl.experiments.config.experiment import NETWORK_KINDS, PRESETS, ExperimentConfig, preset
 from snnrl.experiments.config.files import (
     ConfigError,
@@ -118,11 +119,11 @@ def run_config(
     preset_name: str | None = None, file: Path | str | None = None, assignments: Sequence[str] = ()
 ) -> ExperimentConfig:
     """The config of a new run: the preset ``preset_name`` (default: the ``preset`` a config file names,
-    else 'official'), then ``file``, then ``assignments`` (see configure)."""
+    else DEFAULT_PRESET, 'official'), then ``file``, then ``assignments`` (see configure)."""
     if preset_name is None and file is not None:
         named = results_config_tree(read_config_file(file)).get("preset")
         preset_name = named if isinstance(named, str) and named in PRESETS else None
-    return configure(preset(preset_name or "official"), file, assignments)
+    return configure(preset(preset_name or DEFAULT_PRESET), file, assignments)
 
 
 __all__ = ["configure", "results_config_tree", "run_config", "with_sweep"]

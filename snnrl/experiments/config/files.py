@@ -19,8 +19,9 @@ import yaml
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from snnrl.choices import FILE_FORMATS
+
 T = TypeVar("T")
-FILE_FORMATS = {".json": "json", ".yaml": "yaml", ".yml": "yaml"}
 NONE_WORDS = ("none", "None")
 
 

@@ -1,6 +1,6 @@
 """The axes of a hyper-parameter sweep: which config fields take which values. A sweep's grid is the
 Cartesian product of its axes; every grid point trains all the run's realizations, all in one compiled
-program (see ``sweep`` and docs/howto/sweeps.md)."""
+program (see ``sweep`` and docs/howto/sweep.md)."""
 
 from __future__ import annotations
 

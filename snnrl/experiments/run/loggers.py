@@ -22,11 +22,11 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from snnrl.choices import LOGGER_NAMES
 from snnrl.core.storage import write_atomic
 from snnrl.experiments.config.experiment import ExperimentConfig
 
 CSV_COLUMNS = ("run", "realization", "game", "metric", "value")
-LOGGER_NAMES = ("csv", "tensorboard", "wandb")
 
 
 class ChunkCallback(Protocol):
@@ -58,11 +58,13 @@ def realization_means(metrics: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
 
 class CSVLogger:
-    """Tidy CSV at ``path``: one row per (realization, game, metric), ``run`` naming the run."""
+    """Tidy CSV at ``path``: one row per (realization, game, metric), ``run`` naming the run. ``columns``
+    names the five columns (the RL family's: run, seed, update, metric, value)."""
 
-    def __init__(self, path: Path | str, run: str):
+    def __init__(self, path: Path | str, run: str, columns: tuple[str, ...] = CSV_COLUMNS):
         self.path = Path(path)
         self.run = run
+        self.columns = tuple(columns)
         self._started = False
 
     def __call__(self, games_done: int, metrics: dict[str, np.ndarray], config: ExperimentConfig) -> None:
@@ -84,11 +86,11 @@ class CSVLogger:
 
     def _keep_rows_before(self, first_game: int) -> None:
         """Rewrite the file (atomically) with its header and the rows of games before ``first_game``."""
-        kept = [list(CSV_COLUMNS)]
+        kept = [list(self.columns)]
         if self.path.exists():
             with self.path.open(encoding="utf-8", newline="") as handle:
                 rows = list(csv.reader(handle))
-            if rows and tuple(rows[0]) != CSV_COLUMNS:
+            if rows and tuple(rows[0]) != self.columns:
                 raise ValueError(
                     f"{self.path} is not a snnrl metrics CSV (its header is {rows[0]}); move it away or log elsewhere"
                 )
@@ -96,7 +98,7 @@ class CSVLogger:
             kept += [
                 row
                 for row in rows[1:]
-                if len(row) == len(CSV_COLUMNS) and row[2].isdigit() and int(row[2]) < first_game
+                if len(row) == len(self.columns) and row[2].isdigit() and int(row[2]) < first_game
             ]
         buffer = io.StringIO()
         csv.writer(buffer, lineterminator="\n").writerows(kept)
@@ -121,7 +123,8 @@ class TensorBoardLogger:
             self._writer = self._writer_class(logdir=str(self.logdir), purge_step=int(games[0]) or None)
         for name, means in realization_means(metrics).items():
             for game, value in zip(games, means, strict=True):
-                self._writer.add_scalar(name, float(value), global_step=int(game))
+                if np.isfinite(value):  # NaN: no value in this game (an update of the RL family without an episode end)
+                    self._writer.add_scalar(name, float(value), global_step=int(game))
         self._writer.flush()
 
     def close(self) -> None:
@@ -172,15 +175,15 @@ class WandbLogger:
             self._run.finish()
 
 
-def make_loggers(names: list[str], folder: Path) -> list[Callable]:
-    """The loggers named (csv -> folder/metrics.csv, tensorboard -> folder/tensorboard, wandb), made
-    before the run so a missing optional package fails first. ValueError for an unknown name."""
+def make_loggers(names: list[str], folder: Path, csv_columns: tuple[str, ...] = CSV_COLUMNS) -> list[Callable]:
+    """The loggers named (csv -> folder/metrics.csv with ``csv_columns``, tensorboard -> folder/tensorboard,
+    wandb), made before the run so a missing optional package fails first. ValueError for an unknown name."""
     folder = Path(folder)
     unknown = [name for name in names if name not in LOGGER_NAMES]
     if unknown:
         raise ValueError(f"unknown logger(s) {unknown}; allowed: {list(LOGGER_NAMES)}")
     makers = {
-        "csv": lambda: CSVLogger(folder / "metrics.csv", run=folder.name),
+        "csv": lambda: CSVLogger(folder / "metrics.csv", run=folder.name, columns=csv_columns),
         "tensorboard": lambda: TensorBoardLogger(folder / "tensorboard"),
         "wandb": lambda: WandbLogger(folder),
     }

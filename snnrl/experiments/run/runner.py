@@ -33,6 +33,7 @@ from snnrl.experiments.run.checkpoint import (
     load_checkpoint,
     save_checkpoint,
 )
+from snnrl.experiments.run.family import is_family_folder
 from snnrl.experiments.run.loggers import ChunkCallback
 from snnrl.experiments.run.preflight import check_chip, check_out_folder
 from snnrl.experiments.run.progress import ProgressReporter
@@ -212,13 +213,19 @@ def results_format(version: str) -> str:
 
 
 def read_config(folder: Path) -> ExperimentConfig:
-    """The ExperimentConfig stored in a results folder's config.json. Refuses a folder written by another
-    snnrl major.minor version: its presets computed other things (0.1's 'official' was not the official
-    code), so its results must not be continued or mixed with this version's."""
+    """The ExperimentConfig stored in a results folder's config.json. Refuses a folder of ``snnrl algo``
+    (naming it) and a folder written by another snnrl major.minor version: its presets computed other
+    things (0.1's 'official' was not the official code), so its results must not be continued or mixed with
+    this version's."""
     path = Path(folder) / "config.json"
     if not path.exists():
         raise FileNotFoundError(f"{folder} holds no config.json (is it a results folder?)")
     stored = json.loads(path.read_text())
+    if is_family_folder(Path(folder)):
+        raise ValueError(
+            f"{folder} is a results folder of `snnrl algo` ({stored['algorithm']}), not of the dreaming loop "
+            "(`snnrl train`), which this reads; snnrl eval and snnrl plot take both kinds"
+        )
     version = str(stored.get("snnrl_version", "unknown"))
     if version == "unknown" or results_format(version) != results_format(__version__):
         raise ValueError(

@@ -1,5 +1,5 @@
 """A sweep's results files: members named by grid point and realization (returns.csv's columns) and the
-per-point table (sweep.csv and summary.json's "sweep"). How-to: docs/howto/sweeps.md."""
+per-point table (sweep.csv and summary.json's "sweep"). How-to: docs/howto/sweep.md."""
 
 from __future__ import annotations
 

@@ -62,6 +62,13 @@ def locate_samna() -> str:
     return folders[0]
 
 
+def check_samna() -> None:
+    """SamnaUnavailableError unless a real samna can be loaded; imports nothing (the quick check a chip run makes
+    before anything else, see ``snnrl train --backend``)."""
+    if "samna" not in sys.modules:
+        locate_samna()
+
+
 def load_samna() -> ModuleType:
     """The real samna module with its ``dynapse1`` submodule loaded; raise SamnaUnavailableError otherwise."""
     module = sys.modules.get("samna")

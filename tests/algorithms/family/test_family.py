@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -174,3 +176,72 @@ def test_registering_an_algorithm_twice_or_incompletely_is_refused_naming_it():
     with pytest.raises(ValueError, match="algorithm 'mine' does not declare make_parts"):
         family.register_algorithm("mine", config=PPOConfig, make_train=lambda c: None)
     assert "mine" not in family.ALGORITHMS
+
+
+def test_algo_reports_like_train_progress_log_figure_and_a_readable_summary(monkeypatch, tmp_path):
+    fake(monkeypatch, 1.0)
+    out = tmp_path / "run"
+    result = CliRunner().invoke(app, ["algo", "ppo", "--out", str(out), "--seeds", "2", "--log", "csv"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    progress = [line for line in lines if " · updates " in line]  # not a terminal: a line per chunk
+    assert len(progress) == UPDATES  # default chunks: the most up to 10 that divide the 5 updates
+    assert re.fullmatch(
+        r"ppo · gymnax:CartPole-v1 · 2 seeds · updates 3/5 · mean return \+2\.000 · [\d,]+ env steps/s · "
+        r"elapsed \d+\.\d s",
+        progress[2],
+    )
+    assert not any(line.lstrip().startswith("{") for line in lines)  # no raw JSON
+    assert lines[-3].startswith("done: ppo on gymnax:CartPole-v1, 2 seeds x 5 updates (50 environment steps")
+    assert "compiling" in lines[-3]
+    assert lines[-2].startswith("final return (last 10 % of the updates): +4.000 ± 0.000 (s.e. over seeds)")
+    assert (out / "figures" / "returns.png").stat().st_size > 1000
+    # env_steps is cumulative in metrics.npz, returns.csv and the csv log alike
+    cumulative = [10, 20, 30, 40, 50]
+    np.testing.assert_array_equal(np.load(out / "metrics.npz")["env_steps"], [cumulative, cumulative])
+    with (out / "returns.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert [int(row["env_steps"]) for row in rows if row["seed"] == "1"] == cumulative
+    with (out / "metrics.csv").open() as handle:
+        logged = list(csv.DictReader(handle))
+    assert list(logged[0]) == ["run", "seed", "update", "metric", "value"]
+    steps = [(int(row["update"]), float(row["value"])) for row in logged if row["metric"] == "env_steps"]
+    assert sorted(set(steps)) == list(enumerate(map(float, cumulative)))
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["env_steps"] == 50 and summary["updates"] == UPDATES and summary["compile_seconds"] >= 0
+
+
+def test_a_resumed_run_logs_cumulative_steps_from_its_checkpoint(monkeypatch, tmp_path):
+    fake(monkeypatch, float("inf"))  # stops after update 2 (the loss of update 3 is infinite)
+    out = tmp_path / "run"
+    failed = CliRunner().invoke(app, ["algo", "ppo", "--out", str(out), "--log", "csv"])
+    assert failed.exit_code == 1
+    fake(monkeypatch, 1.0)
+    resumed = CliRunner().invoke(app, ["algo", "ppo", "--out", str(out), "--resume", "--log", "csv"])
+    assert resumed.exit_code == 0, resumed.output
+    assert " · updates 4/5 " in resumed.output and " · updates 2/5 " not in resumed.output
+    with (out / "metrics.csv").open() as handle:
+        steps = [(row["update"], row["value"]) for row in csv.DictReader(handle) if row["metric"] == "env_steps"]
+    assert steps == [(str(update), f"{10.0 * (update + 1)!r}") for update in range(UPDATES)]
+
+
+def test_config_show_prints_an_algorithms_defaults():
+    from dataclasses import asdict
+
+    import yaml
+
+    from snnrl.algorithms.family.dqn import DQNConfig
+
+    result = CliRunner().invoke(app, ["config", "show", "dqn"])
+    assert result.exit_code == 0, result.output
+    assert yaml.safe_load(result.output) == asdict(DQNConfig())
+    refused = CliRunner().invoke(app, ["config", "show", "ppo", "lr=0.1"])
+    assert refused.exit_code == 2 and "snnrl algo ppo --set" in refused.output
+
+
+def test_default_chunks_divide_the_updates():
+    from snnrl.algorithms.family.chunked import default_chunks
+
+    assert default_chunks("ppo", PPOConfig()) == 10  # 390 updates
+    assert default_chunks("ppo", PPOConfig(total_steps=389 * 256)) == 1  # a prime number of updates
+    assert default_chunks("ppo", PPOConfig(total_steps=8 * 256)) == 8

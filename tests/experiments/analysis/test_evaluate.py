@@ -95,10 +95,12 @@ def test_a_folder_of_another_version_is_refused(trained, tmp_path):
     assert "old" in message and "snnrl 0.1.0" in message
 
 
-def test_an_algo_folder_is_refused(tmp_path):
+def test_an_algo_folder_is_refused_by_load_run_and_a_damaged_one_by_eval(tmp_path):
     (tmp_path / "config.json").write_text(json.dumps({"algorithm": "ppo", "seeds": 2, "config": {}}))
+    with pytest.raises(ValueError, match="snnrl algo.*ppo.*load_family_run"):
+        load_run(tmp_path)
     message = _refused(tmp_path)
-    assert "snnrl algo" in message and "ppo" in message
+    assert str(tmp_path) in message and "snnrl algo" in message and "ppo" in message and "network" in message
 
 
 def test_an_environment_with_other_spaces_is_refused(trained):

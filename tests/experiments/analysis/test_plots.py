@@ -52,7 +52,7 @@ def test_two_arms_get_the_aggregate_panel(folders):
     paths, _ = folders
     figure = plots.returns_figure(paths, window=WINDOW, final_games=5)
     aggregate = figure.axes[1]
-    assert [tick.get_text() for tick in aggregate.get_yticklabels()] == ["a/dream", "b/dream"]
+    assert [tick.get_text() for tick in aggregate.get_yticklabels()] == ["a/dream", "b/dream (reference)"]
     notes = [text.get_text() for text in aggregate.texts]
     assert notes == ["P(a/dream > b/dream) = 1.00 [1.00, 1.00]"]
     assert "IQM" in aggregate.get_xlabel() and "bootstrap" in aggregate.get_xlabel()
@@ -87,3 +87,43 @@ def test_the_baseline_is_named_baseline_not_none(folders):
     assert plots.mode_name("none") == "baseline" and plots.mode_name("dream") == "dream"
     assert plots._describe("runs/arm", baseline) == f"baseline, {config.env}"
     assert plots._describe("runs/none", baseline) == config.env
+
+
+def _overlaps(figure, legend, axis) -> bool:
+    """Whether the legend's box overlaps the axis's data area (display coordinates, after drawing)."""
+    renderer = figure.canvas.get_renderer()
+    return legend.get_window_extent(renderer).overlaps(axis.get_window_extent(renderer))
+
+
+def test_legends_lie_off_the_data(folders, monkeypatch):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    paths, _ = folders
+    figure = plots.returns_figure(paths, window=WINDOW)
+    FigureCanvasAgg(figure).draw()
+    assert not _overlaps(figure, figure.axes[0].get_legend(), figure.axes[0])
+    drawn = []
+    monkeypatch.setattr(plots, "save_figure", lambda figure, out: drawn.append(figure) or [])
+    plots.plot_dream_rollout(np.zeros((6, 4)), np.ones((6, 4)), np.eye(6, 5), np.eye(6, 3), Path("dream"))
+    figure = drawn[0]
+    FigureCanvasAgg(figure).draw()
+    assert not _overlaps(figure, figure.axes[0].get_legend(), figure.axes[0])
+
+
+def test_one_sweep_folder_is_compared_with_its_reference_point_as_in_sweep_csv(monkeypatch):
+    from snnrl.experiments.config.sweep_axes import SweepAxis
+
+    config = preset("demo")
+    lr = config.algorithm.agent.learning_rate
+    config = config.replace(
+        sweep=(SweepAxis("algorithm.agent.learning_rate", (lr, 2 * lr, 3 * lr)),), realizations=3
+    )  # the preset's value first: the reference is grid point 0, not the last
+    returns = np.repeat(np.array([0.0, 1.0, 2.0]), 3)[:, None] + np.zeros((9, GAMES))
+    returns += np.tile(np.linspace(0.0, 0.1, 3), 3)[:, None]
+    monkeypatch.setattr(plots, "load_folder", lambda folder: (config, {"game_return": returns}))
+    figure = plots.returns_figure([Path("sweep")], window=WINDOW, final_games=5)
+    ticks = [tick.get_text() for tick in figure.axes[1].get_yticklabels()]
+    assert ticks[0].endswith("(reference)") and not ticks[-1].endswith("(reference)")
+    from snnrl.experiments.run.sweep_results import sweep_table
+
+    assert sweep_table(config, returns)["reference_point"] == 0

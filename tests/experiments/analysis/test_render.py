@@ -13,7 +13,14 @@ from snnrl.cli import app
 from snnrl.envs import make
 from snnrl.envs.pong.env import observed_bytes
 from snnrl.experiments.analysis.dream_replay import dream_against_reality
-from snnrl.experiments.analysis.render import SCALE, dreamt_pong_frames, side_by_side
+from snnrl.experiments.analysis.render import (
+    CAPTION_HEIGHT,
+    SCALE,
+    caption_frames,
+    dreamt_pong_frames,
+    frame_captions,
+    side_by_side,
+)
 from snnrl.experiments.config.experiment import preset
 from snnrl.experiments.config.overrides import apply_overrides
 from snnrl.experiments.run.runner import run_experiment
@@ -46,6 +53,20 @@ def test_a_dreamt_state_equal_to_the_real_one_draws_the_real_frame():
     np.testing.assert_array_equal(dreamt_pong_frames(observation, state)[0], env.render(state))
 
 
+def test_every_video_frame_is_captioned_real_and_dream_with_game_and_step():
+    frames = np.full((3, 40, 300), 128, np.uint8)
+    captions = frame_captions("pong", 7, 3)
+    assert captions[2] == ("real: pong, game 7, step 2", "dream: pong, game 7, step 2")
+    captioned = caption_frames(frames, captions)
+    assert captioned.shape == (3, CAPTION_HEIGHT + 40, 300)
+    np.testing.assert_array_equal(captioned[:, CAPTION_HEIGHT:], frames)  # the pictures are untouched
+    band = captioned[:, :CAPTION_HEIGHT]
+    assert band[:, :, :150].max() > 200 and band[:, :, 150:].max() > 200  # text over both halves
+    assert np.any(band[1] != band[2])  # the step differs from frame to frame
+    with pytest.raises(ValueError, match="one caption pair per frame"):
+        caption_frames(frames, captions[:2])
+
+
 def test_the_video_is_the_real_replay_beside_the_drawn_dream(ram_run, tmp_path):
     result = CliRunner().invoke(
         app, ["render", str(ram_run), "--game", "1", "--realization", "1", "--out", str(tmp_path / "d.gif")]
@@ -55,7 +76,8 @@ def test_the_video_is_the_real_replay_beside_the_drawn_dream(ram_run, tmp_path):
     video = iio.imread(tmp_path / "d.gif")
     dreamt, real, _, _, real_frames, start = dream_against_reality(ram_run, 1, seed=1)
     expected = side_by_side(real_frames, dreamt_pong_frames(dreamt, start))
-    assert video.shape[:3] == (DREAM_STEPS, 210 * SCALE, expected.shape[2])
+    expected = caption_frames(expected, frame_captions("pong", 1, DREAM_STEPS))
+    assert video.shape[:3] == (DREAM_STEPS, CAPTION_HEIGHT + 210 * SCALE, expected.shape[2])
     np.testing.assert_array_equal(video[..., 0] if video.ndim == 4 else video, expected)
     assert np.any(real_frames[1:] != real_frames[:-1])  # the replay moves
 
@@ -110,7 +132,8 @@ def test_an_ale_autoencoder_dream_is_the_real_emulator_beside_the_decoded_dream(
     dreamt, real, _, _, real_frames, _ = dream_against_reality(folder, 0, seed=1)
     ae = make_pipeline(ObservationConfig(pipeline="autoencoder", autoencoder=str(folder.parent / "ae")))
     expected = side_by_side(real_frames, np.asarray(decode(ae.shape, ae.params, dreamt)))
-    np.testing.assert_array_equal(video[..., 0] if video.ndim == 4 else video, expected)
+    frames = video[..., 0] if video.ndim == 4 else video
+    np.testing.assert_array_equal(frames[:, CAPTION_HEIGHT:], expected)  # under each frame's caption band
     # the left half is the real emulator: its frames are Boxing's (the ring), and they match the observations
     assert real_frames.shape == (DREAM_STEPS, 210, 160) and real_frames.mean() > 0.01
     np.testing.assert_allclose(real, np.asarray(jax.vmap(lambda f: ae.observe(ae.params, f))(real_frames)), atol=1e-6)

@@ -162,8 +162,9 @@ def test_cli_sweep_writes_table_and_figures_and_resume_keeps_the_grid(tmp_path):
     assert stored == [{"field": "algorithm.agent.beta", "values": [3.0, 5.0]}]
     from snnrl.experiments.analysis.plots import returns_figure
 
-    labels = {text.get_text() for text in returns_figure([out], window=1).axes[1].get_yticklabels()}
-    assert {"sweep/beta=3", "sweep/beta=5"} <= labels  # each grid point is an arm of the returns figure
+    labels = [text.get_text() for text in returns_figure([out], window=1).axes[1].get_yticklabels()]
+    assert {label.removesuffix(" (reference)") for label in labels} == {"sweep/beta=3", "sweep/beta=5"}
+    assert sum(label.endswith(" (reference)") for label in labels) == 1  # each grid point is an arm
     changed = CliRunner().invoke(
         app, ["train", "--out", str(out), "--resume", "--games", "4", "--sweep", "agent.beta=3,6"]
     )
