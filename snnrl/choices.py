@@ -13,7 +13,7 @@ from __future__ import annotations
 
 MODES = ("dream", "plan", "none")
 MODEL_UPDATES = ("step", "game")
-DREAM_STARTS = ("reset", "random", "visited")
+DREAM_STARTS = ("reset", "random", "visited", "replay")
 LOGGER_NAMES = ("csv", "tensorboard", "wandb")
 FILE_FORMATS = {".json": "json", ".yaml": "yaml", ".yml": "yaml"}
 

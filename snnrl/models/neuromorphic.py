@@ -350,9 +350,11 @@ class NeuromorphicWorldModelConfig(WorldModelTargets):
         gradient = eprop.supervised_readout_gradient(readout_trace, error, self.cost)
         return ReadoutPairWeights(gradient[:-1], gradient[-1:])
 
-    def step_gradients(self, model, trace, step: WorldModelStep, delta_target_value, reward_target):
-        """This step's readout gradients (no trace is needed: the hidden layer does not learn)."""
+    def step_gradients(self, model, trace, step: WorldModelStep, delta_target_value, reward_target, reward_event=False):
+        """This step's readout gradients (no trace is needed: the hidden layer does not learn); reward_event (()
+        bool): the step's raw reward is nonzero (its reward error weighs reward_event_weight)."""
         error = jnp.concatenate([delta_target_value - step.delta, (reward_target - step.reward)[None]])
+        error = self.weigh_reward_error(error, reward_event)
         return trace, self._gradients(step.network.readout_trace[None], error[None])
 
     def episode_gradients(self, model, network: HiddenOutput, error: jax.Array) -> ReadoutPairWeights:

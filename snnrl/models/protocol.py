@@ -100,14 +100,26 @@ class WorldModelNetwork(Network, Protocol):
         ...
 
     def step_gradients(
-        self, model: Any, trace: Any, step: WorldModelStep, delta_target_value: jax.Array, reward_target: jax.Array
+        self,
+        model: Any,
+        trace: Any,
+        step: WorldModelStep,
+        delta_target_value: jax.Array,
+        reward_target: jax.Array,
+        reward_event: jax.Array | bool = False,
     ) -> tuple[Any, Any]:
         """Online learning for one step: (new trace, gradients shaped like ``model.weights``).
-        delta_target_value (D,) in target units; reward_target ()."""
+        delta_target_value (D,) in target units; reward_target (); reward_event () bool: the raw reward is
+        nonzero (its reward error weighs the config's reward_event_weight)."""
         ...
 
     def episode_gradients(self, model: Any, network: Any, error: jax.Array) -> Any:
-        """Gradients over a game with the readouts fixed. network fields (T, ...); error (T, D + 1)."""
+        """Gradients over a game with the readouts fixed. network fields (T, ...); error (T, D + 1) (weighted
+        by ``weigh_reward_error`` where the caller weighs point events)."""
+        ...
+
+    def weigh_reward_error(self, error: jax.Array, events: jax.Array | bool) -> jax.Array:
+        """error (..., D + 1) with the reward column of point-event steps (``events`` (...)) weighted."""
         ...
 
     def trace_init(self) -> Any:

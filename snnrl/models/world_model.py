@@ -35,7 +35,8 @@ class WorldModelTargets:
     cost_reward: c_xi, c_r of the loss. lr_state / lr_reward: Adam learning rates of the readouts,
     multiplied by lr_decay once every lr_decay_steps optimizer steps. reward_decay: the reward target is
     r_learn <- reward_decay * r_learn + r. jump_threshold: target changes larger than this (target units)
-    are 0.
+    are 0. reward_event_weight: the reward error of a step whose raw reward is nonzero (a point event) counts
+    this many times in the loss, the others once (ours; 1 = the codes' unweighted loss; sweepable).
     """
 
     n_state: int = static("an array shape", 4)
@@ -50,9 +51,11 @@ class WorldModelTargets:
     lr_decay_steps: int = 10000
     reward_decay: float = 0.5
     jump_threshold: float = 30.0
+    reward_event_weight: float = 1.0
 
     def __post_init__(self) -> None:
         kind = type(self).__name__
+        check_real(kind, "reward_event_weight", self.reward_event_weight, above=0.0, finite=True)
         for name in ("n_state", "n_actions", "lr_decay_steps"):
             check_integer(kind, name, getattr(self, name), minimum=1)
         for name in (
@@ -89,6 +92,14 @@ class WorldModelTargets:
     def adam(self, learning_rate: float) -> optax.GradientTransformation:
         """Adam of one readout group (eps adam_eps, the config's learning-rate decay)."""
         return optax.adam(stepwise_decay(learning_rate, self.lr_decay, self.lr_decay_steps), eps=self.adam_eps)
+
+    def weigh_reward_error(self, error: jax.Array, events: jax.Array | bool) -> jax.Array:
+        """error (..., D + 1), targets - predictions, with its reward column multiplied by reward_event_weight
+        where ``events`` (...) (the step's raw reward is nonzero); the same array when the weight is 1."""
+        weight = self.reward_event_weight
+        if isinstance(weight, (int, float)) and weight == 1.0:
+            return error
+        return error.at[..., -1].multiply(jnp.where(events, weight, 1.0))
 
     @property
     def cost(self) -> jax.Array:
@@ -143,9 +154,9 @@ class WorldModelConfig(WorldModelTargets):
         """See ``world_model_step``."""
         return world_model_step(self, model, state, observation, action)
 
-    def step_gradients(self, model: WorldModel, trace, step, delta_target_value, reward_target):
+    def step_gradients(self, model: WorldModel, trace, step, delta_target_value, reward_target, reward_event=False):
         """See ``world_model_step_gradients``."""
-        return world_model_step_gradients(self, model, trace, step, delta_target_value, reward_target)
+        return world_model_step_gradients(self, model, trace, step, delta_target_value, reward_target, reward_event)
 
     def episode_gradients(self, model: WorldModel, network, error) -> WorldModelWeights:
         """See ``world_model_episode_gradients``."""
@@ -239,9 +250,12 @@ def world_model_step_gradients(
     step: WorldModelStep,
     delta_target_value: jax.Array,
     reward_target: jax.Array,
+    reward_event: jax.Array | bool = False,
 ) -> tuple[jax.Array | None, WorldModelWeights]:
-    """Online supervised e-prop for one step: returns the new trace and this step's gradients."""
+    """Online supervised e-prop for one step: returns the new trace and this step's gradients. reward_event
+    (() bool): the step's raw reward is nonzero (its reward error weighs reward_event_weight)."""
     error = jnp.concatenate([delta_target_value - step.delta, (reward_target - step.reward)[None]])
+    error = config.weigh_reward_error(error, reward_event)
     trace, gradients = eprop.supervised_step_gradients(
         trace,
         step.network.pseudo_derivative,

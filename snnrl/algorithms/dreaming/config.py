@@ -28,8 +28,21 @@ MODEL_USE_FIELDS = (
     "dream.length",
     "dream.error_threshold",
     "dream.reward_control",
+    "dream.substeps",
+    "dream.gate_reward_corr",
+    "world_model_replay.games",
+    "world_model_replay.updates",
+    "world_model.reward_event_weight",
 )
-__all__ = ["DREAM_STARTS", "MODEL_UPDATES", "MODEL_USE_FIELDS", "MODES", "CriticConfig", "DreamingConfig"]
+__all__ = [
+    "DREAM_STARTS",
+    "MODEL_UPDATES",
+    "MODEL_USE_FIELDS",
+    "MODES",
+    "CriticConfig",
+    "DreamingConfig",
+    "ModelReplayConfig",
+]
 
 
 @dataclass(frozen=True)
@@ -78,6 +91,35 @@ class CriticConfig:
 
 
 @dataclass(frozen=True)
+class ModelReplayConfig:
+    """The world model's replay of recent real games (ours; off in every preset; docs/howto/dreaming.md "A world
+    model that is useful early").
+
+    games: K, the last real games kept in a ring buffer in the learner (observations, actions and the world
+        model's targets of the warm-up and awake steps; an array shape); 0 = none kept.
+    updates: M, extra world-model Adam steps at the end of every game, each on one kept game drawn uniformly
+        (the game just played included), replayed from fresh network states with the current weights, in episode
+        form (the paper's Algorithm 1, whatever model_update says; a loop length)."""
+
+    games: int = static("an array shape (the games the replay buffer keeps)", 0)
+    updates: int = static("a loop length (the world model's replayed updates per game)", 0)
+
+    def __post_init__(self) -> None:
+        for name in ("games", "updates"):
+            check_integer("ModelReplayConfig", name, getattr(self, name), minimum=0)
+        if self.updates > 0 and self.games == 0:
+            raise ValueError(
+                f"ModelReplayConfig.updates={self.updates} replays kept games, but games=0 keeps none; "
+                "set world_model_replay.games >= 1"
+            )
+
+    @property
+    def keeps_games(self) -> bool:
+        """Whether the learner carries a replay buffer."""
+        return self.games > 0
+
+
+@dataclass(frozen=True)
 class DreamingConfig:
     """The algorithm of docs/science.md ("Dreaming and planning"). Defaults follow the official code step by
     step (docs/presets.md). One line per field:
@@ -104,6 +146,8 @@ class DreamingConfig:
         codes; 2 gives the baseline a dreaming arm's optimizer steps per game; a control, sweepable).
     dream: what a dream is and what the agent learns from it (DreamOptions, one line per field).
     critic: a value readout on the agent's hidden layer and its uses (CriticConfig; ours, off in every preset).
+    world_model_replay: the last K real games kept and replayed to the world model (ModelReplayConfig; ours, off
+        in every preset).
     """
 
     agent: AgentConfig = field(default_factory=AgentConfig)
@@ -121,6 +165,7 @@ class DreamingConfig:
     awake_updates_per_game: int = 1
     dream: DreamOptions = field(default_factory=DreamOptions)
     critic: CriticConfig = field(default_factory=CriticConfig)
+    world_model_replay: ModelReplayConfig = field(default_factory=ModelReplayConfig)
 
     def __post_init__(self) -> None:
         check_instance("DreamingConfig", "agent", self.agent, (AgentConfig, NeuromorphicAgentConfig))
@@ -129,6 +174,7 @@ class DreamingConfig:
         )
         check_instance("DreamingConfig", "dream", self.dream, DreamOptions)
         check_instance("DreamingConfig", "critic", self.critic, CriticConfig)
+        check_instance("DreamingConfig", "world_model_replay", self.world_model_replay, ModelReplayConfig)
         for name in ("agent_learns_awake", "baseline_runs_model"):
             check_flag("DreamingConfig", name, getattr(self, name))
         check_choice("DreamingConfig", "mode", self.mode, MODES)
@@ -147,6 +193,7 @@ class DreamingConfig:
                 f"(awake_steps={self.awake_steps}); choose n_fut <= awake_steps"
             )
         self._check_dream()
+        self._check_model_options()
         if self.agent.n_actions != self.world_model.n_actions or self.agent.n_inputs != self.world_model.n_state:
             raise ValueError(
                 "agent and world model disagree: agent (n_inputs, n_actions) = "
@@ -190,6 +237,43 @@ class DreamingConfig:
             raise ValueError(
                 "DreamingConfig.dream.eligibility_reset needs a recurrent agent (AgentConfig); "
                 f"{type(self.agent).__name__} has no eligibility: set dream.eligibility_reset=False"
+            )
+
+    def _check_model_options(self) -> None:
+        """ValueError for world-model and gate options the mode cannot use: only modes that train a world model
+        keep games for it or weight its reward loss, only modes with imagined updates gate or split them."""
+        replay = self.world_model_replay
+        if not self.model_runs:
+            used = {
+                "world_model_replay.games": (replay.games, 0),
+                "world_model.reward_event_weight": (self.world_model.reward_event_weight, 1.0),
+            }
+            for name, (value, off) in used.items():
+                if value != off:
+                    raise ValueError(
+                        f"DreamingConfig.{name}={value!r} changes how the world model learns, but mode 'none' with "
+                        f"baseline_runs_model=False trains none; set {name}={off!r} or baseline_runs_model=True"
+                    )
+        replay_starts = self.mode == "dream" and self.dream.start == "replay"
+        if replay.keeps_games and replay.updates == 0 and not replay_starts:
+            raise ValueError(
+                f"DreamingConfig.world_model_replay.games={replay.games} keeps games that nothing uses: "
+                "set world_model_replay.updates >= 1 (the model's replay) or dream.start='replay' in mode 'dream'"
+            )
+        if self.dream.start == "replay" and not replay.keeps_games:
+            raise ValueError(
+                "DreamingConfig.dream.start='replay' draws dream starts from the kept games, but "
+                "world_model_replay.games=0 keeps none; set world_model_replay.games >= 1"
+            )
+        if self.dream.substeps > 1 and self.mode != "dream":
+            raise ValueError(
+                f"DreamingConfig.dream.substeps={self.dream.substeps} splits the dreams' update; mode {self.mode!r} "
+                "has no dreams (use mode 'dream' or dream.substeps=1)"
+            )
+        if self.dream.gate_reward_corr is not None and self.mode == "none":
+            raise ValueError(
+                f"DreamingConfig.dream.gate_reward_corr={self.dream.gate_reward_corr!r} gates imagined updates; "
+                "mode 'none' takes none (use mode 'dream' or 'plan', or dream.gate_reward_corr=None)"
             )
 
     @property

@@ -48,7 +48,8 @@ class DreamOptions:
     """The dreams of mode 'dream' (S = steps, K = per_game). One line per field:
 
     start: first observation: 'reset' the real post-reset one (official), 'random' uniform in [0, 1] (paper
-        text), 'visited' a real step of the game just played, drawn uniformly (ours; Dyna / MBPO-style).
+        text), 'visited' a real step of the game just played, drawn uniformly (ours; Dyna / MBPO-style),
+        'replay' a real step of one of the last K games kept by world_model_replay (ours; needs K >= 1).
     steps: S, the steps of a dream (a loop length: sweep ``length`` instead).
     per_game: K dreams per game, side by side, each its own start and random numbers; the agent steps
         once with their mean gradient (ours; a batch size).
@@ -73,6 +74,13 @@ class DreamOptions:
     reward_control: 'shuffle' permutes the predicted rewards across the game's dreams and steps, 'noise'
         replaces them with Gaussian noise of their per-game mean and SD, before every other reward option
         (a control: the imagined updates stay, their information is gone); 'none' keeps them.
+    substeps: the game's imagined update split into this many smaller ones (a loop length): each its own
+        per_game fresh dreams from the agent as the previous one left it, and one Adam step at lr_scale /
+        substeps (ours; Dyna's planning steps); 1 = one update.
+    gate_reward_corr: imagined updates wait until the first game in which the Pearson correlation between
+        the world model's reward predictions and its reward targets over the awake steps reaches this
+        value; from then on they are taken (a latch per realization; a game with constant targets or
+        predictions counts as 0). None: no gate (ours).
     """
 
     start: str = used_in(DREAMS, "reset")
@@ -89,6 +97,8 @@ class DreamOptions:
     eligibility_reset: bool = used_in(DREAMS, True)
     clip_state: bool = used_in(IMAGINED_UPDATES, False)
     reward_control: str = used_in(DREAMS, "none")
+    substeps: int = static("a loop length (the imagined updates of a game)", 1, DREAMS)
+    gate_reward_corr: float | None = used_in(IMAGINED_UPDATES, None)
 
     def __post_init__(self) -> None:
         for name in ("continues_policy_trace", "model_warmup", "eligibility_reset", "clip_state"):
@@ -103,6 +113,8 @@ class DreamOptions:
             check_choice("DreamOptions", name, getattr(self, name), allowed)
         check_integer("DreamOptions", "steps", self.steps, minimum=1)
         check_integer("DreamOptions", "per_game", self.per_game, minimum=1)
+        check_integer("DreamOptions", "substeps", self.substeps, minimum=1)
+        check_real("DreamOptions", "gate_reward_corr", self.gate_reward_corr, minimum=-1.0, maximum=1.0, optional=True)
         check_integer("DreamOptions", "length", self.length, minimum=1, optional=True)
         check_real("DreamOptions", "lr_scale", self.lr_scale, above=0.0, finite=True)
         check_real("DreamOptions", "error_threshold", self.error_threshold, above=0.0, finite=True)

@@ -26,6 +26,7 @@ from snnrl.algorithms.dreaming.imagination import (
     imagined_gradients,
 )
 from snnrl.algorithms.dreaming.learner import Learner, apply_agent_update, apply_model_update
+from snnrl.algorithms.dreaming.replay import KeptGame, ReplayBuffer, draw, store
 from snnrl.models.agent import AgentStep, AgentWeights
 from snnrl.models.world_model import delta_target
 
@@ -47,11 +48,14 @@ class AwakeCarry:
 @struct.dataclass
 class ModelStepRecord:
     """Per real step: the world model's network output, its prediction (D + 1,: the change in target
-    units, then the reward) and its error (targets - prediction). NaN where the arm runs no model."""
+    units, then the reward), its error (targets - prediction), its targets (D + 1,) and whether the step's raw
+    reward is nonzero (reward_event, () bool). NaN (and no event) where the arm runs no model."""
 
     network: Any
     prediction: jax.Array
     error: jax.Array
+    target: jax.Array
+    reward_event: jax.Array
 
 
 @struct.dataclass
@@ -178,7 +182,7 @@ def awake_act(
 
 def _no_model_record(config: DreamingConfig) -> ModelStepRecord:
     missing = jnp.full((config.world_model.n_state + 1,), jnp.nan)
-    return ModelStepRecord(None, missing, missing)
+    return ModelStepRecord(None, missing, missing, missing, jnp.zeros((), bool))
 
 
 def awake_learn(
@@ -202,20 +206,33 @@ def awake_learn(
     model_state, predicted = model.step(learner.world_model, carry.model_state, observation, action)
     target = delta_target(model, observation, next_observation)
     reward_target = reward if warmup else model.reward_decay * carry.reward_target + reward
+    event = reward != 0
     trace = carry.model_trace
     if config.model_update == "step":
-        trace, gradients = model.step_gradients(learner.world_model, trace, predicted, target, reward_target)
+        trace, gradients = model.step_gradients(learner.world_model, trace, predicted, target, reward_target, event)
         learner = apply_model_update(config, learner, gradients, _model_learns(config, learner))
     carry = carry.replace(
         model_state=model_state, model_trace=trace, reward_target=carry.reward_target if warmup else reward_target
     )
     prediction = jnp.concatenate([predicted.delta, predicted.reward[None]])
-    error = jnp.concatenate([target, reward_target[None]]) - prediction
-    return learner, carry, ModelStepRecord(predicted.network, prediction, error)
+    targets = jnp.concatenate([target, reward_target[None]])
+    return learner, carry, ModelStepRecord(predicted.network, prediction, targets - prediction, targets, event)
 
 
 def _concatenate(first, second):
     return jax.tree.map(lambda a, b: jnp.concatenate([a, b]), first, second)
+
+
+def kept_game(record: AwakeStepRecord, warmup: WarmupRecord | None) -> KeptGame:
+    """The game just played as the replay buffer keeps it: the warm-up steps (if any), then the awake steps."""
+    awake = KeptGame(
+        record.observation, record.agent.action.astype(jnp.int32), record.model.target, record.model.reward_event
+    )
+    if warmup is None:
+        return awake
+    noops = jnp.full((len(warmup.observations),), NOOP, jnp.int32)
+    before = KeptGame(warmup.observations, noops, warmup.model.target, warmup.model.reward_event)
+    return _concatenate(before, awake)
 
 
 def _dream_start(
@@ -224,22 +241,24 @@ def _dream_start(
     warmup: WarmupRecord | None,
     start_observation: jax.Array,
     key: jax.Array,
+    replay: ReplayBuffer | None = None,
 ):
     """(start (D,), warm-up observations (W, D) or None, warm-up actions (W,) or None = NOOP) of a dream.
     'visited': an awake step t drawn uniformly; the warm-up is the W real steps before it (the NOOP warm-up
-    and the awake game, joined), with their actions."""
+    and the awake game, joined), with their actions. 'replay': the same in a game drawn uniformly from the
+    ``replay`` buffer's kept games."""
     observations = None if warmup is None else warmup.observations
-    if config.dream.start != "visited":
+    if config.dream.start not in ("visited", "replay"):
         return dream_start_observation(config, start_observation, key), observations, None
+    # the step from ``key`` as 'visited' draws it; the game from a key of its own
+    game = kept_game(record, warmup) if config.dream.start == "visited" else draw(replay, jax.random.fold_in(key, 1))
+    width = 0 if observations is None else len(observations)
     t = jax.random.randint(key, (), 0, config.awake_steps)
-    start = record.observation[t]
+    start = game.observations[width + t]
     if observations is None:
         return start, None, None
-    joined = jnp.concatenate([observations, record.observation])
-    actions = jnp.concatenate([jnp.full((len(observations),), NOOP, jnp.int32), record.agent.action.astype(jnp.int32)])
-    width = len(observations)
     window = lambda a: jax.lax.dynamic_slice_in_dim(a, t, width)  # noqa: E731  (steps t - W .. t - 1 of the game)
-    return start, window(joined), window(actions)
+    return start, window(game.observations), window(game.actions)
 
 
 def _dreams(config, learner, record, warmup, start_observation, key, dream_actions):
@@ -248,7 +267,9 @@ def _dreams(config, learner, record, warmup, start_observation, key, dream_actio
 
     def one(key):
         key_start, key_dream = jax.random.split(key)
-        start, observations, actions = _dream_start(config, record, warmup, start_observation, key_start)
+        start, observations, actions = _dream_start(
+            config, record, warmup, start_observation, key_start, learner.replay
+        )
         return dream(config, learner, observations, start, key_dream, dream_actions, actions)
 
     if config.dream.per_game == 1:
@@ -323,6 +344,86 @@ def _awake_updates(config: DreamingConfig, learner: Learner, gradients: AgentWei
     return jax.lax.fori_loop(0, count, step, learner)
 
 
+def reward_prediction_corr(model_steps: ModelStepRecord) -> jax.Array:
+    """The Pearson correlation () between the world model's reward predictions and its reward targets over the
+    steps of ``model_steps`` (fields (T, ...)); 0 where either is constant (a game without a point)."""
+    predicted, target = model_steps.prediction[:, -1], model_steps.target[:, -1]
+    predicted, target = predicted - jnp.mean(predicted), target - jnp.mean(target)
+    spread = jnp.sqrt(jnp.sum(jnp.square(predicted)) * jnp.sum(jnp.square(target)))
+    defined = spread > 0
+    return jnp.where(defined, jnp.sum(predicted * target) / jnp.where(defined, spread, 1.0), 0.0)
+
+
+def replayed_gradients(config: DreamingConfig, learner: Learner, game: KeptGame, key: jax.Array):
+    """The world model's episode-form gradients on a kept game (fields (L, ...)), replayed from fresh network
+    states (``key``) with the current weights; point events weighted as in the real game."""
+    model = config.world_model
+
+    def step(state, inputs):
+        observation, action = inputs
+        state, predicted = model.step(learner.world_model, state, observation, action)
+        return state, (predicted.network, jnp.concatenate([predicted.delta, predicted.reward[None]]))
+
+    _, (network, prediction) = jax.lax.scan(step, model.initial_state(key), (game.observations, game.actions))
+    error = model.weigh_reward_error(game.targets - prediction, game.events)
+    return model.episode_gradients(learner.world_model, network, error)
+
+
+def _replay_to_model(config: DreamingConfig, learner: Learner, key: jax.Array) -> Learner:
+    """world_model_replay.updates Adam steps of the world model, each on a kept game drawn uniformly."""
+
+    def update(index, learner):
+        key_draw, key_state = jax.random.split(jax.random.fold_in(key, index))
+        gradients = replayed_gradients(config, learner, draw(learner.replay, key_draw), key_state)
+        return apply_model_update(config, learner, gradients, _model_learns(config, learner))
+
+    return jax.lax.fori_loop(0, config.world_model_replay.updates, update, learner)
+
+
+def _imagined_update(
+    config: DreamingConfig,
+    learner: Learner,
+    record: AwakeStepRecord,
+    warmup: WarmupRecord | None,
+    start_observation: jax.Array,
+    key: jax.Array,
+    dream_actions: jax.Array | None,
+    trusted: jax.Array | None,
+    awake_trace: AgentWeights | None,
+    enabled: jax.Array,
+) -> tuple[Learner, Imagined, jax.Array | None]:
+    """One imagined update: the game's dreams from the present agent (key), their learning signal, one Adam step
+    if ``enabled``. Returns the learner, the dreams and the model's warm-up spikes."""
+    imagined, warmup_spikes = _dreams(config, learner, record, warmup, start_observation, key, dream_actions)
+    control_key = jax.random.fold_in(key, 2)  # its own key, as the model-error check's
+    rewards = _dream_rewards(config, imagined, trusted, control_key)
+    if config.critic.bootstrap_dreams:
+        critic, rewards = value_readout.dreams(config, learner.critic, imagined.agent.network.readout_trace, rewards)
+        learner = learner.replace(critic=critic)
+    rewards = rewards * _agent_learns(config, learner)
+    if config.dream.per_game == 1:
+        gradients = imagined_gradients(config, learner, imagined, rewards)
+    else:
+        per_dream = jax.vmap(lambda i, r: imagined_gradients(config, learner, i, r))(imagined, rewards)
+        gradients = jax.tree.map(lambda g: jnp.mean(g, axis=0), per_dream)
+    if awake_trace is not None:
+        # The awake trace keeps decaying through the dream: step s adds r[s] decay^(s+1) x that trace.
+        decay = config.agent.trace_decay ** jnp.arange(1, config.dream.steps + 1, dtype=rewards.dtype)
+        weight = jnp.mean(jnp.sum(rewards * decay, axis=-1))
+        gradients = jax.tree.map(lambda g, t: g + weight * t, gradients, awake_trace)
+    learner = apply_agent_update(config, learner, gradients, enabled, simulated=True)
+    return learner, imagined, warmup_spikes
+
+
+def _gate(config: DreamingConfig, learner: Learner, record: AwakeStepRecord) -> tuple[Learner, jax.Array]:
+    """dream.gate_reward_corr: the learner with its latch opened if the model's reward predictions on the game
+    just played reach the threshold, and whether imagined updates are taken (() bool; always without a gate)."""
+    if config.dream.gate_reward_corr is None:
+        return learner, jnp.ones((), bool)
+    opened = learner.dreams_gated_open | (reward_prediction_corr(record.model) >= config.dream.gate_reward_corr)
+    return learner.replace(dreams_gated_open=opened), opened
+
+
 def finish_game(
     config: DreamingConfig,
     learner: Learner,
@@ -334,10 +435,11 @@ def finish_game(
     dream_actions: jax.Array | None = None,
 ) -> tuple[Learner, GameMetrics, DreamRecord | None]:
     """End of a game: the agent's update from the real game (fields of record are (T, ...)), the world
-    model's per-game update (warm-up, None without one, and awake steps), the planning update, then the dream (from
-    start_observation (D,), the first awake observation; ``dream_actions`` (S,) forces its actions).
-    Rewards count for the agent from agent_learning_start on; before, its optimizer still steps with zero
-    gradients from awake_updates_from_game on (docs/presets.md, item 6)."""
+    model's per-game update (warm-up, None without one, and awake steps), the game kept and replayed to the
+    model (world_model_replay), the planning update, then the dreams (from start_observation (D,), the first
+    awake observation; ``dream_actions`` (S,) forces their actions), gated by dream.gate_reward_corr and split
+    into dream.substeps updates. Rewards count for the agent from agent_learning_start on; before, its optimizer
+    still steps with zero gradients from awake_updates_from_game on (docs/presets.md, item 6)."""
     learns = _agent_learns(config, learner)
     agent_inputs = (learner.agent, record.agent.network, record.agent.action, record.agent.probabilities)
     awake_rewards = record.reward
@@ -348,8 +450,8 @@ def finish_game(
         learner = learner.replace(critic=critic)
     awake_rewards = awake_rewards * (learns & config.agent_learns_awake)
     awake_gradients = config.agent.gradients(*agent_inputs, awake_rewards)
-    continued = config.mode == "dream" and config.dream.continues_policy_trace
-    if continued:
+    awake_trace = None
+    if config.mode == "dream" and config.dream.continues_policy_trace:
         # The discounted policy trace at the game's end: the gradients of a unit reward on the last step.
         awake_trace = config.agent.gradients(*agent_inputs, jax.nn.one_hot(config.awake_steps - 1, config.awake_steps))
     if config.awake_updates_from_game is None:
@@ -359,37 +461,34 @@ def finish_game(
     learner = _awake_updates(config, learner, awake_gradients, awake_on)
     if config.model_runs and config.model_update == "game":
         steps = record.model if warmup is None else _concatenate(warmup.model, record.model)
-        gradients = config.world_model.episode_gradients(learner.world_model, steps.network, steps.error)
+        error = config.world_model.weigh_reward_error(steps.error, steps.reward_event)
+        gradients = config.world_model.episode_gradients(learner.world_model, steps.network, error)
         learner = apply_model_update(config, learner, gradients, _model_learns(config, learner))
+    if config.world_model_replay.keeps_games:
+        learner = learner.replace(replay=store(learner.replay, kept_game(record, warmup)))
+        learner = _replay_to_model(config, learner, jax.random.fold_in(key, 3))
+    learner, gate_open = _gate(config, learner, record)
+    imagined_on = imagined_on & gate_open
     imagined_return, dreamt = jnp.zeros(()), None
     if config.mode == "plan":
         learner = apply_agent_update(config, learner, carry.plan_gradients, imagined_on, simulated=True)
         imagined_return = carry.plan_return
     if config.mode == "dream":
-        imagined, warmup_spikes = _dreams(config, learner, record, warmup, start_observation, key, dream_actions)
         trusted = None
         if config.dream.stop == "model_error":  # its own key: the other options' numbers stay as they were
             check_key = jax.random.fold_in(key, 1)
             trusted = model_error_steps(config, learner, record, warmup, start_observation, check_key)[1]
-        control_key = jax.random.fold_in(key, 2)  # its own key, as the model-error check's
-        rewards = _dream_rewards(config, imagined, trusted, control_key)
-        if config.critic.bootstrap_dreams:
-            critic, rewards = value_readout.dreams(
-                config, learner.critic, imagined.agent.network.readout_trace, rewards
+        update = lambda learner, key: _imagined_update(  # noqa: E731
+            config, learner, record, warmup, start_observation, key, dream_actions, trusted, awake_trace, imagined_on
+        )
+        learner, imagined, warmup_spikes = update(learner, key)
+        if config.dream.substeps > 1:  # the further smaller updates, each with fresh dreams of their own keys
+            learner = jax.lax.fori_loop(
+                1,
+                config.dream.substeps,
+                lambda index, learner: update(learner, jax.random.fold_in(key, 4 + index))[0],
+                learner,
             )
-            learner = learner.replace(critic=critic)
-        rewards = rewards * learns
-        if config.dream.per_game == 1:
-            gradients = imagined_gradients(config, learner, imagined, rewards)
-        else:
-            per_dream = jax.vmap(lambda i, r: imagined_gradients(config, learner, i, r))(imagined, rewards)
-            gradients = jax.tree.map(lambda g: jnp.mean(g, axis=0), per_dream)
-        if continued:
-            # The awake trace keeps decaying through the dream: step s adds r[s] decay^(s+1) x that trace.
-            decay = config.agent.trace_decay ** jnp.arange(1, config.dream.steps + 1, dtype=rewards.dtype)
-            weight = jnp.mean(jnp.sum(rewards * decay, axis=-1))
-            gradients = jax.tree.map(lambda g, t: g + weight * t, gradients, awake_trace)
-        learner = apply_agent_update(config, learner, gradients, imagined_on, simulated=True)
         imagined_return = jnp.mean(jnp.sum(imagined.rewards, axis=-1))
         dreamt = DreamRecord(imagined, warmup_spikes)
     probabilities = record.agent.probabilities

@@ -9,6 +9,7 @@ from flax import struct
 
 from snnrl.algorithms.dreaming.config import DreamingConfig
 from snnrl.algorithms.dreaming.critic import CriticState, init_critic
+from snnrl.algorithms.dreaming.replay import ReplayBuffer, init_replay
 from snnrl.models.agent import Agent, AgentWeights
 from snnrl.models.world_model import WorldModel, WorldModelWeights
 
@@ -17,7 +18,9 @@ from snnrl.models.world_model import WorldModel, WorldModelWeights
 class Learner:
     """Everything one realization carries from game to game. game and interactions are () int32.
     dream_opt_state: the Adam state of updates from imagined experience with dream.optimizer 'separate'
-    (None otherwise: they share agent_opt_state). critic: the value readout (None without CriticConfig uses)."""
+    (None otherwise: they share agent_opt_state). critic: the value readout (None without CriticConfig uses).
+    replay: the last K real games (None without world_model_replay.games). dreams_gated_open: () bool, whether
+    dream.gate_reward_corr has let imagined updates start (None without the gate)."""
 
     agent: Agent
     agent_opt_state: optax.OptState
@@ -27,6 +30,8 @@ class Learner:
     interactions: jax.Array
     dream_opt_state: optax.OptState | None = None
     critic: CriticState | None = None
+    replay: ReplayBuffer | None = None
+    dreams_gated_open: jax.Array | None = None
 
 
 def init_learner(key: jax.Array, config: DreamingConfig, hidden=None) -> Learner:
@@ -49,13 +54,18 @@ def init_learner(key: jax.Array, config: DreamingConfig, hidden=None) -> Learner
             else None
         ),
         critic=init_critic(config, agent.weights.readout.shape[-1]),
+        replay=init_replay(config),
+        dreams_gated_open=None if config.dream.gate_reward_corr is None else jnp.zeros((), bool),
     )
 
 
 def agent_optimizer(config: DreamingConfig, simulated: bool = False) -> optax.GradientTransformation:
     """The agent's optimizer for this run (a readout-only agent may use another rate in runs that dream);
-    for updates from simulated experience its steps are scaled by dream.lr_scale. Both share one state."""
-    scale = config.dream.lr_scale if simulated else 1.0
+    for updates from simulated experience its steps are scaled by dream.lr_scale (divided by dream.substeps when
+    the imagined update is split). Both share one state."""
+    scale = 1.0
+    if simulated:
+        scale = config.dream.lr_scale if config.dream.substeps == 1 else config.dream.lr_scale / config.dream.substeps
     return config.agent.optimizer(dreaming=config.mode == "dream", learning_rate_scale=scale)
 
 

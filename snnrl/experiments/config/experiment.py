@@ -135,6 +135,12 @@ class ExperimentConfig:
         check_integer("ExperimentConfig", "member_batch", self.member_batch, minimum=1, optional=True)
         check_sweep(self.algorithm, self.sweep)
         self._check_observation()
+        kept = self.algorithm.world_model_replay.games
+        if kept > self.games:
+            raise ValueError(
+                f"algorithm.world_model_replay.games={kept} keeps more games than the run plays (games={self.games}); "
+                f"choose world_model_replay.games <= {self.games}"
+            )
 
     def _check_observation(self) -> None:
         """ValueError for a pipeline the environment cannot feed, or dream options it makes meaningless."""

@@ -10,6 +10,7 @@ import math
 import jax
 
 from snnrl.algorithms.dreaming.game import GameMetrics
+from snnrl.algorithms.dreaming.replay import replay_bytes
 from snnrl.experiments.config.experiment import ExperimentConfig
 from snnrl.experiments.train.memory_limits import MemoryLimit, device_free, process_limit
 
@@ -99,6 +100,12 @@ def check_learners_fit(config: ExperimentConfig, devices: int = 1) -> None:
     what = f"the learners of {config.realizations} realizations" + (
         f" x {config.grid_points} grid points" if config.sweep else ""
     )
+    kept = replay_bytes(config.algorithm)
+    if kept:
+        what += (
+            f" (of which {kept / 2.0**20:.2f} MiB per member is the world model's replay of "
+            f"{config.algorithm.world_model_replay.games} games)"
+        )
     _refuse(config, learners, device, what)
     metrics = 3.0 * 4 * METRIC_COUNT * config.members * config.games  # chunks, checkpoint, metrics file
     host = jax.local_devices(backend="cpu")[0]
