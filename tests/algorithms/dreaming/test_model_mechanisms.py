@@ -80,10 +80,11 @@ def test_the_buffers_memory_is_what_the_estimate_reports(monkeypatch):
     assert replay_bytes(config) == sum(leaf.size * leaf.dtype.itemsize for leaf in jax.tree.leaves(buffer))
     assert init_replay(small_config()) is None and replay_bytes(small_config()) == 0
     from snnrl.experiments.train import memory
+    from snnrl.experiments.train.memory_limits import MemoryLimit
 
     experiment = tiny_config()
     experiment = experiment.replace(algorithm=experiment.algorithm.replace(world_model_replay=ModelReplayConfig(3, 1)))
-    monkeypatch.setattr(memory, "available_bytes", lambda device: 1_000)
+    monkeypatch.setattr(memory, "memory_limit", lambda device, host_copy=True: MemoryLimit(1_000, "a test limit"))
     with pytest.raises(ValueError, match=r"MiB per member is the world model's replay of 3 games"):
         memory.check_learners_fit(experiment)
 
