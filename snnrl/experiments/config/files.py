@@ -136,7 +136,8 @@ def resolve_key(key: str, leaves: Iterable[str], source: str, prefixes: Sequence
             f"config key {key!r} (in {source}) is ambiguous; write the full key: {', '.join(endings[:6])}"
         )
     scores = {leaf: _similarity(key, leaf, prefixes) for leaf in leaves}
-    close = max(scores, key=scores.get, default=None)
+    # among equally close keys, the shortest path (a top-level 'games' before 'a.b.games')
+    close = max(scores, key=lambda leaf: (scores[leaf], -leaf.count(".")), default=None)
     hint = f"; did you mean {close!r}?" if close is not None and scores[close] >= SUGGESTION_CUTOFF else ""
     raise ConfigError(f"unknown config key {key!r} (in {source}){hint} (`snnrl config show` lists every key)")
 
