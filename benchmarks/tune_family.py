@@ -1,0 +1,160 @@
+"""Sweep the RL family's settings for one environment, each spiking setting beside its MLP twin (the same
+algorithm settings, ``network.kind="mlp"``), resumable: every finished (stage, setting, network, steps,
+seeds) run is appended to benchmarks/runs/tune_family.json at once and skipped when asked again.
+
+    python benchmarks/tune_family.py --stage explore --steps 100000 --seeds 3      # find the direction
+    python benchmarks/tune_family.py --stage confirm --steps 500000 --seeds 10     # the tuned defaults
+    python benchmarks/tune_family.py --report                                      # table + figure
+
+A setting is a named dict of overrides of the algorithm's config (``net.<field>`` for NetworkConfig
+fields) applied over ``algorithm_config(name, env=env)`` -- i.e. over the tuned defaults of
+snnrl/algorithms/family/tuned.py where they exist; ``--stage confirm`` runs those defaults unchanged.
+The seeds of one setting run in one compiled program (jit of vmap); settings that change shapes or static
+structure (n_hidden, readout, n_substeps, n_envs, ...) cannot share it, so the settings are a loop.
+The final figure is the mean of the last 10 % of updates (snnrl.experiments.statistics.final_updates).
+``--report`` writes benchmarks/results/family_tuned.json and benchmarks/figures/family_cartpole_tuned.png
+and prints the markdown section for benchmarks/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import fcntl
+import json
+import os
+import platform
+import time
+from pathlib import Path
+
+import jax
+import numpy as np
+
+from snnrl.algorithms.family import ALGORITHMS, algorithm_config
+from snnrl.algorithms.family.common import train_seeds
+from snnrl.experiments.statistics import final_updates
+
+HERE = Path(__file__).parent
+RUNS = HERE / "runs" / "tune_family.json"
+RESULTS = HERE / "results" / "family_tuned.json"
+FIGURE = HERE / "figures" / "family_cartpole_tuned.png"
+CARTPOLE = "gymnax:CartPole-v1"
+
+# stage -> (algorithm, env, {label: overrides}); overrides use "net.<field>" for the network's fields.
+STAGES: dict[str, tuple[str, str, dict[str, dict]]] = {
+    # 1. readout, learning rate, LIF steps per decision, surrogate (1e5 steps, 3 seeds)
+    "explore": (
+        "ppo",
+        CARTPOLE,
+        {
+            "default": {},
+            "membrane": {"net.readout": "membrane"},
+            "membrane-lr1e-3": {"net.readout": "membrane", "lr": 1e-3},
+            "membrane-lr3e-4": {"net.readout": "membrane", "lr": 3e-4},
+            "rate-lr1e-3": {"lr": 1e-3},
+            "membrane-lr1e-3-sub8": {"net.readout": "membrane", "lr": 1e-3, "net.n_substeps": 8},
+            "membrane-lr1e-3-triangle": {"net.readout": "membrane", "lr": 1e-3, "net.surrogate": "triangle"},
+            "membrane-lr1e-3-env16x64": {"net.readout": "membrane", "lr": 1e-3, "n_envs": 16, "n_steps": 64},
+        },
+    ),
+}
+
+
+def split_overrides(overrides: dict) -> tuple[dict, dict]:
+    """(algorithm fields, network fields) of a setting's overrides ('net.<field>' -> network)."""
+    net = {k.removeprefix("net."): v for k, v in overrides.items() if k.startswith("net.")}
+    return {k: v for k, v in overrides.items() if not k.startswith("net.")}, net
+
+
+def make_config(name: str, env: str, overrides: dict, kind: str, steps: int, untuned: bool):
+    """The config of one run: the untuned class defaults (explore stages) or the tuned defaults (confirm),
+    with ``overrides`` and the network's kind set."""
+    fields, net = split_overrides(overrides)
+    base = algorithm_config(name, env=env, tuned=not untuned)
+    network = dataclasses.replace(base.network, **net, kind=kind)
+    return dataclasses.replace(base, **fields, network=network, total_steps=steps)
+
+
+def run_one(name: str, config, seeds: int) -> dict:
+    """Train ``seeds`` seeds in one program; the final return (mean over seeds of the last 10 % of updates)
+    with its SE over seeds, the mean curve, spikes per decision and wall time (compile included)."""
+    start = time.perf_counter()
+    _, metrics = train_seeds(ALGORITHMS[name][1](config), jax.random.key(0), seeds)
+    returns = np.asarray(metrics["episode_return"])
+    wall = time.perf_counter() - start
+    per_seed = np.nanmean(returns[:, final_updates(returns)], axis=1)
+    return {
+        "final": float(np.nanmean(per_seed)),
+        "final_se": float(np.nanstd(per_seed) / np.sqrt(seeds)),
+        "final_per_seed": per_seed.tolist(),
+        "env_steps": np.cumsum(np.asarray(metrics["env_steps"])[0]).tolist(),
+        "mean": np.nanmean(returns, 0).tolist(),
+        "se": (np.nanstd(returns, 0) / np.sqrt(np.sum(np.isfinite(returns), 0).clip(1))).tolist(),
+        "spikes_per_decision": float(
+            np.mean(np.asarray(metrics["spikes_per_decision"])[:, -max(1, returns.shape[1] // 10) :])
+        ),
+        "wall_s": wall,
+        "config": dataclasses.asdict(config),
+    }
+
+
+def load_runs() -> dict:
+    """The sweep's records so far (empty when none)."""
+    return json.loads(RUNS.read_text()) if RUNS.exists() else {}
+
+
+def save_runs(runs: dict) -> None:
+    """Write the records atomically (a killed sweep never leaves a half-written file)."""
+    RUNS.parent.mkdir(parents=True, exist_ok=True)
+    tmp = RUNS.with_suffix(".tmp")
+    tmp.write_text(json.dumps(runs, indent=1))
+    os.replace(tmp, RUNS)
+
+
+def sweep(stage: str, steps: int, seeds: int, only: list[str] | None, kinds: tuple[str, ...]) -> None:
+    """Run every setting of ``stage`` (or those named in ``only``) for each network kind, skipping runs on
+    record."""
+    if stage not in STAGES:
+        raise SystemExit(f"--stage: unknown stage {stage!r}; allowed: {', '.join(STAGES)}")
+    name, env, settings = STAGES[stage]
+    unknown = sorted(set(only or ()) - set(settings))
+    if unknown:
+        raise SystemExit(f"--only: unknown setting(s) {unknown}; stage {stage!r} has {', '.join(settings)}")
+    RUNS.parent.mkdir(parents=True, exist_ok=True)
+    for label, overrides in settings.items():
+        if only and label not in only:
+            continue
+        for kind in kinds:
+            key = f"{stage}|{name}|{env}|{label}|{kind}|{steps}|{seeds}"
+            if key in load_runs():
+                print(f"{key}: on record", flush=True)
+                continue
+            config = make_config(name, env, overrides, kind, steps, untuned=stage != "confirm")
+            record = run_one(name, config, seeds)
+            record.update(stage=stage, algorithm=name, env=env, label=label, kind=kind, steps=steps, seeds=seeds)
+            record["overrides"] = overrides
+            record["machine"] = f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores"
+            with open(RUNS.with_suffix(".lock"), "w") as lock:  # two sweeps may share the record
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                runs = load_runs()
+                runs[key] = record
+                save_runs(runs)
+            print(
+                f"{key}: final {record['final']:.1f} ± {record['final_se']:.1f} ({record['wall_s']:.0f} s)", flush=True
+            )
+
+
+def main() -> None:
+    """Command line (see the module docstring)."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--stage", default="explore")
+    parser.add_argument("--steps", type=int, default=100_000)
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--only", nargs="*", help="settings of the stage to run (default: all)")
+    parser.add_argument("--kinds", default="lif,mlp", help="network kinds, comma-separated")
+    args = parser.parse_args()
+    sweep(args.stage, args.steps, args.seeds, args.only, tuple(args.kinds.split(",")))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,18 @@
+"""Tuned defaults of the RL family per environment: one declarative table {(algorithm, env): {field: value}}
+that ``algorithm_config(name, env=...)`` applies under the caller's fields. A "network" entry holds
+NetworkConfig fields. Each entry was found by benchmarks/tune_family.py (the sweep and its numbers:
+docs/howto/algorithms.md, benchmarks/RESULTS.md "A spiking RL family that learns (issue 28)").
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+TUNED: dict[tuple[str, str], dict[str, Any]] = {}
+
+
+def tuned_fields(name: str, env: str) -> dict[str, Any]:
+    """The tuned fields of ``name`` on ``env`` (a copy; {} where none are tuned), the network's as a dict
+    under "network"."""
+    entry = TUNED.get((name, env), {})
+    return {k: dict(v) if isinstance(v, dict) else v for k, v in entry.items()}
