@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import fcntl
+import hashlib
 import json
 import os
 import platform
@@ -30,8 +31,8 @@ from pathlib import Path
 import jax
 import numpy as np
 
-from snnrl.algorithms.family import ALGORITHMS, algorithm_config
-from snnrl.algorithms.family.common import train_seeds
+from snnrl.algorithms.family import algorithm_config
+from snnrl.algorithms.family.chunked import run_chunked
 from snnrl.experiments.statistics import final_updates
 
 HERE = Path(__file__).parent
@@ -57,6 +58,53 @@ STAGES: dict[str, tuple[str, str, dict[str, dict]]] = {
             "membrane-lr1e-3-env16x64": {"net.readout": "membrane", "lr": 1e-3, "n_envs": 16, "n_steps": 64},
         },
     ),
+    # 2. larger rollouts (32 environments: more samples per gradient and more steps per second on the CPU),
+    # feed-forward vs recurrent, LIF steps per decision, width (1e5 steps, 3 seeds)
+    "explore2": (
+        "ppo",
+        CARTPOLE,
+        {
+            "rate-lr1e-3-env32x32": {"lr": 1e-3, "n_envs": 32, "n_steps": 32, "n_minibatches": 4},
+            "ff-rate-lr1e-3-env32x32": {
+                "lr": 1e-3,
+                "n_envs": 32,
+                "n_steps": 32,
+                "n_minibatches": 4,
+                "net.recurrent": False,
+            },
+            "rate-lr1e-3-env32x32-sub8": {
+                "lr": 1e-3,
+                "n_envs": 32,
+                "n_steps": 32,
+                "n_minibatches": 4,
+                "net.n_substeps": 8,
+            },
+            "rate-lr1e-3-env32x32-h128": {
+                "lr": 1e-3,
+                "n_envs": 32,
+                "n_steps": 32,
+                "n_minibatches": 4,
+                "net.n_hidden": 128,
+            },
+        },
+    ),
+    # 3. feed-forward (best of 2) with 32 x 32 rollouts: learning rate, LIF steps per decision, width,
+    # surrogate width (1e5 steps, 3 seeds)
+    "explore3": (
+        "ppo",
+        CARTPOLE,
+        {
+            f"ff-{name}": {"n_envs": 32, "n_steps": 32, "n_minibatches": 4, "net.recurrent": False, **extra}
+            for name, extra in {
+                "lr3e-3": {"lr": 3e-3},
+                "lr1e-3-sub8": {"lr": 1e-3, "net.n_substeps": 8},
+                "lr1e-3-h128": {"lr": 1e-3, "net.n_hidden": 128},
+                "lr1e-3-width1": {"lr": 1e-3, "net.surrogate_width": 1.0},
+            }.items()
+        },
+    ),
+    # the shipped defaults (tuned.py) unchanged, spiking and the MLP twin (5e5 steps, 10 seeds)
+    "confirm": ("ppo", CARTPOLE, {"tuned": {}}),
 }
 
 
@@ -75,11 +123,16 @@ def make_config(name: str, env: str, overrides: dict, kind: str, steps: int, unt
     return dataclasses.replace(base, **fields, network=network, total_steps=steps)
 
 
-def run_one(name: str, config, seeds: int) -> dict:
-    """Train ``seeds`` seeds in one program; the final return (mean over seeds of the last 10 % of updates)
-    with its SE over seeds, the mean curve, spikes per decision and wall time (compile included)."""
+def run_one(name: str, config, seeds: int, key: str, chunks: int) -> dict:
+    """Train ``seeds`` seeds in one program per chunk (snnrl.algorithms.family.chunked: the numbers of one
+    program; a killed run resumes from its checkpoint under benchmarks/runs/tune_family_checkpoints/); the
+    final return (mean over seeds of the last 10 % of updates) with its SE over seeds, the mean curve,
+    spikes per decision and wall time (compile included, of this call)."""
+    run_id = hashlib.sha256(key.encode()).hexdigest()[:16]
+    checkpoint = RUNS.parent / "tune_family_checkpoints" / f"{run_id}.npz"
+    checkpoint.parent.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-    _, metrics = train_seeds(ALGORITHMS[name][1](config), jax.random.key(0), seeds)
+    _, metrics, _ = run_chunked(name, config, jax.random.key(0), seeds, chunks, checkpoint, run_id)
     returns = np.asarray(metrics["episode_return"])
     wall = time.perf_counter() - start
     per_seed = np.nanmean(returns[:, final_updates(returns)], axis=1)
@@ -111,7 +164,7 @@ def save_runs(runs: dict) -> None:
     os.replace(tmp, RUNS)
 
 
-def sweep(stage: str, steps: int, seeds: int, only: list[str] | None, kinds: tuple[str, ...]) -> None:
+def sweep(stage: str, steps: int, seeds: int, only: list[str] | None, kinds: tuple[str, ...], chunks: int) -> None:
     """Run every setting of ``stage`` (or those named in ``only``) for each network kind, skipping runs on
     record."""
     if stage not in STAGES:
@@ -130,7 +183,7 @@ def sweep(stage: str, steps: int, seeds: int, only: list[str] | None, kinds: tup
                 print(f"{key}: on record", flush=True)
                 continue
             config = make_config(name, env, overrides, kind, steps, untuned=stage != "confirm")
-            record = run_one(name, config, seeds)
+            record = run_one(name, config, seeds, key, chunks)
             record.update(stage=stage, algorithm=name, env=env, label=label, kind=kind, steps=steps, seeds=seeds)
             record["overrides"] = overrides
             record["machine"] = f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores"
@@ -144,6 +197,80 @@ def sweep(stage: str, steps: int, seeds: int, only: list[str] | None, kinds: tup
             )
 
 
+TARGETS = {("ppo", CARTPOLE): 475.0}  # issue 28: spiking PPO >= 475 on CartPole-v1 by 5e5 steps
+
+
+def report() -> str:
+    """benchmarks/results/family_tuned.json (the confirm runs with curves, every sweep record's final figure)
+    and benchmarks/figures/family_cartpole_tuned.png; returns the markdown table of the sweep and the confirm
+    runs."""
+    runs = load_runs()
+    sweeps = {
+        k: {
+            f: v[f]
+            for f in (
+                "stage",
+                "label",
+                "kind",
+                "steps",
+                "seeds",
+                "final",
+                "final_se",
+                "overrides",
+                "spikes_per_decision",
+                "wall_s",
+                "machine",
+            )
+        }
+        for k, v in runs.items()
+    }
+    confirm = {k: v for k, v in runs.items() if v["stage"] == "confirm"}
+    RESULTS.write_text(json.dumps({"confirm": confirm, "sweep": sweeps}, indent=1))
+    lines = [
+        "| stage | setting | network | steps x seeds | final return (last 10 %) | spikes / decision | wall |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for v in sorted(runs.values(), key=lambda v: (v["stage"] == "confirm", v["steps"], v["label"], v["kind"])):
+        lines.append(
+            f"| {v['stage']} | {v['label']} `{json.dumps(v['overrides'])}` | {v['kind']} | {v['steps']:.0e} x {v['seeds']} "
+            f"| {v['final']:.1f} ± {v['final_se']:.1f} | {v['spikes_per_decision']:.1f} | {v['wall_s']:.0f} s |"
+        )
+    for v in confirm.values():
+        target = TARGETS.get((v["algorithm"], v["env"]))
+        if v["kind"] == "lif" and target is not None:
+            verdict = "met" if v["final"] >= target else f"missed by {target - v['final']:.1f}"
+            lines.append(f"\n{v['algorithm']} on {v['env']}: target {target:.0f}, spiking {v['final']:.1f} ({verdict})")
+    if confirm:
+        figure(confirm)
+    return "\n".join(lines) + "\n"
+
+
+def figure(confirm: dict) -> None:
+    """Return vs environment steps (mean and SE over seeds) of the confirm runs, spiking vs MLP."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6, 3.6))
+    axis = fig.subplots()
+    for v in confirm.values():
+        x, mean, se = (np.asarray(v[k], float) for k in ("env_steps", "mean", "se"))
+        ended = np.isfinite(mean)
+        colour = "tab:red" if v["kind"] == "lif" else "tab:blue"
+        label = f"{'spiking (LIF)' if v['kind'] == 'lif' else 'MLP twin'}: {v['final']:.0f} ± {v['final_se']:.0f}"
+        axis.plot(x[ended], mean[ended], color=colour, label=label)
+        axis.fill_between(x[ended], (mean - se)[ended], (mean + se)[ended], color=colour, alpha=0.25)
+    target = TARGETS.get((next(iter(confirm.values()))["algorithm"], CARTPOLE))
+    if target:
+        axis.axhline(target, color="grey", linestyle=":", label=f"target {target:.0f}")
+    seeds = next(iter(confirm.values()))["seeds"]
+    axis.set_title(f"PPO on CartPole-v1, tuned defaults ({seeds} seeds)", fontsize=10)
+    axis.set_xlabel("environment steps")
+    axis.set_ylabel("episode return")
+    axis.legend(fontsize=8)
+    fig.tight_layout()
+    FIGURE.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(FIGURE, dpi=110)
+
+
 def main() -> None:
     """Command line (see the module docstring)."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -152,8 +279,13 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--only", nargs="*", help="settings of the stage to run (default: all)")
     parser.add_argument("--kinds", default="lif,mlp", help="network kinds, comma-separated")
+    parser.add_argument("--chunks", type=int, default=1, help="compiled calls per run, a checkpoint after each")
+    parser.add_argument("--report", action="store_true", help="write the results JSON and figure, print the table")
     args = parser.parse_args()
-    sweep(args.stage, args.steps, args.seeds, args.only, tuple(args.kinds.split(",")))
+    if args.report:
+        print(report())
+        return
+    sweep(args.stage, args.steps, args.seeds, args.only, tuple(args.kinds.split(",")), args.chunks)
 
 
 if __name__ == "__main__":

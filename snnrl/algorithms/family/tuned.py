@@ -8,7 +8,17 @@ from __future__ import annotations
 
 from typing import Any
 
-TUNED: dict[tuple[str, str], dict[str, Any]] = {}
+TUNED: dict[tuple[str, str], dict[str, Any]] = {
+    # stages explore, explore2, explore3 of benchmarks/tune_family.py (1e5 steps x 3 seeds): a feed-forward
+    # LIF layer read by its rate over 8 LIF steps per decision, 32 x 32 rollouts, lr 1e-3
+    ("ppo", "gymnax:CartPole-v1"): {
+        "n_envs": 32,
+        "n_steps": 32,
+        "n_minibatches": 4,
+        "lr": 1e-3,
+        "network": {"recurrent": False, "n_substeps": 8},
+    },
+}
 
 
 def tuned_fields(name: str, env: str) -> dict[str, Any]:
