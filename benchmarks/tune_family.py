@@ -246,6 +246,9 @@ def report() -> str:
     return "\n".join(lines) + "\n"
 
 
+COLOURS = {("lif", "tuned"): "tab:red", ("lif", "tuned-lr5e-4"): "tab:orange", ("mlp", "tuned"): "tab:blue"}
+
+
 def figure(confirm: dict) -> None:
     """Return vs environment steps (mean and SE over seeds) of the confirm runs, spiking vs MLP."""
     from matplotlib.figure import Figure
@@ -255,8 +258,9 @@ def figure(confirm: dict) -> None:
     for v in confirm.values():
         x, mean, se = (np.asarray(v[k], float) for k in ("env_steps", "mean", "se"))
         ended = np.isfinite(mean)
-        colour = "tab:red" if v["kind"] == "lif" else "tab:blue"
-        label = f"{'spiking (LIF)' if v['kind'] == 'lif' else 'MLP twin'}: {v['final']:.0f} ± {v['final_se']:.0f}"
+        colour = COLOURS.get((v["kind"], v["label"]), "tab:grey")
+        network = "spiking (LIF)" if v["kind"] == "lif" else "MLP twin"
+        label = f"{network}, {v['label']}: {v['final']:.0f} ± {v['final_se']:.0f}"
         axis.plot(x[ended], mean[ended], color=colour, label=label)
         axis.fill_between(x[ended], (mean - se)[ended], (mean + se)[ended], color=colour, alpha=0.25)
     target = TARGETS.get((next(iter(confirm.values()))["algorithm"], CARTPOLE))
