@@ -237,7 +237,7 @@ def report() -> str:
         "| stage | setting | network | steps x seeds | final return (last 10 %) | spikes / decision | wall |",
         "|---|---|---|---|---|---|---|",
     ]
-    for v in sorted(runs.values(), key=lambda v: (v["stage"] == "confirm", v["steps"], v["label"], v["kind"])):
+    for v in sorted(runs.values(), key=lambda v: (list(STAGES).index(v["stage"]), v["label"], v["kind"])):
         lines.append(
             f"| {v['stage']} | {v['label']} `{json.dumps(v['overrides'])}` | {v['kind']} | {v['steps']:.0e} x {v['seeds']} "
             f"| {v['final']:.1f} ± {v['final_se']:.1f} | {v['spikes_per_decision']:.1f} | {v['wall_s']:.0f} s |"
