@@ -105,7 +105,16 @@ STAGES: dict[str, tuple[str, str, dict[str, dict]]] = {
     ),
     # 4. after the confirm run missed (375 at 5e5 steps, 5 of 10 seeds >= 466): directions over the shipped
     # defaults at the full budget (5e5 steps, 3 seeds)
-    "after-confirm": ("ppo", CARTPOLE, {"tuned-h128": {"net.n_hidden": 128}, "tuned-epochs2": {"update_epochs": 2}}),
+    "after-confirm": (
+        "ppo",
+        CARTPOLE,
+        {
+            "tuned-h128": {"net.n_hidden": 128},
+            "tuned-epochs2": {"update_epochs": 2},
+            "tuned-sub16": {"net.n_substeps": 16},
+            "tuned-clip0.1": {"clip_eps": 0.1},
+        },
+    ),
     # the shipped defaults (tuned.py) unchanged, spiking and the MLP twin (5e5 steps, 10 seeds)
     # and one alternative (the tuned curve's decline after 1e5 steps suggested a lower learning rate)
     "confirm": ("ppo", CARTPOLE, {"tuned": {}, "tuned-lr5e-4": {"lr": 5e-4}}),
