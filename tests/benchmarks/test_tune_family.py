@@ -1,5 +1,6 @@
 """benchmarks/tune_family.py: each finished run is appended to the record at once and skipped when asked
-again (a stopped sweep resumes); a stage or setting that does not exist is refused, naming the allowed ones."""
+again (a stopped sweep resumes), refused when its record holds another config; a stage or setting that does
+not exist is refused, naming the allowed ones."""
 
 from __future__ import annotations
 
@@ -36,6 +37,11 @@ def test_runs_are_recorded_and_skipped_when_on_record(tune, capsys):
     out = capsys.readouterr().out
     assert "small|mlp|16|2: on record" in out and "lr|mlp|16|2: final" in out
     assert len(json.loads(tune.RUNS.read_text())) == 2
+    runs = json.loads(tune.RUNS.read_text())
+    runs["tiny|ppo|probe:credit|small|mlp|16|2"]["config"]["lr"] = 0.5  # e.g. the tuned defaults changed since
+    tune.RUNS.write_text(json.dumps(runs))
+    with pytest.raises(SystemExit, match=r"small\|mlp\|16\|2 is on record with another config"):
+        tune.sweep("tiny", 16, 2, ["small"], ("mlp",), chunks=1)
 
 
 def test_unknown_stage_or_setting_is_named(tune):
