@@ -298,7 +298,7 @@ def figure(confirm: dict) -> None:
     axis.set_title(f"PPO on CartPole-v1, tuned defaults ({seeds} seeds)", fontsize=10)
     axis.set_xlabel("environment steps")
     axis.set_ylabel("episode return")
-    axis.legend(fontsize=8)
+    axis.legend(fontsize=8, loc="lower right")
     fig.tight_layout()
     FIGURE.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(FIGURE, dpi=110)
