@@ -122,7 +122,12 @@ STAGES: dict[str, tuple[str, str, dict[str, dict]]] = {
     "confirm": (
         "ppo",
         CARTPOLE,
-        {"tuned": {}, "tuned-sub8": {"net.n_substeps": 8}, "tuned-sub8-lr5e-4": {"net.n_substeps": 8, "lr": 5e-4}},
+        {
+            "tuned": {},
+            "tuned-sub8": {"net.n_substeps": 8},
+            "tuned-sub8-lr5e-4": {"net.n_substeps": 8, "lr": 5e-4},
+            "tuned-clip0.1": {"clip_eps": 0.1},
+        },
     ),
 }
 
