@@ -85,7 +85,9 @@ def throughput(seed_counts: tuple[int, ...], algorithms: tuple[str, ...]) -> dic
             settings = dict(SETTINGS[name], n_envs=4, n_steps=32)
             if name == "dqn":
                 settings.update(learning_starts=0, buffer_size=1000)
-            config = algorithm_config(name, env=ENV, tuned=False, network=network(kind), total_steps=4 * 32 * 4, **settings)
+            config = algorithm_config(
+                name, env=ENV, tuned=False, network=network(kind), total_steps=4 * 32 * 4, **settings
+            )
             train = jax.jit(jax.vmap(ALGORITHMS[name][1](config)))
             for n in seed_counts:
                 keys = jax.random.split(jax.random.key(1), n)
