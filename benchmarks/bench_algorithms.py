@@ -48,7 +48,7 @@ def network(kind: str) -> NetworkConfig:
 def learning_run(name: str, kind: str, env: str, seeds: int, steps: int) -> dict:
     """Return vs environment steps of one algorithm and network on ``env``: mean and SE over seeds (per
     update), the last-10 % return, spikes and SynOps per decision, and wall time (compile included)."""
-    config = algorithm_config(name, env=env, network=network(kind), total_steps=steps, **SETTINGS[name])
+    config = algorithm_config(name, env=env, tuned=False, network=network(kind), total_steps=steps, **SETTINGS[name])
     start = time.perf_counter()
     _, metrics = train_seeds(ALGORITHMS[name][1](config), jax.random.key(0), seeds)
     returns = np.asarray(metrics["episode_return"])
@@ -85,7 +85,9 @@ def throughput(seed_counts: tuple[int, ...], algorithms: tuple[str, ...]) -> dic
             settings = dict(SETTINGS[name], n_envs=4, n_steps=32)
             if name == "dqn":
                 settings.update(learning_starts=0, buffer_size=1000)
-            config = algorithm_config(name, env=ENV, network=network(kind), total_steps=4 * 32 * 4, **settings)
+            config = algorithm_config(
+                name, env=ENV, tuned=False, network=network(kind), total_steps=4 * 32 * 4, **settings
+            )
             train = jax.jit(jax.vmap(ALGORITHMS[name][1](config)))
             for n in seed_counts:
                 keys = jax.random.split(jax.random.key(1), n)
@@ -152,7 +154,7 @@ def smoke() -> str:
             settings = dict(n_envs=4, n_steps=32, total_steps=4 * 32 * 4)
             if name == "dqn":
                 settings.update(learning_starts=0, buffer_size=1000, batch_size=32)
-            config = algorithm_config(name, env=env, network=network("lif"), **settings)
+            config = algorithm_config(name, env=env, tuned=False, network=network("lif"), **settings)
             start = time.perf_counter()
             _, metrics = train_seeds(ALGORITHMS[name][1](config), jax.random.key(0), 2)
             finite = bool(np.all(np.isfinite(np.asarray(metrics["loss"]))))

@@ -90,10 +90,13 @@ def describe_summary(summary: dict, out: Path) -> str:
     )
 
 
-def show_algorithm_config(algorithm: str, assignments: list[str], config_file: Path | None, fmt: str) -> None:
-    """``snnrl config show ppo``: the algorithm's config with every field at its default (the network's
-    under ``network``) in ``fmt`` (yaml, json); KEY=VALUE overrides and --config belong to `snnrl algo`
-    (--set, --net) and are refused."""
+def show_algorithm_config(
+    algorithm: str, assignments: list[str], config_file: Path | None, fmt: str, env: str | None = None
+) -> None:
+    """``snnrl config show ppo [--env ENV]``: the algorithm's config with every field at its default for
+    ``env`` (the tuned defaults of family/tuned.py where there are some; None: the config's own environment),
+    the network's under ``network``, in ``fmt`` (yaml, json); KEY=VALUE overrides and --config belong to
+    `snnrl algo` (--set, --net) and are refused."""
     import dataclasses
 
     from snnrl.algorithms.family.registry import algorithm_config
@@ -104,4 +107,8 @@ def show_algorithm_config(algorithm: str, assignments: list[str], config_file: P
             f"`snnrl config show {algorithm}` prints the defaults of {algorithm}'s config; set fields with "
             f"`snnrl algo {algorithm} --set KEY=VALUE --net KEY=VALUE`"
         )
-    typer.echo(dump(dataclasses.asdict(algorithm_config(algorithm)), fmt), nl=False)
+    try:
+        config = algorithm_config(algorithm) if env is None else algorithm_config(algorithm, env=env)
+    except (TypeError, ValueError, KeyError) as error:
+        fail(str(error))
+    typer.echo(dump(dataclasses.asdict(config), fmt), nl=False)

@@ -55,11 +55,14 @@ def config_show(
     ] = None,
     config_file: Annotated[Path | None, typer.Option("--config", help=CONFIG_HELP)] = None,
     fmt: Annotated[ConfigFormat, typer.Option("--format", help="Output format.")] = ConfigFormat.yaml,
+    env: Annotated[
+        str | None, typer.Option("--env", help="An algorithm's tuned defaults for this environment.")
+    ] = None,
 ) -> None:
     """Print a preset's full config, a config file and overrides applied.
 
     Every key there is; the output, saved to a file, is a valid --config. An algorithm of `snnrl algo`
-    (ppo, reinforce, actor_critic, dqn): its config's defaults."""
+    (ppo, reinforce, actor_critic, dqn): its config's defaults (--env: its tuned defaults there)."""
     from snnrl.choices import ALGORITHM_NAMES
     from snnrl.cli.family import show_algorithm_config
     from snnrl.experiments.config.configure import run_config
@@ -67,8 +70,10 @@ def config_show(
 
     assignments = list(overrides_ or [])
     if preset in ALGORITHM_NAMES:  # an algorithm of `snnrl algo`: its config's defaults
-        show_algorithm_config(preset, assignments, config_file, fmt.value)
+        show_algorithm_config(preset, assignments, config_file, fmt.value, env)
         return
+    if env is not None:
+        fail(f"--env names an algorithm's environment (`snnrl config show ppo --env ...`); {preset!r} is a preset")
     if preset is not None and "=" in preset:  # only overrides were given
         preset, assignments = None, [preset, *assignments]
     try:

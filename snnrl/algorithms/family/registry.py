@@ -15,6 +15,8 @@ import numpy as np
 from snnrl.algorithms.family import actor_critic, dqn, ppo, reinforce
 from snnrl.algorithms.family.acting import Acting
 from snnrl.algorithms.family.common import TrainParts, check_finite_losses, train_seeds
+from snnrl.algorithms.family.networks import NetworkConfig
+from snnrl.algorithms.family.tuned import tuned_fields
 
 # The one registry of the family: name -> (config type, make_train), name -> make_parts (the chunked
 # runs' pieces) and name -> acting (how a trained agent acts, for snnrl eval); filled only by
@@ -72,15 +74,33 @@ def check_config(name: str, config: Any) -> None:
         raise ValueError(f"algorithm {name!r} takes a {ALGORITHMS[name][0].__name__}, got {type(config).__name__}")
 
 
-def algorithm_config(name: str, **fields: Any) -> Any:
-    """The named algorithm's config with ``fields`` set (validated; unknown fields are named)."""
+def algorithm_config(name: str, *, tuned: bool = True, **fields: Any) -> Any:
+    """The named algorithm's config: the tuned defaults for its environment (tuned.TUNED; ``env`` from
+    ``fields`` or the config's default; ``tuned=False`` skips them) under ``fields`` (validated; unknown
+    fields are named). ``network`` may be a NetworkConfig (taken whole) or a dict of NetworkConfig fields
+    (set over the tuned network, so that e.g. {"kind": "mlp"} gives the MLP twin of the tuned settings)."""
     _known(name)
     config_type = ALGORITHMS[name][0]
     known = set(config_type.__dataclass_fields__)
     unknown = sorted(set(fields) - known)
     if unknown:
         raise ValueError(f"{config_type.__name__} has no field(s) {unknown}; fields: {sorted(known)}")
-    return config_type(**fields)
+    network = fields.get("network")
+    if network is not None and not isinstance(network, (NetworkConfig, dict)):
+        raise ValueError(f"network must be a NetworkConfig or a dict of its fields, got {type(network).__name__}")
+    if isinstance(network, dict):
+        unknown = sorted(set(network) - set(NetworkConfig.__dataclass_fields__))
+        if unknown:
+            raise ValueError(
+                f"NetworkConfig has no field(s) {unknown}; fields: {sorted(NetworkConfig.__dataclass_fields__)}"
+            )
+    env = fields.get("env", config_type.__dataclass_fields__["env"].default)
+    merged = tuned_fields(name, env) if tuned else {}
+    tuned_network = merged.pop("network", {})
+    merged.update(fields)
+    if isinstance(network, dict) or (network is None and tuned_network):
+        merged["network"] = NetworkConfig(**{**tuned_network, **(network or {})})
+    return config_type(**merged)
 
 
 def run(name: str, config: Any, key: jax.Array, n_seeds: int = 1) -> tuple[Any, dict[str, np.ndarray]]:

@@ -280,14 +280,13 @@ def _check_runner_fits(runner: Any, seeds: int, max_checkpoint_gb: float | None)
 
 
 def _requested(algorithm: str, env: str, settings: list[str], network: list[str]) -> Any:
-    """The config of a fresh run (ValueError for a bad setting)."""
-    from snnrl.algorithms.family.networks import NetworkConfig
+    """The config of a fresh run: the algorithm's tuned defaults for ``env`` (family/tuned.py), under the
+    --set and --net fields (ValueError for a bad setting)."""
     from snnrl.algorithms.family.registry import algorithm_config
     from snnrl.experiments.config.files import parse_assignments
 
     try:
-        net = NetworkConfig(**parse_assignments(network))
-        return algorithm_config(algorithm, env=env, network=net, **parse_assignments(settings))
+        return algorithm_config(algorithm, env=env, network=parse_assignments(network), **parse_assignments(settings))
     except (TypeError, ValueError, KeyError) as error:
         raise ValueError(str(error)) from error
 

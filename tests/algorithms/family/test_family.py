@@ -270,3 +270,23 @@ def test_default_chunks_divide_the_updates():
     assert default_chunks("ppo", PPOConfig()) == 10  # 390 updates
     assert default_chunks("ppo", PPOConfig(total_steps=389 * 256)) == 1  # a prime number of updates
     assert default_chunks("ppo", PPOConfig(total_steps=8 * 256)) == 8
+
+
+def test_config_show_with_an_env_prints_its_tuned_defaults_and_algo_runs_them():
+    import yaml
+
+    from snnrl.algorithms.family.tuned import TUNED
+    from snnrl.experiments.run.family import _requested
+
+    env = "gymnax:CartPole-v1"
+    tuned = TUNED[("ppo", env)]
+    shown = yaml.safe_load(CliRunner().invoke(app, ["config", "show", "ppo", "--env", env]).output)
+    assert shown["n_envs"] == tuned["n_envs"] and shown["network"]["n_substeps"] == tuned["network"]["n_substeps"]
+    other = yaml.safe_load(CliRunner().invoke(app, ["config", "show", "ppo", "--env", "gymnax:Acrobot-v1"]).output)
+    assert other["env"] == "gymnax:Acrobot-v1" and other["n_envs"] == PPOConfig().n_envs
+    # `snnrl algo` takes the tuned network too, its --net fields set over it
+    requested = _requested("ppo", env, [], ["kind=mlp"])
+    assert requested.network.kind == "mlp" and requested.network.n_substeps == tuned["network"]["n_substeps"]
+    assert _requested("ppo", env, ["lr=0.01"], []).lr == 0.01
+    refused = CliRunner().invoke(app, ["config", "show", "official", "--env", env])
+    assert refused.exit_code == 2 and "is a preset" in refused.output
