@@ -13,7 +13,14 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from snnrl.core.storage import read_npz
-from snnrl.experiments.analysis.plots import arm_labels, below_axes_legend, draw_aggregate, plot_returns, save_figure
+from snnrl.experiments.analysis.plots import (
+    arm_labels,
+    below_axes_legend,
+    curves_and_aggregate,
+    draw_aggregate,
+    plot_returns,
+    save_figure,
+)
 from snnrl.experiments.run.family import FamilyRun, is_family_folder, read_family_run
 from snnrl.experiments.statistics import final_updates
 
@@ -61,12 +68,7 @@ def family_returns_figure(folders: list[Path]) -> Figure:
         raise ValueError("plot_family_returns needs at least one results folder")
     labels = arm_labels(folders)
     loaded = [load_family_folder(Path(folder)) for folder in folders]
-    if len(loaded) > 1:
-        figure = Figure(figsize=(10.0, 4.0))
-        axis, aggregate = figure.subplots(1, 2, gridspec_kw={"width_ratios": [3, 2]})
-    else:
-        figure = Figure(figsize=(6.4, 4.0))
-        axis = figure.subplots()
+    figure, axis, aggregate = curves_and_aggregate(len(loaded))
     for index, (label, (run, returns, steps)) in enumerate(zip(labels, loaded, strict=True)):
         color = f"C{index % 10}"
         mean, error = seed_mean_and_error(returns)

@@ -4,6 +4,7 @@ comparison, and a dream against reality. How to read them: docs/howto/plot.md.""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -67,6 +68,17 @@ def save_figure(figure, out: Path) -> list[Path]:
     for path in paths:
         figure.savefig(path, dpi=150, bbox_inches="tight")
     return paths
+
+
+def curves_and_aggregate(arms: int) -> tuple[Figure, Any, Any]:
+    """(figure, the curves' axis, the aggregate panel's axis or None): the panel beside the curves only for
+    two or more arms."""
+    if arms > 1:
+        figure = Figure(figsize=(10.0, 4.0))
+        axis, aggregate = figure.subplots(1, 2, gridspec_kw={"width_ratios": [3, 2]})
+        return figure, axis, aggregate
+    figure = Figure(figsize=(6.4, 4.0))
+    return figure, figure.subplots(), None
 
 
 def mode_name(mode: str) -> str:
@@ -240,12 +252,7 @@ def returns_figure(folders: list[Path], window: int = 50, final_games: int = 250
         empty = [label for label, _, returns in arms if returns.shape[1] == 0]
         raise ValueError(f"{', '.join(empty)} holds no finished game yet: there is nothing to plot")
     requested, window, final_games = window, short_run_window(window, games), min(final_games, games)
-    if len(arms) > 1:
-        figure = Figure(figsize=(10.0, 4.0))
-        axis, aggregate = figure.subplots(1, 2, gridspec_kw={"width_ratios": [3, 2]})
-    else:
-        figure = Figure(figsize=(6.4, 4.0))
-        axis = figure.subplots()
+    figure, axis, aggregate = curves_and_aggregate(len(arms))
     for index, (label, config, returns) in enumerate(arms):
         _draw_curves(axis, label, config, moving_average(returns, window), window, f"C{index % 10}")
     axis.set_xlabel("real interactions (agent steps)")
