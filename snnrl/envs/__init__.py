@@ -13,7 +13,7 @@ only when such an environment is made. Every name is registered once, with its c
 from __future__ import annotations
 
 from snnrl.envs.ale import GAMES, AleEnv, AleParams, rom_path
-from snnrl.envs.base import Environment, EpisodeReset, auto_reset_step, check_action
+from snnrl.envs.base import Environment, EpisodeReset, FlatObservations, auto_reset_step, check_action
 from snnrl.envs.gymnax_adapter import GymnaxEnv, gymnax_continuous, gymnax_ids
 from snnrl.envs.pong import JaxPong, PongParams
 from snnrl.envs.protocol import EpisodeProtocol
@@ -75,6 +75,7 @@ __all__ = [
     "AleParams",
     "Environment",
     "EpisodeReset",
+    "FlatObservations",
     "EpisodeProtocol",
     "GymnaxEnv",
     "gymnax_continuous",

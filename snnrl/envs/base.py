@@ -118,3 +118,25 @@ class EpisodeReset:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.env, name)
+
+
+class FlatObservations:
+    """A JAX environment whose observations (e.g. MinAtar's (10, 10, C) grids) reach the networks as one
+    vector (prod(shape),): the dreaming loop's agent and world model take vectors. Every other attribute
+    is the wrapped environment's."""
+
+    host_side = False
+
+    def __init__(self, env: Environment):
+        self.env = env
+
+    def reset(self, key: jax.Array, params: Any) -> tuple[jax.Array, Any]:
+        observation, state = self.env.reset(key, params)
+        return jnp.reshape(observation, (-1,)), state
+
+    def step(self, key: jax.Array, state: Any, action: jax.Array, params: Any) -> StepResult:
+        observation, next_state, reward, terminated, truncated, info = self.env.step(key, state, action, params)
+        return jnp.reshape(observation, (-1,)), next_state, reward, terminated, truncated, info
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.env, name)

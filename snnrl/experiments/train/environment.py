@@ -15,9 +15,10 @@ def make_environment(config: ExperimentConfig):
     """(env, params) for the config: environments that take the episode protocol (Pong, ALE) get the run's
     NOOP warm-up and sticky actions; an observation pipeline wraps the environment (its sensors are put in
     per member by ``member_env_params``); episodic environments reset inside a game
-    (``with_episode_reset``). What the environment needs from outside (ALE's ROM) is looked up
-    here (its registry entry's check), before anything compiles."""
-    from snnrl.envs import env_spec, make
+    (``with_episode_reset``); observations of more than one axis (MinAtar's grids) are flattened
+    (envs.FlatObservations: the networks take vectors). What the environment needs from outside (ALE's ROM)
+    is looked up here (its registry entry's check), before anything compiles."""
+    from snnrl.envs import FlatObservations, env_spec, make
     from snnrl.observations import observed
 
     entry = env_spec(config.env)
@@ -29,6 +30,8 @@ def make_environment(config: ExperimentConfig):
         entry.check(env)
     _warn_latent_jumps(config)
     env, params = observed(env, params, config.observation, config.env)
+    if len(env.observation_space(params).shape) > 1:
+        env = FlatObservations(env)
     return with_episode_reset(config, entry.episodic, env), params
 
 

@@ -116,7 +116,11 @@ def test_cli_exit_codes_for_bad_input_and_nan(monkeypatch, tmp_path):
     assert not (tmp_path / "b").exists()  # config.json is written only after every check passed
     fake(monkeypatch, float("inf"))
     nan = CliRunner().invoke(app, ["algo", "ppo", "--out", str(tmp_path / "c"), "--chunks", "5"])
-    assert nan.exit_code == 1 and "update 3" in nan.output and f"the checkpoint {tmp_path / 'c' / 'checkpoint.npz'}" in nan.output
+    assert (
+        nan.exit_code == 1
+        and "update 3" in nan.output
+        and f"the checkpoint {tmp_path / 'c' / 'checkpoint.npz'}" in nan.output
+    )
     assert int(np.load(tmp_path / "c" / "checkpoint.npz")["done"]) == 3  # updates 0-2 kept
     missing = CliRunner().invoke(app, ["algo", "ppo", "--out", str(tmp_path / "d"), "--resume"])
     assert missing.exit_code == 2 and "no checkpoint" in missing.output

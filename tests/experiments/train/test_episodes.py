@@ -57,3 +57,13 @@ def test_a_host_side_environment_is_not_reset_inside_a_game():
     config = preset("demo").replace(env="ale:pong", episode_reset=True)
     with pytest.raises(ValueError, match="'ale:pong' is stepped from the host"):
         with_episode_reset(config, False, Host())
+
+
+def test_a_grid_observation_reaches_the_networks_as_one_vector():
+    minatar = apply_overrides(preset("demo"), env="gymnax:Breakout-MinAtar")
+    env, params = make_environment(minatar)
+    observation, state = env.reset(jax.random.key(0), params)
+    assert observation.shape == (400,)  # 10 x 10 x 4
+    stepped = env.step(jax.random.key(1), state, 0, params)[0]
+    assert stepped.shape == (400,)
+    np.testing.assert_array_equal(observation, np.ravel(env.env.env.reset(jax.random.key(0), params)[0]))
